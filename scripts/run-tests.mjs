@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Runs every compiled test file with node's own test runner.
+// Why a script: on Node 20, `node --test` expands no globs and `tsx --test` with no
+// file list finds nothing and still exits 0, so we list the files ourselves and
+// refuse to report success when there are none.
+// Usage: node scripts/run-tests.mjs [substring ...]  (only files whose path contains one)
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const packageDirs = ['packages', 'services']
+  .flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((d) => join(root, group, d)) : []))
+  .concat([join(root, 'scenarios'), join(root, 'grafana')]);
+
+function collect(dir, out) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) collect(path, out);
+    else if (name.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = packageDirs
+  .flatMap((dir) => collect(join(dir, 'dist', 'test'), []))
+  .filter((file) => filters.length === 0 || filters.some((f) => relative(root, file).includes(f)))
+  .sort();
+
+if (files.length === 0) {
+  console.error(`run-tests: no compiled test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}; run \`pnpm build\` first.`);
+  process.exit(1);
+}
+console.log(`run-tests: ${files.length} test files`);
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', cwd: root });
+process.exit(result.status ?? 1);
