@@ -1,0 +1,175 @@
+// Options are checked and filled once, before anything starts, so a bad option fails
+// registration with a message naming it and changes nothing.
+import { Registry } from 'prom-client';
+import { invalidOption } from './errors.js';
+
+export interface WatchdogOptions {
+  /** Default Number(process.env.METRICS_PORT ?? 9464); 0 picks an ephemeral port. */
+  port?: number;
+  /** Default process.env.METRICS_HOST ?? '127.0.0.1' (compose sets 0.0.0.0). */
+  host?: string;
+  /** How often the main thread refreshes the registry snapshot the watchdog serves. Default 500. */
+  snapshotIntervalMs?: number;
+  /** How often the main thread writes its heartbeat to shared memory. Default 10. */
+  heartbeatIntervalMs?: number;
+}
+
+export interface TelemetryOptions {
+  /** Prefix of the corrected signals. Default 'runtime_'. */
+  prefix?: string;
+  /** Registry to register into. Default: a new one (never prom-client's global registry). */
+  registry?: Registry;
+  /** prom-client's default metrics (process_*, nodejs_*) under their usual names. Default true. */
+  defaultMetrics?: boolean;
+  /** The watchdog worker thread serving /metrics and /healthz on its own port. Default on. */
+  watchdog?: false | WatchdogOptions;
+  loopDelay?: { maxWindowSeconds?: number };
+  /** Interval of the per-interval gauges (ELU, pool utilization). Default 1000. */
+  eluIntervalMs?: number;
+  threadpoolCanary?: false | { intervalMs?: number };
+  /** In-flight requests, per-route latency histogram, X-Request-Start queue time. Default true. */
+  http?: boolean;
+  /**
+   * Also serve /metrics on the app's own port (the main loop). Default false: it exists so
+   * benchmarks and tests can show how such a route fails during a stall.
+   */
+  metricsRoute?: boolean;
+}
+
+export interface FilledOptions {
+  prefix: string;
+  registry: Registry;
+  defaultMetrics: boolean;
+  watchdog: false | Required<WatchdogOptions>;
+  loopDelay: { maxWindowSeconds: number };
+  eluIntervalMs: number;
+  threadpoolCanary: false | { intervalMs: number };
+  http: boolean;
+  metricsRoute: boolean;
+}
+
+export const DEFAULTS = {
+  prefix: 'runtime_',
+  port: 9464,
+  host: '127.0.0.1',
+  snapshotIntervalMs: 500,
+  heartbeatIntervalMs: 10,
+  maxWindowSeconds: 5,
+  eluIntervalMs: 1000,
+  canaryIntervalMs: 250,
+} as const;
+
+// Fastify itself accepts these on every register() call; they are not ours to reject.
+const FASTIFY_REGISTER_KEYS = new Set(['logLevel', 'logSerializers']);
+const TOP_KEYS = [
+  'prefix',
+  'registry',
+  'defaultMetrics',
+  'watchdog',
+  'loopDelay',
+  'eluIntervalMs',
+  'threadpoolCanary',
+  'http',
+  'metricsRoute',
+];
+const WATCHDOG_KEYS = ['port', 'host', 'snapshotIntervalMs', 'heartbeatIntervalMs'];
+
+const PREFIX_PATTERN = /^([a-zA-Z_][a-zA-Z0-9_]*)?$/;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkKeys(path: string, value: Record<string, unknown>, allowed: string[], ignore?: Set<string>): void {
+  for (const key of Object.keys(value)) {
+    if (allowed.includes(key) || ignore?.has(key)) continue;
+    throw invalidOption(`${path}${key}`, value[key], `no such option; known options: ${allowed.join(', ')}`);
+  }
+}
+
+function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalidOption(name, value, 'true or false');
+  return value;
+}
+
+function intIn(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidOption(name, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function portFrom(value: unknown): number {
+  if (value !== undefined) return intIn('watchdog.port', value, DEFAULTS.port, 0, 65535);
+  const env = process.env.METRICS_PORT;
+  if (env === undefined || env === '') return DEFAULTS.port;
+  const port = Number(env);
+  if (!/^\d+$/.test(env) || port > 65535) {
+    throw invalidOption('watchdog.port (from env METRICS_PORT)', env, 'an integer from 0 to 65535');
+  }
+  return port;
+}
+
+function hostFrom(value: unknown): string {
+  const host = value ?? process.env.METRICS_HOST ?? DEFAULTS.host;
+  if (typeof host !== 'string' || host.trim() === '') {
+    const name = value === undefined ? 'watchdog.host (from env METRICS_HOST)' : 'watchdog.host';
+    throw invalidOption(name, host, "a host name or IP address, e.g. '127.0.0.1' or '0.0.0.0'");
+  }
+  return host;
+}
+
+function watchdogFrom(value: unknown): FilledOptions['watchdog'] {
+  if (value === false) return false;
+  if (value === undefined || value === true) value = {};
+  if (!isPlainObject(value)) throw invalidOption('watchdog', value, `false or an object with ${WATCHDOG_KEYS.join(', ')}`);
+  checkKeys('watchdog.', value, WATCHDOG_KEYS);
+  return {
+    port: portFrom(value.port),
+    host: hostFrom(value.host),
+    snapshotIntervalMs: intIn('watchdog.snapshotIntervalMs', value.snapshotIntervalMs, DEFAULTS.snapshotIntervalMs, 10, 1000),
+    heartbeatIntervalMs: intIn('watchdog.heartbeatIntervalMs', value.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs, 1, 100),
+  };
+}
+
+export function fillOptions(raw: unknown): FilledOptions {
+  const options = raw ?? {};
+  if (!isPlainObject(options)) throw invalidOption('options', options, 'an object');
+  checkKeys('', options, TOP_KEYS, FASTIFY_REGISTER_KEYS);
+
+  const prefix = options.prefix ?? DEFAULTS.prefix;
+  if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
+    throw invalidOption('prefix', prefix, "a Prometheus metric-name prefix matching [a-zA-Z_][a-zA-Z0-9_]*, e.g. 'runtime_'");
+  }
+  const registry = options.registry ?? new Registry();
+  if (!(registry instanceof Registry)) throw invalidOption('registry', registry, "a prom-client Registry (from the same 'prom-client' package)");
+
+  const loopDelay = options.loopDelay ?? {};
+  if (!isPlainObject(loopDelay)) throw invalidOption('loopDelay', loopDelay, 'an object with maxWindowSeconds');
+  checkKeys('loopDelay.', loopDelay, ['maxWindowSeconds']);
+
+  let threadpoolCanary: FilledOptions['threadpoolCanary'];
+  const canary = options.threadpoolCanary;
+  if (canary === false) threadpoolCanary = false;
+  else if (canary === undefined || canary === true || isPlainObject(canary)) {
+    const c = isPlainObject(canary) ? canary : {};
+    checkKeys('threadpoolCanary.', c, ['intervalMs']);
+    threadpoolCanary = { intervalMs: intIn('threadpoolCanary.intervalMs', c.intervalMs, DEFAULTS.canaryIntervalMs, 10, 60_000) };
+  } else {
+    throw invalidOption('threadpoolCanary', canary, 'false or an object with intervalMs');
+  }
+
+  return {
+    prefix,
+    registry,
+    defaultMetrics: bool('defaultMetrics', options.defaultMetrics, true),
+    watchdog: watchdogFrom(options.watchdog),
+    loopDelay: { maxWindowSeconds: intIn('loopDelay.maxWindowSeconds', loopDelay.maxWindowSeconds, DEFAULTS.maxWindowSeconds, 1, 300) },
+    eluIntervalMs: intIn('eluIntervalMs', options.eluIntervalMs, DEFAULTS.eluIntervalMs, 50, 60_000),
+    threadpoolCanary,
+    http: bool('http', options.http, true),
+    metricsRoute: bool('metricsRoute', options.metricsRoute, false),
+  };
+}

@@ -1,0 +1,103 @@
+// The Fastify plugin: fills options, starts each enabled feature, and undoes everything it
+// started if a later step fails (registration "changes nothing") or when the app closes.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Piscina } from 'piscina';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { startElu } from './elu.js';
+import { registerHttp } from './http.js';
+import { startLoopDelay } from './loop-delay.js';
+import { fillOptions, type TelemetryOptions } from './options.js';
+import { OwnedMetrics } from './owned-metrics.js';
+import { type InstrumentedPool, PoolMetrics } from './pool.js';
+import { createThreadpoolTracker, startThreadpoolCanary } from './threadpool-canary.js';
+import { startWatchdog, type Watchdog } from './watchdog.js';
+
+export interface Telemetry {
+  /** The app registers its own metrics (lab_*) here; they appear in the watchdog snapshot. */
+  registry: Registry;
+  prefix: string;
+  /** Bound address of the watchdog port after app.ready(); undefined when the watchdog is off. */
+  watchdogAddress(): { host: string; port: number } | undefined;
+  /** Counts runtime_threadpool_inflight while `work` is pending. */
+  trackThreadpool<T>(work: Promise<T>): Promise<T>;
+  /** Times tasks of a piscina pool whose worker handler is wrapped in measured(). */
+  instrumentPool(name: string, pool: Piscina): InstrumentedPool;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    telemetry: Telemetry;
+  }
+}
+
+/** Internals reachable by this package's tests (e.g. to crash the watchdog on purpose). */
+export const kInternals = Symbol('runtime-lab.telemetry.internals');
+export interface TelemetryInternals {
+  watchdog: Watchdog | undefined;
+}
+
+async function telemetryPlugin(app: FastifyInstance, rawOptions: TelemetryOptions): Promise<void> {
+  const options = fillOptions(rawOptions);
+  const { registry, prefix } = options;
+  const owned = new OwnedMetrics(registry);
+  const stops: Array<() => void | Promise<void>> = [];
+  const undo = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+    owned.removeAll();
+  };
+
+  let watchdog: Watchdog | undefined;
+  let pools: PoolMetrics;
+  let trackThreadpool: Telemetry['trackThreadpool'];
+  try {
+    if (options.defaultMetrics) {
+      const before = new Set(registry.getMetricsAsArray().map((m) => m.name));
+      collectDefaultMetrics({ register: registry });
+      owned.adopt(registry.getMetricsAsArray().map((m) => m.name).filter((name) => !before.has(name)));
+    }
+    const loopDelay = startLoopDelay(owned, prefix, options.loopDelay.maxWindowSeconds);
+    stops.push(() => loopDelay.stop());
+    const elu = startElu(owned, prefix, options.eluIntervalMs);
+    stops.push(() => elu.stop());
+    if (options.threadpoolCanary) {
+      const canary = startThreadpoolCanary(owned, prefix, options.threadpoolCanary.intervalMs);
+      stops.push(() => canary.stop());
+    }
+    trackThreadpool = createThreadpoolTracker(owned, prefix);
+    pools = new PoolMetrics(owned, prefix, options.eluIntervalMs);
+    stops.push(() => pools.stop());
+    if (options.http) registerHttp(app, owned, prefix);
+    if (options.watchdog) {
+      watchdog = await startWatchdog(options.watchdog, registry, owned, prefix, app.log);
+      const started = watchdog;
+      stops.push(() => started.close());
+    }
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+
+  if (options.metricsRoute) {
+    app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    });
+  }
+
+  const address = watchdog?.address;
+  const telemetry: Telemetry & { [kInternals]: TelemetryInternals } = {
+    registry,
+    prefix,
+    watchdogAddress: () => (address ? { ...address } : undefined),
+    trackThreadpool,
+    instrumentPool: (name, pool) => pools.instrument(name, pool),
+    [kInternals]: { watchdog },
+  };
+  app.decorate('telemetry', telemetry);
+  app.addHook('onClose', async () => {
+    await undo();
+  });
+}
+
+export const telemetry = fp(telemetryPlugin, { name: '@runtime-lab/telemetry', fastify: '5.x' });

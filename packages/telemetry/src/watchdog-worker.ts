@@ -1,0 +1,108 @@
+// The watchdog thread: serves /metrics and /healthz on its own port, so a scrape is answered
+// while the main thread is blocked. A /metrics route on the main loop cannot answer during a
+// stall: Prometheus records a gap (scrape timeout), not a spike. Here a scrape gets the last
+// registry snapshot (marked with its age) and the live stall: time since the main thread's
+// last heartbeat, read from shared memory.
+//
+// Keep this file dependency-free (node: builtins and local type-only imports): it is loaded
+// by path as a worker, from dist.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
+
+const data = workerData as WatchdogWorkerData;
+const port = parentPort;
+if (!port) throw new Error('watchdog-worker.js must run as a worker thread');
+const heartbeat = new BigInt64Array(data.heartbeat);
+const stallName = `${data.prefix}eventloop_stall_seconds`;
+const ageName = `${data.prefix}watchdog_snapshot_age_seconds`;
+const upName = `${data.prefix}watchdog_up`;
+const liveNames = new Set([stallName, ageName, upName]);
+
+const startedAtNs = process.hrtime.bigint();
+let snapshotText = '';
+let snapshotTakenAtNs: bigint | undefined;
+
+/** The snapshot without the families this thread reports live (the main registry has watchdog_up). */
+function withoutLiveFamilies(text: string): string {
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let name: string | undefined;
+    if (line.startsWith('#')) name = line.split(' ')[2];
+    else name = line.slice(0, line.search(/[{ ]/));
+    if (name !== undefined && liveNames.has(name)) continue;
+    kept.push(line);
+  }
+  return kept.length ? `${kept.join('\n')}\n` : '';
+}
+
+function seconds(ns: bigint): number {
+  return Number(ns) / 1e9;
+}
+
+function liveText(): string {
+  const now = process.hrtime.bigint();
+  const stall = Math.max(0, seconds(now - Atomics.load(heartbeat, 0)));
+  // Before the first snapshot there is nothing to be old; report the time since start instead
+  // of 0 so an alert on age still fires if snapshots never arrive.
+  const age = snapshotTakenAtNs === undefined ? seconds(now - startedAtNs) : Math.max(0, seconds(now - snapshotTakenAtNs));
+  return (
+    `# HELP ${stallName} Seconds since the main thread's last heartbeat, computed by the watchdog thread at scrape time.\n` +
+    `# TYPE ${stallName} gauge\n${stallName} ${stall}\n` +
+    `# HELP ${ageName} Age of the registry snapshot served by the watchdog.\n` +
+    `# TYPE ${ageName} gauge\n${ageName} ${age}\n` +
+    `# HELP ${upName} 1 when the watchdog thread runs.\n` +
+    `# TYPE ${upName} gauge\n${upName} 1\n`
+  );
+}
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+    return;
+  }
+  if (path === '/metrics') {
+    const body = snapshotText + liveText();
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  if (path === '/healthz') {
+    const now = process.hrtime.bigint();
+    const body = JSON.stringify({
+      status: 'ok',
+      stallSeconds: Math.max(0, seconds(now - Atomics.load(heartbeat, 0))),
+      snapshotAgeSeconds: snapshotTakenAtNs === undefined ? null : seconds(now - snapshotTakenAtNs),
+    });
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
+}
+
+const server = createServer(handle);
+server.keepAliveTimeout = 65_000;
+server.on('error', (error: NodeJS.ErrnoException) => {
+  const message: FromWatchdog = { type: 'listen-error', code: error.code ?? 'UNKNOWN', message: error.message };
+  port.postMessage(message);
+});
+server.listen(data.port, data.host, () => {
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : data.port;
+  const message: FromWatchdog = { type: 'listening', host: data.host, port: bound };
+  port.postMessage(message);
+});
+
+port.on('message', (message: ToWatchdog) => {
+  if (message.type === 'snapshot') {
+    snapshotText = withoutLiveFamilies(message.text);
+    snapshotTakenAtNs = message.takenAtNs;
+  } else if (message.type === 'crash') {
+    setImmediate(() => {
+      throw new Error('watchdog crash requested by the main thread (test hook)');
+    });
+  }
+});
