@@ -1,0 +1,171 @@
+// The catalogue of what the auditor judges. Each rule has ONE value expression: the alert rules
+// compare it with the thresholds (generated into prometheus/rules/alerts.yml), the --prometheus
+// source evaluates the very same PromQL over the audit window, and the --metrics source computes
+// the same quantity from direct scrapes (scrape-points.ts). Names follow docs/metrics.md.
+
+export const RULE_IDS = [
+  'event_loop_starvation',
+  'elu_saturation',
+  'executor_queue',
+  'threadpool_starvation',
+  'concurrency_saturation',
+  'backlog_growth',
+  'scrape_gaps',
+  'stale_snapshot',
+] as const;
+
+export type RuleId = (typeof RULE_IDS)[number];
+
+/** How a rule's value reads; drives both the CLI's formatting and the alert annotations. */
+export type Unit = 'seconds' | 'ratio' | 'tasks_per_worker' | 'calls';
+
+export interface RuleDefinition {
+  id: RuleId;
+  /** Prometheus alert name; stable, other parts of the lab refer to it. */
+  alert: string;
+  title: string;
+  /** What the value is, as a noun phrase for evidence lines and alert summaries. */
+  measures: string;
+  unit: Unit;
+  /** Labels besides job and instance that split a target into several findings. */
+  seriesLabels: readonly string[];
+  /** The value expression; `selector` is a list of label matchers without braces ('' for none). */
+  promql(selector: string, range: string): string;
+  /** What the --metrics source reads, for the evidence line. */
+  metrics: string;
+  explanation: string;
+  hint: string;
+}
+
+function select(metric: string, selector: string): string {
+  return selector === '' ? metric : `${metric}{${selector}}`;
+}
+
+// Element-wise max of two vectors with the same grouping. PromQL has no binary max; this keeps
+// A where A >= B, otherwise B, and still answers when only one side has data.
+function larger(a: string, b: string): string {
+  return `(${a} >= ${b}) or ${b} or ${a}`;
+}
+
+export const RULES: Record<RuleId, RuleDefinition> = {
+  event_loop_starvation: {
+    id: 'event_loop_starvation',
+    alert: 'EventLoopStarvation',
+    title: 'event-loop starvation',
+    measures: 'worst event-loop delay',
+    unit: 'seconds',
+    seriesLabels: [],
+    // The max gauge only learns of a stall after it ends; the watchdog's live stall gauge sees it
+    // while it lasts. Taking the larger of the two catches both.
+    promql: (s, r) =>
+      larger(
+        `max by (job, instance) (max_over_time(${select('runtime_eventloop_delay_max_seconds', s)}[${r}]))`,
+        `max by (job, instance) (max_over_time(${select('runtime_eventloop_stall_seconds', s)}[${r}]))`,
+      ),
+    metrics: 'max of runtime_eventloop_delay_max_seconds and runtime_eventloop_stall_seconds',
+    explanation:
+      'The main thread went this long without returning to the event loop: every request, timer and I/O callback waited behind it, however calm the server-side P99 looks.',
+    hint: 'Find the synchronous work on the request path (CPU loops, *Sync calls, huge JSON, backtracking regex) with `node --cpu-prof`; offload it to a worker pool or split it with setImmediate.',
+  },
+  elu_saturation: {
+    id: 'elu_saturation',
+    alert: 'EventLoopUtilizationSaturated',
+    title: 'event-loop utilization saturation',
+    measures: 'event-loop utilization',
+    unit: 'ratio',
+    seriesLabels: [],
+    promql: (s, r) => `max by (job, instance) (rate(${select('runtime_eventloop_active_seconds_total', s)}[${r}]))`,
+    metrics: 'increase of runtime_eventloop_active_seconds_total per second',
+    explanation:
+      'The loop was busy almost all the time, so any extra work queues behind it: latency climbs steeply before throughput stops growing.',
+    hint: 'Move CPU work off the main thread or add instances; plot ELU against request rate to find the knee before users do.',
+  },
+  executor_queue: {
+    id: 'executor_queue',
+    alert: 'ExecutorQueueAmplification',
+    title: 'executor queue amplification',
+    measures: 'tasks waiting per worker thread',
+    unit: 'tasks_per_worker',
+    seriesLabels: ['pool'],
+    promql: (s, r) =>
+      `max by (job, instance, pool) (avg_over_time(${select('runtime_pool_queue_size', s)}[${r}]) / avg_over_time(${select('runtime_pool_threads', s)}[${r}]))`,
+    metrics: 'runtime_pool_queue_size / runtime_pool_threads, averaged',
+    explanation:
+      'Tasks reached the worker pool faster than it ran them: each one now waits for the whole queue ahead of it, multiplying its latency.',
+    hint: 'Bound the queue (piscina maxQueue) and shed load with 503 + Retry-After, size the pool to the cores, or make the tasks shorter.',
+  },
+  threadpool_starvation: {
+    id: 'threadpool_starvation',
+    alert: 'ThreadpoolStarvation',
+    title: 'threadpool starvation',
+    measures: 'threadpool canary latency (p99, or the oldest still pending)',
+    unit: 'seconds',
+    seriesLabels: [],
+    // The histogram only counts canaries that finished; a saturated pool may finish none, and
+    // then only the pending gauge shows the wait.
+    promql: (s, r) =>
+      larger(
+        `histogram_quantile(0.99, sum by (job, instance, le) (rate(${select('runtime_threadpool_canary_seconds_bucket', s)}[${r}])))`,
+        `max by (job, instance) (max_over_time(${select('runtime_threadpool_canary_pending_seconds', s)}[${r}]))`,
+      ),
+    metrics: 'p99 of runtime_threadpool_canary_seconds and max of runtime_threadpool_canary_pending_seconds',
+    explanation:
+      'A tiny fs operation waited this long for a libuv threadpool thread: fs, dns.lookup, crypto and zlib all queue behind the same few threads.',
+    hint: 'Cap concurrent crypto/zlib calls or move them to a worker pool; raise UV_THREADPOOL_SIZE only when the queued work is really I/O.',
+  },
+  concurrency_saturation: {
+    id: 'concurrency_saturation',
+    alert: 'ConcurrencySaturation',
+    title: 'concurrency saturation',
+    measures: "pool occupancy by Little's law (task rate x mean run time / threads)",
+    unit: 'ratio',
+    seriesLabels: ['pool'],
+    // Little's law: busy workers L = arrival rate x mean run time, and rate() of the histogram's
+    // _sum is exactly that product (seconds of work finished per second).
+    promql: (s, r) =>
+      `max by (job, instance, pool) (rate(${select('runtime_pool_run_seconds_sum', s)}[${r}]) / avg_over_time(${select('runtime_pool_threads', s)}[${r}]))`,
+    metrics: 'increase of runtime_pool_run_seconds_sum per second / runtime_pool_threads',
+    explanation:
+      "By Little's law the pool needed this share of its threads just to keep up: near 100% every thread is always busy and any burst queues.",
+    hint: 'Add threads (up to the cores), make tasks cheaper, or admit less work (bounded queue, load shedding).',
+  },
+  backlog_growth: {
+    id: 'backlog_growth',
+    alert: 'BacklogGrowth',
+    title: 'backlog growth',
+    measures: 'downstream calls queued in the checkout backlog',
+    unit: 'calls',
+    seriesLabels: [],
+    promql: (s, r) => `max by (job, instance) (max_over_time(${select('lab_checkout_backlog', s)}[${r}]))`,
+    metrics: 'lab_checkout_backlog',
+    explanation:
+      'Checkouts queued downstream calls faster than downstream finished them: every queued call adds waiting, and timeouts plus retries add more calls.',
+    hint: 'Bound the queue and shed (503 + Retry-After), give retries a budget, and propagate deadlines so work whose caller gave up is dropped.',
+  },
+  scrape_gaps: {
+    id: 'scrape_gaps',
+    alert: 'ScrapeGaps',
+    title: 'scrape gaps',
+    measures: 'share of failed scrapes',
+    unit: 'ratio',
+    seriesLabels: [],
+    promql: (s, r) => `max by (job, instance) (1 - avg_over_time(${select('up', s)}[${r}]))`,
+    metrics: 'failed or timed-out scrapes of the endpoint',
+    explanation:
+      'Scrapes of the target failed: during those gaps dashboards and alerts are blind, which is exactly when a stall happens.',
+    hint: 'Scrape the watchdog port (it answers during stalls), check that the target is up and that the scrape timeout fits.',
+  },
+  stale_snapshot: {
+    id: 'stale_snapshot',
+    alert: 'StaleSnapshot',
+    title: 'stale snapshot',
+    measures: "age of the watchdog's registry snapshot",
+    unit: 'seconds',
+    seriesLabels: [],
+    promql: (s, r) => `max by (job, instance) (max_over_time(${select('runtime_watchdog_snapshot_age_seconds', s)}[${r}]))`,
+    metrics: 'runtime_watchdog_snapshot_age_seconds',
+    explanation:
+      'The watchdog served a registry snapshot this old: the main thread had not refreshed it, so every other value from this target lags reality by that much.',
+    hint: 'The main thread is stalled or gone: read runtime_eventloop_stall_seconds and the process logs.',
+  },
+};

@@ -1,0 +1,153 @@
+// Loads prometheus/thresholds.yml (or a user's copy written by `lab audit --init`): the single
+// source of truth for the auditor and the generated alert rules. The `yaml` package gives
+// positions; the schema is checked here so every complaint says file:line:col and what is allowed.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument, type YAMLMap } from 'yaml';
+import { DURATION_SYNTAX, parseDuration } from './duration.js';
+import { AuditError, ConfigError } from './errors.js';
+import { RULE_IDS, type RuleId } from './rules.js';
+
+export interface RuleThresholds {
+  enabled: boolean;
+  /** The value at or above which the rule reports DEGRADED. */
+  degraded: number;
+  /** The value at or above which the rule reports CRITICAL; never below `degraded`. */
+  critical: number;
+  /** How long the value must stay at or above a threshold before it counts (Prometheus `for:`). */
+  forSeconds: number;
+}
+
+export interface Thresholds {
+  /** Where the thresholds came from, for messages and reports. */
+  file: string;
+  /** Range of every rate()/…_over_time() window, in the alerts and in the audit alike. */
+  rangeSeconds: number;
+  rules: Record<RuleId, RuleThresholds>;
+}
+
+export const CONFIG_VERSION = 1;
+const TOP_KEYS = ['version', 'range', 'rules'];
+const RULE_KEYS = ['enabled', 'degraded', 'critical', 'for'];
+
+/** The lab's own thresholds file: <repo>/prometheus/thresholds.yml (this file is dist/src/thresholds.js). */
+export function defaultThresholdsPath(): string {
+  return fileURLToPath(new URL('../../../../prometheus/thresholds.yml', import.meta.url));
+}
+
+/** Reads and validates a thresholds file; throws AuditError / ConfigError with a one-line message. */
+export function loadThresholds(file: string = defaultThresholdsPath()): Thresholds {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new AuditError('LAB_AUDIT_CONFIG', `cannot read thresholds file ${file}: ${code}`);
+  }
+  return parseThresholds(text, file);
+}
+
+/** Validates thresholds given as YAML text; `file` is only used in messages. */
+export function parseThresholds(text: string, file: string): Thresholds {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const fail = (offset: number | undefined, reason: string): never => {
+    const pos = lines.linePos(offset ?? 0);
+    throw new ConfigError(file, pos.line, pos.col, reason);
+  };
+  const firstError = doc.errors[0];
+  if (firstError) fail(firstError.pos[0], `not valid YAML: ${firstError.message}`);
+  const at = (node: Node | null | undefined, fallback: number): number => node?.range?.[0] ?? fallback;
+
+  const root = doc.contents;
+  if (!isMap(root)) return fail(at(root, 0), 'expected a mapping with keys version, range and rules');
+  const top = entries(root, 'the top level', TOP_KEYS, fail);
+
+  const version = top.get('version');
+  if (!version) return fail(at(root, 0), `missing key "version" (write version: ${CONFIG_VERSION})`);
+  if (!isScalar(version.value) || version.value.value !== CONFIG_VERSION) {
+    fail(at(version.value as Node, 0), `version must be ${CONFIG_VERSION}; got ${show(version.value)}`);
+  }
+
+  const range = top.get('range');
+  if (!range) return fail(at(root, 0), 'missing key "range" (the window of rate() and *_over_time(), e.g. range: 10s)');
+  const rangeSeconds = durationOf(range, 'range', fail, at);
+  if (rangeSeconds <= 0) fail(at(range.value as Node, 0), 'range must be longer than 0s');
+
+  const rulesPair = top.get('rules');
+  if (!rulesPair) return fail(at(root, 0), `missing key "rules" (one entry per rule: ${RULE_IDS.join(', ')})`);
+  const rulesNode = rulesPair.value as Node | null;
+  if (!isMap(rulesNode)) return fail(at(rulesNode, at(rulesPair.key as Node, 0)), `rules must be a mapping of ${RULE_IDS.join(', ')}`);
+  const byId = entries(rulesNode, 'rules', RULE_IDS, fail);
+  const rules = {} as Record<RuleId, RuleThresholds>;
+  for (const id of RULE_IDS) {
+    const pair = byId.get(id);
+    if (!pair) return fail(at(rulesNode, 0), `rules.${id} is missing; list every rule (set enabled: false to turn one off)`);
+    rules[id] = ruleOf(pair, `rules.${id}`, fail, at);
+  }
+  return { file, rangeSeconds, rules };
+}
+
+type Fail = (offset: number | undefined, reason: string) => never;
+type At = (node: Node | null | undefined, fallback: number) => number;
+
+function entries(map: YAMLMap, where: string, allowed: readonly string[], fail: Fail): Map<string, Pair> {
+  const out = new Map<string, Pair>();
+  for (const pair of map.items) {
+    const keyNode = pair.key as Node | null;
+    const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+    if (key === undefined || !allowed.includes(key)) {
+      fail(keyNode?.range?.[0], `unknown key ${JSON.stringify(key ?? show(keyNode))} in ${where}; allowed: ${allowed.join(', ')}`);
+    }
+    out.set(key as string, pair as Pair);
+  }
+  return out;
+}
+
+function ruleOf(pair: Pair, where: string, fail: Fail, at: At): RuleThresholds {
+  const node = pair.value as Node | null;
+  if (!isMap(node)) return fail(at(node, at(pair.key as Node, 0)), `${where} must be a mapping with degraded, critical and for`);
+  const keys = entries(node, where, RULE_KEYS, fail);
+  const numberOf = (key: 'degraded' | 'critical'): number => {
+    const p = keys.get(key);
+    if (!p) return fail(at(node, 0), `${where}.${key} is missing (a number >= 0)`);
+    const value = p.value as Node | null;
+    if (!isScalar(value) || typeof value.value !== 'number' || !Number.isFinite(value.value) || value.value < 0) {
+      return fail(at(value, at(p.key as Node, 0)), `${where}.${key} must be a number >= 0; got ${show(value)}`);
+    }
+    return value.value;
+  };
+  const degraded = numberOf('degraded');
+  const critical = numberOf('critical');
+  if (critical < degraded) {
+    fail(at(keys.get('critical')?.value as Node, 0), `${where}.critical (${critical}) must be >= degraded (${degraded})`);
+  }
+  const forPair = keys.get('for');
+  if (!forPair) return fail(at(node, 0), `${where}.for is missing (${DURATION_SYNTAX}; 0s fires at once)`);
+  const forSeconds = durationOf(forPair, `${where}.for`, fail, at);
+  let enabled = true;
+  const enabledPair = keys.get('enabled');
+  if (enabledPair) {
+    const value = enabledPair.value as Node | null;
+    if (!isScalar(value) || typeof value.value !== 'boolean') {
+      fail(at(value, 0), `${where}.enabled must be true or false; got ${show(value)}`);
+    }
+    enabled = (value as { value: boolean }).value;
+  }
+  return { enabled, degraded, critical, forSeconds };
+}
+
+function durationOf(pair: Pair, where: string, fail: Fail, at: At): number {
+  const value = pair.value as Node | null;
+  const seconds = isScalar(value) && typeof value.value === 'string' ? parseDuration(value.value) : undefined;
+  if (seconds === undefined) return fail(at(value, at(pair.key as Node, 0)), `${where} must be ${DURATION_SYNTAX}; got ${show(value)}`);
+  return seconds;
+}
+
+function show(node: unknown): string {
+  if (node === null || node === undefined) return 'nothing';
+  if (isScalar(node)) return JSON.stringify(node.value);
+  if (isMap(node)) return 'a mapping';
+  return 'a list';
+}
