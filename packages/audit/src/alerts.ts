@@ -31,7 +31,7 @@ export function alertRules(thresholds: Thresholds): AlertRule[] {
     const rule = RULES[id];
     const limits = thresholds.rules[id];
     if (!limits.enabled) continue;
-    const value = rule.promql('', range);
+    const value = rule.promql(limits.selector, range);
     const levels: Array<['degraded' | 'critical', number]> = [['critical', limits.critical]];
     // With equal thresholds a degraded alert would only ever fire next to the critical one.
     if (limits.degraded < limits.critical) levels.unshift(['degraded', limits.degraded]);

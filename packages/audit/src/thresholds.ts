@@ -8,6 +8,7 @@ import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument, type
 import { DURATION_SYNTAX, parseDuration } from './duration.js';
 import { AuditError, ConfigError } from './errors.js';
 import { RULE_IDS, type RuleId } from './rules.js';
+import { normalizeSelector, SELECTOR_SYNTAX } from './selector.js';
 
 export interface RuleThresholds {
   enabled: boolean;
@@ -17,6 +18,8 @@ export interface RuleThresholds {
   critical: number;
   /** How long the value must stay at or above a threshold before it counts (Prometheus `for:`). */
   forSeconds: number;
+  /** Extra label matchers for this rule's series (alerts and --prometheus only); '' for none. */
+  selector: string;
 }
 
 export interface Thresholds {
@@ -29,7 +32,7 @@ export interface Thresholds {
 
 export const CONFIG_VERSION = 1;
 const TOP_KEYS = ['version', 'range', 'rules'];
-const RULE_KEYS = ['enabled', 'degraded', 'critical', 'for'];
+const RULE_KEYS = ['enabled', 'degraded', 'critical', 'for', 'selector'];
 
 /** The lab's own thresholds file: <repo>/prometheus/thresholds.yml (this file is dist/src/thresholds.js). */
 export function defaultThresholdsPath(): string {
@@ -135,7 +138,15 @@ function ruleOf(pair: Pair, where: string, fail: Fail, at: At): RuleThresholds {
     }
     enabled = (value as { value: boolean }).value;
   }
-  return { enabled, degraded, critical, forSeconds };
+  let selector = '';
+  const selectorPair = keys.get('selector');
+  if (selectorPair) {
+    const value = selectorPair.value as Node | null;
+    const normalized = isScalar(value) && typeof value.value === 'string' ? normalizeSelector(value.value) : undefined;
+    if (normalized === undefined) fail(at(value, 0), `${where}.selector must be ${SELECTOR_SYNTAX}; got ${show(value)}`);
+    selector = normalized as string;
+  }
+  return { enabled, degraded, critical, forSeconds, selector };
 }
 
 function durationOf(pair: Pair, where: string, fail: Fail, at: At): number {

@@ -1,0 +1,122 @@
+// Turns per-target value series into verdicts. Both sources produce the same shape (one point per
+// step), and the decision mirrors a Prometheus alert: a level counts when the value stays at or
+// above its threshold over consecutive points spanning at least `for`.
+
+import { RULES, type RuleId } from './rules.js';
+import type { Thresholds } from './thresholds.js';
+
+export type Severity = 'degraded' | 'critical';
+export type Status = 'healthy' | Severity;
+
+export const STATUS_ORDER: Record<Status, number> = { healthy: 0, degraded: 1, critical: 2 };
+
+export interface Point {
+  /** Epoch seconds. */
+  t: number;
+  /** NaN when the expression had no defined value at that step (e.g. a quantile of nothing). */
+  v: number;
+}
+
+/** One rule's values for one target (and pool, where the rule splits by pool). */
+export interface Series {
+  rule: RuleId;
+  /** Identifying labels: job and instance from Prometheus, instance alone from --metrics; plus pool. */
+  labels: Record<string, string>;
+  points: Point[];
+  /** The PromQL evaluated, or the metrics read, for the evidence line. */
+  query: string;
+  /** Spacing of the points; a larger gap between two points breaks a run. */
+  stepSeconds: number;
+}
+
+export interface Check {
+  rule: RuleId;
+  alert: string;
+  title: string;
+  labels: Record<string, string>;
+  status: Status;
+  /** Highest value seen; undefined when every point was undefined. */
+  peak: number | undefined;
+  /** Threshold of the reported level (for healthy: the degraded threshold, for reference). */
+  threshold: number;
+  /** Longest time the value stayed at or above `threshold`, in seconds (0 for a single point). */
+  heldSeconds: number;
+  forSeconds: number;
+  points: number;
+  query: string;
+  explanation: string;
+  hint: string;
+}
+
+export interface Run {
+  start: number;
+  end: number;
+}
+
+/** Longest run of consecutive points at or above `threshold` (NaN and gaps break a run). */
+export function longestRun(points: Point[], threshold: number, stepSeconds: number): Run | undefined {
+  let best: Run | undefined;
+  let current: Run | undefined;
+  let previousT = Number.NEGATIVE_INFINITY;
+  for (const p of points) {
+    const contiguous = p.t - previousT <= stepSeconds * 2;
+    previousT = p.t;
+    if (!(p.v >= threshold)) {
+      current = undefined;
+      continue;
+    }
+    if (current && contiguous) current.end = p.t;
+    else current = { start: p.t, end: p.t };
+    if (!best || current.end - current.start > best.end - best.start) best = { ...current };
+  }
+  return best;
+}
+
+export function evaluateSeries(series: Series, thresholds: Thresholds): Check {
+  const rule = RULES[series.rule];
+  const limits = thresholds.rules[series.rule];
+  const defined = series.points.filter((p) => Number.isFinite(p.v));
+  const peak = defined.length > 0 ? Math.max(...defined.map((p) => p.v)) : undefined;
+  let status: Status = 'healthy';
+  let threshold = limits.degraded;
+  let heldSeconds = 0;
+  for (const [level, limit] of [['critical', limits.critical], ['degraded', limits.degraded]] as const) {
+    const run = longestRun(series.points, limit, series.stepSeconds);
+    if (run && run.end - run.start >= limits.forSeconds) {
+      status = level;
+      threshold = limit;
+      heldSeconds = run.end - run.start;
+      break;
+    }
+  }
+  return {
+    rule: series.rule,
+    alert: rule.alert,
+    title: rule.title,
+    labels: series.labels,
+    status,
+    peak,
+    threshold,
+    heldSeconds,
+    forSeconds: limits.forSeconds,
+    points: defined.length,
+    query: series.query,
+    explanation: rule.explanation,
+    hint: rule.hint,
+  };
+}
+
+export function worstStatus(checks: Check[]): Status {
+  return checks.reduce<Status>((worst, c) => (STATUS_ORDER[c.status] > STATUS_ORDER[worst] ? c.status : worst), 'healthy');
+}
+
+/** Findings first by severity, then by rule order; healthy checks after. */
+export function sortChecks(checks: Check[]): Check[] {
+  const ruleOrder = Object.keys(RULES);
+  return [...checks].sort(
+    (a, b) =>
+      STATUS_ORDER[b.status] - STATUS_ORDER[a.status] ||
+      ruleOrder.indexOf(a.rule) - ruleOrder.indexOf(b.rule) ||
+      JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)),
+  );
+}
