@@ -27,7 +27,7 @@ function describe(value: unknown): string {
     return String(value);
   }
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 export function invalidOption(option: string, got: unknown, allowed: string): TelemetryError {

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import type { Piscina } from 'piscina';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { startElu } from './elu.js';
+import { registryConflict } from './errors.js';
 import { registerHttp } from './http.js';
 import { startLoopDelay } from './loop-delay.js';
 import { fillOptions, type TelemetryOptions } from './options.js';
@@ -37,6 +38,20 @@ export interface TelemetryInternals {
   watchdog: Watchdog | undefined;
 }
 
+function addDefaultMetrics(registry: Registry, owned: OwnedMetrics): void {
+  const before = new Set(registry.getMetricsAsArray().map((m) => m.name));
+  try {
+    collectDefaultMetrics({ register: registry });
+  } catch (error) {
+    // prom-client throws a plain Error naming the duplicate metric.
+    const name = /name (\S+) has already been registered/.exec(String((error as Error).message))?.[1];
+    throw registryConflict(name ?? 'of a prom-client default metric', error);
+  } finally {
+    // Whatever it managed to add before failing is ours to take out again.
+    owned.adopt(registry.getMetricsAsArray().map((m) => m.name).filter((name) => !before.has(name)));
+  }
+}
+
 async function telemetryPlugin(app: FastifyInstance, rawOptions: TelemetryOptions): Promise<void> {
   const options = fillOptions(rawOptions);
   const { registry, prefix } = options;
@@ -51,11 +66,7 @@ async function telemetryPlugin(app: FastifyInstance, rawOptions: TelemetryOption
   let pools: PoolMetrics;
   let trackThreadpool: Telemetry['trackThreadpool'];
   try {
-    if (options.defaultMetrics) {
-      const before = new Set(registry.getMetricsAsArray().map((m) => m.name));
-      collectDefaultMetrics({ register: registry });
-      owned.adopt(registry.getMetricsAsArray().map((m) => m.name).filter((name) => !before.has(name)));
-    }
+    if (options.defaultMetrics) addDefaultMetrics(registry, owned);
     const loopDelay = startLoopDelay(owned, prefix, options.loopDelay.maxWindowSeconds);
     stops.push(() => loopDelay.stop());
     const elu = startElu(owned, prefix, options.eluIntervalMs);

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import telemetry from '../src/index.js';
+import { kInternals, type TelemetryInternals } from '../src/plugin.js';
+import { bucketsDelta, bucketsOf, parseExposition, scrapeMetrics, sumOf } from '../src/exposition.js';
+import { blockFor, nowMs, promtoolCheck, startPoller, unexpectedFindings } from './helpers.js';
+
+let app: FastifyInstance;
+let appUrl: string;
+let watchdogUrl: string;
+
+before(async () => {
+  app = Fastify();
+  await app.register(telemetry, { watchdog: { port: 0 }, metricsRoute: true });
+  app.get('/ping', async () => ({ ok: true }));
+  app.get<{ Querystring: { ms: string } }>('/block', async (request) => {
+    const startedMs = nowMs();
+    blockFor(Number(request.query.ms));
+    return { startedMs, endedMs: nowMs() };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  assert.ok(address && typeof address === 'object');
+  appUrl = `http://127.0.0.1:${address.port}`;
+  const watchdog = app.telemetry.watchdogAddress();
+  assert.ok(watchdog, 'watchdogAddress() is set after ready');
+  watchdogUrl = `http://127.0.0.1:${watchdog.port}`;
+});
+
+after(() => app.close());
+
+test('the watchdog port answers while the main thread is blocked, with a growing stall value', async () => {
+  const blockMs = 1200;
+  const poller = await startPoller({ url: `${watchdogUrl}/metrics`, count: 20, intervalMs: 50, startDelayMs: 100 });
+  poller.go();
+  const response = await fetch(`${appUrl}/block?ms=${blockMs}`);
+  const { startedMs, endedMs } = (await response.json()) as { startedMs: number; endedMs: number };
+  const results = await poller.results;
+
+  // Polls sent well inside the block: the main loop could not have answered any of them.
+  const during = results.filter((r) => r.sentMs > startedMs + 100 && r.sentMs + r.latencyMs < endedMs);
+  assert.ok(during.length >= 5, `expected >= 5 polls answered inside the ${blockMs} ms block, got ${during.length}`);
+  const stalls = during.map((r) => {
+    assert.equal(r.status, 200, `poll failed during the block: ${r.error ?? r.status}`);
+    const value = sumOf(parseExposition(r.body ?? ''), 'runtime_eventloop_stall_seconds');
+    assert.ok(value !== undefined, 'runtime_eventloop_stall_seconds missing from the watchdog output');
+    // Live value: at least the time the block had already lasted when the poll was answered.
+    assert.ok(value >= (r.sentMs - startedMs) / 1000 - 0.05, `stall ${value}s lags the block (${r.sentMs - startedMs} ms in)`);
+    return value;
+  });
+  for (let i = 1; i < stalls.length; i++) {
+    assert.ok((stalls[i] ?? 0) > (stalls[i - 1] ?? 0), `stall values must grow during the block: ${stalls.join(', ')}`);
+  }
+  // Each poll was answered promptly even though the loop was blocked (generous bound: 2 busy cores).
+  const slowest = Math.max(...during.map((r) => r.latencyMs));
+  assert.ok(slowest < blockMs / 2, `watchdog answers took up to ${slowest.toFixed(0)} ms during the block`);
+
+  const body = during.at(-1)?.body ?? '';
+  assert.equal(sumOf(parseExposition(body), 'runtime_watchdog_up'), 1);
+  const age = sumOf(parseExposition(body), 'runtime_watchdog_snapshot_age_seconds') ?? 0;
+  assert.ok(age > 0.5, `the snapshot cannot be refreshed during the block, so its age grows (got ${age})`);
+});
+
+test('a known block lands, as one observation, in the bucket holding its duration', async () => {
+  const blockMs = 300;
+  const beforeScrape = await scrapeMetrics(`${appUrl}/metrics`);
+  const beforeBuckets = bucketsOf(beforeScrape.families, 'runtime_eventloop_delay_seconds');
+  await fetch(`${appUrl}/block?ms=${blockMs}`);
+  // Let the sampling timer fire after the block before reading.
+  await new Promise((r) => setTimeout(r, 50));
+  const afterScrape = await scrapeMetrics(`${appUrl}/metrics`);
+  const delta = bucketsDelta(bucketsOf(afterScrape.families, 'runtime_eventloop_delay_seconds'), beforeBuckets);
+  const countAbove = (le: number): number => {
+    const all = delta.at(-1)?.count ?? 0;
+    const below = delta.find((b) => b.le === le)?.count ?? 0;
+    return all - below;
+  };
+  // The 300 ms stall is in (0.256, 0.512]: exactly one observation above 256 ms, none above 512 ms,
+  // and nothing else above 32 ms (it was not split into smaller samples).
+  assert.equal(countAbove(0.256), 1, `bucket deltas: ${JSON.stringify(delta)}`);
+  assert.equal(countAbove(0.512), 0, `bucket deltas: ${JSON.stringify(delta)}`);
+  assert.equal(countAbove(0.032), 1, `bucket deltas: ${JSON.stringify(delta)}`);
+  const max = sumOf(afterScrape.families, 'runtime_eventloop_delay_max_seconds') ?? 0;
+  // A max over the last 5 s: it may still hold the previous test's longer block.
+  assert.ok(max >= 0.25, `max over the window should reflect the 300 ms stall, got ${max}`);
+});
+
+test('promtool check metrics passes on the app route and on the watchdog output', async () => {
+  await fetch(`${appUrl}/ping`);
+  await fetch(`${appUrl}/no-such-route`);
+  for (const url of [`${appUrl}/metrics`, `${watchdogUrl}/metrics`]) {
+    const text = await (await fetch(url)).text();
+    const result = promtoolCheck(text);
+    assert.deepEqual(unexpectedFindings(result), [], `promtool findings for ${url}`);
+    assert.ok(result.status === 0 || result.status === 3, `promtool exit ${result.status} for ${url}: ${result.findings.join('; ')}`);
+  }
+});
+
+test('without prom-client defaults, promtool finds nothing at all', async () => {
+  const bare = Fastify();
+  await bare.register(telemetry, { watchdog: { port: 0 }, defaultMetrics: false, metricsRoute: true });
+  bare.get('/x', async () => 'x');
+  await bare.ready();
+  try {
+    await bare.inject('/x');
+    const text = (await bare.inject('/metrics')).body;
+    assert.match(text, /runtime_http_request_duration_seconds_bucket/);
+    const result = promtoolCheck(text);
+    assert.deepEqual({ status: result.status, findings: result.findings }, { status: 0, findings: [] });
+  } finally {
+    await bare.close();
+  }
+});
+
+test('/healthz answers with the live stall; unknown paths get 404', async () => {
+  const health = await fetch(`${watchdogUrl}/healthz`);
+  assert.equal(health.status, 200);
+  const body = (await health.json()) as { status: string; stallSeconds: number };
+  assert.equal(body.status, 'ok');
+  assert.ok(body.stallSeconds >= 0 && body.stallSeconds < 1, `idle stall should be small: ${body.stallSeconds}`);
+  assert.equal((await fetch(`${watchdogUrl}/nope`)).status, 404);
+});
+
+test('a crashed watchdog is logged, reported as watchdog_up 0, and the app keeps serving', async () => {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(String(chunk));
+      callback();
+    },
+  });
+  const registry = new Registry();
+  const crashing = Fastify({ logger: { level: 'error', stream } });
+  await crashing.register(telemetry, { watchdog: { port: 0 }, registry, metricsRoute: true });
+  crashing.get('/ping', async () => ({ ok: true }));
+  await crashing.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const port = crashing.telemetry.watchdogAddress()?.port;
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    const internals = (crashing.telemetry as unknown as { [kInternals]: TelemetryInternals })[kInternals];
+    const worker = internals.watchdog?.worker;
+    assert.ok(worker);
+    const exited = new Promise((r) => worker.once('exit', r));
+    worker.postMessage({ type: 'crash' });
+    await exited;
+
+    const families = parseExposition(await registry.metrics());
+    assert.equal(sumOf(families, 'runtime_watchdog_up'), 0);
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string } });
+    const entry = logged.find((l) => /watchdog thread crashed/.test(l.msg));
+    assert.ok(entry, `expected a crash log line, got ${JSON.stringify(logged)}`);
+    assert.match(entry.err?.message ?? '', /watchdog crash requested/);
+
+    const address = crashing.server.address();
+    assert.ok(address && typeof address === 'object');
+    const ping = await fetch(`http://127.0.0.1:${address.port}/ping`);
+    assert.equal(ping.status, 200);
+    const appMetrics = await (await fetch(`http://127.0.0.1:${address.port}/metrics`)).text();
+    assert.match(appMetrics, /^runtime_watchdog_up 0$/m);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'the crashed watchdog no longer listens');
+  } finally {
+    await crashing.close();
+  }
+});
+
+test('close() stops the watchdog and takes its metrics out of the registry', async () => {
+  const registry = new Registry();
+  const closing = Fastify();
+  await closing.register(telemetry, { watchdog: { port: 0 }, registry });
+  await closing.ready();
+  const port = closing.telemetry.watchdogAddress()?.port;
+  assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+  await closing.close();
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
+  assert.deepEqual(registry.getMetricsAsArray().map((m) => m.name), []);
+});
