@@ -1,0 +1,128 @@
+// Open-loop sender, run in its own worker thread so that nothing else the runner does
+// (autocannon's closed loop, scraping, rendering) can delay a send. Each request has an
+// intended send time fixed by the schedule; latency is measured from that time, so a
+// stalled service is charged for every request it kept waiting, including the ones that
+// could not even be sent on time (no coordinated omission). Timeouts are recorded with
+// their latency, never dropped.
+import http from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { OpenLoopConfig, WorkerCommand, WorkerEvent } from './open-loop-protocol.js';
+import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_TIMEOUT } from './open-loop-protocol.js';
+
+const config = workerData as OpenLoopConfig;
+const port = parentPort;
+if (!port) throw new Error('open-loop-worker must run in a worker thread');
+
+const FLUSH_EVERY_MS = 200;
+const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, maxFreeSockets: 1024 });
+const url = new URL(config.url);
+const body = config.body === undefined ? undefined : Buffer.from(config.body);
+
+const nowEpochMs = (): number => performance.timeOrigin + performance.now();
+
+let pending: number[] = [];
+let inFlight = 0;
+let stopped = false;
+let startMs = 0;
+let endMs = 0;
+let nextMs = 0;
+let sendTimer: NodeJS.Timeout | undefined;
+
+function rateAt(offsetMs: number): number {
+  let rate = config.segments[0]?.ratePerSecond ?? 1;
+  for (const segment of config.segments) {
+    if (segment.fromMs <= offsetMs) rate = segment.ratePerSecond;
+    else break;
+  }
+  return rate;
+}
+
+function post(event: WorkerEvent, transfer?: ArrayBuffer[]): void {
+  port?.postMessage(event, transfer);
+}
+
+function flush(): void {
+  if (pending.length === 0) return;
+  const records = Float64Array.from(pending);
+  pending = [];
+  post({ type: 'records', records }, [records.buffer as ArrayBuffer]);
+}
+
+function record(intendedMs: number, outcome: number, sendErrorMs: number): void {
+  pending.push(intendedMs, nowEpochMs() - intendedMs, outcome, sendErrorMs);
+}
+
+function send(intendedMs: number, sentMs: number): void {
+  inFlight += 1;
+  let finished = false;
+  const headers: Record<string, string> = { 'x-request-start': String(Math.round(intendedMs)) };
+  if (body) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(body.length);
+  }
+  const finish = (outcome: number): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timeout);
+    record(intendedMs, outcome, sentMs - intendedMs);
+    inFlight -= 1;
+    maybeDone();
+  };
+  const req = http.request(url, { agent, method: config.method, headers }, (res) => {
+    const status = res.statusCode ?? 0;
+    res.on('end', () => finish(status >= 200 && status < 400 ? OUTCOME_OK : OUTCOME_ERROR));
+    res.on('error', () => finish(OUTCOME_ERROR));
+    res.resume();
+  });
+  const timeout = setTimeout(() => {
+    finish(OUTCOME_TIMEOUT);
+    req.destroy();
+  }, config.timeoutMs);
+  req.on('error', () => finish(OUTCOME_ERROR));
+  req.end(body);
+}
+
+function tick(): void {
+  sendTimer = undefined;
+  if (stopped) return;
+  let now = nowEpochMs();
+  // Catch up on every send that is due: after a hiccup of this thread the late requests
+  // still go out, each charged from its own intended time.
+  while (nextMs <= now && nextMs < endMs) {
+    send(nextMs, now);
+    nextMs += 1000 / rateAt(nextMs - startMs);
+    now = nowEpochMs();
+  }
+  if (nextMs >= endMs) {
+    stopped = true;
+    maybeDone();
+    return;
+  }
+  // Timers fire late, never early; rounding down keeps the error under a millisecond or so.
+  sendTimer = setTimeout(tick, Math.max(0, Math.floor(nextMs - nowEpochMs())));
+}
+
+function maybeDone(): void {
+  if (!stopped || inFlight > 0) return;
+  clearInterval(flushTimer);
+  flush();
+  agent.destroy();
+  post({ type: 'done' });
+}
+
+const flushTimer = setInterval(flush, FLUSH_EVERY_MS);
+
+port.on('message', (command: WorkerCommand) => {
+  if (command.type === 'start') {
+    startMs = command.startEpochMs;
+    endMs = startMs + config.durationMs;
+    nextMs = startMs;
+    sendTimer = setTimeout(tick, Math.max(0, Math.floor(startMs - nowEpochMs())));
+  } else if (command.type === 'stop') {
+    if (sendTimer) clearTimeout(sendTimer);
+    stopped = true;
+    maybeDone();
+  }
+});
+
+post({ type: 'ready' });

@@ -1,0 +1,156 @@
+// report.html: one self-contained file (inline CSS and SVG, no script, no network), so it
+// opens offline from disk and can be attached to an incident ticket as it is.
+import { SIGNALS, type SignalId } from '../signals.js';
+import { leadHeadline, leadRows, observedText, phaseCell, runLine, signalsWithData, statLabel, streamsText, togglesText } from './format.js';
+import type { Report } from './schema.js';
+import { type ChartLine, lineChart } from './svg-chart.js';
+
+const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const COLORS: Record<SignalId, string> = {
+  probeP99: '#d62728',
+  rampP99: '#ff7f0e',
+  pressureP99: '#9467bd',
+  serverP99: '#2ca02c',
+  loopDelayP99: '#1f77b4',
+  loopDelayMax: '#17becf',
+  loopStall: '#e377c2',
+  elu: '#8c564b',
+  poolQueue: '#bcbd22',
+  threadpoolCanary: '#7f7f7f',
+  backlog: '#ff9896',
+  errorRate: '#000000',
+};
+
+function line(report: Report, id: SignalId, dashed = false): ChartLine {
+  return { label: SIGNALS[id].label, color: COLORS[id], values: report.series[id] as (number | null)[], dashed };
+}
+
+function has(report: Report, id: SignalId): boolean {
+  return (report.series[id] as (number | null)[]).some((v) => v !== null);
+}
+
+function charts(report: Report): string[] {
+  const phases = report.phases.map((p) => ({ name: p.name, start: p.startSeconds, end: p.startSeconds + p.durationSeconds }));
+  const out: string[] = [];
+  const latency = (['probeP99', 'rampP99', 'pressureP99', 'serverP99'] as const).filter((id) => has(report, id));
+  out.push(
+    lineChart({
+      title: 'Client-side P99 vs server-side P99 (per second, ms, log scale)',
+      subtitle: 'The gap between the red line (what clients wait) and the green one (what the server thinks it took) is the lesson.',
+      lines: latency.map((id) => line(report, id, id === 'pressureP99')),
+      phases,
+      scale: 'log',
+      factor: 1000,
+      unit: 'ms',
+      thresholds: [{ value: report.leadTimeReference.sloSeconds, label: `probe SLO ${Math.round(report.leadTimeReference.sloSeconds * 1000)} ms` }],
+    }),
+  );
+  out.push(
+    lineChart({
+      title: 'Event loop: delay p99, delay max, live stall (ms, log scale)',
+      lines: (['loopDelayP99', 'loopDelayMax', 'loopStall'] as const).filter((id) => has(report, id)).map((id) => line(report, id)),
+      phases,
+      scale: 'log',
+      factor: 1000,
+      unit: 'ms',
+    }),
+  );
+  if (has(report, 'elu')) {
+    out.push(lineChart({ title: 'Event-loop utilization', lines: [line(report, 'elu')], phases, scale: 'linear', unit: 'ratio', yMax: 1, height: 200 }));
+  }
+  const queues = (['poolQueue', 'backlog'] as const).filter((id) => has(report, id));
+  if (queues.length) {
+    out.push(lineChart({ title: 'Queues: worker-pool queue and checkout backlog', lines: queues.map((id) => line(report, id)), phases, scale: 'linear', unit: 'count', height: 200 }));
+  }
+  if (has(report, 'threadpoolCanary')) {
+    out.push(lineChart({ title: 'Threadpool canary (ms, log scale)', lines: [line(report, 'threadpoolCanary')], phases, scale: 'log', factor: 1000, unit: 'ms', height: 200 }));
+  }
+  if (has(report, 'errorRate')) {
+    out.push(lineChart({ title: 'Client error rate (errors + timeouts)', lines: [line(report, 'errorRate')], phases, scale: 'linear', unit: 'ratio', yMax: 1, height: 180 }));
+  }
+  return out;
+}
+
+function table(header: string[], rows: string[][], className = ''): string {
+  return `<table class="${className}"><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:960px;color:#1d1d1f;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600;margin-left:8px;font-size:15px}
+.passed{background:#2a7d2e}.failed{background:#c62828}.error{background:#6d4c41}
+.meta{color:#555;margin:4px 0}
+table{border-collapse:collapse;width:100%;margin:8px 0;font-size:13px} th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f4f4f6} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.pass{color:#2a7d2e;font-weight:600}.fail{color:#c62828;font-weight:600}
+.chart{width:100%;height:auto;margin:8px 0;display:block}
+.chart-title{font-size:13px;font-weight:600;fill:#1d1d1f}.chart-sub{font-size:11px;fill:#666}
+.tick,.legend,.band-label{font-size:11px;fill:#555}.grid{stroke:#eee}.frame{fill:none;stroke:#bbb}
+.band-0{fill:#f7f7fa}.band-1{fill:#eef2f8}.threshold{stroke:#d62728;stroke-dasharray:2 4;stroke-width:1}.threshold-label{font-size:10px;fill:#d62728}
+ul{padding-left:20px}
+`;
+
+export function renderHtml(report: Report): string {
+  const verdict = report.verdict;
+  const ids = signalsWithData(report);
+  const body: string[] = [];
+  body.push(`<h1>${esc(report.scenario.title)}<span class="verdict ${verdict}">${verdict.toUpperCase()}</span></h1>`);
+  body.push(`<p>${esc(report.scenario.description)}</p>`);
+  body.push(
+    `<p class="meta">Scenario <code>${esc(report.scenario.name)}</code>${report.scenario.quick ? ' (--quick)' : ''} · ${esc(report.startedAt)} · target ${esc(report.target.apiUrl)} · probe GET ${esc(report.probe.route)} at ${report.probe.ratePerSecond} req/s (open loop), SLO P99 ≤ ${report.probe.sloMs} ms</p>`,
+  );
+  body.push(`<p class="meta">${esc(runLine(report))}</p>`);
+  if (report.error) body.push(`<p class="fail">Error: ${esc(report.error)}</p>`);
+  body.push('<h2>Expectations</h2>');
+  body.push(
+    table(
+      ['', 'expectation', 'observed', 'why'],
+      report.expectations.map((e) => [
+        e.passed ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>',
+        esc(e.description),
+        esc(observedText(e)),
+        esc(e.why ?? ''),
+      ]),
+      'expectations',
+    ),
+  );
+  body.push('<h2>Which signal moved first</h2>', `<p>${esc(leadHeadline(report))}</p>`);
+  body.push(
+    table(
+      ['signal', 'threshold', 'first crossing after onset', 'vs probe SLO breach', 'value then'],
+      leadRows(report).map((r) => [esc(r.label), esc(r.threshold), esc(r.afterOnset), esc(r.vsBreach), esc(r.value)]),
+      'lead-times',
+    ),
+  );
+  body.push('<h2>Timeline</h2>', ...charts(report));
+  body.push('<h2>Phases</h2>');
+  body.push(
+    table(
+      ['phase', 'time', 'faults', 'mitigations', 'load'],
+      report.phases.map((p) => [esc(p.name), `${p.startSeconds}–${p.startSeconds + p.durationSeconds} s`, esc(togglesText(p.faults)), esc(togglesText(p.mitigations)), esc(streamsText(p))]),
+    ),
+  );
+  body.push(
+    table(
+      ['signal (phase summary)', ...report.phases.map((p) => p.name)],
+      [
+        ...ids.map((id) => [`${esc(SIGNALS[id].label)} <small>(${statLabel(id)})</small>`, ...report.phases.map((_, i) => esc(phaseCell(report, i, id)))]),
+        ['probe requests (errors / timeouts)', ...report.phases.map((p) => `${p.clients.probe.requests} (${p.clients.probe.errors} / ${p.clients.probe.timeouts})`)],
+      ],
+      'summary',
+    ),
+  );
+  body.push('<h2>Notes</h2>', `<ul>${report.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(report.scenario.name)}: ${verdict} · runtime-lab</title>
+<style>${STYLE}</style></head>
+<body>
+${body.join('\n')}
+</body></html>
+`;
+}

@@ -1,0 +1,69 @@
+// report.md: the same content as the HTML report minus the charts, for terminals and PRs.
+import { SIGNALS } from '../signals.js';
+import { leadHeadline, leadRows, observedText, phaseCell, runLine, signalsWithData, statLabel, streamsText, togglesText } from './format.js';
+import type { Report } from './schema.js';
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.map(cell).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+export function renderMarkdown(report: Report): string {
+  const verdict = report.verdict === 'passed' ? 'PASSED' : report.verdict === 'failed' ? 'FAILED' : 'ERROR';
+  const out: string[] = [];
+  out.push(`# ${report.scenario.title}: ${verdict}`);
+  out.push('');
+  out.push(report.scenario.description);
+  out.push('');
+  out.push(
+    `Scenario \`${report.scenario.name}\`${report.scenario.quick ? ' (--quick)' : ''} from \`${report.scenario.source}\`, started ${report.startedAt}, against ${report.target.apiUrl}. ` +
+      `Probe: GET ${report.probe.route} at ${report.probe.ratePerSecond} req/s, open loop, SLO P99 ≤ ${report.probe.sloMs} ms.`,
+  );
+  out.push('');
+  out.push(`Run: ${runLine(report)}.`);
+  if (report.error) out.push('', `Error: ${report.error}`);
+  out.push('', '## Expectations', '');
+  out.push(
+    table(
+      ['', 'expectation', 'observed', 'why'],
+      report.expectations.map((e) => [e.passed ? 'pass' : 'FAIL', e.description, observedText(e), e.why ?? '']),
+    ),
+  );
+  out.push('', '## Which signal moved first', '', leadHeadline(report), '');
+  out.push(
+    table(
+      ['signal', 'threshold', 'first crossing after onset', 'vs probe SLO breach', 'value then'],
+      leadRows(report).map((r) => [r.label, r.threshold, r.afterOnset, r.vsBreach, r.value]),
+    ),
+  );
+  out.push('', '## Phases', '');
+  out.push(
+    table(
+      ['phase', 'time', 'faults', 'mitigations', 'load'],
+      report.phases.map((p) => [
+        p.name,
+        `${p.startSeconds}–${p.startSeconds + p.durationSeconds} s`,
+        togglesText(p.faults),
+        togglesText(p.mitigations),
+        streamsText(p),
+      ]),
+    ),
+  );
+  out.push('');
+  const ids = signalsWithData(report);
+  out.push(
+    table(
+      ['signal (phase summary)', ...report.phases.map((p) => p.name)],
+      [
+        ...ids.map((id) => [`${SIGNALS[id].label} (${statLabel(id)})`, ...report.phases.map((_, i) => phaseCell(report, i, id))]),
+        ['probe requests (errors / timeouts)', ...report.phases.map((p) => `${p.clients.probe.requests} (${p.clients.probe.errors} / ${p.clients.probe.timeouts})`)],
+        ['ramp + pressure requests', ...report.phases.map((p) => String(p.clients.ramp.requests + p.clients.pressure.requests))],
+      ],
+    ),
+  );
+  out.push('', 'Phase summaries leave out the first settle second(s) of each phase.', '', '## Notes', '');
+  for (const note of report.notes) out.push(`- ${note}`);
+  out.push('');
+  return out.join('\n');
+}

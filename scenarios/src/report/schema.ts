@@ -1,0 +1,140 @@
+// report.json's shape, as a TypeBox schema: one definition gives the TypeScript type, the
+// JSON Schema file shipped next to the reports (report.schema.json) and the validator
+// `lab report` uses before re-rendering a file someone may have edited.
+import { type Static, type TNumber, Type } from '@sinclair/typebox';
+import { SIGNAL_IDS } from '../signals.js';
+
+type Id = (typeof SIGNAL_IDS)[number];
+const Nullable = <T extends TNumber>(t: T) => Type.Union([t, Type.Null()]);
+const NullableNumber = Nullable(Type.Number());
+const NullableSeries = Type.Array(NullableNumber);
+const SignalId = Type.Union(SIGNAL_IDS.map((id) => Type.Literal(id)));
+// Object.fromEntries loses the key set; the casts restore it (every id is mapped).
+const SignalValues = Type.Object(Object.fromEntries(SIGNAL_IDS.map((id) => [id, NullableNumber])) as Record<Id, typeof NullableNumber>, {
+  additionalProperties: false,
+});
+const SignalSeries = Object.fromEntries(SIGNAL_IDS.map((id) => [id, NullableSeries])) as Record<Id, typeof NullableSeries>;
+const Toggles = Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()));
+const ClientCounts = Type.Object({
+  requests: Type.Integer({ minimum: 0 }),
+  errors: Type.Integer({ minimum: 0 }),
+  timeouts: Type.Integer({ minimum: 0 }),
+});
+
+export const ReportSchema = Type.Object(
+  {
+    schemaVersion: Type.Literal(1),
+    scenario: Type.Object({
+      name: Type.String(),
+      title: Type.String(),
+      description: Type.String(),
+      guide: Type.Optional(Type.String()),
+      source: Type.String({ description: 'file the scenario was loaded from' }),
+      quick: Type.Boolean(),
+    }),
+    verdict: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('error')]),
+    exitCode: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
+    error: Type.Optional(Type.String()),
+    startedAt: Type.String({ format: 'date-time' }),
+    finishedAt: Type.String({ format: 'date-time' }),
+    wallSeconds: Type.Number({ minimum: 0 }),
+    target: Type.Object({ apiUrl: Type.String(), metricsUrl: Type.String() }),
+    probe: Type.Object({
+      route: Type.String(),
+      ratePerSecond: Type.Number(),
+      timeoutMs: Type.Number(),
+      sloMs: Type.Number(),
+    }),
+    runner: Type.Object({
+      cpuSeconds: Type.Number({ minimum: 0, description: 'CPU time of the runner process (all its threads)' }),
+      cpuPercentOfOneCore: Type.Number({ minimum: 0 }),
+      probeScheduleErrorP99Ms: Nullable(Type.Number()),
+      probeScheduleErrorMaxMs: Nullable(Type.Number()),
+      scrapes: Type.Integer({ minimum: 0 }),
+      failedScrapes: Type.Array(Type.Object({ index: Type.Integer(), error: Type.String() })),
+      restored: Type.Boolean({ description: 'every fault was switched off when the run ended' }),
+    }),
+    phases: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        startSeconds: Type.Number(),
+        durationSeconds: Type.Number(),
+        settleSeconds: Type.Number(),
+        faults: Toggles,
+        mitigations: Toggles,
+        streams: Type.Array(
+          Type.Object({
+            kind: Type.Union([Type.Literal('pressure'), Type.Literal('ramp')]),
+            name: Type.String(),
+            route: Type.String(),
+            method: Type.String(),
+            connections: Type.Optional(Type.Number()),
+            startRate: Type.Optional(Type.Number()),
+            stepRate: Type.Optional(Type.Number()),
+            stepSeconds: Type.Optional(Type.Number()),
+            maxRate: Type.Optional(Type.Number()),
+          }),
+        ),
+        summary: SignalValues,
+        clients: Type.Object({ probe: ClientCounts, ramp: ClientCounts, pressure: ClientCounts }),
+      }),
+    ),
+    expectations: Type.Array(
+      Type.Object({
+        description: Type.String(),
+        kind: Type.Union([Type.Literal('threshold'), Type.Literal('lead')]),
+        phase: Type.Optional(Type.String()),
+        signal: SignalId,
+        stat: Type.Optional(Type.String()),
+        above: Type.Optional(Type.Number()),
+        below: Type.Optional(Type.Number()),
+        observed: Nullable(Type.Number()),
+        passed: Type.Boolean(),
+        why: Type.Optional(Type.String()),
+      }),
+    ),
+    leadTimeReference: Type.Object({
+      onsetSeconds: Type.Number({ description: 'run time at which the onset phase started' }),
+      onsetPhase: Type.String(),
+      sloSeconds: Type.Number(),
+      sloBreachSeconds: Nullable(Type.Number()),
+    }),
+    leadTimes: Type.Array(
+      Type.Object({
+        signal: SignalId,
+        label: Type.String(),
+        threshold: Type.Number(),
+        firstCrossingSeconds: Nullable(Type.Number({ description: 'run time of the first second, from onset on, above the threshold' })),
+        afterOnsetSeconds: Nullable(Type.Number()),
+        relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'negative: crossed before the probe breached its SLO' })),
+        valueAtCrossing: Nullable(Type.Number()),
+        hasData: Type.Boolean(),
+      }),
+    ),
+    series: Type.Object(
+      {
+        t: Type.Array(Type.Number()),
+        phase: Type.Array(Type.String()),
+        probeCount: Type.Array(Type.Integer()),
+        probeFailures: Type.Array(Type.Integer()),
+        rampCount: Type.Array(Type.Integer()),
+        pressureCount: Type.Array(Type.Integer()),
+        ...SignalSeries,
+      },
+      { description: 'one entry per second of the run, columns of equal length' },
+    ),
+    notes: Type.Array(Type.String()),
+  },
+  { $id: 'https://runtime-lab.local/report.schema.json', title: 'runtime-lab scenario report' },
+);
+
+export type Report = Static<typeof ReportSchema>;
+export type PhaseReport = Report['phases'][number];
+export type ExpectationResult = Report['expectations'][number];
+export type LeadTimeRow = Report['leadTimes'][number];
+export type Series = Report['series'];
+
+/** The JSON Schema document, as written to report.schema.json. */
+export function reportJsonSchema(): string {
+  return `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...ReportSchema }, null, 2)}\n`;
+}

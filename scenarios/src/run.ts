@@ -1,0 +1,381 @@
+// Runs one scenario against a running api: checks it, switches faults per phase, drives
+// the probe (whole run) and each phase's load streams, samples the watchdog port every
+// second, and always leaves the service healthy, whatever ends the run.
+import { AdminClient } from './admin.js';
+import { evaluate } from './analysis/expectations.js';
+import { leadTimes } from './analysis/lead-times.js';
+import { buildSeries } from './analysis/series.js';
+import { clientCounts, summariseAll } from './analysis/summary.js';
+import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
+import type { LoadStream, Phase, Scenario, ToggleParams } from './define.js';
+import { LabError, oneLine } from './errors.js';
+import { OpenLoopStream, constantRate, steppedRate } from './load/open-loop.js';
+import { PressureStream } from './load/pressure.js';
+import { Progress } from './progress.js';
+import type { PhaseReport, Report } from './report/schema.js';
+import { RunnerMetrics } from './runner-metrics.js';
+import { Sampler } from './sample/sampler.js';
+import type { Snapshot } from './sample/snapshot.js';
+import { SIGNALS, SIGNAL_IDS, type SignalId } from './signals.js';
+import { assertTargetAllowed } from './targets.js';
+import { checkTogglesAgainst } from './toggles.js';
+import { applyQuickProfile, streamName } from './validate.js';
+
+export interface RunOptions {
+  scenario: Scenario;
+  /** File the scenario came from, for messages and the report. */
+  source: string;
+  quick?: boolean;
+  /** Base URL of the api, e.g. http://127.0.0.1:8080. */
+  apiUrl: string;
+  /** The api's watchdog metrics endpoint, e.g. http://127.0.0.1:9464/metrics. */
+  metricsUrl: string;
+  allowRemote?: boolean;
+  /** Port for the runner's own /metrics (0 = any free port, null = not served). */
+  runnerMetricsPort?: number | null;
+  /** Where live progress goes; null for none. */
+  progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export const PROBE_DEFAULTS = { route: '/api/ping', ratePerSecond: 50, timeoutMs: 2000, sloMs: 100 } as const;
+const DEFAULT_SETTLE_SECONDS = 1;
+/** Faults expire on their own this long after their phase should have ended, even if the runner is killed -9. */
+const TTL_MARGIN_SECONDS = 30;
+
+interface PlannedPhase {
+  phase: Phase;
+  startSeconds: number;
+  settleSeconds: number;
+}
+
+function plan(phases: Phase[]): PlannedPhase[] {
+  let start = 0;
+  return phases.map((phase) => {
+    const planned = {
+      phase,
+      startSeconds: start,
+      settleSeconds: phase.settleSeconds ?? (phase.durationSeconds > DEFAULT_SETTLE_SECONDS + 1 ? DEFAULT_SETTLE_SECONDS : 0),
+    };
+    start += phase.durationSeconds;
+    return planned;
+  });
+}
+
+function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(done, Math.max(0, epochMs - Date.now()));
+    function done(): void {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort(): void {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function preflight(options: RunOptions, admin: AdminClient, scenario: Scenario): Promise<void> {
+  try {
+    const response = await fetch(new URL('/health', options.apiUrl), { signal: AbortSignal.timeout(3000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  } catch (error) {
+    throw new LabError('LAB_SERVICE_UNREACHABLE', `api not reachable at ${options.apiUrl}/health (${oneLine(error)}); start it with \`lab up\``);
+  }
+  const { scrapeMetrics } = await import('@runtime-lab/telemetry/exposition');
+  try {
+    await scrapeMetrics(options.metricsUrl, 3000);
+  } catch (error) {
+    throw new LabError('LAB_SERVICE_UNREACHABLE', `watchdog metrics not reachable: ${oneLine(error)}`);
+  }
+  checkTogglesAgainst(scenario, await admin.catalogue(), options.source);
+}
+
+export async function runScenario(options: RunOptions): Promise<Report> {
+  const scenario = options.quick ? applyQuickProfile(options.scenario) : options.scenario;
+  const log = options.log ?? (() => {});
+  const allowRemote = options.allowRemote ?? false;
+  assertTargetAllowed(options.apiUrl, 'api URL', allowRemote);
+  assertTargetAllowed(options.metricsUrl, 'metrics URL', allowRemote);
+  const probeSpec = { ...PROBE_DEFAULTS, ...scenario.probe };
+  const phases = plan(scenario.phases);
+  const totalSeconds = scenario.phases.reduce((acc, p) => acc + p.durationSeconds, 0);
+  const admin = new AdminClient(options.apiUrl);
+  const signal = options.signal;
+
+  await preflight(options, admin, scenario);
+  // Start from a known state: whatever was left on by hand or by an earlier run is switched off.
+  await admin.clearAll();
+
+  const metrics = new RunnerMetrics(scenario.name);
+  if (options.runnerMetricsPort !== null && options.runnerMetricsPort !== undefined) {
+    try {
+      const port = await metrics.listen(options.runnerMetricsPort);
+      log(`runner metrics on http://127.0.0.1:${port}/metrics`);
+    } catch (error) {
+      log(`warning: runner metrics not served (${oneLine(error)}); the run goes on without them`);
+    }
+  }
+
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const startedAt = new Date();
+  const scheduleError = newLatencyHistogram();
+  let timeline: Timeline | undefined;
+  let currentPhase = phases[0]?.phase.name ?? '';
+  const activeToggles = new Map<string, string>();
+  const phaseOfSecond = (bin: number): string => {
+    let name = phases[0]?.phase.name ?? '';
+    for (const p of phases) if (bin >= p.startSeconds) name = p.phase.name;
+    return name;
+  };
+
+  const probe = new OpenLoopStream({
+    url: new URL(probeSpec.route, options.apiUrl).toString(),
+    method: 'GET',
+    timeoutMs: probeSpec.timeoutMs,
+    durationMs: totalSeconds * 1000,
+    segments: constantRate(probeSpec.ratePerSecond),
+    onRecords: (records) => {
+      for (const r of records) {
+        timeline?.addClient('probe', r.intendedMs, r.latencyMs, r.outcome);
+        if (timeline) metrics.observe(phaseOfSecond(timeline.binOf(r.intendedMs)), 'probe', 'probe', r.latencyMs, r.outcome);
+        scheduleError.recordValue(Math.max(1, Math.round(r.sendErrorMs * 1000)));
+      }
+    },
+  });
+  const progress = options.progress ? new Progress(options.progress) : undefined;
+  let lastSnapshot: Snapshot | undefined;
+  const sampler = new Sampler({
+    metricsUrl: options.metricsUrl,
+    probeRoute: probeSpec.route,
+    onSnapshot: (snapshot) => {
+      if (!snapshot.error) lastSnapshot = snapshot;
+      if (!progress || !timeline) return;
+      const bin = timeline.binOf(Date.now());
+      const recent = timeline.clientWindow('probe', bin - 2, bin + 1);
+      progress.update({
+        phase: currentPhase,
+        elapsedSeconds: Math.min(totalSeconds, Math.max(0, (Date.now() - timeline.startMs) / 1000)),
+        totalSeconds,
+        probeP99Seconds: recent && recent.histogram.totalCount > 0 ? recent.histogram.getValueAtPercentile(99) / 1e6 : null,
+        loopDelaySeconds: lastSnapshot ? Math.max(lastSnapshot.loopStall ?? 0, lastSnapshot.loopDelayMax ?? 0) : null,
+        faults: [...activeToggles.keys()],
+      });
+    },
+  });
+
+  const pending: Promise<unknown>[] = [];
+  let running: (() => Promise<unknown>)[] = [];
+  let restored = false;
+  let failure: unknown;
+  try {
+    await probe.ready();
+    const startMs = Date.now() + 100;
+    timeline = new Timeline(startMs, totalSeconds);
+    probe.start(startMs);
+    sampler.start(startMs);
+
+    for (const planned of phases) {
+      const { phase } = planned;
+      const phaseStartMs = startMs + planned.startSeconds * 1000;
+      const phaseEndMs = phaseStartMs + phase.durationSeconds * 1000;
+      await sleepUntil(phaseStartMs, signal);
+      currentPhase = phase.name;
+      metrics.enterPhase(phase.name);
+      log(`phase ${phase.name} (${phase.durationSeconds} s)`);
+      await applyToggles(admin, activeToggles, phase);
+      running = await startStreams(phase, phaseEndMs, options, timeline, metrics, signal);
+      await sleepUntil(phaseEndMs, signal);
+      pending.push(...running.map((stop) => stop()));
+      running = [];
+    }
+    await probe.done();
+    await Promise.all(pending);
+  } catch (error) {
+    failure = error;
+    pending.push(...running.map((stop) => stop()));
+    await probe.kill().catch(() => {});
+  } finally {
+    await sampler.stop().catch(() => {});
+    progress?.end();
+    metrics.finish();
+    try {
+      await admin.clearAll();
+      restored = true;
+      activeToggles.clear();
+    } catch (error) {
+      failure ??= error;
+    }
+    await Promise.allSettled(pending);
+    await metrics.close();
+  }
+  if (failure !== undefined) {
+    if (signal?.aborted) {
+      const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
+      throw new LabError('LAB_INTERRUPTED', `run interrupted (${reason}); ${restored ? 'faults switched off' : 'faults NOT restored'}`);
+    }
+    if (failure instanceof LabError) throw failure;
+    throw new LabError('LAB_SERVICE_UNREACHABLE', `run failed: ${oneLine(failure)}`);
+  }
+
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallSeconds = (performance.now() - wallBefore) / 1000;
+  const tl = timeline as Timeline;
+  tl.setSnapshots(sampler.snapshots);
+  const series = buildSeries(tl, phaseOfSecond);
+  const phaseReports: PhaseReport[] = phases.map(({ phase, startSeconds, settleSeconds }) => {
+    const window = { from: startSeconds + settleSeconds, to: startSeconds + phase.durationSeconds };
+    return {
+      name: phase.name,
+      startSeconds,
+      durationSeconds: phase.durationSeconds,
+      settleSeconds,
+      faults: phase.faults ?? {},
+      mitigations: phase.mitigations ?? {},
+      streams: (phase.streams ?? []).map((s, i) => describeStream(s, i)),
+      summary: summariseAll(tl, series, window),
+      clients: clientCounts(tl, window),
+    };
+  });
+  const onset =
+    phases.find((p) => p.phase.onset) ??
+    phases.find((p) => Object.keys(p.phase.faults ?? {}).length > 0 || (p.phase.streams ?? []).some((s) => s.kind === 'ramp')) ??
+    phases[0];
+  const thresholds = Object.fromEntries(
+    SIGNAL_IDS.map((id) => [id, scenario.thresholds?.[id] ?? (id === 'probeP99' ? probeSpec.sloMs / 1000 : SIGNALS[id].defaultThreshold)]),
+  ) as Record<SignalId, number>;
+  const onsetSeconds = onset?.startSeconds ?? 0;
+  const lead = leadTimes({ series, onsetSeconds, thresholds });
+  const expectations = evaluate(scenario.expectations, { timeline: tl, series, phases: phaseReports, leadTimes: lead.rows });
+  const passed = expectations.every((e) => e.passed);
+  const notes = [
+    'Probe and ramp latencies are open loop, measured from each request’s intended send time; pressure latencies come from autocannon (closed loop) and hide the time a stalled service kept it from sending.',
+    `Lead times have the sampling interval's resolution (1 s); a negative "vs SLO breach" means the signal crossed its threshold before the probe P99 crossed ${probeSpec.sloMs} ms.`,
+  ];
+  const failedScrapes = tl.failedScrapes();
+  if (failedScrapes.length > 0) notes.push(`${failedScrapes.length} of ${tl.scrapeCount()} watchdog scrapes failed; their seconds show no server data.`);
+  return {
+    schemaVersion: 1,
+    scenario: {
+      name: scenario.name,
+      title: scenario.title,
+      description: scenario.description,
+      ...(scenario.guide ? { guide: scenario.guide } : {}),
+      source: options.source,
+      quick: options.quick ?? false,
+    },
+    verdict: passed ? 'passed' : 'failed',
+    exitCode: passed ? 0 : 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    wallSeconds,
+    target: { apiUrl: options.apiUrl, metricsUrl: options.metricsUrl },
+    probe: { route: probeSpec.route, ratePerSecond: probeSpec.ratePerSecond, timeoutMs: probeSpec.timeoutMs, sloMs: probeSpec.sloMs },
+    runner: {
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      cpuPercentOfOneCore: ((cpu.user + cpu.system) / 1e6 / wallSeconds) * 100,
+      probeScheduleErrorP99Ms: scheduleError.totalCount > 0 ? scheduleError.getValueAtPercentile(99) / 1000 : null,
+      probeScheduleErrorMaxMs: scheduleError.totalCount > 0 ? scheduleError.maxValue / 1000 : null,
+      scrapes: tl.scrapeCount(),
+      failedScrapes,
+      restored,
+    },
+    phases: phaseReports,
+    expectations,
+    leadTimeReference: { onsetSeconds, onsetPhase: onset?.phase.name ?? '', sloSeconds: thresholds.probeP99, sloBreachSeconds: lead.sloBreachSeconds },
+    leadTimes: lead.rows,
+    series,
+    notes,
+  };
+}
+
+async function applyToggles(admin: AdminClient, active: Map<string, string>, phase: Phase): Promise<void> {
+  const wanted = new Map<string, ToggleParams>([...Object.entries(phase.faults ?? {}), ...Object.entries(phase.mitigations ?? {})]);
+  for (const name of [...active.keys()]) {
+    if (!wanted.has(name)) {
+      await admin.clear(name);
+      active.delete(name);
+    }
+  }
+  for (const [name, params] of wanted) {
+    // Also when nothing changed: the PUT renews the TTL for this phase.
+    await admin.set(name, params, phase.durationSeconds + TTL_MARGIN_SECONDS);
+    active.set(name, JSON.stringify(params));
+  }
+}
+
+function describeStream(stream: LoadStream, index: number): PhaseReport['streams'][number] {
+  const base = { kind: stream.kind, name: streamName(stream, index), route: stream.route, method: stream.method ?? 'GET' };
+  if (stream.kind === 'pressure') return { ...base, connections: stream.connections };
+  return {
+    ...base,
+    startRate: stream.startRate,
+    stepRate: stream.stepRate,
+    stepSeconds: stream.stepSeconds,
+    ...(stream.maxRate === undefined ? {} : { maxRate: stream.maxRate }),
+  };
+}
+
+/** Starts a phase's streams; returns one stopper per stream. */
+async function startStreams(
+  phase: Phase,
+  phaseEndMs: number,
+  options: RunOptions,
+  timeline: Timeline,
+  metrics: RunnerMetrics,
+  signal: AbortSignal | undefined,
+): Promise<(() => Promise<unknown>)[]> {
+  const stoppers: (() => Promise<unknown>)[] = [];
+  const streams = phase.streams ?? [];
+  for (const [index, stream] of streams.entries()) {
+    const name = streamName(stream, index);
+    const url = new URL(stream.route, options.apiUrl).toString();
+    const method = stream.method ?? 'GET';
+    const body = stream.body === undefined ? undefined : JSON.stringify(stream.body);
+    const timeoutMs = stream.timeoutMs ?? 5000;
+    const remainingMs = Math.max(1000, phaseEndMs - Date.now());
+    if (stream.kind === 'pressure') {
+      const pressure = new PressureStream({
+        url,
+        method,
+        ...(body === undefined ? {} : { body }),
+        connections: stream.connections,
+        durationSeconds: Math.ceil(remainingMs / 1000) + 5,
+        timeoutMs,
+        onRecord: (r) => {
+          timeline.addClient('pressure', r.atMs - r.latencyMs, r.latencyMs, r.outcome);
+          metrics.observe(phase.name, name, 'pressure', r.latencyMs, r.outcome);
+        },
+      });
+      stoppers.push(() => pressure.stop());
+      continue;
+    }
+    const ramp = new OpenLoopStream({
+      url,
+      method,
+      ...(body === undefined ? {} : { body }),
+      timeoutMs,
+      durationMs: remainingMs,
+      segments: steppedRate(stream.startRate, stream.stepRate, stream.stepSeconds, remainingMs, stream.maxRate),
+      onRecords: (records) => {
+        for (const r of records) {
+          timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome);
+          metrics.observe(phase.name, name, 'ramp', r.latencyMs, r.outcome);
+        }
+      },
+    });
+    await ramp.ready();
+    if (signal?.aborted) {
+      await ramp.kill();
+      break;
+    }
+    ramp.start(Date.now());
+    stoppers.push(() => ramp.stop());
+  }
+  return stoppers;
+}

@@ -1,0 +1,87 @@
+// The runner's own client-side metrics (lab_runner_* in docs/metrics.md), served over HTTP
+// for Prometheus while a run is in progress. A registry of its own, never prom-client's
+// global one, so nothing else in the process leaks into it.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class RunnerMetrics {
+  readonly registry = new Registry();
+  private readonly duration: Histogram<'scenario' | 'phase' | 'stream' | 'kind'>;
+  private readonly requests: Counter<'scenario' | 'phase' | 'stream' | 'outcome'>;
+  private readonly phaseInfo: Gauge<'scenario' | 'phase'>;
+  private readonly up: Gauge<'scenario'>;
+  private server: http.Server | undefined;
+  private currentPhase: string | undefined;
+
+  constructor(private readonly scenario: string) {
+    this.duration = new Histogram({
+      name: 'lab_runner_request_duration_seconds',
+      help: 'Client-side latency seen by the scenario runner (probe and ramp: from the intended send time; pressure: closed loop).',
+      labelNames: ['scenario', 'phase', 'stream', 'kind'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [this.registry],
+    });
+    this.requests = new Counter({
+      name: 'lab_runner_requests_total',
+      help: 'Requests sent by the scenario runner, by outcome.',
+      labelNames: ['scenario', 'phase', 'stream', 'outcome'],
+      registers: [this.registry],
+    });
+    this.phaseInfo = new Gauge({
+      name: 'lab_runner_phase_info',
+      help: '1 for the phase the runner is in.',
+      labelNames: ['scenario', 'phase'],
+      registers: [this.registry],
+    });
+    this.up = new Gauge({ name: 'lab_runner_up', help: '1 while a run is in progress.', labelNames: ['scenario'], registers: [this.registry] });
+    this.up.set({ scenario }, 1);
+  }
+
+  observe(phase: string, stream: string, kind: 'probe' | 'ramp' | 'pressure', latencyMs: number, outcome: 'ok' | 'error' | 'timeout'): void {
+    this.duration.observe({ scenario: this.scenario, phase, stream, kind }, latencyMs / 1000);
+    this.requests.inc({ scenario: this.scenario, phase, stream, outcome });
+  }
+
+  enterPhase(phase: string): void {
+    if (this.currentPhase) this.phaseInfo.set({ scenario: this.scenario, phase: this.currentPhase }, 0);
+    this.currentPhase = phase;
+    this.phaseInfo.set({ scenario: this.scenario, phase }, 1);
+  }
+
+  finish(): void {
+    if (this.currentPhase) this.phaseInfo.set({ scenario: this.scenario, phase: this.currentPhase }, 0);
+    this.up.set({ scenario: this.scenario }, 0);
+  }
+
+  /** Serves /metrics on host:port (port 0 = any free port); resolves with the bound port. */
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const server = http.createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end('only /metrics here\n');
+        return;
+      }
+      this.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+        (error: Error) => res.writeHead(500).end(error.message),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    server.unref();
+    this.server = server;
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,167 @@
+// The signals a run records per second, and how each is summarised over a phase.
+// One table so the sampler, the expectations, the lead-time analysis and the reports
+// agree on names, units and default thresholds.
+
+export const SIGNAL_IDS = [
+  'probeP99',
+  'rampP99',
+  'pressureP99',
+  'serverP99',
+  'loopDelayP99',
+  'loopDelayMax',
+  'loopStall',
+  'elu',
+  'poolQueue',
+  'threadpoolCanary',
+  'backlog',
+  'errorRate',
+] as const;
+
+export type SignalId = (typeof SIGNAL_IDS)[number];
+
+export type SignalUnit = 'seconds' | 'ratio' | 'count';
+
+export interface SignalInfo {
+  id: SignalId;
+  label: string;
+  unit: SignalUnit;
+  /** Where the figure comes from: the client (runner) or the service's watchdog port. */
+  side: 'client' | 'server';
+  /**
+   * How a phase is summarised by default: `p99` over every observation in the phase (latency
+   * histograms), `max` / `mean` of the per-second values (gauges), `ratio` of counts.
+   */
+  phaseStat: 'p99' | 'max' | 'mean' | 'ratio';
+  /** Threshold used by the lead-time analysis unless a scenario overrides it. */
+  defaultThreshold: number;
+  description: string;
+}
+
+export const SIGNALS: Record<SignalId, SignalInfo> = {
+  probeP99: {
+    id: 'probeP99',
+    label: 'probe P99 (open loop)',
+    unit: 'seconds',
+    side: 'client',
+    phaseStat: 'p99',
+    defaultThreshold: 0.1,
+    description: 'P99 of the open-loop probe, measured from the intended send time (no coordinated omission).',
+  },
+  rampP99: {
+    id: 'rampP99',
+    label: 'ramp P99 (open loop)',
+    unit: 'seconds',
+    side: 'client',
+    phaseStat: 'p99',
+    defaultThreshold: 0.1,
+    description: 'P99 of the ramp stream (open loop, rising rate) against the route under test.',
+  },
+  pressureP99: {
+    id: 'pressureP99',
+    label: 'pressure P99 (closed loop)',
+    unit: 'seconds',
+    side: 'client',
+    phaseStat: 'p99',
+    defaultThreshold: 0.5,
+    description:
+      'P99 reported by autocannon, closed loop: timed from the actual send, so it hides the time a stalled service delays the next request.',
+  },
+  serverP99: {
+    id: 'serverP99',
+    label: 'server-side P99 of the probe route',
+    unit: 'seconds',
+    side: 'server',
+    phaseStat: 'p99',
+    defaultThreshold: 0.05,
+    description: 'runtime_http_request_duration_seconds of the probe route (onRequest to response): the classic, misleading view.',
+  },
+  loopDelayP99: {
+    id: 'loopDelayP99',
+    label: 'loop delay p99',
+    unit: 'seconds',
+    side: 'server',
+    phaseStat: 'p99',
+    defaultThreshold: 0.05,
+    description: 'p99 of runtime_eventloop_delay_seconds over the interval (cumulative histogram, per-interval delta).',
+  },
+  loopDelayMax: {
+    id: 'loopDelayMax',
+    label: 'loop delay max',
+    unit: 'seconds',
+    side: 'server',
+    phaseStat: 'max',
+    defaultThreshold: 0.05,
+    description: 'runtime_eventloop_delay_max_seconds: the longest delay over the last short window.',
+  },
+  loopStall: {
+    id: 'loopStall',
+    label: 'live stall',
+    unit: 'seconds',
+    side: 'server',
+    phaseStat: 'max',
+    defaultThreshold: 0.1,
+    description: 'runtime_eventloop_stall_seconds: seconds since the main thread last beat, read by the watchdog while the stall lasts.',
+  },
+  elu: {
+    id: 'elu',
+    label: 'event-loop utilization',
+    unit: 'ratio',
+    side: 'server',
+    phaseStat: 'mean',
+    defaultThreshold: 0.8,
+    description: 'runtime_eventloop_utilization_ratio over the last interval.',
+  },
+  poolQueue: {
+    id: 'poolQueue',
+    label: 'pool queue',
+    unit: 'count',
+    side: 'server',
+    phaseStat: 'max',
+    defaultThreshold: 5,
+    description: 'runtime_pool_queue_size summed over pools: tasks waiting for a worker thread.',
+  },
+  threadpoolCanary: {
+    id: 'threadpoolCanary',
+    label: 'threadpool canary',
+    unit: 'seconds',
+    side: 'server',
+    phaseStat: 'max',
+    defaultThreshold: 0.05,
+    description:
+      'The larger of the canary latency p99 over the interval and the age of the oldest canary still waiting (libuv threadpool queueing).',
+  },
+  backlog: {
+    id: 'backlog',
+    label: 'checkout backlog',
+    unit: 'count',
+    side: 'server',
+    phaseStat: 'max',
+    defaultThreshold: 20,
+    description: "lab_checkout_backlog: downstream calls queued in the api's in-process queue.",
+  },
+  errorRate: {
+    id: 'errorRate',
+    label: 'client error rate',
+    unit: 'ratio',
+    side: 'client',
+    phaseStat: 'ratio',
+    defaultThreshold: 0.01,
+    description: 'Share of client requests (probe, ramp, pressure) that failed, timed out or answered non-2xx.',
+  },
+};
+
+export function isSignalId(value: unknown): value is SignalId {
+  return typeof value === 'string' && (SIGNAL_IDS as readonly string[]).includes(value);
+}
+
+/** Formats a signal value for tables: milliseconds for durations, plain otherwise. */
+export function formatSignal(id: SignalId, value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '–';
+  const unit = SIGNALS[id].unit;
+  if (unit === 'seconds') {
+    const ms = value * 1000;
+    return ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(1)} ms`;
+  }
+  if (unit === 'ratio') return value.toFixed(2);
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
