@@ -1,0 +1,154 @@
+// Where work waits when the event loop does not: the piscina pool, the libuv threadpool, and the
+// checkout queue in front of the downstream service.
+import { faultAnnotations, phaseAnnotations } from '../annotations.js';
+import { buildDashboard } from '../layout.js';
+import { timeseries } from '../panels.js';
+
+export const uid = 'executors-and-queues';
+
+export function build() {
+  return buildDashboard({
+    uid,
+    title: 'Executors & queues',
+    description:
+      'The queues behind the event loop: worker pool, libuv threadpool, checkout backlog and downstream calls. Each can make requests slow while loop delay stays calm.',
+    annotations: [faultAnnotations(), phaseAnnotations()],
+    rows: [
+      {
+        title: 'Worker pool (piscina)',
+        panels: [
+          timeseries({
+            title: 'Pool queue and threads',
+            description:
+              'Tasks waiting for a worker thread, with the number of threads for scale. A queue that keeps growing while the threads stay fixed is a saturated pool: every queued task adds its wait to a request, while the event loop itself stays free (loop delay calm).',
+            unit: 'short',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [
+              { expr: 'job_pool:runtime_pool_queue_size:max', legend: '{{pool}} queued' },
+              { expr: 'job_pool:runtime_pool_threads:max', legend: '{{pool}} threads' },
+            ],
+          }),
+          timeseries({
+            title: 'Pool wait vs run time (P99)',
+            description:
+              'Run time is measured inside the worker; wait is from submit until a worker starts the task. Healthy: wait far below run. When wait overtakes run, tasks spend longer queued than working: more threads or shorter tasks help, a faster event loop does not.',
+            unit: 's',
+            width: 12,
+            height: 8,
+            logScale: true,
+            queries: [
+              { expr: 'job_pool:runtime_pool_wait_seconds:p99_rate10s', legend: '{{pool}} wait P99' },
+              { expr: 'job_pool:runtime_pool_run_seconds:p99_rate10s', legend: '{{pool}} run P99' },
+            ],
+          }),
+          timeseries({
+            title: 'Pool utilization',
+            description:
+              "Busy time divided by threads times wall time over the last interval, computed by the lab (piscina 5's own utilization is off by a factor of about 1000). Near 100 % with a growing queue means saturated; near 100 % with an empty queue means exactly enough.",
+            unit: 'percentunit',
+            width: 12,
+            height: 8,
+            min: 0,
+            max: 1,
+            queries: [{ expr: 'job_pool:runtime_pool_utilization_ratio:max', legend: '{{pool}}' }],
+          }),
+          timeseries({
+            title: 'Pool tasks by outcome',
+            description:
+              'Tasks finished per second. rejected appears when a bounded pool queue is full: that mitigation trades fast errors for unbounded latency. error is a task that threw.',
+            unit: 'ops',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [{ expr: 'job_pool_outcome:runtime_pool_tasks:rate10s', legend: '{{pool}} {{outcome}}' }],
+          }),
+        ],
+      },
+      {
+        title: 'libuv threadpool',
+        panels: [
+          timeseries({
+            title: 'Threadpool canary',
+            description:
+              "A tiny fs operation issued on a schedule: its latency is the libuv threadpool's queueing delay, which Node has no API for. When crypto or zlib work fills the threadpool (4 threads by default), fs and dns.lookup wait behind it: the canary and the oldest pending canary climb while loop delay stays low.",
+            unit: 's',
+            width: 12,
+            height: 8,
+            logScale: true,
+            queries: [
+              { expr: 'job:runtime_threadpool_canary_seconds:p99_rate10s', legend: 'canary P99 {{job}}' },
+              { expr: 'job:runtime_threadpool_canary_pending_seconds:max', legend: 'oldest pending canary {{job}}' },
+            ],
+          }),
+          timeseries({
+            title: 'Threadpool work in flight',
+            description:
+              'Threadpool work the service submitted (through trackThreadpool) and that has not finished. Anything above the threadpool size (UV_THREADPOOL_SIZE, 4 by default) is queued, and every fs or dns call waits behind it.',
+            unit: 'short',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [{ expr: 'job:runtime_threadpool_inflight:max', legend: 'in flight {{job}}' }],
+          }),
+        ],
+      },
+      {
+        title: 'Checkout and downstream',
+        panels: [
+          timeseries({
+            title: 'Checkout backlog and downstream queue',
+            description:
+              "Downstream calls queued in the api's in-process queue, and requests waiting for / holding a concurrency slot at the downstream service. A backlog that only climbs is queue amplification: each queued call is work its client may already have given up on. A bounded queue with shedding keeps it flat.",
+            unit: 'short',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [
+              { expr: 'job:lab_checkout_backlog:max', legend: 'api backlog' },
+              { expr: 'job:lab_downstream_waiting:max', legend: 'downstream waiting' },
+              { expr: 'job:lab_downstream_inflight:max', legend: 'downstream in service' },
+            ],
+          }),
+          timeseries({
+            title: 'Downstream calls per checkout',
+            description:
+              'Mean and P99 of downstream calls (retries included) made for one checkout. 1 per fan-out target when healthy. With timeouts and retries one checkout becomes many calls, adding load exactly when the downstream is slowest; a retry budget keeps the mean down.',
+            unit: 'short',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [
+              { expr: 'job:lab_checkout_downstream_calls:mean_rate10s', legend: 'mean' },
+              { expr: 'job:lab_checkout_downstream_calls:p99_rate10s', legend: 'P99' },
+            ],
+          }),
+          timeseries({
+            title: 'Downstream calls by outcome',
+            description:
+              'Calls from the api to downstream per second: ok, timeout, error, and dropped (deadline propagation skipped a call whose caller had already given up). Timeouts rising while ok stays flat means the downstream is saturated and retries are making it worse.',
+            unit: 'reqps',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [{ expr: 'job_outcome:lab_downstream_calls:rate10s', legend: '{{outcome}}' }],
+          }),
+          timeseries({
+            title: 'Retries and shed checkouts',
+            description:
+              'Retries add load to a struggling dependency; shedding (503 with Retry-After from the bounded queue) removes it. With the mitigation on, shed checkouts rise and the backlog stays bounded: fast failures instead of slow ones.',
+            unit: 'reqps',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [
+              { expr: 'job:lab_downstream_retries:rate10s', legend: 'retries' },
+              { expr: 'job:lab_checkout_shed:rate10s', legend: 'shed checkouts (503)' },
+            ],
+          }),
+        ],
+      },
+    ],
+  });
+}

@@ -1,0 +1,207 @@
+// The home dashboard: the lab's lesson on one screen. Loop delay and live stall against the
+// server-side and client-side P99 on one (log) time axis, so the divergence is seen, not argued.
+import { faultAnnotations, phaseAnnotations } from '../annotations.js';
+import { buildDashboard } from '../layout.js';
+import { COLORS, stat, timeseries } from '../panels.js';
+
+export const uid = 'runtime-vs-requests';
+
+/** Legend prefixes of the headline panel, coloured by what measured them. */
+const VIEW_COLORS = [
+  { match: '^loop delay max.*', color: COLORS.loop },
+  { match: '^loop delay p99.*', color: COLORS.loopP99 },
+  { match: '^live stall.*', color: COLORS.stall },
+  { match: '^server P99.*', color: COLORS.server },
+  { match: '^client P99.*', color: COLORS.client },
+];
+
+export function build() {
+  return buildDashboard({
+    uid,
+    title: 'Runtime vs requests',
+    description:
+      'Home of runtime-lab: the event loop against request latency. Under blocking, loop delay and client-side P99 jump together while the server-side P99 stays calm.',
+    annotations: [faultAnnotations(), phaseAnnotations()],
+    rows: [
+      {
+        title: 'At a glance',
+        panels: [
+          stat({
+            title: 'Loop delay max (api)',
+            description:
+              'Longest event-loop delay in the api over the last few seconds. Healthy: a few milliseconds. Orange or red: a request arriving now waits about this long before the server even sees it.',
+            unit: 's',
+            width: 6,
+            height: 5,
+            query: { expr: 'job:runtime_eventloop_delay_max_seconds:max{job="api"}', legend: 'loop delay max' },
+            thresholds: [
+              [0.05, 'orange'],
+              [0.1, 'red'],
+            ],
+          }),
+          stat({
+            title: 'Live stall (api)',
+            description:
+              "Seconds since the api's main thread last checked in, computed by the watchdog thread at scrape time: it climbs while a stall is happening instead of appearing after it ends. Above 0.1 s a stall is in progress.",
+            unit: 's',
+            width: 6,
+            height: 5,
+            query: { expr: 'job:runtime_eventloop_stall_seconds:max{job="api"}', legend: 'live stall' },
+            thresholds: [
+              [0.1, 'orange'],
+              [0.5, 'red'],
+            ],
+          }),
+          stat({
+            title: 'Probe P99 (client side)',
+            description:
+              "Worst P99 of the scenario runner's open-loop probes, timed from the intended send time, so waiting for a stalled loop counts. Empty when no scenario runs (docker compose run --rm lab run blocking). Compare it with the server-side P99 to its right.",
+            unit: 's',
+            width: 6,
+            height: 5,
+            query: {
+              expr: 'max(scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{kind="probe"})',
+              legend: 'probe P99',
+            },
+            thresholds: [
+              [0.1, 'orange'],
+              [0.5, 'red'],
+            ],
+          }),
+          stat({
+            title: 'Server-side P99 of /api/ping',
+            description:
+              "What the api's own request histogram says about the probe's route, timed from onRequest to the response. It stays green during a stall: the time a request waited for the loop happens before onRequest. That gap is the lab's lesson.",
+            unit: 's',
+            width: 6,
+            height: 5,
+            query: {
+              expr: 'job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api",route="/api/ping"}',
+              legend: 'server P99 /api/ping',
+            },
+            thresholds: [
+              [0.1, 'orange'],
+              [0.5, 'red'],
+            ],
+          }),
+        ],
+      },
+      {
+        title: 'Loop delay vs request latency',
+        panels: [
+          timeseries({
+            title: 'Event loop vs P99, one time axis',
+            description:
+              'Log scale. Green: server-side P99 per route (onRequest to response). Purple: client-side P99 of the probes. Orange and red: loop delay and the live stall. When a fault blocks the loop, orange, red and purple rise together while green stays low: the server never measures the wait. Red markers are fault toggles, blue ones scenario phases.',
+            unit: 's',
+            width: 24,
+            height: 12,
+            logScale: true,
+            colors: VIEW_COLORS,
+            queries: [
+              { expr: 'job:runtime_eventloop_delay_max_seconds:max{job="api"}', legend: 'loop delay max (api)' },
+              { expr: 'job:runtime_eventloop_delay_seconds:p99_rate10s{job="api"}', legend: 'loop delay p99 (api)' },
+              { expr: 'job:runtime_eventloop_stall_seconds:max{job="api"}', legend: 'live stall (api)' },
+              {
+                expr: 'job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api"}',
+                legend: 'server P99 {{route}}',
+              },
+              {
+                expr: 'scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{kind="probe"}',
+                legend: 'client P99 {{stream}}',
+              },
+            ],
+          }),
+        ],
+      },
+      {
+        title: 'Runtime',
+        panels: [
+          timeseries({
+            title: 'Event-loop utilization',
+            description:
+              'Fraction of time the loop was busy: the 1 s gauge and the 10 s rate of active time. Above about 0.8 the loop has no slack left and latency grows before any error shows; in a ramp it crosses 0.8 seconds before the probe P99 moves. During a stall the gauge holds its last value: read the live stall there.',
+            unit: 'percentunit',
+            width: 12,
+            height: 8,
+            min: 0,
+            max: 1,
+            queries: [
+              { expr: 'job:runtime_eventloop_utilization_ratio:max', legend: 'ELU 1 s {{job}}' },
+              { expr: 'job:runtime_eventloop_active_seconds:rate10s', legend: 'ELU 10 s {{job}}' },
+            ],
+          }),
+          timeseries({
+            title: 'In-flight requests',
+            description:
+              "Requests received and not yet answered (Little's law: arrival rate times time in the system). It climbs when requests take longer; right after a stall it spikes, as every connection that queued during the stall is accepted at once.",
+            unit: 'short',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [{ expr: 'job:runtime_http_requests_inflight:sum', legend: 'in flight {{job}}' }],
+          }),
+          timeseries({
+            title: 'Time waiting for the loop (queue time P99)',
+            description:
+              "From the client's X-Request-Start header to onRequest: how long a request waited before the server started its clock. It is the gap between the purple and green lines above. Only requests that carry the header are counted.",
+            unit: 's',
+            width: 12,
+            height: 8,
+            logScale: true,
+            colors: [{ match: '.*', color: COLORS.queue }],
+            queries: [{ expr: 'job_route:runtime_http_queue_time_seconds:p99_rate10s', legend: 'queue time P99 {{route}}' }],
+          }),
+          timeseries({
+            title: 'Completed requests per route',
+            description:
+              'Requests answered per second, per route. When the probe keeps sending at a fixed rate and this drops, requests are waiting, not gone: they arrive all at once when the loop frees up.',
+            unit: 'reqps',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [{ expr: 'job_route:runtime_http_requests:rate10s{job="api"}', legend: '{{route}}' }],
+          }),
+          timeseries({
+            title: "Loop delay: prom-client's p99 vs the corrected one",
+            description:
+              "prom-client's nodejs_eventloop_lag_p99_seconds is reset at every scrape and records a stall as one sample after it ends; the lab's histogram is cumulative, so every window and every scraper agree. Watch how differently the two lines react to the same stall.",
+            unit: 's',
+            width: 12,
+            height: 8,
+            logScale: true,
+            queries: [
+              { expr: 'job:nodejs_eventloop_lag_p99_seconds:max{job="api"}', legend: 'prom-client p99 (reset per scrape)' },
+              { expr: 'job:runtime_eventloop_delay_seconds:p99_rate10s{job="api"}', legend: 'corrected p99 (cumulative)' },
+            ],
+          }),
+          timeseries({
+            title: 'Scrape health: up and watchdog snapshot age',
+            description:
+              'up is 1 when Prometheus reached the target; snapshot age (seconds) is how old the registry snapshot the watchdog served was. During a stall the watchdog keeps answering, so up stays 1 and the age grows. up at 0 for api or downstream means the service (or its watchdog) is down; for the runner it only means no scenario is running.',
+            unit: 'short',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [
+              { expr: 'job:up:min', legend: 'up {{job}}' },
+              { expr: 'job:runtime_watchdog_snapshot_age_seconds:max', legend: 'snapshot age (s) {{job}}' },
+            ],
+          }),
+          timeseries({
+            title: 'Fault and mitigation toggles',
+            description:
+              'Which faults and mitigations are on (1) and since when; the same toggles mark every panel as red annotations. Toggles expire after their TTL; the runner resets the ones it set when it ends, and `lab fault reset` clears them all.',
+            unit: 'short',
+            width: 24,
+            height: 6,
+            min: 0,
+            max: 1,
+            stepped: true,
+            queries: [{ expr: 'fault_kind:lab_fault_active:max', legend: '{{kind}} {{fault}}' }],
+          }),
+        ],
+      },
+    ],
+  });
+}
