@@ -1,0 +1,108 @@
+// `lab run <name|file>`: uses running services, or starts them for the run and stops them
+// after; restores a healthy service on every exit path (the runner does, see run.ts in
+// scenarios); writes the report folder; exits 0 / 1 / 2.
+import { join, relative } from 'node:path';
+import { type Report, formatSignal, LabError, loadScenario, runScenario, writeReport } from '@runtime-lab/scenarios';
+import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
+import { REPORTS_DIR } from '../paths.js';
+import { DEFAULT_PORTS, isHealthy, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
+
+const RUN_OPTIONS = {
+  quick: { value: false },
+  out: { value: true },
+  api: { value: true },
+  metrics: { value: true },
+  'allow-remote': { value: false },
+  'runner-port': { value: true },
+  'no-start': { value: false },
+} as const;
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed: Parsed = parseArgs(argv, RUN_OPTIONS, 'run');
+  const [ref, ...extra] = parsed.positionals;
+  if (!ref || extra.length > 0) throw new LabError('LAB_USAGE', 'lab run: give exactly one scenario name or file, e.g. `lab run blocking --quick`');
+  const quick = parsed.options.quick === true;
+  const { scenario, source } = await loadScenario(ref);
+  const runnerPort = portOption(parsed, 'runner-port', process.env.LAB_RUNNER_METRICS_PORT ? Number(process.env.LAB_RUNNER_METRICS_PORT) : 9466);
+  const defaults = urlsFor(DEFAULT_PORTS);
+  const explicitApi = stringOption(parsed, 'api') ?? process.env.LAB_API_URL;
+  let apiUrl = explicitApi ?? defaults.apiUrl;
+  let metricsUrl = stringOption(parsed, 'metrics') ?? process.env.LAB_API_METRICS_URL ?? defaults.metricsUrl;
+
+  const controller = new AbortController();
+  let started: StartedService[] = [];
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals === 1) {
+      process.stderr.write(`\n${name}: stopping the run and switching faults off…\n`);
+      controller.abort(new Error(name));
+      return;
+    }
+    // A second signal: stop waiting. Faults still expire on their own (their TTL).
+    for (const s of started) s.child.kill('SIGKILL');
+    process.exit(2);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    if (!explicitApi && !(await isHealthy(apiUrl))) {
+      if (parsed.options['no-start']) throw new LabError('LAB_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
+      console.log('starting api and downstream for this run (`lab up` keeps them running between runs)…');
+      const result = await startServices();
+      started = result.services;
+      apiUrl = result.urls.apiUrl;
+      metricsUrl = result.urls.metricsUrl;
+    }
+    console.log(`running ${scenario.name}${quick ? ' --quick' : ''} (${source}) against ${apiUrl}`);
+    const report = await runScenario({
+      scenario,
+      source,
+      quick,
+      apiUrl,
+      metricsUrl,
+      allowRemote: parsed.options['allow-remote'] === true,
+      runnerMetricsPort: runnerPort,
+      progress: process.stderr,
+      signal: controller.signal,
+      log: (line) => console.log(line),
+    });
+    const outDir = stringOption(parsed, 'out') ?? join(REPORTS_DIR, `${timestamp()}-${scenario.name}${quick ? '-quick' : ''}`);
+    const files = writeReport(report, outDir);
+    printSummary(report);
+    const rel = (p: string): string => relative(process.cwd(), p) || p;
+    console.log(`report: ${rel(files.html)} (also ${rel(files.markdown)}, ${rel(files.json)})`);
+    return report.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (started.length) await stopServices(started);
+  }
+}
+
+function printSummary(report: Report): void {
+  console.log('');
+  for (const e of report.expectations) {
+    const observed = e.observed === null ? 'no data' : e.kind === 'lead' ? `${e.observed} s earlier` : formatSignal(e.signal, e.observed);
+    console.log(`  ${e.passed ? 'pass' : 'FAIL'}  ${e.description}: observed ${observed}`);
+  }
+  const ref = report.leadTimeReference;
+  console.log(`\n  first crossing after onset (${ref.onsetPhase} at ${ref.onsetSeconds} s), vs probe SLO breach:`);
+  const rows = report.leadTimes
+    .filter((r) => r.firstCrossingSeconds !== null)
+    .sort((a, b) => (a.firstCrossingSeconds as number) - (b.firstCrossingSeconds as number));
+  for (const r of rows) {
+    const vs = r.relativeToSloBreachSeconds === null ? '' : `  (${r.relativeToSloBreachSeconds > 0 ? '+' : ''}${r.relativeToSloBreachSeconds} s vs breach)`;
+    console.log(`    +${r.afterOnsetSeconds} s  ${r.label} > ${formatSignal(r.signal, r.threshold)}${vs}`);
+  }
+  const never = report.leadTimes.filter((r) => r.hasData && r.firstCrossingSeconds === null).map((r) => r.label);
+  if (never.length) console.log(`    never: ${never.join(', ')}`);
+  console.log(
+    `\n${report.verdict === 'passed' ? 'PASSED' : 'FAILED'}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${report.runner.cpuSeconds.toFixed(1)} s)`,
+  );
+}
+

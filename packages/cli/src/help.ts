@@ -1,0 +1,30 @@
+export function helpText(withAudit: boolean): string {
+  return `lab: runtime-lab's command line
+
+Usage:
+  lab up [--no-prometheus]          start api (8080, metrics 9464) and downstream (8081, metrics 9465) as local
+                                    processes, plus Prometheus (9090) when it is installed; state in .lab/
+  lab down                          stop exactly what \`lab up\` started
+  lab run <name|file> [options]     run a scenario: faults per phase, open-loop probe, load, verdict, report
+      --quick                       the scenario's short profile (CI)
+      --out DIR                     report folder (default reports/<time>-<name>/)
+      --api URL                     api base URL (default $LAB_API_URL or http://127.0.0.1:8080; when nothing
+                                    answers there, lab run starts the services for the run and stops them after)
+      --metrics URL                 api watchdog metrics (default $LAB_API_METRICS_URL or http://127.0.0.1:9464/metrics)
+      --runner-port N|off           serve the runner's own metrics for Prometheus (default $LAB_RUNNER_METRICS_PORT or 9466)
+      --allow-remote                allow targets other than loopback and compose service names
+      --no-start                    fail instead of starting the services
+  lab list                          the scenario catalogue
+  lab fault [list]                  faults and mitigations, on or off          (all: --api URL)
+  lab fault set <name> [k=v ...] [--ttl S]   switch one on, e.g. lab fault set blocking durationMs=300 routes=orders,ping
+  lab fault clear [name]            switch one off, or everything
+  lab report <report.json> [--out DIR]       re-render report.md and report.html from report.json
+${withAudit ? '  lab audit ...                     runtime-health gate (see `lab audit --help`)\n' : ''}  lab help                          this text
+
+Exit codes:
+  0  the scenario's expectations were met (other commands: success)
+  1  an expectation failed
+  2  the run could not be carried out: bad scenario file or arguments, service unreachable, interrupted
+     (SIGINT/SIGTERM: faults are switched off before exiting), faults could not be restored
+`;
+}

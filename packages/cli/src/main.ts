@@ -1,0 +1,51 @@
+// Dispatches `lab <command>`. Every failure the user can cause is printed as one line with
+// exit code 2; a stack trace only with LAB_DEBUG=1.
+import { LabError, oneLine } from '@runtime-lab/scenarios';
+import { down } from './commands/down.js';
+import { fault } from './commands/fault.js';
+import { list } from './commands/list.js';
+import { report } from './commands/report.js';
+import { run } from './commands/run.js';
+import { up } from './commands/up.js';
+import { helpText } from './help.js';
+
+type AuditCli = (argv: string[]) => Promise<number>;
+
+async function auditCli(): Promise<AuditCli | undefined> {
+  try {
+    const audit = (await import('@runtime-lab/audit')) as { runAuditCli?: AuditCli };
+    return typeof audit.runAuditCli === 'function' ? audit.runAuditCli : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { up, down, run, fault, report, list };
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === 'help' || command === '--help' || command === '-h') {
+      console.log(helpText((await auditCli()) !== undefined));
+      return command ? 0 : 2;
+    }
+    if (command === 'audit') {
+      const audit = await auditCli();
+      if (audit) return await audit(rest);
+    }
+    const handler = COMMANDS[command];
+    if (!handler) {
+      throw new LabError('LAB_USAGE', `unknown command "${command}"; allowed: ${Object.keys(COMMANDS).join(', ')}${(await auditCli()) ? ', audit' : ''}, help`);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(helpText((await auditCli()) !== undefined));
+      return 0;
+    }
+    return await handler(rest);
+  } catch (error) {
+    if (process.env.LAB_DEBUG) console.error(error);
+    const prefix = error instanceof LabError ? '' : 'unexpected error: ';
+    console.error(`lab ${command}: ${prefix}${oneLine(error)}`);
+    return error instanceof LabError ? error.exitCode : 2;
+  }
+}
