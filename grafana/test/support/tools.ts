@@ -1,6 +1,8 @@
 // Running the external tools the checks need (promtool, docker-compose, prometheus, pnpm), with
 // a clear failure that names the missing binary and how to install it.
 import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { REPO_ROOT } from './repo.js';
 
 const INSTALL_HINTS: Record<string, string> = {
@@ -11,9 +13,17 @@ const INSTALL_HINTS: Record<string, string> = {
 };
 
 export function findBinary(name: string): string | undefined {
-  const result = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  const path = result.stdout.trim();
-  return result.status === 0 && path !== '' ? path : undefined;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
 }
 
 export function requireBinary(name: string): string {
