@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs Debian's prometheus (with promtool) and chromium when missing and we can
+# Installs Debian's prometheus (with promtool), chromium and docker-compose (1.29: the
+# compose file's config check) when missing and we can
 # (root + apt-get). Elsewhere it says what is missing; the tests that need them fail
 # with a message naming the binary.
 set -uo pipefail
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "install-system-deps: apt-get install ${missing[*]}"
