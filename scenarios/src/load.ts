@@ -1,7 +1,7 @@
 // Finds and loads a scenario: a catalogue name (`blocking`) or a file (`./incident.scenario.ts`).
 // TypeScript files are loaded with tsx; whatever the file exports is validated before use.
 import { existsSync, readdirSync } from 'node:fs';
-import { register } from 'node:module';
+import Module, { register } from 'node:module';
 import { extname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Scenario } from './define.js';
@@ -27,12 +27,25 @@ export function catalogueNames(): string[] {
 }
 
 let hookRegistered = false;
+/**
+ * Lets a scenario file anywhere on disk import '@runtime-lab/scenarios': an ESM resolve hook
+ * for files loaded as modules, and the CommonJS resolver for files tsx loads as CommonJS
+ * (a .ts file outside any "type": "module" package), which ESM hooks never see.
+ */
 function registerResolveHook(): void {
   if (hookRegistered) return;
   hookRegistered = true;
   register(new URL('./resolve-hook.js', import.meta.url), {
     data: { entryUrl: new URL('./index.js', import.meta.url).href },
   });
+  const shim = fileURLToPath(new URL('./define-shim.cjs', import.meta.url));
+  // _resolveFilename is not in the public typings; it is the documented-by-usage CJS hook point.
+  const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const original = cjs._resolveFilename;
+  cjs._resolveFilename = function (request: string, ...rest: unknown[]): string {
+    if (request === '@runtime-lab/scenarios') return shim;
+    return original.call(this, request, ...rest);
+  };
 }
 
 async function importFile(path: string, shown: string): Promise<unknown> {
@@ -68,7 +81,9 @@ export async function loadScenario(ref: string, cwd = process.cwd()): Promise<Lo
     }
   }
   const module = (await importFile(path, shown)) as { default?: unknown; scenario?: unknown };
-  const value = module.default ?? module.scenario;
+  let value = module.default ?? module.scenario;
+  // A file loaded as CommonJS arrives wrapped once more: { default: scenario }.
+  if (typeof value === 'object' && value !== null && 'default' in value && !('phases' in value)) value = (value as { default: unknown }).default;
   if (value === undefined) {
     throw new ScenarioError(shown, 'default export', 'is missing', 'export default defineScenario({...})');
   }

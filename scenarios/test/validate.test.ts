@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ScenarioError } from '../src/errors.js';
+import { loadScenario } from '../src/load.js';
+import { applyQuickProfile, validateScenario } from '../src/validate.js';
+
+const valid = () => ({
+  name: 'tiny',
+  title: 'Tiny',
+  description: 'A tiny scenario.',
+  phases: [
+    { name: 'baseline', durationSeconds: 3 },
+    { name: 'fault', durationSeconds: 5, faults: { blocking: { durationMs: 300, routes: ['orders'] } }, streams: [{ kind: 'pressure', route: '/api/orders', connections: 2 }] },
+  ],
+  expectations: [{ phase: 'fault', signal: 'probeP99', above: 0.2 }],
+  quick: { phases: { fault: { durationSeconds: 2 } } },
+});
+
+function problem(mutate: (s: ReturnType<typeof valid>) => void): string {
+  const s = valid();
+  mutate(s);
+  try {
+    validateScenario(s, 'x.scenario.ts');
+  } catch (error) {
+    assert.ok(error instanceof ScenarioError, String(error));
+    return error.message;
+  }
+  assert.fail('expected a ScenarioError');
+}
+
+test('a valid scenario passes and the quick profile shortens its phases', () => {
+  const s = validateScenario(valid(), 'x.scenario.ts');
+  assert.equal(s.phases.length, 2);
+  assert.equal(applyQuickProfile(s).phases[1]?.durationSeconds, 2);
+  assert.equal(applyQuickProfile(s).phases[0]?.durationSeconds, 3);
+});
+
+test('every problem names the file, the field, what was wrong and what is allowed', () => {
+  assert.equal(
+    problem((s) => ((s.phases[1] as { durationSeconds: unknown }).durationSeconds = 'ten')),
+    'x.scenario.ts: phases[1].durationSeconds: expected a number, got "ten"; allowed: an integer from 1 to 600',
+  );
+  assert.match(problem((s) => ((s.phases[1] as Record<string, unknown>).durration = 3)), /^x\.scenario\.ts: phases\[1\]\.durration: unknown field; allowed: name, durationSeconds/);
+  assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).signal = 'p99')), /expectations\[0\]\.signal: "p99" is not allowed; allowed: probeP99, rampP99/);
+  assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).phase = 'nope')), /expectations\[0\]\.phase: "nope" is not allowed; allowed: baseline, fault$/);
+  assert.match(problem((s) => ((s.phases[1] as Record<string, unknown>).streams = [{ kind: 'flood', route: '/x' }])), /phases\[1\]\.streams\[0\]\.kind: "flood" is not allowed; allowed: pressure, ramp$/);
+  assert.match(problem((s) => ((s.phases[0] as Record<string, unknown>).name = 'fault')), /phases\[1\]\.name: duplicate phase name "fault"/);
+  assert.match(problem((s) => (s.phases[1] as Record<string, unknown>).faults = { blocking: { routes: [1] } }), /phases\[1\]\.faults\.blocking\.routes: .*allowed: a string, a finite number/);
+  assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).above = undefined)), /expectations\[0\]: states no bound; allowed: "above" and\/or "below"/);
+  assert.match(problem((s) => (s.quick = { phases: { nope: {} } } as never)), /quick\.phases\.nope: unknown field; allowed: baseline, fault/);
+  assert.match(problem((s) => (s.phases = Array.from({ length: 4 }, (_, i) => ({ name: `p${i}`, durationSeconds: 600 })))), /phases: add up to 2400 s; allowed: at most 1800 s/);
+});
+
+test('a scenario file outside the repository can import defineScenario from @runtime-lab/scenarios', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-scenario-'));
+  const file = join(dir, 'incident.scenario.ts');
+  writeFileSync(
+    file,
+    `import { defineScenario } from '@runtime-lab/scenarios';
+const seconds: number = 4;
+export default defineScenario({ name: 'incident', title: 'Incident', description: 'x', phases: [{ name: 'only', durationSeconds: seconds }], expectations: [{ phase: 'only', signal: 'probeP99', below: 1 }] });
+`,
+  );
+  const loaded = await loadScenario(file);
+  assert.equal(loaded.scenario.name, 'incident');
+  assert.equal(loaded.scenario.phases[0]?.durationSeconds, 4);
+});
