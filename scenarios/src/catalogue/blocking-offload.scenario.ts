@@ -1,0 +1,34 @@
+import { defineScenario } from '../define.js';
+
+// The blocking fault, then the same fault with the work offloaded to a worker pool: the CPU
+// is still spent, but not on the loop, so /api/ping recovers while /api/orders stays slow.
+export default defineScenario({
+  name: 'blocking-offload',
+  title: 'Blocking, then the same work offloaded to a worker pool',
+  description:
+    'Runs the flagship fault, then switches on the offload mitigation with the fault still on. Loop delay and probe P99 fall back; the cost moves to the offload pool queue.',
+  guide: 'blocking-offload.md',
+  phases: [
+    { name: 'baseline', durationSeconds: 5, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }] },
+    {
+      name: 'fault',
+      durationSeconds: 12,
+      faults: { blocking: { mode: 'cpu', durationMs: 600, fraction: 1, routes: ['orders'] } },
+      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
+    },
+    {
+      name: 'mitigated',
+      durationSeconds: 12,
+      settleSeconds: 2,
+      faults: { blocking: { mode: 'cpu', durationMs: 600, fraction: 1, routes: ['orders'] } },
+      mitigations: { offload: { threads: 1 } },
+      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
+    },
+  ],
+  expectations: [
+    { phase: 'fault', signal: 'probeP99', above: 0.5 },
+    { phase: 'mitigated', signal: 'probeP99', below: { phase: 'fault', factor: 0.2 }, why: 'the loop is free again: ping answers at once' },
+    { phase: 'mitigated', signal: 'loopDelayP99', below: { phase: 'fault', factor: 0.2 } },
+  ],
+  quick: { phases: { baseline: { durationSeconds: 3 }, fault: { durationSeconds: 6 }, mitigated: { durationSeconds: 7 } } },
+});

@@ -1,0 +1,36 @@
+import { defineScenario } from '../define.js';
+
+// The flagship. Every /api/orders request spins the CPU on the main thread for 600 ms and two
+// closed-loop connections keep one such request always running, so the loop is held almost
+// all the time. /api/ping has nothing to do with it and still waits: the server, which starts
+// its clock only once the loop picks a request up, reports it as fast.
+export default defineScenario({
+  name: 'blocking',
+  title: 'Blocking the event loop: 200 OK, calm server P99, collapsing runtime',
+  description:
+    'Synchronous CPU work in /api/orders holds the event loop. The open-loop probe on /api/ping sees every stall in full, the server-side histogram of the same route stays calm, and loop delay tells the truth.',
+  guide: 'blocking.md',
+  phases: [
+    { name: 'baseline', durationSeconds: 8, settleSeconds: 1, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }] },
+    {
+      name: 'fault',
+      durationSeconds: 20,
+      faults: { blocking: { mode: 'cpu', durationMs: 600, fraction: 1, routes: ['orders'] } },
+      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
+    },
+    { name: 'recovery', durationSeconds: 8, settleSeconds: 2, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }] },
+  ],
+  expectations: [
+    { phase: 'baseline', signal: 'probeP99', below: 0.1, why: 'healthy before the fault' },
+    { phase: 'fault', signal: 'loopDelayP99', above: 0.5, why: 'each blocked request holds the loop for 600 ms' },
+    { phase: 'fault', signal: 'probeP99', above: 0.5, why: 'a probe request that arrives during a stall waits for it to end' },
+    {
+      phase: 'fault',
+      signal: 'serverP99',
+      below: 0.05,
+      why: 'the server-side histogram starts at onRequest, after the wait: /api/ping looks as fast as ever',
+    },
+    { phase: 'recovery', signal: 'probeP99', below: 0.1, why: 'the stalls end with the fault' },
+  ],
+  quick: { phases: { baseline: { durationSeconds: 3 }, fault: { durationSeconds: 8 }, recovery: { durationSeconds: 4 } } },
+});

@@ -1,0 +1,28 @@
+import { defineScenario } from '../define.js';
+
+// A retry storm: each checkout fans out to a slow, concurrency-limited downstream; calls time
+// out while still queued, are retried, and the abandoned attempts are still served.
+export default defineScenario({
+  name: 'queue-amplification',
+  title: 'Queue amplification: fan-out, timeouts and retries feed a growing backlog',
+  description:
+    'POST /api/checkout fans out five downstream calls through an unbounded in-process queue; downstream is slow and limited. Timeouts trigger retries, retries add load, the backlog grows and checkouts fail, while the event loop looks fine.',
+  guide: 'queue-amplification.md',
+  phases: [
+    { name: 'baseline', durationSeconds: 5, streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 4 }] },
+    {
+      name: 'fault',
+      durationSeconds: 15,
+      faults: {
+        'queue-amplification': { fanOut: 5, downstreamLatencyMs: 200, downstreamConcurrency: 4, timeoutMs: 500, retries: 3, backoffMs: 50, queueLimit: 0 },
+      },
+      streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 8 }],
+    },
+  ],
+  expectations: [
+    { phase: 'fault', signal: 'backlog', above: 20, why: 'calls arrive faster than downstream serves them, and retries add more' },
+    { phase: 'fault', signal: 'errorRate', above: 0.2, why: 'checkouts time out' },
+    { phase: 'fault', signal: 'probeP99', below: 0.1, why: 'the loop itself is fine: loop metrics miss this failure' },
+  ],
+  quick: { phases: { baseline: { durationSeconds: 3 }, fault: { durationSeconds: 8 } } },
+});
