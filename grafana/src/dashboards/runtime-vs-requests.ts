@@ -191,7 +191,7 @@ export function build() {
           timeseries({
             title: 'Fault and mitigation toggles',
             description:
-              'Which faults and mitigations are on (1) and since when; the same toggles mark every panel as red annotations. Toggles expire after their TTL; the runner resets the ones it set when it ends, and `lab fault reset` clears them all.',
+              'Which faults and mitigations are on (1) and since when; the same toggles mark every panel as red annotations. Toggles expire after their TTL; the runner resets the ones it set when it ends, and `lab fault clear` switches them all off.',
             unit: 'short',
             width: 24,
             height: 6,
