@@ -1,0 +1,41 @@
+// Error classes with stable `code`s (undici style): clients and tests match on the code, humans
+// read the message, which always says what was wrong and what is allowed.
+
+export type LabErrorCode =
+  | 'LAB_UNKNOWN_FAULT'
+  | 'LAB_INVALID_PARAMS'
+  | 'LAB_INVALID_BODY'
+  | 'LAB_UNAUTHORIZED'
+  | 'LAB_FORBIDDEN'
+  | 'LAB_SHED'
+  | 'LAB_POOL_QUEUE_FULL'
+  | 'LAB_DOWNSTREAM_FAILED'
+  | 'LAB_SHUTTING_DOWN';
+
+export class LabError extends Error {
+  readonly code: LabErrorCode;
+  readonly statusCode: number;
+  /** Extra JSON fields for the response body (e.g. the allowed names). */
+  readonly details: Record<string, unknown>;
+  /** Seconds for a Retry-After header (503s only). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: LabErrorCode,
+    statusCode: number,
+    message: string,
+    details: Record<string, unknown> = {},
+    retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'LabError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.details = details;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.details };
+  }
+}

@@ -1,0 +1,115 @@
+// The run-time state of every toggle: which are on, with which parameters, until when.
+// Components that must react (pools, downstream settings, child processes) subscribe to
+// changes; the admin API awaits them so a PUT answers once the change has taken effect.
+import { catalogue, defaultParams, type ParamsOf, TOGGLE_NAMES, type ToggleKind, type ToggleName } from './catalogue.js';
+
+export interface ToggleView {
+  name: ToggleName;
+  kind: ToggleKind;
+  active: boolean;
+  /** The active parameters, or (when off) the defaults a PUT without a body would apply. */
+  params: Record<string, unknown>;
+  /** ISO time it turns itself off, null when off. */
+  expiresAt: string | null;
+  remainingSeconds: number | null;
+}
+
+export interface ToggleChange {
+  name: ToggleName;
+  active: boolean;
+  params: Record<string, unknown> | undefined;
+  reason: 'put' | 'delete' | 'reset' | 'expired' | 'close';
+}
+
+/** A listener may return warnings (e.g. "downstream not reachable"): the change still stands. */
+export type ChangeListener = (change: ToggleChange) => string | undefined | Promise<string | undefined>;
+
+interface Active {
+  params: Record<string, unknown>;
+  expiresAtMs: number;
+  timer: NodeJS.Timeout;
+}
+
+export class FaultState {
+  readonly #active = new Map<ToggleName, Active>();
+  readonly #listeners: ChangeListener[] = [];
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  onChange(listener: ChangeListener): void {
+    this.#listeners.push(listener);
+  }
+
+  isActive(name: ToggleName): boolean {
+    return this.#active.has(name);
+  }
+
+  /** Parameters of an active toggle, undefined when it is off. */
+  get<N extends ToggleName>(name: N): ParamsOf<N> | undefined {
+    return this.#active.get(name)?.params as ParamsOf<N> | undefined;
+  }
+
+  view(name: ToggleName): ToggleView {
+    const entry = this.#active.get(name);
+    const spec = catalogue[name];
+    if (!entry) {
+      return { name, kind: spec.kind, active: false, params: defaultParams(name), expiresAt: null, remainingSeconds: null };
+    }
+    return {
+      name,
+      kind: spec.kind,
+      active: true,
+      params: structuredClone(entry.params),
+      expiresAt: new Date(entry.expiresAtMs).toISOString(),
+      remainingSeconds: Math.max(0, Math.ceil((entry.expiresAtMs - this.#now()) / 1000)),
+    };
+  }
+
+  list(): ToggleView[] {
+    return TOGGLE_NAMES.map((name) => this.view(name));
+  }
+
+  /** Turns a toggle on (or replaces its parameters and renews its TTL). Returns listener warnings. */
+  async activate<N extends ToggleName>(name: N, params: ParamsOf<N>, ttlSeconds: number): Promise<string[]> {
+    const previous = this.#active.get(name);
+    if (previous) clearTimeout(previous.timer);
+    const timer = setTimeout(() => {
+      void this.deactivate(name, 'expired');
+    }, ttlSeconds * 1000);
+    timer.unref();
+    const copy = structuredClone(params) as Record<string, unknown>;
+    this.#active.set(name, { params: copy, expiresAtMs: this.#now() + ttlSeconds * 1000, timer });
+    return this.#emit({ name, active: true, params: copy, reason: 'put' });
+  }
+
+  async deactivate(name: ToggleName, reason: ToggleChange['reason'] = 'delete'): Promise<string[]> {
+    const entry = this.#active.get(name);
+    if (!entry) return [];
+    clearTimeout(entry.timer);
+    this.#active.delete(name);
+    return this.#emit({ name, active: false, params: undefined, reason });
+  }
+
+  /** Everything healthy: every fault and mitigation off. */
+  async reset(reason: ToggleChange['reason'] = 'reset'): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const name of [...this.#active.keys()]) warnings.push(...(await this.deactivate(name, reason)));
+    return warnings;
+  }
+
+  async #emit(change: ToggleChange): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const listener of this.#listeners) {
+      try {
+        const warning = await listener(change);
+        if (warning) warnings.push(warning);
+      } catch (error) {
+        warnings.push(`${change.name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return warnings;
+  }
+}

@@ -1,0 +1,188 @@
+// The two piscina pools and how toggles reshape them:
+//   report  – always there; threads and queue bound follow executor-saturation, larger-pool
+//             and load-shedding;
+//   offload – exists only while the `offload` mitigation is on.
+// piscina cannot resize a running pool, so a new shape means a new pool: the old one finishes
+// its tasks in the background and is closed. Its metrics are recorded by the telemetry plugin.
+import { Piscina } from 'piscina';
+import { LabError } from '../errors.js';
+import { HARD_QUEUE_CAP } from '../faults/catalogue.js';
+import type { StopFlag } from '../faults/blocking-work.js';
+import type { FaultState } from '../faults/state.js';
+import type { PoolTask, PoolWorkerData } from './tasks.js';
+
+/** What the telemetry plugin's instrumentPool returns: the pool's run, measured. */
+export interface MeasuredPool {
+  run<R>(task: unknown, options?: { signal?: AbortSignal | null }): Promise<R>;
+}
+export type InstrumentPool = (name: string, pool: Piscina) => MeasuredPool;
+
+/** Healthy report pool: two workers, tasks of 20 ms. */
+export const HEALTHY_REPORT = { threads: 2, taskMs: 20 } as const;
+
+const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
+
+export interface Shape {
+  threads: number;
+  maxQueue: number;
+}
+
+interface Live {
+  shape: Shape;
+  piscina: Piscina;
+}
+
+// piscina 5 rejects queue overflow with a plain Error (no code), so the message is all there is.
+function isQueueOverflow(error: unknown): boolean {
+  return error instanceof Error && /queue/i.test(error.message) && /limit|full/i.test(error.message);
+}
+
+/**
+ * One logical pool ("report", "offload") whose piscina instance is replaced when its shape
+ * changes. Telemetry instruments a pool once per name, so it is handed this facade: the
+ * surface it reads (run, queueSize, threads, options.maxThreads) answers for the live pool
+ * plus the retiring ones still finishing their tasks.
+ */
+export class ManagedPool {
+  readonly name: string;
+  readonly #workerData: PoolWorkerData;
+  readonly #measured: MeasuredPool;
+  #live: Live | undefined;
+  readonly #retiring = new Set<Piscina>();
+
+  constructor(name: string, instrument: InstrumentPool, stop: StopFlag) {
+    this.name = name;
+    this.#workerData = { stop: stop.buffer as SharedArrayBuffer };
+    const self = this;
+    const facade = {
+      run: (task: unknown, options?: Parameters<Piscina['run']>[1]) => {
+        const live = self.#live;
+        if (!live) return Promise.reject(new Error(`pool ${self.name} is not running (its toggle is off)`));
+        return live.piscina.run(task, options);
+      },
+      get queueSize() {
+        let size = self.#live?.piscina.queueSize ?? 0;
+        for (const p of self.#retiring) size += p.queueSize;
+        return size;
+      },
+      get threads() {
+        return [...(self.#live?.piscina.threads ?? []), ...[...self.#retiring].flatMap((p) => p.threads)];
+      },
+      get options() {
+        return { maxThreads: self.#live?.shape.threads ?? 0 };
+      },
+    };
+    // Only the members above are read by the telemetry plugin (see packages/telemetry/src/pool.ts).
+    this.#measured = instrument(name, facade as unknown as Piscina);
+  }
+
+  get shape(): Shape | undefined {
+    return this.#live?.shape;
+  }
+
+  /** Creates the pool, or replaces it when the shape changed. */
+  reshape(shape: Shape): void {
+    const current = this.#live;
+    if (current && current.shape.threads === shape.threads && current.shape.maxQueue === shape.maxQueue) return;
+    const piscina = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: shape.threads,
+      maxThreads: shape.threads,
+      maxQueue: shape.maxQueue,
+      // Workers never idle out: the thread count is the fault's parameter.
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData: this.#workerData,
+    });
+    this.#live = { shape, piscina };
+    if (current) this.#retire(current.piscina);
+  }
+
+  #retire(piscina: Piscina): void {
+    this.#retiring.add(piscina);
+    void piscina
+      .close()
+      .catch(() => undefined)
+      .finally(() => this.#retiring.delete(piscina));
+  }
+
+  /** Takes the pool out of service: queued and running tasks still finish, in the background. */
+  retire(): void {
+    const live = this.#live;
+    this.#live = undefined;
+    if (live) this.#retire(live.piscina);
+  }
+
+  /** Runs a task; a full queue becomes a 503 with Retry-After. */
+  async run<R>(task: PoolTask, retryAfterSeconds: number): Promise<R> {
+    const maxQueue = this.#live?.shape.maxQueue;
+    try {
+      return await this.#measured.run<R>(task);
+    } catch (error) {
+      if (!isQueueOverflow(error)) throw error;
+      throw new LabError(
+        'LAB_POOL_QUEUE_FULL',
+        503,
+        `pool ${this.name} queue is full (${maxQueue} tasks waiting); retry after ${retryAfterSeconds} s`,
+        { pool: this.name, maxQueue },
+        retryAfterSeconds,
+      );
+    }
+  }
+
+  /** Stops the pool and the retiring ones: running tasks end early through the stop flag. */
+  async close(): Promise<void> {
+    const pools = [this.#live?.piscina, ...this.#retiring].filter((p): p is Piscina => p !== undefined);
+    this.#live = undefined;
+    this.#retiring.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+  }
+}
+
+/** Report pool shape for the current toggles. */
+export function reportShape(state: FaultState): Shape {
+  const executor = state.get('executor-saturation');
+  const larger = state.get('larger-pool');
+  const shedding = state.get('load-shedding');
+  const threads = larger?.threads ?? executor?.threads ?? HEALTHY_REPORT.threads;
+  let maxQueue: number = HARD_QUEUE_CAP;
+  if (shedding) maxQueue = shedding.maxPoolQueue;
+  else if (executor && executor.maxQueue > 0) maxQueue = executor.maxQueue;
+  return { threads, maxQueue };
+}
+
+export class Pools {
+  readonly report: ManagedPool;
+  readonly offload: ManagedPool;
+  readonly #state: FaultState;
+
+  constructor(state: FaultState, instrument: InstrumentPool, stop: StopFlag) {
+    this.#state = state;
+    this.report = new ManagedPool('report', instrument, stop);
+    this.offload = new ManagedPool('offload', instrument, stop);
+    this.report.reshape(reportShape(state));
+    state.onChange((change) => {
+      if (change.reason === 'close') return;
+      this.report.reshape(reportShape(state));
+      const offload = state.get('offload');
+      if (offload) this.offload.reshape({ threads: offload.threads, maxQueue: HARD_QUEUE_CAP });
+      else if (change.name === 'offload') this.offload.retire();
+    });
+  }
+
+  /** Report task duration for the current toggles. */
+  reportTaskMs(): number {
+    return this.#state.get('executor-saturation')?.taskMs ?? HEALTHY_REPORT.taskMs;
+  }
+
+  offloadActive(): boolean {
+    return this.#state.isActive('offload') && this.offload.shape !== undefined;
+  }
+
+  retryAfterSeconds(): number {
+    return this.#state.get('load-shedding')?.retryAfterSeconds ?? 1;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.report.close(), this.offload.close()]);
+  }
+}

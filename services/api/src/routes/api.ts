@@ -1,0 +1,98 @@
+// The routes of DESIGN.md. Each carries its catalogue name in `config.labRoute`, which is how
+// the blocking fault finds the routes it was told to hit.
+import { pbkdf2 } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { HashResult, ReportResult } from '../pool/tasks.js';
+import { assetPath } from '../paths.js';
+
+const pbkdf2Async = promisify(pbkdf2);
+
+/** /api/hash while threadpool-saturation is off: one light job. */
+export const HEALTHY_HASH = { jobsPerRequest: 1, iterations: 1_000, concurrency: 1 } as const;
+
+const ORDERS = Array.from({ length: 20 }, (_, i) => ({
+  id: `ord-${1000 + i}`,
+  customer: `customer-${i % 7}`,
+  items: (i % 4) + 1,
+  totalCents: 1999 + i * 250,
+  status: i % 5 === 0 ? 'shipped' : 'paid',
+}));
+
+const ReportBody = Type.Union([
+  Type.Object({ rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false }),
+  Type.Null(),
+]);
+
+/** Runs `count` jobs, at most `concurrency` at a time. */
+async function inBatches<T>(count: number, concurrency: number, job: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(count, concurrency) }, async () => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await job(index);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+const apiRoutes: FastifyPluginAsync = async (app) => {
+  const { state, pools, checkout, blocker, trackThreadpool } = app.lab;
+
+  app.addHook('preHandler', async (request) => {
+    const route = request.routeOptions.config.labRoute;
+    if (route) await blocker.maybeBlock(route);
+  });
+
+  app.get('/api/ping', { config: { labRoute: 'ping' } }, async () => ({ pong: true }));
+
+  app.get('/api/orders', { config: { labRoute: 'orders' } }, async () => ({ orders: ORDERS }));
+
+  app.post<{ Body: { rows?: number } | null }>(
+    '/api/report',
+    { config: { labRoute: 'report' }, schema: { body: ReportBody } },
+    async (request) => {
+      const rows = request.body?.rows ?? 1000;
+      const result = await pools.report.run<ReportResult>({ kind: 'report', taskMs: pools.reportTaskMs(), rows }, pools.retryAfterSeconds());
+      return { report: result };
+    },
+  );
+
+  app.get('/api/hash', { config: { labRoute: 'hash' } }, async () => {
+    const { jobsPerRequest, iterations, concurrency } = state.get('threadpool-saturation') ?? HEALTHY_HASH;
+    const offload = pools.offloadActive();
+    const hashes = await inBatches(jobsPerRequest, concurrency, async (index) => {
+      const salt = `salt-${index}`;
+      if (offload) return (await pools.offload.run<HashResult>({ kind: 'hash', iterations, salt }, pools.retryAfterSeconds())).hash;
+      return (await trackThreadpool(pbkdf2Async('runtime-lab', salt, iterations, 32, 'sha512'))).toString('hex');
+    });
+    return { jobs: jobsPerRequest, iterations, offloaded: offload, hash: hashes[0] };
+  });
+
+  const configFile = assetPath('config.json');
+  app.get('/api/config', { config: { labRoute: 'config' } }, async () => {
+    // Async fs: open, stat, read and close each take a libuv threadpool thread.
+    const text = await trackThreadpool(readFile(configFile, 'utf8'));
+    return JSON.parse(text) as unknown;
+  });
+
+  app.post('/api/checkout', { config: { labRoute: 'checkout' } }, async (_request, reply) => {
+    const cancelled = new AbortController();
+    // The response closing before it finished means the client went away.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) cancelled.abort();
+    });
+    return { checkout: await checkout.run(cancelled.signal) };
+  });
+
+  app.get('/health', async () => ({
+    status: 'ok',
+    active: state.list().filter((t) => t.active).map((t) => t.name),
+  }));
+};
+
+export default apiRoutes;
