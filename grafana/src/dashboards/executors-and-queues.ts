@@ -114,7 +114,7 @@ export function build() {
           timeseries({
             title: 'Downstream calls per checkout',
             description:
-              'Mean and P99 of downstream calls (retries included) made for one checkout. 1 per fan-out target when healthy. With timeouts and retries one checkout becomes many calls, adding load exactly when the downstream is slowest; a retry budget keeps the mean down.',
+              'Mean and P99 of downstream calls (retries included) made for one checkout. Healthy, it equals the fan-out: one call per downstream target. With timeouts and retries one checkout becomes many more calls, adding load exactly when the downstream is slowest; a retry budget keeps the mean near the fan-out.',
             unit: 'short',
             width: 12,
             height: 8,

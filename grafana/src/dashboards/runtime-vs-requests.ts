@@ -92,7 +92,7 @@ export function build() {
           timeseries({
             title: 'Event loop vs P99, one time axis',
             description:
-              'Log scale. Green: server-side P99 per route (onRequest to response). Purple: client-side P99 of the probes. Orange and red: loop delay and the live stall. When a fault blocks the loop, orange, red and purple rise together while green stays low: the server never measures the wait. Red markers are fault toggles, blue ones scenario phases.',
+              'Log scale. Green: server-side P99 per route (onRequest to response; the healthcheck route left out). Purple: client-side P99 of the probes. Orange and red: loop delay and the live stall. When a fault blocks the loop, orange, red and purple rise together while green stays low: the server never measures the wait. Red markers are fault toggles, blue ones scenario phases.',
             unit: 's',
             width: 24,
             height: 12,
@@ -103,7 +103,7 @@ export function build() {
               { expr: 'job:runtime_eventloop_delay_seconds:p99_rate10s{job="api"}', legend: 'loop delay p99 (api)' },
               { expr: 'job:runtime_eventloop_stall_seconds:max{job="api"}', legend: 'live stall (api)' },
               {
-                expr: 'job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api"}',
+                expr: 'job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api",route!="/health"}',
                 legend: 'server P99 {{route}}',
               },
               {
@@ -160,7 +160,7 @@ export function build() {
             width: 12,
             height: 8,
             min: 0,
-            queries: [{ expr: 'job_route:runtime_http_requests:rate10s{job="api"}', legend: '{{route}}' }],
+            queries: [{ expr: 'job_route:runtime_http_requests:rate10s{job="api",route!="/health"}', legend: '{{route}}' }],
           }),
           timeseries({
             title: "Loop delay: prom-client's p99 vs the corrected one",

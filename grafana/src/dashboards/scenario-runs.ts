@@ -109,7 +109,7 @@ export function build() {
                 legend: 'client P99 {{stream}}',
               },
               {
-                expr: 'job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api"}',
+                expr: 'job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api",route!="/health"}',
                 legend: 'server P99 {{route}}',
               },
             ],
