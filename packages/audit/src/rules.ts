@@ -98,23 +98,22 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     id: 'threadpool_starvation',
     alert: 'ThreadpoolStarvation',
     title: 'threadpool starvation',
-    measures: 'threadpool canary wait beyond the worst loop delay',
+    measures: 'threadpool canary mean wait beyond the worst loop delay',
     unit: 'seconds',
     seriesLabels: [],
-    // The histogram only counts canaries that finished; a saturated pool may finish none, and
-    // then only the pending gauge shows the wait. The canary's callback runs on the main loop,
-    // so a loop stall delays it too: subtracting the worst loop delay of the same range keeps a
-    // blocked loop from being reported as a starved threadpool.
+    // The canary's callback runs on the main loop, so a loop stall delays it too: subtracting the
+    // worst loop delay of the same range keeps a blocked loop from reading as a starved pool.
+    // The mean (from _sum/_count) rather than p99, because a quantile interpolated inside the
+    // coarse buckets overshoots by up to a bucket width (a 0.6 s wait reads ~1 s) and would
+    // survive the subtraction. The pending gauge covers a pool so starved no canary finishes.
     promql: (s, r) => {
-      const canary = larger(
-        `histogram_quantile(0.99, sum by (job, instance, le) (rate(${select('runtime_threadpool_canary_seconds_bucket', s)}[${r}])))`,
-        `max by (job, instance) (max_over_time(${select('runtime_threadpool_canary_pending_seconds', s)}[${r}]))`,
-      );
+      const mean = `sum by (job, instance) (rate(${select('runtime_threadpool_canary_seconds_sum', s)}[${r}])) / sum by (job, instance) (rate(${select('runtime_threadpool_canary_seconds_count', s)}[${r}]))`;
+      const canary = larger(`(${mean})`, `max by (job, instance) (max_over_time(${select('runtime_threadpool_canary_pending_seconds', s)}[${r}]))`);
       const loop = `max by (job, instance) (max_over_time(${select('runtime_eventloop_delay_max_seconds', s)}[${r}]))`;
       return `clamp_min((${canary}) - ${loop}, 0) or (${canary})`;
     },
     metrics:
-      'max of p99 runtime_threadpool_canary_seconds and runtime_threadpool_canary_pending_seconds, minus max runtime_eventloop_delay_max_seconds',
+      'max of mean runtime_threadpool_canary_seconds and runtime_threadpool_canary_pending_seconds, minus max runtime_eventloop_delay_max_seconds',
     explanation:
       'A tiny fs operation waited this long for a libuv threadpool thread: fs, dns.lookup, crypto and zlib all queue behind the same few threads.',
     hint: 'Cap concurrent crypto/zlib calls or move them to a worker pool; raise UV_THREADPOOL_SIZE only when the queued work is really I/O.',

@@ -1,0 +1,38 @@
+// Machine-readable report. Non-finite numbers become null (JSON has no NaN or Infinity).
+
+import type { AuditReport } from '../report.js';
+import { exitCodeFor, findingsOf } from '../report.js';
+import { evidenceOf, targetOf } from './describe.js';
+
+export function formatJson(report: AuditReport): string {
+  const checks = report.checks.map((c) => ({
+    rule: c.rule,
+    alert: c.alert,
+    title: c.title,
+    target: targetOf(c),
+    labels: c.labels,
+    status: c.status,
+    value: c.peak,
+    threshold: c.threshold,
+    heldSeconds: c.heldSeconds,
+    forSeconds: c.forSeconds,
+    points: c.points,
+    evidence: evidenceOf(c),
+    query: c.query,
+    explanation: c.explanation,
+    hint: c.hint,
+  }));
+  const out = {
+    status: report.status,
+    exitCode: exitCodeFor(report),
+    failOn: report.failOn,
+    source: report.source,
+    thresholdsFile: report.thresholdsFile,
+    findings: checks.filter((c) => c.status !== 'healthy'),
+    checks,
+    noData: report.noData,
+    disabled: report.disabled,
+    findingCount: findingsOf(report).length,
+  };
+  return `${JSON.stringify(out, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`;
+}

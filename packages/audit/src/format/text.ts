@@ -1,0 +1,36 @@
+// The human report: a banner a CI log reader can spot, then one block per finding, then a line
+// per healthy check so a pass still shows how close each signal came.
+
+import { formatDuration } from '../duration.js';
+import { type AuditReport, failsRun, findingsOf } from '../report.js';
+import { RULES } from '../rules.js';
+import { BANNER, evidenceOf, targetOf } from './describe.js';
+
+export function formatText(report: AuditReport): string {
+  const findings = findingsOf(report);
+  const failing = findings.filter((f) => failsRun(f, report.failOn)).length;
+  const lines: string[] = [];
+  const counts = findings.length === 0 ? 'no findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${failing} at or above --fail-on ${report.failOn}`;
+  lines.push(`lab audit: ${BANNER[report.status]} (${counts})`);
+  lines.push(`  source      ${report.source.kind} ${report.source.urls.join(', ')}`);
+  lines.push(`              ${report.source.detail}`);
+  lines.push(`  thresholds  ${report.thresholdsFile}`);
+  for (const f of findings) {
+    lines.push('');
+    lines.push(`${BANNER[f.status]}  ${f.alert} (${f.title}) on ${targetOf(f)}`);
+    lines.push(`  evidence  ${evidenceOf(f)}`);
+    lines.push(`  ${report.source.kind === 'prometheus' ? 'query   ' : 'metrics '}  ${f.query}`);
+    lines.push(`  why       ${f.explanation}`);
+    lines.push(`  hint      ${f.hint}`);
+  }
+  const healthy = report.checks.filter((c) => c.status === 'healthy');
+  if (healthy.length > 0 || report.noData.length > 0 || report.disabled.length > 0) lines.push('');
+  for (const c of healthy) lines.push(`ok        ${c.alert} on ${targetOf(c)}: ${evidenceOf(c)}`);
+  for (const id of report.noData) lines.push(`no data   ${RULES[id].alert}: the source has no ${RULES[id].metrics}`);
+  for (const id of report.disabled) lines.push(`disabled  ${RULES[id].alert}`);
+  lines.push('');
+  lines.push(
+    `audited ${formatDuration(Math.round((report.source.endMs - report.source.startMs) / 1000))} of data: ${report.status === 'healthy' ? 'runtime healthy' : `${BANNER[report.status].toLowerCase()} runtime`}; exit ${failing > 0 ? 1 : 0}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,136 @@
+// The --metrics twin of each rule's PromQL (rules.ts): the same quantity computed from direct
+// scrapes, one point per scrape, over the same trailing range. Counters and histograms are
+// diffed between the oldest and newest scrape in the range, as rate() does (without its
+// extrapolation to the range edges).
+
+import { type Families, samplesOf } from '@runtime-lab/telemetry/exposition';
+import type { Point, Series } from './evaluate.js';
+import { RULES, type RuleId } from './rules.js';
+
+export interface Attempt {
+  /** Epoch milliseconds when the scrape started. */
+  atMs: number;
+  families?: Families;
+  error?: string;
+}
+
+interface Scraped {
+  atMs: number;
+  families: Families;
+}
+
+interface Value {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Values at one step from the successful scrapes in range (oldest first) and every attempt. */
+type PointFn = (ok: Scraped[], attempts: Attempt[]) => Value[];
+
+function values(scrape: Scraped, name: string, match?: Record<string, string>): number[] {
+  return samplesOf(scrape.families, name, match).map((s) => s.value);
+}
+
+function maxOf(ok: Scraped[], names: string[]): number | undefined {
+  const all = ok.flatMap((scrape) => names.flatMap((name) => values(scrape, name)));
+  return all.length > 0 ? Math.max(...all) : undefined;
+}
+
+function avgOf(ok: Scraped[], name: string, match?: Record<string, string>): number | undefined {
+  const all = ok.flatMap((scrape) => values(scrape, name, match));
+  return all.length > 0 ? all.reduce((a, b) => a + b, 0) / all.length : undefined;
+}
+
+function sumAt(scrape: Scraped | undefined, name: string, match?: Record<string, string>): number | undefined {
+  if (!scrape) return undefined;
+  const all = values(scrape, name, match);
+  return all.length > 0 ? all.reduce((a, b) => a + b, 0) : undefined;
+}
+
+// Scrape timestamps are taken on this side and jitter by a few milliseconds; over less than a
+// second that is several percent of a rate. (Prometheus never rates over less than one scrape
+// interval, 2 s in the lab.)
+const MIN_RATE_SPAN_MS = 1000;
+
+/** Increase per second between the oldest and newest scrape; undefined across a counter reset. */
+function ratePerSecond(ok: Scraped[], name: string, match?: Record<string, string>): number | undefined {
+  const first = ok[0];
+  const last = ok[ok.length - 1];
+  if (!first || !last || last.atMs - first.atMs < MIN_RATE_SPAN_MS) return undefined;
+  const a = sumAt(first, name, match);
+  const b = sumAt(last, name, match);
+  if (a === undefined || b === undefined || b < a) return undefined;
+  return (b - a) / ((last.atMs - first.atMs) / 1000);
+}
+
+function poolsOf(ok: Scraped[]): string[] {
+  const pools = new Set<string>();
+  for (const scrape of ok) {
+    for (const s of samplesOf(scrape.families, 'runtime_pool_threads')) if (s.labels.pool !== undefined) pools.add(s.labels.pool);
+  }
+  return [...pools].sort();
+}
+
+function one(value: number | undefined): Value[] {
+  return value === undefined ? [] : [{ labels: {}, value }];
+}
+
+const POINTS: Record<RuleId, PointFn> = {
+  event_loop_starvation: (ok) => one(maxOf(ok, ['runtime_eventloop_delay_max_seconds', 'runtime_eventloop_stall_seconds'])),
+  elu_saturation: (ok) => one(ratePerSecond(ok, 'runtime_eventloop_active_seconds_total')),
+  executor_queue: (ok) =>
+    poolsOf(ok).flatMap((pool) => {
+      const queued = avgOf(ok, 'runtime_pool_queue_size', { pool });
+      const threads = avgOf(ok, 'runtime_pool_threads', { pool });
+      return queued === undefined || !threads ? [] : [{ labels: { pool }, value: queued / threads }];
+    }),
+  threadpool_starvation: (ok) => {
+    const seconds = ratePerSecond(ok, 'runtime_threadpool_canary_seconds_sum');
+    const count = ratePerSecond(ok, 'runtime_threadpool_canary_seconds_count');
+    const mean = seconds !== undefined && count ? seconds / count : undefined;
+    const pending = maxOf(ok, ['runtime_threadpool_canary_pending_seconds']);
+    const canary = mean === undefined ? pending : pending === undefined ? mean : Math.max(mean, pending);
+    if (canary === undefined) return [];
+    const loop = maxOf(ok, ['runtime_eventloop_delay_max_seconds']);
+    return one(loop === undefined ? canary : Math.max(0, canary - loop));
+  },
+  concurrency_saturation: (ok) =>
+    poolsOf(ok).flatMap((pool) => {
+      const busy = ratePerSecond(ok, 'runtime_pool_run_seconds_sum', { pool });
+      const threads = avgOf(ok, 'runtime_pool_threads', { pool });
+      return busy === undefined || !threads ? [] : [{ labels: { pool }, value: busy / threads }];
+    }),
+  backlog_growth: (ok) => one(maxOf(ok, ['lab_checkout_backlog'])),
+  scrape_gaps: (_ok, attempts) => one(attempts.filter((a) => !a.families).length / attempts.length),
+  stale_snapshot: (ok) => one(maxOf(ok, ['runtime_watchdog_snapshot_age_seconds'])),
+};
+
+/**
+ * One rule's series for one endpoint. Like a Prometheus evaluation step, a point is computed at
+ * every attempt, failed or not, from the successful scrapes in the trailing range: one timed-out
+ * scrape does not interrupt a stall that the range still shows.
+ */
+export function seriesFromScrapes(
+  rule: RuleId,
+  attempts: Attempt[],
+  rangeSeconds: number,
+  intervalSeconds: number,
+  labels: Record<string, string>,
+): Series[] {
+  const bySeries = new Map<string, Series>();
+  for (const current of attempts) {
+    const inRange = attempts.filter((a) => a.atMs <= current.atMs && a.atMs >= current.atMs - rangeSeconds * 1000);
+    const ok = inRange.filter((a): a is Scraped => a.families !== undefined);
+    for (const { labels: extra, value } of POINTS[rule](ok, inRange)) {
+      const key = JSON.stringify(extra);
+      let series = bySeries.get(key);
+      if (!series) {
+        series = { rule, labels: { ...labels, ...extra }, points: [], query: RULES[rule].metrics, stepSeconds: intervalSeconds };
+        bySeries.set(key, series);
+      }
+      const point: Point = { t: current.atMs / 1000, v: value };
+      series.points.push(point);
+    }
+  }
+  return [...bySeries.values()];
+}

@@ -1,0 +1,88 @@
+// --metrics: scrape one or more endpoints (normally the watchdog ports, which answer during
+// stalls) at a fixed interval for a fixed duration, then judge the series computed from them.
+
+import { scrapeMetrics } from '@runtime-lab/telemetry/exposition';
+import { formatDuration } from '../duration.js';
+import { AuditError } from '../errors.js';
+import type { Series } from '../evaluate.js';
+import type { SourceInfo } from '../report.js';
+import { RULE_IDS } from '../rules.js';
+import { type Attempt, seriesFromScrapes } from '../scrape-points.js';
+import type { Thresholds } from '../thresholds.js';
+
+export interface MetricsSourceOptions {
+  urls: string[];
+  durationSeconds: number;
+  intervalSeconds: number;
+}
+
+// A timeout is a finding (a scrape gap); anything else on the first scrape means the URL is wrong.
+function isTimeout(message: string): boolean {
+  return /timeout|timed out|aborted/i.test(message);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+// Stamped with the time the scrape started, as Prometheus does: the target computes its values
+// right after the request arrives, while the response may take a while to come back.
+async function attempt(url: string, timeoutMs: number): Promise<Attempt> {
+  const startedMs = Date.now();
+  try {
+    const { families } = await scrapeMetrics(url, timeoutMs);
+    return { atMs: startedMs, families };
+  } catch (error) {
+    return { atMs: startedMs, error: (error as Error).message };
+  }
+}
+
+export async function sampleMetrics(options: MetricsSourceOptions, thresholds: Thresholds): Promise<{ series: Series[]; source: SourceInfo }> {
+  const { urls, durationSeconds, intervalSeconds } = options;
+  // Below the interval, so a slow scrape never overlaps the next one.
+  const timeoutMs = Math.max(100, Math.round(intervalSeconds * 900));
+  const ticks = Math.max(1, Math.floor(durationSeconds / intervalSeconds) + 1);
+  const history = new Map<string, Attempt[]>(urls.map((url) => [url, []]));
+  const startMs = Date.now();
+  for (let tick = 0; tick < ticks; tick++) {
+    await sleep(startMs + tick * intervalSeconds * 1000 - Date.now());
+    const results = await Promise.all(urls.map((url) => attempt(url, timeoutMs)));
+    results.forEach((result, i) => {
+      const url = urls[i] as string;
+      if (tick === 0 && result.error && !isTimeout(result.error)) throw new AuditError('LAB_AUDIT_CONNECTION', result.error);
+      history.get(url)?.push(result);
+    });
+  }
+  const endMs = Date.now();
+
+  const series: Series[] = [];
+  for (const [url, attempts] of history) {
+    if (!attempts.some((a) => a.families)) {
+      const last = attempts[attempts.length - 1]?.error ?? 'no answer';
+      throw new AuditError('LAB_AUDIT_CONNECTION', `no successful scrape of ${url} in ${formatDuration(durationSeconds)} (last error: ${last})`);
+    }
+    const mine: Series[] = [];
+    for (const rule of RULE_IDS) {
+      if (!thresholds.rules[rule].enabled) continue;
+      mine.push(...seriesFromScrapes(rule, attempts, thresholds.rangeSeconds, intervalSeconds, { instance: url }));
+    }
+    if (!mine.some((s) => s.rule !== 'scrape_gaps' && s.points.length > 0)) {
+      throw new AuditError(
+        'LAB_AUDIT_NO_DATA',
+        `${url} serves none of the runtime_* metrics the rules read; point --metrics at a service's watchdog port, e.g. http://127.0.0.1:9464/metrics`,
+      );
+    }
+    series.push(...mine);
+  }
+  const scrapes = history.get(urls[0] as string)?.length ?? 0;
+  return {
+    series,
+    source: {
+      kind: 'metrics',
+      urls,
+      detail: `${scrapes} scrapes over ${formatDuration(Math.round((endMs - startMs) / 1000))}, every ${formatDuration(intervalSeconds)}, range ${formatDuration(thresholds.rangeSeconds)}`,
+      startMs,
+      endMs,
+    },
+  };
+}

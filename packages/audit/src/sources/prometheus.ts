@@ -1,0 +1,117 @@
+// --prometheus: evaluate every rule's PromQL (the alert's own expression) as a range query over
+// the audit window, one point per step, through the HTTP API.
+
+import { formatDuration } from '../duration.js';
+import { AuditError } from '../errors.js';
+import type { Series } from '../evaluate.js';
+import type { SourceInfo } from '../report.js';
+import { RULE_IDS, RULES, type RuleId } from '../rules.js';
+import { joinSelectors } from '../selector.js';
+import type { Thresholds } from '../thresholds.js';
+
+export interface PrometheusSourceOptions {
+  /** Base URL, e.g. http://127.0.0.1:9090 (a path prefix is kept). */
+  url: string;
+  windowSeconds: number;
+  endMs: number;
+  /** Resolution of the range queries; default: 2 s, coarser for long windows. */
+  stepSeconds?: number;
+  /** Label matchers added to every selector ('' for none). */
+  selector: string;
+  timeoutMs?: number;
+}
+
+interface MatrixResult {
+  metric: Record<string, string>;
+  values: Array<[number, string]>;
+}
+
+interface ApiResponse {
+  status?: string;
+  error?: string;
+  data?: { resultType?: string; result?: MatrixResult[] };
+}
+
+/** 2 s (the lab's scrape and evaluation interval) up to ~1000 points per series. */
+export function defaultStep(windowSeconds: number): number {
+  return Math.max(2, Math.ceil(windowSeconds / 1000));
+}
+
+function apiUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path}`;
+}
+
+async function queryRange(options: PrometheusSourceOptions, query: string, startS: number, endS: number, stepS: number): Promise<MatrixResult[]> {
+  const url = apiUrl(options.url, '/api/v1/query_range');
+  const body = new URLSearchParams({ query, start: String(startS), end: String(endS), step: String(stepS) });
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', body, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
+  } catch (error) {
+    const err = error as Error;
+    const cause = (err.cause as Error | undefined)?.message ?? err.message;
+    throw new AuditError('LAB_AUDIT_CONNECTION', `cannot reach Prometheus at ${options.url}: ${cause}`);
+  }
+  let parsed: ApiResponse | undefined;
+  try {
+    parsed = (await response.json()) as ApiResponse;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || parsed.status === undefined) {
+    throw new AuditError('LAB_AUDIT_CONNECTION', `${options.url} is not a Prometheus API (HTTP ${response.status} from ${url})`);
+  }
+  if (parsed.status !== 'success') {
+    const code = response.status === 400 || response.status === 422 ? 'LAB_AUDIT_USAGE' : 'LAB_AUDIT_CONNECTION';
+    throw new AuditError(code, `Prometheus rejected a query (HTTP ${response.status}): ${parsed.error ?? 'no reason given'}; check --selector`);
+  }
+  if (parsed.data?.resultType !== 'matrix' || !Array.isArray(parsed.data.result)) {
+    throw new AuditError('LAB_AUDIT_CONNECTION', `unexpected answer from ${url}: resultType ${parsed.data?.resultType}`);
+  }
+  return parsed.data.result;
+}
+
+function seriesOf(rule: RuleId, result: MatrixResult, query: string, stepSeconds: number): Series {
+  const labels: Record<string, string> = {};
+  for (const key of ['job', 'instance', ...RULES[rule].seriesLabels]) {
+    const value = result.metric[key];
+    if (value !== undefined) labels[key] = value;
+  }
+  return { rule, labels, query, stepSeconds, points: result.values.map(([t, v]) => ({ t, v: Number(v) })) };
+}
+
+export async function queryPrometheus(options: PrometheusSourceOptions, thresholds: Thresholds): Promise<{ series: Series[]; source: SourceInfo }> {
+  const stepSeconds = options.stepSeconds ?? defaultStep(options.windowSeconds);
+  const endS = options.endMs / 1000;
+  const startS = endS - options.windowSeconds;
+  const range = formatDuration(thresholds.rangeSeconds);
+  const enabled = RULE_IDS.filter((id) => thresholds.rules[id].enabled);
+  const results = await Promise.all(
+    enabled.map(async (rule) => {
+      const query = RULES[rule].promql(joinSelectors(options.selector, thresholds.rules[rule].selector), range);
+      const matrix = await queryRange(options, query, startS, endS, stepSeconds);
+      return matrix.map((result) => seriesOf(rule, result, query, stepSeconds));
+    }),
+  );
+  const series = results.flat();
+  const runtimeData = series.some((s) => s.rule !== 'scrape_gaps' && s.points.length > 0);
+  const gapsSeen = series.some((s) => s.rule === 'scrape_gaps' && s.points.some((p) => p.v > 0));
+  // Nothing to judge is a setup problem, unless the targets were down: that is a finding.
+  if (!runtimeData && !gapsSeen) {
+    const scope = options.selector ? ` matching {${options.selector}}` : '';
+    throw new AuditError(
+      'LAB_AUDIT_NO_DATA',
+      `Prometheus at ${options.url} has no runtime_* series${scope} between ${new Date(startS * 1000).toISOString()} and ${new Date(options.endMs).toISOString()}; check --selector, --window and --end`,
+    );
+  }
+  return {
+    series,
+    source: {
+      kind: 'prometheus',
+      urls: [options.url],
+      detail: `window ${formatDuration(options.windowSeconds)} ending ${new Date(options.endMs).toISOString()}, step ${formatDuration(stepSeconds)}, range ${range}${options.selector ? `, selector {${options.selector}}` : ''}`,
+      startMs: startS * 1000,
+      endMs: options.endMs,
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// The verdict logic on hand-made series: runs, `for:`, NaN and gaps, and the --metrics twins of
+// the PromQL expressions on hand-made scrapes.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseExposition } from '@runtime-lab/telemetry/exposition';
+import { type Attempt, evaluateSeries, formatValue, loadThresholds, longestRun, type Point, type Series, seriesFromScrapes } from '../src/index.js';
+import { ROOT } from './helpers.js';
+
+const thresholds = loadThresholds(join(ROOT, 'prometheus/thresholds.yml'));
+const pts = (values: number[], step = 2, start = 1000): Point[] => values.map((v, i) => ({ t: start + i * step, v }));
+const series = (rule: Series['rule'], points: Point[], stepSeconds = 2): Series => ({ rule, labels: { instance: 'x' }, points, query: 'q', stepSeconds });
+
+test('longestRun finds the longest contiguous stretch at or above the threshold', () => {
+  assert.deepEqual(longestRun(pts([0, 1, 1, 0, 1, 1, 1, 0]), 1, 2), { start: 1008, end: 1012 });
+  assert.equal(longestRun(pts([0, 0.5]), 1, 2), undefined);
+  // NaN (no value at that step) breaks a run; so does a gap of more than two steps.
+  assert.deepEqual(longestRun(pts([1, Number.NaN, 1]), 1, 2), { start: 1000, end: 1000 });
+  assert.deepEqual(longestRun([{ t: 0, v: 1 }, { t: 2, v: 1 }, { t: 10, v: 1 }], 1, 2), { start: 0, end: 2 });
+});
+
+test('a level counts only when held for `for:`; critical wins over degraded', () => {
+  // elu_saturation: degraded 0.8, critical 0.95, for 4s; points every 2 s.
+  const brief = evaluateSeries(series('elu_saturation', pts([0.2, 0.99, 0.99, 0.2])), thresholds);
+  assert.equal(brief.status, 'healthy', 'held 2s < for 4s');
+  assert.equal(brief.peak, 0.99);
+  const held = evaluateSeries(series('elu_saturation', pts([0.2, 0.85, 0.99, 0.99, 0.99, 0.85, 0.2])), thresholds);
+  assert.equal(held.status, 'critical');
+  assert.equal(held.threshold, 0.95);
+  assert.equal(held.heldSeconds, 4);
+  const degraded = evaluateSeries(series('elu_saturation', pts([0.85, 0.9, 0.99, 0.9, 0.85])), thresholds);
+  assert.equal(degraded.status, 'degraded', 'critical only for 0s, degraded for 8s');
+  assert.equal(degraded.heldSeconds, 8);
+  // event_loop_starvation has for: 2s: two points 2 s apart suffice.
+  assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6])), thresholds).status, 'critical');
+  const empty = evaluateSeries(series('backlog_growth', pts([Number.NaN, Number.NaN])), thresholds);
+  assert.equal(empty.peak, undefined);
+  assert.equal(empty.status, 'healthy');
+});
+
+test('values read like the alerts: ms/s, percentages, tasks, calls', () => {
+  assert.equal(formatValue('seconds', 0.8123), '812ms');
+  assert.equal(formatValue('seconds', 1.25), '1.25s');
+  assert.equal(formatValue('ratio', 0.973), '97.3%');
+  assert.equal(formatValue('tasks_per_worker', 5), '5 tasks/worker');
+  assert.equal(formatValue('calls', 240), '240 calls');
+});
+
+function scrape(atMs: number, text: string): Attempt {
+  return { atMs, families: parseExposition(text) };
+}
+
+test('--metrics twins: rate from counters, reset-safe; canary mean from _sum/_count deltas; gaps', () => {
+  const attempts: Attempt[] = [
+    scrape(0, 'runtime_eventloop_active_seconds_total 10\n'),
+    // Less than a second after the first: too short a span for a rate.
+    scrape(500, 'runtime_eventloop_active_seconds_total 10.1\n'),
+    scrape(1000, 'runtime_eventloop_active_seconds_total 10.5\n'),
+    scrape(2000, 'runtime_eventloop_active_seconds_total 11.4\n'),
+    // A restart: the counter starts over; no point rather than a negative rate.
+    scrape(3000, 'runtime_eventloop_active_seconds_total 0.2\n'),
+  ];
+  const [elu] = seriesFromScrapes('elu_saturation', attempts, 10, 1, { instance: 'x' });
+  assert.deepEqual(elu?.points.map((p) => Number(p.v.toFixed(3))), [0.5, 0.7]);
+
+  const canary = (sum: number, count: number, pending: number, loop: number): string =>
+    `# TYPE runtime_threadpool_canary_seconds histogram\nruntime_threadpool_canary_seconds_sum ${sum}\nruntime_threadpool_canary_seconds_count ${count}\nruntime_threadpool_canary_pending_seconds ${pending}\nruntime_eventloop_delay_max_seconds ${loop}\n`;
+  // Ten new canaries of 300 ms each, minus a 5 ms loop delay; then nothing finishes but one pends.
+  const tp = seriesFromScrapes('threadpool_starvation', [scrape(0, canary(1, 5, 0, 0.005)), scrape(1000, canary(4, 15, 0, 0.005)), scrape(2000, canary(4, 15, 1.5, 0.005))], 10, 1, {});
+  // The first point has no mean yet (no span): pending 0 minus the loop delay, clamped at 0.
+  assert.deepEqual(tp[0]?.points.map((p) => Number(p.v.toFixed(4))), [0, 0.295, 1.495]);
+  const gaps = seriesFromScrapes('scrape_gaps', [scrape(0, 'x 1\n'), { atMs: 1000, error: 'timeout' }, { atMs: 2000, error: 'timeout' }, scrape(3000, 'x 1\n')], 2, 1, {});
+  assert.deepEqual(gaps[0]?.points.map((p) => Number(p.v.toFixed(3))), [0, 0.5, 0.667, 0.667]);
+  // Older attempts fall out of the range.
+  assert.deepEqual(seriesFromScrapes('event_loop_starvation', [scrape(0, 'runtime_eventloop_delay_max_seconds 0.9\n'), scrape(5000, 'runtime_eventloop_delay_max_seconds 0.01\n')], 2, 1, {})[0]?.points.map((p) => p.v), [0.9, 0.01]);
+});
