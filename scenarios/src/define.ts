@@ -13,7 +13,7 @@ export interface ProbeSpec {
   route?: string;
   /** Requests per second, sent on a fixed schedule whatever the service does. Default 50. */
   ratePerSecond?: number;
-  /** A request still unanswered after this is counted as a timeout, with its latency. Default 2000. */
+  /** A request still unanswered after this is counted as a timeout, with its latency. Default 5000. */
   timeoutMs?: number;
   /** The client-side SLO on probe P99: the lead-time analysis measures every signal against its breach. Default 100. */
   sloMs?: number;

@@ -3,7 +3,7 @@
 // second, and always leaves the service healthy, whatever ends the run.
 import { AdminClient } from './admin.js';
 import { evaluate } from './analysis/expectations.js';
-import { leadTimes } from './analysis/lead-times.js';
+import { SUSTAIN_SECONDS, leadTimes } from './analysis/lead-times.js';
 import { buildSeries } from './analysis/series.js';
 import { clientCounts, summariseAll } from './analysis/summary.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
@@ -39,7 +39,7 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
-export const PROBE_DEFAULTS = { route: '/api/ping', ratePerSecond: 50, timeoutMs: 2000, sloMs: 100 } as const;
+export const PROBE_DEFAULTS = { route: '/api/ping', ratePerSecond: 50, timeoutMs: 5000, sloMs: 100 } as const;
 const DEFAULT_SETTLE_SECONDS = 1;
 /** Faults expire on their own this long after their phase should have ended, even if the runner is killed -9. */
 const TTL_MARGIN_SECONDS = 30;
@@ -255,7 +255,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   const passed = expectations.every((e) => e.passed);
   const notes = [
     'Probe and ramp latencies are open loop, measured from each request’s intended send time; pressure latencies come from autocannon (closed loop) and hide the time a stalled service kept it from sending.',
-    `Lead times have the sampling interval's resolution (1 s); a negative "vs SLO breach" means the signal crossed its threshold before the probe P99 crossed ${probeSpec.sloMs} ms.`,
+    `Lead times have the sampling interval's resolution (1 s) and count a crossing only when the signal stays above its threshold ${SUSTAIN_SECONDS} s in a row; a negative "vs SLO breach" means the signal crossed before the probe P99 crossed ${probeSpec.sloMs} ms.`,
   ];
   const failedScrapes = tl.failedScrapes();
   if (failedScrapes.length > 0) notes.push(`${failedScrapes.length} of ${tl.scrapeCount()} watchdog scrapes failed; their seconds show no server data.`);

@@ -10,10 +10,21 @@ export interface LeadTimeInput {
   thresholds: Record<SignalId, number>;
 }
 
-export function firstCrossing(values: (number | null)[], from: number, threshold: number): number | null {
+/**
+ * A crossing counts when the signal stays above its threshold for SUSTAIN_SECONDS in a row
+ * (or until the run ends): on a shared machine one noisy second is not a turn. The crossing's
+ * time is the first of those seconds.
+ */
+export const SUSTAIN_SECONDS = 2;
+
+const above = (v: number | null | undefined, threshold: number): boolean => v !== null && v !== undefined && v > threshold;
+
+export function firstCrossing(values: (number | null)[], from: number, threshold: number, sustain = SUSTAIN_SECONDS): number | null {
   for (let i = Math.max(0, from); i < values.length; i += 1) {
-    const v = values[i];
-    if (v !== null && v !== undefined && v > threshold) return i;
+    if (!above(values[i], threshold)) continue;
+    let run = 1;
+    while (run < sustain && i + run < values.length && above(values[i + run], threshold)) run += 1;
+    if (run >= sustain || i + run >= values.length) return i;
   }
   return null;
 }

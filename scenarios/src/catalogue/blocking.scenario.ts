@@ -1,9 +1,10 @@
 import { defineScenario } from '../define.js';
 
-// The flagship. Every /api/orders request spins the CPU on the main thread for 600 ms and two
-// closed-loop connections keep one such request always running, so the loop is held almost
-// all the time. /api/ping has nothing to do with it and still waits: the server, which starts
-// its clock only once the loop picks a request up, reports it as fast.
+// The flagship. Every /api/orders request spins the CPU on the main thread for 600 ms, and one
+// closed-loop connection sends the next as soon as the last is answered, so the loop is held
+// almost all the time. /api/ping has nothing to do with it and still waits, often for several
+// stalls (a request needs more than one loop turn); the server, whose clock starts only once
+// the loop picks the request up, reports it as fast.
 export default defineScenario({
   name: 'blocking',
   title: 'Blocking the event loop: 200 OK, calm server P99, collapsing runtime',
@@ -11,14 +12,14 @@ export default defineScenario({
     'Synchronous CPU work in /api/orders holds the event loop. The open-loop probe on /api/ping sees every stall in full, the server-side histogram of the same route stays calm, and loop delay tells the truth.',
   guide: 'blocking.md',
   phases: [
-    { name: 'baseline', durationSeconds: 8, settleSeconds: 1, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }] },
+    { name: 'baseline', durationSeconds: 8, settleSeconds: 1, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }] },
     {
       name: 'fault',
       durationSeconds: 20,
       faults: { blocking: { mode: 'cpu', durationMs: 600, fraction: 1, routes: ['orders'] } },
-      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
+      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }],
     },
-    { name: 'recovery', durationSeconds: 8, settleSeconds: 2, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }] },
+    { name: 'recovery', durationSeconds: 8, settleSeconds: 2, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }] },
   ],
   expectations: [
     { phase: 'baseline', signal: 'probeP99', below: 0.1, why: 'healthy before the fault' },

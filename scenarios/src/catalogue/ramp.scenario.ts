@@ -8,7 +8,7 @@ export default defineScenario({
   description:
     'An open-loop ramp on /api/orders, each request holding the loop for 4 ms, rising every few seconds. Event-loop utilization climbs towards saturation before the probe P99 breaches its SLO: the lead time an alert on ELU buys.',
   guide: 'ramp.md',
-  probe: { sloMs: 100 },
+  probe: { sloMs: 250 },
   phases: [
     { name: 'baseline', durationSeconds: 4, faults: {} },
     {
@@ -27,8 +27,8 @@ export default defineScenario({
     phases: {
       baseline: { durationSeconds: 2 },
       ramp: {
-        durationSeconds: 16,
-        streams: [{ kind: 'ramp', name: 'orders', route: '/api/orders', startRate: 60, stepRate: 60, stepSeconds: 2, maxRate: 480, timeoutMs: 3000 }],
+        durationSeconds: 18,
+        streams: [{ kind: 'ramp', name: 'orders', route: '/api/orders', startRate: 40, stepRate: 40, stepSeconds: 3, maxRate: 480, timeoutMs: 3000 }],
       },
     },
   },

@@ -21,9 +21,14 @@ export default defineScenario({
     },
   ],
   expectations: [
-    { phase: 'fault', signal: 'threadpoolCanary', above: 0.05, why: 'the canary’s fs operation waits behind pbkdf2 jobs' },
+    { phase: 'fault', signal: 'threadpoolCanary', above: 0.2, why: 'the canary’s fs operation waits behind pbkdf2 jobs' },
     { phase: 'fault', signal: 'threadpoolCanary', above: { phase: 'baseline', factor: 5 } },
-    { phase: 'fault', signal: 'loopDelayP99', below: 0.1, why: 'the main thread is not busy: it is waiting' },
+    {
+      phase: 'fault',
+      signal: 'loopDelayP99',
+      below: 0.3,
+      why: 'the main thread is not busy, it waits; what delay there is comes from four crypto threads sharing the CPU with it',
+    },
   ],
   quick: { phases: { baseline: { durationSeconds: 3 }, fault: { durationSeconds: 8 } } },
 });

@@ -1,0 +1,35 @@
+import { defineScenario } from '../define.js';
+
+const RETRY_STORM = {
+  'queue-amplification': { fanOut: 5, downstreamLatencyMs: 200, downstreamConcurrency: 4, timeoutMs: 500, retries: 3, backoffMs: 50, queueLimit: 0 },
+};
+
+export default defineScenario({
+  name: 'queue-amplification-shedding',
+  title: 'Queue amplification, then a bounded backlog with load shedding',
+  description:
+    'The retry storm, then load shedding with the fault still on: a checkout that would push the backlog past 10 calls is answered 503 + Retry-After at once. The backlog stays bounded and the refused clients learn it in milliseconds instead of seconds.',
+  guide: 'queue-amplification-shedding.md',
+  phases: [
+    {
+      name: 'fault',
+      durationSeconds: 12,
+      faults: RETRY_STORM,
+      streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 8 }],
+    },
+    {
+      name: 'mitigated',
+      durationSeconds: 12,
+      settleSeconds: 3,
+      faults: RETRY_STORM,
+      mitigations: { 'load-shedding': { maxBacklog: 10, retryAfterSeconds: 1 } },
+      streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 8 }],
+    },
+  ],
+  expectations: [
+    { phase: 'fault', signal: 'backlog', above: 20 },
+    { phase: 'mitigated', signal: 'backlog', below: { phase: 'fault', factor: 0.6 }, why: 'admission stops at the bound' },
+    { phase: 'mitigated', signal: 'pressureP99', below: { phase: 'fault', factor: 0.5 }, why: 'shed checkouts fail fast' },
+  ],
+  quick: { phases: { fault: { durationSeconds: 6 }, mitigated: { durationSeconds: 8 } } },
+});
