@@ -28,6 +28,9 @@ export const HEALTHY_CHECKOUT: CheckoutSettings = {
 
 type Outcome = 'ok' | 'timeout' | 'error' | 'dropped';
 
+/** Bound on one HTTP call however it was abandoned: a stuck socket cannot pin a slot forever. */
+export const TRANSPORT_TIMEOUT_MS = 30_000;
+
 export interface CheckoutResult {
   calls: number;
   attempts: number;
@@ -105,14 +108,22 @@ export class Checkout {
     this.#adminToken = options.adminToken;
     this.#metrics = registerMetrics(options.registry, this.#queue);
     options.state.onChange((change) => {
-      // At shutdown downstream is left alone: it may be shared, and waiting on it would delay exit.
-      if (change.name !== 'queue-amplification' || change.reason === 'close') return;
+      if (change.name !== 'queue-amplification' && change.name !== 'load-shedding') return undefined;
       const settings = this.settings();
       this.#queue.concurrency = settings.downstreamConcurrency;
-      this.#queue.limit = settings.queueLimit > 0 ? settings.queueLimit : HARD_QUEUE_CAP;
+      this.#queue.limit = this.#queueLimit(settings);
       this.#queue.pump();
+      // At shutdown downstream is left alone: it may be shared, and waiting on it would delay exit.
+      if (change.name !== 'queue-amplification' || change.reason === 'close') return undefined;
       return this.#syncDownstream(change.active ? settings : undefined);
     });
+  }
+
+  /** Shedding bounds the queue itself too: retries of admitted checkouts must not outgrow it. */
+  #queueLimit(settings: CheckoutSettings): number {
+    const limit = settings.queueLimit > 0 ? settings.queueLimit : HARD_QUEUE_CAP;
+    const shedding = this.#state.get('load-shedding');
+    return shedding ? Math.min(limit, shedding.maxBacklog) : limit;
   }
 
   settings(): CheckoutSettings {
@@ -179,7 +190,7 @@ export class Checkout {
         if (budget && !this.#budget.tryRetry(budget.ratio, budget.minRetriesPerSecond)) return false;
         this.#metrics.retries.inc();
         const backoffMs = settings.backoffMs * 2 ** (attempt - 1);
-        if (backoffMs > 0) await sleep(backoffMs, undefined, { signal: this.#closing.signal, ref: false }).catch(() => undefined);
+        if (backoffMs > 0) await sleep(backoffMs, undefined, { signal: this.#closing.signal }).catch(() => undefined);
         if (this.#closing.signal.aborted) return false;
       }
       counter.attempts++;
@@ -218,10 +229,11 @@ export class Checkout {
             release();
             return;
           }
-          // Without deadline propagation an attempt whose caller gave up is still sent, with a
-          // fresh transport timeout: downstream does the work for nobody.
+          // Without deadline propagation an attempt whose caller gave up is still sent, and the
+          // caller's timeout does not cancel it: downstream does the work for nobody while the
+          // call holds its dispatch slot. Only the transport timeout bounds a stuck socket.
           const controller = new AbortController();
-          const transportTimer = setTimeout(() => controller.abort(), attempt.settled ? settings.timeoutMs : remainingMs);
+          const transportTimer = setTimeout(() => controller.abort(), TRANSPORT_TIMEOUT_MS);
           attempt.abort = () => controller.abort();
           callDownstream(this.#agent, this.#workUrl, {
             signal: AbortSignal.any([controller.signal, this.#closing.signal]),
@@ -240,11 +252,11 @@ export class Checkout {
       };
       this.#pending.add(attempt);
       callerTimer = setTimeout(() => {
-        if (this.#state.isActive('deadline-propagation') && this.#queue.remove(attempt)) finish('dropped');
-        else {
-          attempt.abort?.();
-          finish('timeout');
-        }
+        if (!this.#state.isActive('deadline-propagation')) return finish('timeout');
+        // The caller gives up: with deadline propagation its work goes too.
+        if (this.#queue.remove(attempt)) return finish('dropped');
+        attempt.abort?.();
+        finish('timeout');
       }, settings.timeoutMs);
       cancelled.addEventListener('abort', onCancel, { once: true });
       if (!this.#queue.enqueue(attempt)) finish('error');

@@ -46,7 +46,11 @@ function ioFilePath(): string {
   if (!ioFile) {
     // 256 KiB of semi-compressible text: one read+gzip is a few ms, so the deadline is kept closely.
     const lines: string[] = [];
-    for (let i = 0; lines.join('\n').length < 256 * 1024; i++) lines.push(`order ${i} sku-${(i * 7919) % 1000} qty ${i % 13} ${Math.sin(i)}`);
+    for (let i = 0, size = 0; size < 256 * 1024; i++) {
+      const line = `order ${i} sku-${(i * 7919) % 1000} qty ${i % 13} ${Math.sin(i)}`;
+      lines.push(line);
+      size += line.length + 1;
+    }
     // Same content for every process, so one shared file name is safe and leaves no litter.
     ioFile = join(tmpdir(), 'runtime-lab-sync-io.txt');
     writeFileSync(ioFile, lines.join('\n'));

@@ -176,7 +176,7 @@ export const catalogue = {
         max: 1_000_000,
         unit: 'iterations',
         description:
-          'pbkdf2-sha512 iterations per job (the unit of work; ~40-80 ms per 100 000 on one current core, see docs/faults.md).',
+          'pbkdf2-sha512 iterations per job: a fixed amount of work, whatever the machine (100 000 took 184–392 ms on one core of the shared 2-core lab machine).',
       },
       concurrency: {
         type: 'integer',
@@ -195,8 +195,9 @@ export const catalogue = {
       'POST /api/checkout fans out `fanOut` calls to the downstream service through an in-process queue that ' +
       'dispatches `downstreamConcurrency` calls at a time. Downstream is set to `downstreamLatencyMs` (log-normal) ' +
       'and a concurrency limit of `downstreamConcurrency`. A call times out after `timeoutMs` measured from the ' +
-      'moment it was queued and is retried `retries` times with exponential backoff; the abandoned attempt stays ' +
-      'queued and downstream still serves it: work whose caller already gave up.',
+      'moment it was queued and is retried `retries` times with exponential backoff. The timeout does not cancel ' +
+      'anything: the abandoned attempt stays queued, is still sent and holds its dispatch slot until downstream ' +
+      'answers: work whose caller already gave up, while the live callers queue behind it.',
     observe:
       'lab_checkout_backlog grows, lab_checkout_downstream_calls (per checkout) and lab_downstream_retries_total ' +
       'rise, downstream waiting grows, checkouts fail with 504 while downstream is busy with abandoned work.',
@@ -259,7 +260,14 @@ export const catalogue = {
     routes: ['ping', 'orders', 'report', 'hash', 'config', 'checkout'],
     related: ['blocking', 'threadpool-saturation'],
     params: {
-      threads: { type: 'integer', default: 2, min: 1, max: 16, unit: 'threads', description: 'Worker threads of the offload pool.' },
+      threads: {
+        type: 'integer',
+        default: 1,
+        min: 1,
+        max: 16,
+        unit: 'threads',
+        description: 'Worker threads of the offload pool (default 1 leaves the other core of a 2-core box to the event loop).',
+      },
     },
   },
   'load-shedding': {
@@ -267,7 +275,8 @@ export const catalogue = {
     title: 'Bounded queue + load shedding',
     description:
       'Refuses work it cannot start soon instead of queueing it: a checkout is answered 503 with Retry-After when ' +
-      'backlog + fanOut would exceed `maxBacklog`; the report pool queue is bounded to `maxPoolQueue` tasks and ' +
+      'backlog + fanOut would exceed `maxBacklog`, and the checkout queue itself is bounded to `maxBacklog` calls ' +
+      '(a retry that finds it full fails at once); the report pool queue is bounded to `maxPoolQueue` tasks and ' +
       'overflow is answered 503 with Retry-After.',
     observe:
       'lab_checkout_backlog stays at or below maxBacklog, lab_checkout_shed_total rises, shed clients get 503 with ' +
@@ -318,9 +327,10 @@ export const catalogue = {
     kind: 'mitigation',
     title: 'Deadline propagation',
     description:
-      'Gives every downstream call a deadline: a queued call whose caller already gave up is dropped instead of ' +
-      'sent, a checkout whose client disconnected cancels its calls, and downstream receives the remaining budget ' +
-      '(X-Deadline-Ms) so it drops requests that expire while waiting and stops work when the caller disconnects.',
+      'Gives every downstream call a deadline: when the caller gives up, its queued call is dropped and its ' +
+      'in-flight call is cancelled (freeing the slot); a checkout whose client disconnected cancels its calls; ' +
+      'downstream receives the remaining budget (X-Deadline-Ms), drops requests that expire while waiting and stops ' +
+      'work when the caller hangs up.',
     observe:
       'lab_downstream_calls_total{outcome="dropped"} rises, lab_checkout_backlog and downstream waiting stay bounded ' +
       'by what can be served within the timeout.',

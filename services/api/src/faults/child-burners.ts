@@ -2,6 +2,7 @@
 // Long-lived (not one spawn per request) because spawning costs the loop a fork and the
 // machine ~40 ms of Node start-up per request; the lesson is "CPU elsewhere", not "spawn".
 import { type ChildProcess, fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./burn-child.js', import.meta.url));
@@ -25,7 +26,8 @@ export class ChildBurners {
   #nextId = 1;
   #closed = false;
 
-  constructor(size = 2) {
+  // One core is left to the api's own loop: the control must not win by starving it.
+  constructor(size = Math.max(1, availableParallelism() - 1)) {
     this.#size = size;
   }
 

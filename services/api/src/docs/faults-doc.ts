@@ -1,0 +1,93 @@
+// docs/faults.md, rendered from the catalogue so the docs cannot drift from what the API
+// accepts. Regenerate with `pnpm --filter @runtime-lab/api faults-doc`; a test fails when the
+// committed file is stale.
+import { join } from 'node:path';
+import { catalogue, HARD_QUEUE_CAP, type ParamSpec, ROUTE_URLS, type RouteName, type ToggleSpec, TTL_SECONDS } from '../faults/catalogue.js';
+import { PACKAGE_ROOT } from '../paths.js';
+
+/** Where the committed document lives (repo root docs/). */
+export const FAULTS_DOC_PATH = join(PACKAGE_ROOT, '..', '..', 'docs', 'faults.md');
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function typeOf(spec: ParamSpec): string {
+  switch (spec.type) {
+    case 'integer':
+      return `integer${spec.unit ? ` (${spec.unit})` : ''}`;
+    case 'number':
+      return 'number';
+    case 'enum':
+      return spec.values.map((v) => `\`${v}\``).join(' \\| ');
+    case 'set':
+      return `subset of ${spec.values.map((v) => `\`${v}\``).join(', ')}`;
+  }
+}
+
+function defaultOf(spec: ParamSpec): string {
+  return spec.type === 'set' ? `\`${JSON.stringify(spec.default)}\`` : `\`${String(spec.default)}\``;
+}
+
+function rangeOf(spec: ParamSpec): string {
+  if (spec.type === 'integer' || spec.type === 'number') return `${spec.min} … ${spec.max}`;
+  return spec.type === 'set' ? 'at least one' : '—';
+}
+
+function routeList(routes: readonly RouteName[]): string {
+  return routes.map((r) => `\`${ROUTE_URLS[r].method} ${ROUTE_URLS[r].url}\``).join(', ');
+}
+
+function section(name: string, spec: ToggleSpec): string[] {
+  const lines = [`### \`${name}\` — ${spec.title}`, '', spec.description, '', `**Look for:** ${spec.observe}`, ''];
+  lines.push(`**Routes:** ${routeList(spec.routes)}  `);
+  const relatedLabel = spec.kind === 'fault' ? 'Mitigations' : 'Answers';
+  lines.push(`**${relatedLabel}:** ${spec.related.map((r) => `[\`${r}\`](#${r})`).join(', ')}`, '');
+  const params = Object.entries(spec.params);
+  if (params.length > 0) {
+    lines.push('| parameter | type | default | range (above max: clamped) | meaning |', '|---|---|---|---|---|');
+    for (const [param, p] of params) {
+      lines.push(`| \`${param}\` | ${typeOf(p)} | ${defaultOf(p)} | ${rangeOf(p)} | ${cell(p.description)} |`);
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+export function renderFaultsDoc(): string {
+  const entries = Object.entries(catalogue) as [string, ToggleSpec][];
+  const lines = [
+    '# Faults and mitigations',
+    '',
+    '<!-- Generated from services/api/src/faults/catalogue.ts by `pnpm --filter @runtime-lab/api faults-doc`. Do not edit. -->',
+    '',
+    'Every fault is off when the api starts. Turn one on with `PUT /admin/faults/<name>` and a flat JSON body of',
+    'parameters (all optional), off with `DELETE /admin/faults/<name>`, everything off with `DELETE /admin/faults`;',
+    '`GET /admin/faults` lists all of them with their state, parameters and time left. The control page is `GET /admin`.',
+    '',
+    `- Every toggle expires after \`ttlSeconds\` (default ${TTL_SECONDS.default}, ${TTL_SECONDS.min} … ${TTL_SECONDS.max}) unless renewed by another PUT.`,
+    '- A value above its maximum is clamped, and the response lists it under `clamped: [{ param, requested, applied }]`;',
+    '  anything else invalid (wrong type, below the minimum, unknown parameter) is a 400 that names the field and what is allowed.',
+    `- "Unbounded" queues are still hard-capped at ${HARD_QUEUE_CAP} entries, so no fault can kill the process.`,
+    '- Admin access: loopback clients only, unless `LAB_ADMIN_TOKEN` is set; then `Authorization: Bearer <token>` is required',
+    '  (the control page also accepts `?token=` once and keeps it in the tab).',
+    '- State is exported as `lab_fault_active{fault,kind}` and `lab_fault_parameter{fault,param}` (see docs/metrics.md).',
+    '- `UV_THREADPOOL_SIZE` (libuv, default 4, read once at start-up) sets how many async crypto/fs operations run at once:',
+    '  `threadpool-saturation` fills exactly those threads.',
+    '',
+    '| name | kind | title | routes | answered by / answers |',
+    '|---|---|---|---|---|',
+    ...entries.map(
+      ([name, spec]) =>
+        `| [\`${name}\`](#${name}) | ${spec.kind} | ${cell(spec.title)} | ${spec.routes.map((r) => `\`${r}\``).join(', ')} | ${spec.related.map((r) => `\`${r}\``).join(', ')} |`,
+    ),
+    '',
+    '## Faults',
+    '',
+    ...entries.filter(([, s]) => s.kind === 'fault').flatMap(([name, spec]) => [`<a id="${name}"></a>`, '', ...section(name, spec)]),
+    '## Mitigations',
+    '',
+    ...entries.filter(([, s]) => s.kind === 'mitigation').flatMap(([name, spec]) => [`<a id="${name}"></a>`, '', ...section(name, spec)]),
+  ];
+  return `${lines.join('\n').trimEnd()}\n`;
+}
