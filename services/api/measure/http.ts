@@ -15,8 +15,10 @@ export function send(
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     const headers = { ...options.headers };
-    if (options.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
-      headers['content-type'] = 'application/json';
+    if (options.body !== undefined) {
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      // Node sends a DELETE body without chunked framing unless the length is given.
+      headers['content-length'] = String(Buffer.byteLength(options.body));
     }
     const req = request(url, { agent, method: options.method ?? 'GET', headers, timeout: options.timeoutMs ?? 30_000 }, (res) => {
       const chunks: Buffer[] = [];

@@ -204,7 +204,6 @@ describe('admin API (inject)', () => {
       ['GET', '/api/config'],
       ['GET', '/health'],
       ['GET', '/admin'],
-      ['GET', '/admin/page.js'],
     ] as const) {
       const response = await app.inject({ method, url });
       assert.equal(response.statusCode, 200, `${method} ${url}: ${response.body.slice(0, 200)}`);

@@ -10,6 +10,12 @@ function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
+// Inlined rather than served as /admin/page.js: with LAB_ADMIN_TOKEN set every /admin* route
+// needs the token, and a <script src> cannot send it.
+function scriptForInline(code: string): string {
+  return code.replace(/<\/script/gi, '<\\/script');
+}
+
 let page: string | undefined;
 let script: string | undefined;
 
@@ -57,14 +63,14 @@ export function controlPageHtml(): string {
 <p>Every toggle turns itself off after its TTL (default ${TTL_SECONDS.default} s, at most ${TTL_SECONDS.max} s). Values above a maximum are clamped.</p>
 <div class="grid" id="toggles"></div>
 <script type="application/json" id="catalogue">${jsonForScript({ toggles: catalogue, ttlSeconds: TTL_SECONDS, allowed })}</script>
-<script src="/admin/page.js"></script>
+<script>${scriptForInline(controlPageScript())}</script>
 </body>
 </html>
 `;
   return page;
 }
 
-export function controlPageScript(): string {
+function controlPageScript(): string {
   script ??= readFileSync(assetPath('admin-page.js'), 'utf8');
   return script;
 }

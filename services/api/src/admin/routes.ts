@@ -6,7 +6,7 @@ import { catalogue, isToggleName, TOGGLE_NAMES, type ToggleName, TTL_SECONDS } f
 import type { FaultState } from '../faults/state.js';
 import { validateToggleBody } from '../faults/validate.js';
 import { checkAdminAccess } from './auth.js';
-import { controlPageHtml, controlPageScript } from './page.js';
+import { controlPageHtml } from './page.js';
 
 export interface AdminOptions {
   state: FaultState;
@@ -31,11 +31,6 @@ const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: FastifyInstanc
   app.get('/admin', async (_request, reply) => {
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
     return controlPageHtml();
-  });
-
-  app.get('/admin/page.js', async (_request, reply) => {
-    reply.header('cache-control', 'no-store').type('text/javascript; charset=utf-8');
-    return controlPageScript();
   });
 
   app.get('/admin/catalogue', async () => ({ ttlSeconds: TTL_SECONDS, toggles: catalogue }));
