@@ -1,0 +1,121 @@
+// Accuracy: blocks of 50, 200 and 1000 ms, 20 trials each at random phase, with two scrapers
+// reading the app's /metrics at different intervals (prom-client resets its lag percentiles on
+// every read, so the two split the window between them). For each block:
+//  - ours: the cumulative histogram must gain exactly one observation above 16 ms, in the bucket
+//    holding the block's length (none lost, none split);
+//  - prom-client: what each scraper's first reading after the block shows in
+//    nodejs_eventloop_lag_p99_seconds / nodejs_eventloop_lag_max_seconds.
+// Usage: node packages/telemetry/dist/bench/accuracy.js [trialsPerSize=20]
+import { bucketsDelta, bucketsOf, parseExposition, sumOf, type Bucket } from '../src/exposition.js';
+import { fmt, get, median, nowMs, sleep, startApp, type GetResult } from './lib.js';
+
+const trialsPerSize = Number(process.argv[2] ?? 20);
+const sizesMs = [50, 200, 1000];
+const SCRAPER_A_MS = 1000;
+const SCRAPER_B_MS = 1700;
+const METRIC = 'runtime_eventloop_delay_seconds';
+
+interface Scrape extends GetResult {
+  buckets: Bucket[];
+  p99: number;
+  max: number;
+}
+
+function toScrape(r: GetResult): Scrape {
+  const families = parseExposition(r.body ?? '');
+  return {
+    ...r,
+    buckets: bucketsOf(families, METRIC),
+    p99: sumOf(families, 'nodejs_eventloop_lag_p99_seconds') ?? Number.NaN,
+    max: sumOf(families, 'nodejs_eventloop_lag_max_seconds') ?? Number.NaN,
+  };
+}
+
+/** A Prometheus-like scraper that keeps every result and lets the driver wait for the next one. */
+class Scraper {
+  readonly results: Scrape[] = [];
+  #running = true;
+  #waiters: Array<() => void> = [];
+  readonly done: Promise<void>;
+  constructor(url: string, intervalMs: number, phaseMs: number) {
+    this.done = (async () => {
+      await sleep(phaseMs);
+      while (this.#running) {
+        const started = nowMs();
+        this.results.push(toScrape(await get(url, 10_000)));
+        for (const wake of this.#waiters.splice(0)) wake();
+        await sleep(Math.max(0, started + intervalMs - nowMs()));
+      }
+    })();
+  }
+  /** The first scrape sent at or after `afterMs`. */
+  async firstSentAfter(afterMs: number): Promise<Scrape> {
+    for (;;) {
+      const found = this.results.find((r) => r.sentMs >= afterMs && r.status === 200);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.done;
+  }
+}
+
+function bucketHolding(ms: number, buckets: Bucket[]): number {
+  return buckets.find((b) => b.le * 1000 >= ms)?.le ?? Number.POSITIVE_INFINITY;
+}
+
+const app = await startApp(true, { watchdog: false, metricsRoute: true });
+const url = `${app.appUrl}/metrics`;
+const a = new Scraper(url, SCRAPER_A_MS, 0);
+const b = new Scraper(url, SCRAPER_B_MS, 350);
+const results = new Map<number, { ok: number; lost: number; split: number; wrong: number; valuesMs: number[]; pa: number[]; pb: number[]; ma: number[]; mb: number[] }>();
+try {
+  await sleep(2500);
+  const order = sizesMs.flatMap((ms) => Array.from({ length: trialsPerSize }, () => ms)).sort(() => Math.random() - 0.5);
+  for (const [i, blockMs] of order.entries()) {
+    // A reading just before the block (from scraper A), then the block at a random phase.
+    const before = await a.firstSentAfter(nowMs());
+    await sleep(Math.random() * 1000);
+    const block = await get(`${app.appUrl}/block?ms=${blockMs}`, blockMs + 10_000);
+    const { endedMs } = JSON.parse(block.body ?? '{}') as { endedMs: number };
+    // Let the sampling timer fire after the block, then take each scraper's next reading.
+    const [afterA, afterB] = await Promise.all([a.firstSentAfter(endedMs + 20), b.firstSentAfter(endedMs + 20)]);
+    const delta = bucketsDelta(afterA.buckets, before.buckets);
+    const total = delta.at(-1)?.count ?? 0;
+    const above = (le: number): number => total - (delta.find((d) => d.le === le)?.count ?? 0);
+    const bucket = bucketHolding(blockMs, delta);
+    const lower = delta[delta.findIndex((d) => d.le === bucket) - 1]?.le ?? 0;
+    const r = results.get(blockMs) ?? { ok: 0, lost: 0, split: 0, wrong: 0, valuesMs: [], pa: [], pb: [], ma: [], mb: [] };
+    const big = above(0.016);
+    if (big === 0) r.lost += 1;
+    else if (big > 1) r.split += 1;
+    else if (above(lower) === 1 && above(bucket) === 0) r.ok += 1;
+    else r.wrong += 1;
+    r.pa.push(afterA.p99 * 1000);
+    r.pb.push(afterB.p99 * 1000);
+    r.ma.push(afterA.max * 1000);
+    r.mb.push(afterB.max * 1000);
+    results.set(blockMs, r);
+    if ((i + 1) % 10 === 0) console.log(`${i + 1}/${order.length} blocks done`);
+    // Wait for the next A reading to be taken after this trial's one, so trials do not overlap.
+    await a.firstSentAfter(afterA.sentMs + 1);
+  }
+} finally {
+  await Promise.all([a.stop(), b.stop()]);
+  await app.stop();
+}
+
+const seen = (values: number[], blockMs: number): string => `${values.filter((v) => v >= blockMs * 0.5).length}/${values.length}`;
+console.log(`\nAccuracy: ${trialsPerSize} blocks of each size at random phase; two scrapers every ${SCRAPER_A_MS} and ${SCRAPER_B_MS} ms on /metrics`);
+console.log('block | runtime_eventloop_delay_seconds: right bucket / lost / split / wrong bucket | prom-client p99 >= D/2 (A, B) | p99 median ms (A, B) | max >= D/2 (A, B) | max median ms (A, B)');
+for (const blockMs of sizesMs) {
+  const r = results.get(blockMs);
+  if (!r) continue;
+  console.log(
+    `${String(blockMs).padStart(4)} ms | ${r.ok} / ${r.lost} / ${r.split} / ${r.wrong} | ` +
+      `${seen(r.pa, blockMs)}, ${seen(r.pb, blockMs)} | ${fmt(median(r.pa))}, ${fmt(median(r.pb))} | ` +
+      `${seen(r.ma, blockMs)}, ${seen(r.mb, blockMs)} | ${fmt(median(r.ma))}, ${fmt(median(r.mb))}`,
+  );
+}
