@@ -56,11 +56,14 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     unit: 'seconds',
     seriesLabels: [],
     // The max gauge only learns of a stall after it ends; the watchdog's live stall gauge sees it
-    // while it lasts. Taking the larger of the two catches both.
-    promql: (s, r) =>
+    // while it lasts. Taking the larger of the two catches both. Read at each step, without
+    // max_over_time: the gauge already holds a stall for its 5 s window, so with `for:` longer
+    // than that window one isolated hiccup (a busy machine descheduling the process) does not
+    // count, while stalls that keep coming back, or one of a second or more, do.
+    promql: (s) =>
       larger(
-        `max by (job, instance) (max_over_time(${select('runtime_eventloop_delay_max_seconds', s)}[${r}]))`,
-        `max by (job, instance) (max_over_time(${select('runtime_eventloop_stall_seconds', s)}[${r}]))`,
+        `max by (job, instance) (${select('runtime_eventloop_delay_max_seconds', s)})`,
+        `max by (job, instance) (${select('runtime_eventloop_stall_seconds', s)})`,
       ),
     metrics: 'max of runtime_eventloop_delay_max_seconds and runtime_eventloop_stall_seconds',
     explanation:

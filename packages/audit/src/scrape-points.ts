@@ -52,15 +52,25 @@ function sumAt(scrape: Scraped | undefined, name: string, match?: Record<string,
 // interval, 2 s in the lab.)
 const MIN_RATE_SPAN_MS = 1000;
 
+// The watchdog serves a registry snapshot taken `age` seconds before the scrape; during a stall
+// that is over a second. Its counters describe that moment, so rates are taken between snapshot
+// times, not scrape times (otherwise a stall reads as an ELU of 120%).
+function takenAtMs(scrape: Scraped): number {
+  const age = values(scrape, 'runtime_watchdog_snapshot_age_seconds')[0];
+  return age !== undefined && Number.isFinite(age) && age >= 0 ? scrape.atMs - age * 1000 : scrape.atMs;
+}
+
 /** Increase per second between the oldest and newest scrape; undefined across a counter reset. */
 function ratePerSecond(ok: Scraped[], name: string, match?: Record<string, string>): number | undefined {
   const first = ok[0];
   const last = ok[ok.length - 1];
-  if (!first || !last || last.atMs - first.atMs < MIN_RATE_SPAN_MS) return undefined;
+  if (!first || !last) return undefined;
+  const spanMs = takenAtMs(last) - takenAtMs(first);
+  if (spanMs < MIN_RATE_SPAN_MS) return undefined;
   const a = sumAt(first, name, match);
   const b = sumAt(last, name, match);
   if (a === undefined || b === undefined || b < a) return undefined;
-  return (b - a) / ((last.atMs - first.atMs) / 1000);
+  return (b - a) / (spanMs / 1000);
 }
 
 function poolsOf(ok: Scraped[]): string[] {
@@ -76,7 +86,13 @@ function one(value: number | undefined): Value[] {
 }
 
 const POINTS: Record<RuleId, PointFn> = {
-  event_loop_starvation: (ok) => one(maxOf(ok, ['runtime_eventloop_delay_max_seconds', 'runtime_eventloop_stall_seconds'])),
+  // Instant, like its PromQL: the latest scrape only, when it is in range.
+  event_loop_starvation: (ok, attempts) => {
+    const latest = attempts[attempts.length - 1];
+    const scraped = ok[ok.length - 1];
+    if (!latest || !scraped || scraped.atMs !== latest.atMs) return [];
+    return one(maxOf([scraped], ['runtime_eventloop_delay_max_seconds', 'runtime_eventloop_stall_seconds']));
+  },
   elu_saturation: (ok) => one(ratePerSecond(ok, 'runtime_eventloop_active_seconds_total')),
   executor_queue: (ok) =>
     poolsOf(ok).flatMap((pool) => {

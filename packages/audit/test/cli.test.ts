@@ -78,7 +78,7 @@ const MALFORMED: Array<[string, (text: string) => string, string | undefined, nu
   ['broken YAML', (s) => s.replace('  elu_saturation:\n', '  elu_saturation: [0.8\n'), undefined, 20, /not valid YAML: /],
   ['critical below degraded', (s) => s.replace('    critical: 0.95', '    critical: 0.5'), undefined, 15, /rules\.elu_saturation\.critical \(0\.5\) must be >= degraded \(0\.8\)/],
   ['misspelt key', (s) => s.replace('    degraded: 1\n', '    degradd: 1\n'), undefined, 5, /unknown key "degradd" in rules\.executor_queue; allowed: enabled, degraded, critical, for, selector/],
-  ['bad duration', (s) => s.replace('    for: 2s', '    for: 2 seconds'), undefined, 10, /rules\.event_loop_starvation\.for must be a Prometheus duration .*got "2 seconds"/],
+  ['bad duration', (s) => s.replace(/ {4}for: \S+/, '    for: 2 seconds'), undefined, 10, /rules\.event_loop_starvation\.for must be a Prometheus duration .*got "2 seconds"/],
   ['text threshold', (s) => s.replace('    degraded: 20', '    degraded: twenty'), undefined, 15, /rules\.backlog_growth\.degraded must be a number >= 0; got "twenty"/],
   ['bad selector', (s) => s.replace('    selector: job!="runner"', '    selector: job=runner'), undefined, 15, /rules\.scrape_gaps\.selector must be label matchers/],
   ['missing rule', (s) => s.replace(/ {2}# Stale snapshot[\s\S]*$/, ''), '  event_loop_starvation:', 3, /rules\.stale_snapshot is missing; list every rule \(set enabled: false/],

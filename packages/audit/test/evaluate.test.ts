@@ -32,8 +32,9 @@ test('a level counts only when held for `for:`; critical wins over degraded', ()
   const degraded = evaluateSeries(series('elu_saturation', pts([0.85, 0.9, 0.99, 0.9, 0.85])), thresholds);
   assert.equal(degraded.status, 'degraded', 'critical only for 0s, degraded for 8s');
   assert.equal(degraded.heldSeconds, 8);
-  // event_loop_starvation has for: 2s: two points 2 s apart suffice.
-  assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6])), thresholds).status, 'critical');
+  // event_loop_starvation has for: 6s: four points 2 s apart, not three.
+  assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6, 0.6, 0.6])), thresholds).status, 'critical');
+  assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6, 0.6, 0.01])), thresholds).status, 'healthy');
   const empty = evaluateSeries(series('backlog_growth', pts([Number.NaN, Number.NaN])), thresholds);
   assert.equal(empty.peak, undefined);
   assert.equal(empty.status, 'healthy');
@@ -63,6 +64,11 @@ test('--metrics twins: rate from counters, reset-safe; canary mean from _sum/_co
   ];
   const [elu] = seriesFromScrapes('elu_saturation', attempts, 10, 1, { instance: 'x' });
   assert.deepEqual(elu?.points.map((p) => Number(p.v.toFixed(3))), [0.5, 0.7]);
+  // A watchdog snapshot 0.5 s old describes the moment 0.5 s before the scrape: 1 s of activity
+  // between snapshots taken 1 s apart is 100%, not the 200% the scrape times would suggest.
+  const snap = (active: number, age: number): string => `runtime_eventloop_active_seconds_total ${active}\nruntime_watchdog_snapshot_age_seconds ${age}\n`;
+  const [stalled] = seriesFromScrapes('elu_saturation', [scrape(0, snap(5, 0.1)), scrape(1500, snap(6, 0.6)), scrape(2500, snap(6.9, 0.1))], 10, 1, {});
+  assert.deepEqual(stalled?.points.map((p) => Number(p.v.toFixed(3))), [1, 0.76]);
 
   const canary = (sum: number, count: number, pending: number, loop: number): string =>
     `# TYPE runtime_threadpool_canary_seconds histogram\nruntime_threadpool_canary_seconds_sum ${sum}\nruntime_threadpool_canary_seconds_count ${count}\nruntime_threadpool_canary_pending_seconds ${pending}\nruntime_eventloop_delay_max_seconds ${loop}\n`;
@@ -72,6 +78,11 @@ test('--metrics twins: rate from counters, reset-safe; canary mean from _sum/_co
   assert.deepEqual(tp[0]?.points.map((p) => Number(p.v.toFixed(4))), [0, 0.295, 1.495]);
   const gaps = seriesFromScrapes('scrape_gaps', [scrape(0, 'x 1\n'), { atMs: 1000, error: 'timeout' }, { atMs: 2000, error: 'timeout' }, scrape(3000, 'x 1\n')], 2, 1, {});
   assert.deepEqual(gaps[0]?.points.map((p) => Number(p.v.toFixed(3))), [0, 0.5, 0.667, 0.667]);
-  // Older attempts fall out of the range.
-  assert.deepEqual(seriesFromScrapes('event_loop_starvation', [scrape(0, 'runtime_eventloop_delay_max_seconds 0.9\n'), scrape(5000, 'runtime_eventloop_delay_max_seconds 0.01\n')], 2, 1, {})[0]?.points.map((p) => p.v), [0.9, 0.01]);
+  // Older attempts fall out of the range of *_over_time twins.
+  const age = (v: number): string => `runtime_watchdog_snapshot_age_seconds ${v}\n`;
+  assert.deepEqual(seriesFromScrapes('stale_snapshot', [scrape(0, age(5)), scrape(1000, age(0.1)), scrape(5000, age(0.2))], 2, 1, {})[0]?.points.map((p) => p.v), [5, 5, 0.2]);
+  // Starvation reads the latest scrape only (instant, like its PromQL); a failed scrape gives no point.
+  const loop = (v: number): string => `runtime_eventloop_delay_max_seconds ${v}\nruntime_eventloop_stall_seconds 0.001\n`;
+  const starvation = seriesFromScrapes('event_loop_starvation', [scrape(0, loop(0.9)), scrape(1000, loop(0.01)), { atMs: 2000, error: 'timeout' }], 10, 1, {});
+  assert.deepEqual(starvation[0]?.points.map((p) => [p.t, p.v]), [[0, 0.9], [1, 0.01]]);
 });
