@@ -33,6 +33,8 @@ export interface RunOptions {
   allowRemote?: boolean;
   /** Port for the runner's own /metrics (0 = any free port, null = not served). */
   runnerMetricsPort?: number | null;
+  /** Address the runner's /metrics listens on (default 127.0.0.1; compose sets 0.0.0.0 so Prometheus can reach it). */
+  runnerMetricsHost?: string;
   /** Where live progress goes; null for none. */
   progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
   signal?: AbortSignal;
@@ -114,8 +116,9 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   const metrics = new RunnerMetrics(scenario.name);
   if (options.runnerMetricsPort !== null && options.runnerMetricsPort !== undefined) {
     try {
-      const port = await metrics.listen(options.runnerMetricsPort);
-      log(`runner metrics on http://127.0.0.1:${port}/metrics`);
+      const host = options.runnerMetricsHost ?? '127.0.0.1';
+      const port = await metrics.listen(options.runnerMetricsPort, host);
+      log(`runner metrics on http://${host}:${port}/metrics`);
     } catch (error) {
       log(`warning: runner metrics not served (${oneLine(error)}); the run goes on without them`);
     }

@@ -67,6 +67,8 @@ export async function run(argv: string[]): Promise<number> {
       metricsUrl,
       allowRemote: parsed.options['allow-remote'] === true,
       runnerMetricsPort: runnerPort,
+      // docker-compose.yml sets 0.0.0.0: Prometheus reaches the runner through the api container's interface.
+      runnerMetricsHost: process.env.LAB_RUNNER_METRICS_HOST || undefined,
       progress: process.stderr,
       signal: controller.signal,
       log: (line) => console.log(line),
