@@ -117,6 +117,22 @@ describe('docker-compose.yml (static: no Docker engine here)', () => {
     assert.equal(env('downstream', 'METRICS_HOST'), '0.0.0.0');
   });
 
+  it('passes our services only environment variables their code reads', () => {
+    // A misspelt or unimplemented variable would be ignored silently inside the container.
+    const sources: Record<string, string[]> = {
+      api: ['services/api/src', 'services/downstream/src', 'packages/telemetry/src'],
+      downstream: ['services/downstream/src', 'packages/telemetry/src'],
+      lab: ['packages/cli/src', 'scenarios/src', 'packages/audit/src'],
+    };
+    for (const [name, dirs] of Object.entries(sources)) {
+      const code = dirs.flatMap((dir) => sourceFiles(repoPath(dir)).map((file) => readFileSync(file, 'utf8'))).join('\n');
+      for (const variable of Object.keys(service(name).environment ?? {})) {
+        const read = new RegExp(`\\b${variable}\\b`).test(code);
+        assert.ok(read, `${name}: ${variable} is set in docker-compose.yml but no code in ${dirs.join(', ')} reads it`);
+      }
+    }
+  });
+
   it('mounts configuration that exists, read-only, where the containers look for it', () => {
     for (const [name, svc] of Object.entries(services)) {
       for (const mount of (svc.volumes ?? []).map(parseVolume)) {
@@ -232,6 +248,12 @@ describe('docker-compose.yml (static: no Docker engine here)', () => {
     }
   });
 });
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
 
 function containerPortsOf(name: string): number[] {
   return (service(name).ports ?? []).map((p) => parsePort(p).containerPort);
