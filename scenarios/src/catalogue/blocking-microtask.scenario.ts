@@ -22,7 +22,7 @@ export default defineScenario({
     { phase: 'fault', signal: 'loopDelayP99', above: 0.3, why: 'microtasks run to completion before the loop can poll for I/O' },
     { phase: 'fault', signal: 'probeP99', above: 0.3, why: 'the probe waits behind the chain' },
     { phase: 'fault', signal: 'serverP99', below: 0.05, why: 'the server-side clock starts after the wait' },
-    { phase: 'recovery', signal: 'probeP99', below: 0.1 },
+    { phase: 'recovery', signal: 'probeP99', below: { phase: 'fault', factor: 0.1 } },
   ],
   quick: { phases: { baseline: { durationSeconds: 3 }, fault: { durationSeconds: 7 }, recovery: { durationSeconds: 4 } } },
 });

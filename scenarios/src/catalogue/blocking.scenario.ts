@@ -31,7 +31,7 @@ export default defineScenario({
       below: 0.05,
       why: 'the server-side histogram starts at onRequest, after the wait: /api/ping looks as fast as ever',
     },
-    { phase: 'recovery', signal: 'probeP99', below: 0.1, why: 'the stalls end with the fault' },
+    { phase: 'recovery', signal: 'probeP99', below: { phase: 'fault', factor: 0.1 }, why: 'the stalls end with the fault' },
   ],
   quick: { phases: { baseline: { durationSeconds: 3 }, fault: { durationSeconds: 8 }, recovery: { durationSeconds: 4 } } },
 });

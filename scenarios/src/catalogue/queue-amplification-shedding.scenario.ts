@@ -6,9 +6,9 @@ const RETRY_STORM = {
 
 export default defineScenario({
   name: 'queue-amplification-shedding',
-  title: 'Queue amplification, then a bounded backlog with load shedding',
+  title: 'Queue amplification, then load shedding and deadline propagation',
   description:
-    'The retry storm, then load shedding with the fault still on: a checkout that would push the backlog past 10 calls is answered 503 + Retry-After at once. The backlog stays bounded and the refused clients learn it in milliseconds instead of seconds.',
+    'The retry storm, then load shedding with the fault still on: a checkout that would push the backlog past 10 calls is answered 503 + Retry-After at once, and queued calls whose caller already gave up are dropped instead of sent. The backlog drains and stays bounded; refused clients learn it in milliseconds instead of seconds.',
   guide: 'queue-amplification-shedding.md',
   phases: [
     {
@@ -22,7 +22,7 @@ export default defineScenario({
       durationSeconds: 12,
       settleSeconds: 3,
       faults: RETRY_STORM,
-      mitigations: { 'load-shedding': { maxBacklog: 10, retryAfterSeconds: 1 } },
+      mitigations: { 'load-shedding': { maxBacklog: 10, retryAfterSeconds: 1 }, 'deadline-propagation': { minRemainingMs: 10 } },
       streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 8 }],
     },
   ],

@@ -35,8 +35,8 @@ export const ReportSchema = Type.Object(
     verdict: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('error')]),
     exitCode: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
     error: Type.Optional(Type.String()),
-    startedAt: Type.String({ format: 'date-time' }),
-    finishedAt: Type.String({ format: 'date-time' }),
+    startedAt: Type.String({ description: 'ISO 8601 date-time' }),
+    finishedAt: Type.String({ description: 'ISO 8601 date-time' }),
     wallSeconds: Type.Number({ minimum: 0 }),
     target: Type.Object({ apiUrl: Type.String(), metricsUrl: Type.String() }),
     probe: Type.Object({

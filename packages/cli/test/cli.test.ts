@@ -1,0 +1,64 @@
+// CLI checks that need no running service.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { writeNativePrometheusConfig } from '../src/prometheus.js';
+import { lab } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lab-cli-'));
+
+test('--help documents the exit codes 0, 1 and 2', async () => {
+  const result = await lab(['--help']);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /Exit codes:\n\s+0 .*expectations were met/);
+  assert.match(result.stdout, /\n\s+1 +an expectation failed/);
+  assert.match(result.stdout, /\n\s+2 +the run could not be carried out/);
+});
+
+test('a malformed scenario file exits 2 with a one-line reason naming file, field and what is allowed', async () => {
+  const file = join(dir, 'bad.scenario.ts');
+  writeFileSync(
+    file,
+    `export default { name: 'bad', title: 'Bad', description: 'x', phases: [{ name: 'p', durationSeconds: -3 }], expectations: [{ phase: 'p', signal: 'probeP99', below: 1 }] };\n`,
+  );
+  const result = await lab(['run', file, '--no-start']);
+  assert.equal(result.code, 2);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0] as string, /bad\.scenario\.ts: phases\[0\]\.durationSeconds: -3 is out of range; allowed: an integer from 1 to 600$/);
+});
+
+test('a scenario file that does not parse exits 2 with one line, no stack trace', async () => {
+  const file = join(dir, 'broken.scenario.ts');
+  writeFileSync(file, 'export default defineScenario({ name: \n');
+  const result = await lab(['run', file, '--no-start']);
+  assert.equal(result.code, 2);
+  assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  assert.match(result.stderr, /broken\.scenario\.ts: file: cannot be loaded: /);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
+
+test('an unknown scenario name and a remote target are refused with exit 2', async () => {
+  const unknown = await lab(['run', 'no-such-scenario']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no scenario named "no-such-scenario"; allowed: baseline, blocking/);
+  const remote = await lab(['run', 'baseline', '--api', 'http://192.0.2.10:8080', '--runner-port', 'off']);
+  assert.equal(remote.code, 2);
+  assert.match(remote.stderr, /is not on this machine; allowed: loopback .* or pass --allow-remote/);
+});
+
+test('the native Prometheus config points every target at 127.0.0.1 on the same port, rule files absolute', () => {
+  const out = writeNativePrometheusConfig({ outDir: join(dir, 'prom') });
+  const config = parse(readFileSync(out, 'utf8')) as { rule_files: string[]; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+  const targets = Object.fromEntries(config.scrape_configs.map((s) => [s.job_name, s.static_configs.flatMap((g) => g.targets)]));
+  assert.deepEqual(targets.api, ['127.0.0.1:9464']);
+  assert.deepEqual(targets.downstream, ['127.0.0.1:9465']);
+  assert.deepEqual(targets.prometheus, ['127.0.0.1:9090']);
+  assert.ok(config.rule_files.length > 0 && config.rule_files.every((f) => f.startsWith('/')));
+  const check = spawnSync('promtool', ['check', 'config', out], { encoding: 'utf8' });
+  assert.equal(check.status, 0, `promtool check config (install Debian's prometheus): ${check.stderr || check.error}`);
+});
