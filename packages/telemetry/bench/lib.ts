@@ -56,14 +56,14 @@ export interface GetResult {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-export function get(url: string, timeoutMs = 5000): Promise<GetResult> {
+export function get(url: string, timeoutMs = 5000, headers: Record<string, string> = {}): Promise<GetResult> {
   const sentMs = nowMs();
   return new Promise((resolve) => {
     const done = (extra: Partial<GetResult>): void => {
       const doneMs = nowMs();
       resolve({ sentMs, doneMs, latencyMs: doneMs - sentMs, ...extra });
     };
-    const req = request(url, { agent, timeout: timeoutMs }, (res) => {
+    const req = request(url, { agent, timeout: timeoutMs, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
