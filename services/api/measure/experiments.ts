@@ -5,7 +5,7 @@ import type { Families } from '@runtime-lab/telemetry/exposition';
 import { sumOf } from '@runtime-lab/telemetry/exposition';
 import { sendJson } from './http.js';
 import { closedLoop, openLoopProbe, type PressureResult, quantile } from './load.js';
-import { increase, maxBoundBetween, quantileBetween, sampleGauges, snapshot } from './metrics.js';
+import { increase, maxBoundBetween, meanBetween, quantileBetween, sampleGauges, snapshot } from './metrics.js';
 import type { Lab } from './services.js';
 
 export type Toggles = Record<string, Record<string, unknown>>;
@@ -139,10 +139,13 @@ export interface ExecutorFigures {
   label: string;
   /** Max of runtime_pool_queue_size{pool="report"} sampled (tasks). */
   queueMax: number;
-  /** runtime_pool_wait_seconds{pool="report"} over the phase (ms). */
-  waitP50Ms: number;
+  /**
+   * runtime_pool_wait_seconds{pool="report"} over the phase (ms): the mean is exact (sum/count);
+   * the p99 is interpolated inside coarse buckets.
+   */
+  waitMeanMs: number;
   waitP99Ms: number;
-  runP50Ms: number;
+  runMeanMs: number;
   /** Client-side POST /api/report latency, closed loop (ms). */
   reportP50Ms: number;
   /** Client-side, open-loop /api/orders latency (ms). */
@@ -167,9 +170,9 @@ export async function measureExecutor(lab: Lab, options: PhaseOptions & { probeR
     return {
       label: options.label,
       queueMax: sampled.queue ?? 0,
-      waitP50Ms: ms(quantileBetween(before, after, 'runtime_pool_wait_seconds', 0.5, pool)),
+      waitMeanMs: ms(meanBetween(before, after, 'runtime_pool_wait_seconds', pool)),
       waitP99Ms: ms(quantileBetween(before, after, 'runtime_pool_wait_seconds', 0.99, pool)),
-      runP50Ms: ms(quantileBetween(before, after, 'runtime_pool_run_seconds', 0.5, pool)),
+      runMeanMs: ms(meanBetween(before, after, 'runtime_pool_run_seconds', pool)),
       reportP50Ms: round(quantile(pressure.latenciesMs, 0.5)),
       ordersP99Ms: round(quantile(probe.latenciesMs, 0.99)),
       loopDelayP99Ms: ms(quantileBetween(before, after, 'runtime_eventloop_delay_seconds', 0.99)),
@@ -185,6 +188,8 @@ export interface AmplificationFigures {
   label: string;
   /** Max of lab_checkout_backlog sampled (queued downstream calls). */
   backlogMax: number;
+  /** Checkouts that finished in the phase (any status but 503). */
+  checkouts: number;
   /** Downstream calls (incl. retries) per checkout over the phase (mean). */
   callsPerCheckout: number;
   retries: number;
@@ -223,6 +228,7 @@ export async function measureAmplification(lab: Lab, options: PhaseOptions): Pro
     const after = await snapshot(lab.api.metricsUrl);
     const downAfter = await snapshot(lab.downstream.metricsUrl);
     const checkouts = increase(before, after, 'lab_checkout_downstream_calls_count');
+    const callsPerCheckout = meanBetween(before, after, 'lab_checkout_downstream_calls');
     const outcomes: Record<string, number> = {};
     for (const outcome of ['ok', 'timeout', 'error', 'dropped']) {
       outcomes[outcome] = increase(before, after, 'lab_downstream_calls_total', { outcome });
@@ -230,7 +236,8 @@ export async function measureAmplification(lab: Lab, options: PhaseOptions): Pro
     return {
       label: options.label,
       backlogMax: apiSampled.backlog ?? 0,
-      callsPerCheckout: checkouts > 0 ? round(increase(before, after, 'lab_checkout_downstream_calls_sum') / checkouts) : 0,
+      checkouts,
+      callsPerCheckout: Number.isNaN(callsPerCheckout) ? 0 : round(callsPerCheckout),
       retries: increase(before, after, 'lab_downstream_retries_total'),
       outcomes,
       downstreamWaitingMax: downSampled.waiting ?? 0,

@@ -51,13 +51,15 @@ export interface PressureOptions {
   durationMs: number;
   method?: string;
   body?: string;
+  /** Stops the pressure early. */
+  signal?: AbortSignal;
 }
 
 export async function closedLoop(url: string, options: PressureOptions): Promise<PressureResult> {
   const end = performance.now() + options.durationMs;
   const result: PressureResult = { requests: 0, byStatus: {}, retryAfter: [], latenciesMs: [] };
   const lane = async () => {
-    while (performance.now() < end) {
+    while (performance.now() < end && !options.signal?.aborted) {
       const started = performance.now();
       let status = 'error';
       try {

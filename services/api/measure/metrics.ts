@@ -30,6 +30,12 @@ export function maxBoundBetween(before: Families, after: Families, histogram: st
   return delta.find((b) => b.count >= total)?.le ?? Number.POSITIVE_INFINITY;
 }
 
+/** Mean of what a histogram recorded between two snapshots (its unit; NaN when nothing). */
+export function meanBetween(before: Families, after: Families, histogram: string, match?: Record<string, string>): number {
+  const count = increase(before, after, `${histogram}_count`, match);
+  return count > 0 ? increase(before, after, `${histogram}_sum`, match) / count : Number.NaN;
+}
+
 /** Increase of a counter (or histogram _sum/_count) between two snapshots. */
 export function increase(before: Families, after: Families, sample: string, match?: Record<string, string>): number {
   return (sumOf(after, sample, match) ?? 0) - (sumOf(before, sample, match) ?? 0);
