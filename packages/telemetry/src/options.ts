@@ -145,6 +145,10 @@ export function fillOptions(raw: unknown): FilledOptions {
   }
   const registry = options.registry ?? new Registry();
   if (!(registry instanceof Registry)) throw invalidOption('registry', registry, "a prom-client Registry (from the same 'prom-client' package)");
+  // The watchdog appends its live lines to the snapshot, which only works in the text format.
+  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) {
+    throw invalidOption('registry', `a Registry with content type ${registry.contentType}`, `a Registry with the Prometheus text content type (${Registry.PROMETHEUS_CONTENT_TYPE})`);
+  }
 
   const loopDelay = options.loopDelay ?? {};
   if (!isPlainObject(loopDelay)) throw invalidOption('loopDelay', loopDelay, 'an object with maxWindowSeconds');

@@ -19,10 +19,21 @@ async function registrationError(options: unknown, registry = new Registry()): P
   throw new Error(`registration with ${JSON.stringify(options)} should have failed`);
 }
 
+function openMetricsRegistry(): Registry {
+  const registry = new Registry();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
+  return registry;
+}
+
 const invalid: Array<[string, unknown, RegExp]> = [
   ['prefix', { prefix: '9bad' }, /invalid option prefix: got "9bad", allowed: a Prometheus metric-name prefix/],
   ['prefix type', { prefix: 3 }, /invalid option prefix: got 3/],
   ['registry', { registry: {} }, /invalid option registry: got an object, allowed: a prom-client Registry/],
+  [
+    'registry content type',
+    { registry: openMetricsRegistry() },
+    /invalid option registry: got "a Registry with content type application\/openmetrics-text.*allowed: a Registry with the Prometheus text content type/,
+  ],
   ['defaultMetrics', { defaultMetrics: 'yes' }, /invalid option defaultMetrics: got "yes", allowed: true or false/],
   ['watchdog', { watchdog: 'on' }, /invalid option watchdog: got "on", allowed: false or an object/],
   ['watchdog.port', { watchdog: { port: 70000 } }, /invalid option watchdog.port: got 70000, allowed: an integer from 0 to 65535/],
