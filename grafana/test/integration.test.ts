@@ -155,6 +155,13 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Start and end (seconds) of the blocking scenario's fault phase, from the runner's own metrics. */
+async function blockingFaultPhase(): Promise<{ from: number; to: number }> {
+  const phase = await promApi.finiteSamples('scenario_phase:lab_runner_phase_info:max{scenario="blocking",phase="fault"} == 1', windowStart, windowEnd);
+  assert.ok(phase.length > 0, 'the blocking fault phase shows in lab_runner_phase_info');
+  return { from: Math.min(...phase.map((s) => s.t)), to: Math.max(...phase.map((s) => s.t)) };
+}
+
 /** "<expr>: no data" for each expression without a single finite sample in the run window. */
 async function withoutData(exprs: Array<{ label: string; expr: string }>): Promise<string[]> {
   const empty: string[] = [];
@@ -209,11 +216,21 @@ describe("native Prometheus with the compose configuration, during quick scenari
     assert.deepEqual(missing, [], 'lab_runner_* metrics the rules read but the runner did not expose');
   });
 
+  it("shows the divergence on the home panel's series during the blocking fault phase", async (t) => {
+    const { from, to } = await blockingFaultPhase();
+    const peak = async (expr: string): Promise<number> => Math.max(...(await promApi.finiteSamples(expr, from, to + 6)).map((s) => s.v));
+    const client = await peak('scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{scenario="blocking",kind="probe"}');
+    const loop = await peak('job:runtime_eventloop_delay_max_seconds:max{job="api"}');
+    const server = await peak('job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api",route="/api/ping"}');
+    t.diagnostic(`peaks in the fault phase: probe P99 ${client} s, loop delay max ${loop} s, server-side P99 /api/ping ${server} s`);
+    // Ratios within one run, generous: the probe waits out whole stalls, the server never sees them.
+    assert.ok(Number.isFinite(server) && server > 0, `server-side P99 of /api/ping: ${server}`);
+    assert.ok(client > 5 * server, `client P99 ${client} s vs server-side P99 ${server} s`);
+    assert.ok(loop > 5 * server, `loop delay max ${loop} s vs server-side P99 ${server} s`);
+  });
+
   it('fired EventLoopStarvation during the blocking fault phase', async () => {
-    const phase = await promApi.finiteSamples('scenario_phase:lab_runner_phase_info:max{scenario="blocking",phase="fault"} == 1', windowStart, windowEnd);
-    assert.ok(phase.length > 0, 'the blocking fault phase shows in lab_runner_phase_info');
-    const from = Math.min(...phase.map((s) => s.t));
-    const to = Math.max(...phase.map((s) => s.t));
+    const { from, to } = await blockingFaultPhase();
     const firing = await promApi.finiteSamples('ALERTS{alertname="EventLoopStarvation",alertstate="firing"}', from, to + 6);
     assert.ok(firing.length > 0, `EventLoopStarvation did not fire between ${new Date(from * 1000).toISOString()} and ${new Date((to + 6) * 1000).toISOString()}`);
     assert.ok(
