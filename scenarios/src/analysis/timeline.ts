@@ -17,17 +17,9 @@ export interface ClientBin {
   timeouts: number;
 }
 
-export interface ServerBin {
-  serverBuckets?: Bucket[];
-  loopDelayBuckets?: Bucket[];
-  canaryBuckets?: Bucket[];
-  loopDelayMax?: number;
-  loopStall?: number;
-  elu?: number;
-  poolQueue?: number;
-  canaryPending?: number;
-  backlog?: number;
-}
+/** One second of server signals: bucket deltas over the second, gauges as read at its end. */
+export type ServerBin = Partial<Pick<Snapshot, 'serverBuckets' | 'loopDelayBuckets' | 'canaryBuckets'>> &
+  Pick<Snapshot, 'loopDelayMax' | 'loopStall' | 'elu' | 'poolQueue' | 'canaryPending' | 'backlog'>;
 
 /** Latencies are kept in microseconds: HDR histograms record integers. */
 export function newLatencyHistogram(): Histogram {
