@@ -95,9 +95,10 @@ test('X-Request-Start carries the intended send time in epoch ms, on a fixed sch
 
 test('a request that never gets an answer is counted as a timeout with its latency', async () => {
   const records = await runProbe(quiet.port, '/never', 20, 500, 300);
-  assert.ok(records.length >= 9);
+  assert.ok(records.length >= 5, `${records.length} of 10 scheduled requests recorded`);
   for (const r of records) {
-    assert.equal(r.outcome, 'timeout');
-    assert.ok(r.latencyMs >= 300 && r.latencyMs < 2000, `timeout latency ${r.latencyMs} ms`);
+    assert.equal(r.outcome, 'timeout', JSON.stringify(r));
+    // From the intended send time: the 300 ms timeout plus however late the send was.
+    assert.ok(r.latencyMs >= 300 && r.latencyMs < 300 + Math.max(1000, r.sendErrorMs + 1000), `timeout latency ${JSON.stringify(r)}`);
   }
 });
