@@ -5,7 +5,7 @@ import type { Families } from '@runtime-lab/telemetry/exposition';
 import { sumOf } from '@runtime-lab/telemetry/exposition';
 import { sendJson } from './http.js';
 import { closedLoop, openLoopProbe, type PressureResult, quantile } from './load.js';
-import { increase, maxBoundBetween, meanBetween, quantileBetween, sampleGauges, snapshot } from './metrics.js';
+import { freshSnapshot, increase, maxBoundBetween, meanBetween, quantileBetween, sampleGauges, snapshot } from './metrics.js';
 import type { Lab } from './services.js';
 
 export type Toggles = Record<string, Record<string, unknown>>;
@@ -67,12 +67,12 @@ export interface BlockingOptions {
 /** Pressure on /api/orders, an open-loop probe on /api/ping. */
 export async function measureBlocking(lab: Lab, options: BlockingOptions): Promise<BlockingFigures> {
   return withPhase(lab, options.toggles, async () => {
-    const before = await snapshot(lab.api.metricsUrl);
+    const before = await freshSnapshot(lab.api.metricsUrl);
     const [pressure, probe] = await Promise.all([
       closedLoop(`${lab.api.url}/api/orders`, { connections: options.connections, durationMs: options.phaseMs }),
       openLoopProbe(`${lab.api.url}/api/ping`, options.probeRate, options.phaseMs),
     ]);
-    const after = await snapshot(lab.api.metricsUrl);
+    const after = await freshSnapshot(lab.api.metricsUrl);
     return {
       label: options.label,
       pingP50Ms: round(quantile(probe.latenciesMs, 0.5)),
@@ -112,14 +112,14 @@ export interface PhaseOptions {
 /** Pressure on /api/hash, an open-loop probe on /api/config. */
 export async function measureThreadpool(lab: Lab, options: PhaseOptions & { probeRate: number }): Promise<ThreadpoolFigures> {
   return withPhase(lab, options.toggles, async () => {
-    const before = await snapshot(lab.api.metricsUrl);
+    const before = await freshSnapshot(lab.api.metricsUrl);
     const sampler = sampleGauges(lab.api.metricsUrl, { pending: { sample: 'runtime_threadpool_canary_pending_seconds' } });
     const [pressure, probe] = await Promise.all([
       closedLoop(`${lab.api.url}/api/hash`, { connections: options.connections, durationMs: options.phaseMs }),
       openLoopProbe(`${lab.api.url}/api/config`, options.probeRate, options.phaseMs),
     ]);
     const sampled = await sampler.stop();
-    const after = await snapshot(lab.api.metricsUrl);
+    const after = await freshSnapshot(lab.api.metricsUrl);
     return {
       label: options.label,
       configP50Ms: round(quantile(probe.latenciesMs, 0.5)),
@@ -159,14 +159,14 @@ export interface ExecutorFigures {
 export async function measureExecutor(lab: Lab, options: PhaseOptions & { probeRate: number }): Promise<ExecutorFigures> {
   return withPhase(lab, options.toggles, async () => {
     const pool = { pool: 'report' };
-    const before = await snapshot(lab.api.metricsUrl);
+    const before = await freshSnapshot(lab.api.metricsUrl);
     const sampler = sampleGauges(lab.api.metricsUrl, { queue: { sample: 'runtime_pool_queue_size', match: pool } });
     const [pressure, probe] = await Promise.all([
       closedLoop(`${lab.api.url}/api/report`, { connections: options.connections, durationMs: options.phaseMs, method: 'POST', body: '{}' }),
       openLoopProbe(`${lab.api.url}/api/orders`, options.probeRate, options.phaseMs),
     ]);
     const sampled = await sampler.stop();
-    const after = await snapshot(lab.api.metricsUrl);
+    const after = await freshSnapshot(lab.api.metricsUrl);
     return {
       label: options.label,
       queueMax: sampled.queue ?? 0,
@@ -214,8 +214,8 @@ async function waitForEmptyBacklog(metricsUrl: string, timeoutMs: number): Promi
 /** Pressure on POST /api/checkout with queue-amplification on, plus the given mitigations. */
 export async function measureAmplification(lab: Lab, options: PhaseOptions): Promise<AmplificationFigures> {
   const figures = await withPhase(lab, options.toggles, async () => {
-    const before = await snapshot(lab.api.metricsUrl);
-    const downBefore = await snapshot(lab.downstream.metricsUrl);
+    const before = await freshSnapshot(lab.api.metricsUrl);
+    const downBefore = await freshSnapshot(lab.downstream.metricsUrl);
     const apiSampler = sampleGauges(lab.api.metricsUrl, { backlog: { sample: 'lab_checkout_backlog' } });
     const downSampler = sampleGauges(lab.downstream.metricsUrl, { waiting: { sample: 'lab_downstream_waiting' } });
     const pressure = await closedLoop(`${lab.api.url}/api/checkout`, {
@@ -225,8 +225,8 @@ export async function measureAmplification(lab: Lab, options: PhaseOptions): Pro
       body: '{}',
     });
     const [apiSampled, downSampled] = await Promise.all([apiSampler.stop(), downSampler.stop()]);
-    const after = await snapshot(lab.api.metricsUrl);
-    const downAfter = await snapshot(lab.downstream.metricsUrl);
+    const after = await freshSnapshot(lab.api.metricsUrl);
+    const downAfter = await freshSnapshot(lab.downstream.metricsUrl);
     const checkouts = increase(before, after, 'lab_checkout_downstream_calls_count');
     const callsPerCheckout = meanBetween(before, after, 'lab_checkout_downstream_calls');
     const outcomes: Record<string, number> = {};

@@ -9,8 +9,26 @@ import {
   sumOf,
 } from '@runtime-lab/telemetry/exposition';
 
-export async function snapshot(metricsUrl: string): Promise<Families> {
-  return (await scrapeMetrics(metricsUrl, 5000)).families;
+/**
+ * The registry as the watchdog serves it. The watchdog serves a snapshot refreshed every ~0.5 s
+ * (runtime_watchdog_snapshot_age_seconds says how old), so a phase boundary needs a snapshot
+ * taken after it: with `takenAfterMs` (a performance.now() time) this waits for one, or the
+ * "before" of a phase would still miss the tail of the previous phase.
+ */
+export async function snapshot(metricsUrl: string, takenAfterMs?: number): Promise<Families> {
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const scrape = await scrapeMetrics(metricsUrl, 5000);
+    const ageMs = (sumOf(scrape.families, 'runtime_watchdog_snapshot_age_seconds') ?? 0) * 1000;
+    const takenAt = performance.now() - ageMs;
+    if (takenAfterMs === undefined || takenAt >= takenAfterMs || performance.now() > deadline) return scrape.families;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A snapshot that includes everything up to now. */
+export function freshSnapshot(metricsUrl: string): Promise<Families> {
+  return snapshot(metricsUrl, performance.now());
 }
 
 /** q-quantile (seconds) of what a histogram recorded between two snapshots. */

@@ -15,20 +15,38 @@ async function start(settings: Record<string, number>, adminToken?: string): Pro
   return { app, base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
 }
 
-function get(url: string, headers: Record<string, string> = {}, abortAfterMs?: number): Promise<{ status: number; body: string; ms: number }> {
+interface Call {
+  done: Promise<{ status: number; body: string; ms: number }>;
+  /** Hangs up (as a client that gave up would). */
+  hangUp(): void;
+}
+
+function call(url: string, headers: Record<string, string> = {}): Call {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
+  let req: ReturnType<typeof request> | undefined;
+  const done = new Promise<{ status: number; body: string; ms: number }>((resolve) => {
+    req = request(url, { headers }, (res) => {
       let body = '';
       res.on('data', (c) => {
         body += c;
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - started }));
     });
-    req.on('error', (error) => (abortAfterMs === undefined ? reject(error) : resolve({ status: 0, body: '', ms: performance.now() - started })));
-    if (abortAfterMs !== undefined) setTimeout(() => req.destroy(), abortAfterMs);
+    req.on('error', () => resolve({ status: 0, body: '', ms: performance.now() - started }));
     req.end();
   });
+  return { done, hangUp: () => req?.destroy() };
+}
+
+const get = (url: string, headers: Record<string, string> = {}) => call(url, headers).done;
+
+/** Polls until check() holds: timing on a shared machine is never assumed, only observed. */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > end) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 async function gauge(app: FastifyInstance, name: string, labels?: Record<string, string>): Promise<number | undefined> {
@@ -92,9 +110,8 @@ describe('downstream over real HTTP', () => {
 
   test('requests beyond the concurrency limit wait, and the gauges show it', async () => {
     const calls = Array.from({ length: 6 }, () => get(`${base}/api/work`));
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.equal(await gauge(app, 'lab_downstream_inflight'), 2);
-    assert.equal(await gauge(app, 'lab_downstream_waiting'), 4);
+    await until(async () => (await gauge(app, 'lab_downstream_waiting')) === 4, 'four requests waiting');
+    assert.equal(await gauge(app, 'lab_downstream_inflight'), 2, 'two served at once, no more');
     const results = await Promise.all(calls);
     assert.ok(results.every((r) => r.status === 200));
     const times = results.map((r) => r.ms).sort((a, b) => a - b);
@@ -106,7 +123,7 @@ describe('downstream over real HTTP', () => {
 
   test('with a deadline, a request that expires while waiting is dropped; without one it is served', async () => {
     const blockers = [get(`${base}/api/work`), get(`${base}/api/work`)];
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(async () => (await gauge(app, 'lab_downstream_inflight')) === 2, 'both slots taken');
     const dropped = await get(`${base}/api/work`, { [DEADLINE_HEADER]: '50' });
     assert.equal(dropped.status, 504);
     assert.match(dropped.body, /dropped: deadline/);
@@ -120,15 +137,26 @@ describe('downstream over real HTTP', () => {
   });
 
   test('with a deadline, a caller that hangs up frees its slot; without one the slot stays busy', async () => {
-    // Naive: the client leaves after 30 ms, the request still holds a slot for its 150 ms.
-    void get(`${base}/api/work`, {}, 30);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.equal(await gauge(app, 'lab_downstream_inflight'), 1);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const inflight = () => gauge(app, 'lab_downstream_inflight');
+    // Long requests, so "still busy" and "freed at once" are far apart even on a loaded machine.
+    await app.inject({ method: 'PUT', url: '/admin/config', payload: { latencyMs: 800, latencySigma: 0, concurrency: 2 } });
+    // Naive: the client hangs up, the request still holds its slot for the whole 800 ms.
+    const naive = call(`${base}/api/work`);
+    await until(async () => (await inflight()) === 1, 'naive request in a slot');
+    const hungUpAt = performance.now();
+    naive.hangUp();
+    await until(async () => (await inflight()) === 0, 'naive request done', 3000);
+    const naiveBusyMs = performance.now() - hungUpAt;
+    assert.ok(naiveBusyMs >= 300, `the slot stayed busy after the caller left (${Math.round(naiveBusyMs)} ms)`);
     // Deadline-aware: the slot is given back as soon as the caller hangs up.
-    void get(`${base}/api/work`, { [DEADLINE_HEADER]: '5000' }, 30);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.equal(await gauge(app, 'lab_downstream_inflight'), 0);
+    const aware = call(`${base}/api/work`, { [DEADLINE_HEADER]: '5000' });
+    await until(async () => (await inflight()) === 1, 'deadline-aware request in a slot');
+    const awareHungUpAt = performance.now();
+    aware.hangUp();
+    await until(async () => (await inflight()) === 0, 'slot freed on hang-up', 3000);
+    const awareBusyMs = performance.now() - awareHungUpAt;
+    assert.ok(awareBusyMs < naiveBusyMs / 2, `freed after ${Math.round(awareBusyMs)} ms vs ${Math.round(naiveBusyMs)} ms`);
+    await app.inject({ method: 'DELETE', url: '/admin/config' });
     assert.equal(await gauge(app, 'lab_downstream_dropped_total', { reason: 'disconnected' }), 1);
   });
 

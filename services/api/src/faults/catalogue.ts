@@ -199,8 +199,9 @@ export const catalogue = {
       'anything: the abandoned attempt stays queued, is still sent and holds its dispatch slot until downstream ' +
       'answers: work whose caller already gave up, while the live callers queue behind it.',
     observe:
-      'lab_checkout_backlog grows, lab_checkout_downstream_calls (per checkout) and lab_downstream_retries_total ' +
-      'rise, downstream waiting grows, checkouts fail with 504 while downstream is busy with abandoned work.',
+      'lab_checkout_backlog grows past the number of calls anyone still waits for, lab_checkout_downstream_calls ' +
+      '(per checkout) and lab_downstream_retries_total rise, and nearly every checkout ends in a 504 although ' +
+      'downstream is busy all the time: serving calls whose callers have gone.',
     routes: ['checkout'],
     related: ['load-shedding', 'retry-budget', 'deadline-propagation'],
     params: {
