@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { parseExposition, sumOf } from '@runtime-lab/telemetry/exposition';
-import type { FastifyInstance } from 'fastify';
+import { downstream as downstreamPlugin } from '@runtime-lab/downstream';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { TOGGLE_NAMES } from '../src/faults/catalogue.js';
 import { build, stableState } from './helper.js';
 
@@ -228,4 +229,33 @@ describe('admin API (inject)', () => {
     assert.equal(checkout.statusCode, 504);
     assert.match(checkout.json().message, /3 of 3 downstream calls failed/);
   });
+});
+
+test('queue-amplification sets downstream; DELETE /admin/faults restores it even from a restarted api', async () => {
+  const downstream = Fastify({ logger: false });
+  await downstream.register(downstreamPlugin, { telemetry: { watchdog: false, defaultMetrics: false, threadpoolCanary: false } });
+  await downstream.listen({ port: 0, host: '127.0.0.1' });
+  const address = downstream.server.address();
+  const downstreamUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const settings = () => downstream.downstream.settings;
+  const first = await build({ downstreamUrl });
+  const restarted = await build({ downstreamUrl });
+  let firstClosed = false;
+  try {
+    const put = await first.inject({ method: 'PUT', url: '/admin/faults/queue-amplification', payload: { downstreamLatencyMs: 321, downstreamConcurrency: 3 } });
+    assert.deepEqual(put.json().warnings, []);
+    assert.equal(settings().latencyMs, 321);
+    assert.equal(settings().concurrency, 3);
+    // The first api "crashed" with the fault on; a new one knows nothing about it.
+    await first.close();
+    firstClosed = true;
+    const reset = await restarted.inject({ method: 'DELETE', url: '/admin/faults' });
+    assert.deepEqual(reset.json().warnings, []);
+    assert.equal(settings().latencyMs, 20);
+    assert.equal(settings().concurrency, 16);
+  } finally {
+    if (!firstClosed) await first.close();
+    await restarted.close();
+    await downstream.close();
+  }
 });

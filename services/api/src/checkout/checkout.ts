@@ -114,9 +114,11 @@ export class Checkout {
       this.#queue.limit = this.#queueLimit(settings);
       this.#queue.pump();
       // At shutdown downstream is left alone: it may be shared, and waiting on it would delay exit.
-      if (change.name !== 'queue-amplification' || change.reason === 'close') return undefined;
+      // A reset re-sends downstream's defaults below, once.
+      if (change.name !== 'queue-amplification' || change.reason === 'close' || change.reason === 'reset') return undefined;
       return this.#syncDownstream(change.active ? settings : undefined);
     });
+    options.state.onReset(() => this.#syncDownstream(undefined));
   }
 
   /** Shedding bounds the queue itself too: retries of admitted checkouts must not outgrow it. */

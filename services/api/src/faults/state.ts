@@ -33,6 +33,7 @@ interface Active {
 export class FaultState {
   readonly #active = new Map<ToggleName, Active>();
   readonly #listeners: ChangeListener[] = [];
+  readonly #resetListeners: (() => Promise<string | undefined>)[] = [];
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -41,6 +42,14 @@ export class FaultState {
 
   onChange(listener: ChangeListener): void {
     this.#listeners.push(listener);
+  }
+
+  /**
+   * Called after DELETE /admin/faults even when nothing was on: state kept outside this
+   * process (downstream's settings) may still be a fault's leftover, e.g. after an api restart.
+   */
+  onReset(listener: () => Promise<string | undefined>): void {
+    this.#resetListeners.push(listener);
   }
 
   isActive(name: ToggleName): boolean {
@@ -97,6 +106,11 @@ export class FaultState {
   async reset(reason: ToggleChange['reason'] = 'reset'): Promise<string[]> {
     const warnings: string[] = [];
     for (const name of [...this.#active.keys()]) warnings.push(...(await this.deactivate(name, reason)));
+    if (reason !== 'reset') return warnings;
+    for (const listener of this.#resetListeners) {
+      const warning = await listener().catch((error: Error) => error.message);
+      if (warning) warnings.push(warning);
+    }
     return warnings;
   }
 

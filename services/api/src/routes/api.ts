@@ -64,13 +64,17 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/hash', { config: { labRoute: 'hash' } }, async () => {
     const { jobsPerRequest, iterations, concurrency } = state.get('threadpool-saturation') ?? HEALTHY_HASH;
-    const offload = pools.offloadActive();
+    let offloaded = 0;
     const hashes = await inBatches(jobsPerRequest, concurrency, async (index) => {
       const salt = `salt-${index}`;
-      if (offload) return (await pools.offload.run<HashResult>({ kind: 'hash', iterations, salt }, pools.retryAfterSeconds())).hash;
+      // Decided per job: offload may be turned off (its pool retired) while a request runs.
+      if (pools.offloadActive()) {
+        offloaded++;
+        return (await pools.offload.run<HashResult>({ kind: 'hash', iterations, salt }, pools.retryAfterSeconds())).hash;
+      }
       return (await trackThreadpool(pbkdf2Async('runtime-lab', salt, iterations, 32, 'sha512'))).toString('hex');
     });
-    return { jobs: jobsPerRequest, iterations, offloaded: offload, hash: hashes[0] };
+    return { jobs: jobsPerRequest, iterations, offloaded, hash: hashes[0] };
   });
 
   const configFile = assetPath('config.json');
