@@ -146,7 +146,10 @@ export class Checkout {
       return undefined;
     } catch (error) {
       const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-      return `could not configure downstream at ${this.#downstreamUrl} (${reason}); the api side of queue-amplification is on, downstream keeps its previous latency and limit`;
+      const consequence = settings
+        ? 'the api side of queue-amplification is on; downstream keeps its previous latency and limit'
+        : 'downstream keeps its current latency and limit (reset it with DELETE /admin/config on downstream)';
+      return `could not configure downstream at ${this.#downstreamUrl} (${reason}); ${consequence}`;
     }
   }
 
