@@ -29,7 +29,7 @@ export interface AuditArgs {
 
 export const DEFAULTS = {
   windowSeconds: 300,
-  durationSeconds: 10,
+  durationSeconds: 15,
   intervalSeconds: 1,
   initPath: 'lab-audit.yml',
 } as const;
@@ -182,7 +182,8 @@ With --prometheus:
   --selector MATCHERS  label matchers added to every query, e.g. job="api"
 
 With --metrics:
-  --duration DUR       how long to sample (default 10s)
+  --duration DUR       how long to sample (default 15s; rates need half the thresholds' range,
+                       and a finding must then hold for its for:, so keep it >= range/2 + for)
   --interval DUR       time between scrapes (default 1s; each scrape times out at 90% of it)
 
 Output and verdict:

@@ -101,22 +101,29 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     id: 'threadpool_starvation',
     alert: 'ThreadpoolStarvation',
     title: 'threadpool starvation',
-    measures: 'threadpool canary mean wait beyond the worst loop delay',
+    measures: "threadpool canary mean wait beyond the loop's share",
     unit: 'seconds',
     seriesLabels: [],
-    // The canary's callback runs on the main loop, so a loop stall delays it too: subtracting the
-    // worst loop delay of the same range keeps a blocked loop from reading as a starved pool.
-    // The mean (from _sum/_count) rather than p99, because a quantile interpolated inside the
-    // coarse buckets overshoots by up to a bucket width (a 0.6 s wait reads ~1 s) and would
-    // survive the subtraction. The pending gauge covers a pool so starved no canary finishes.
+    // The canary's callback runs on the main loop, so a loop stall delays it too. A completion
+    // lands inside a stall with a probability of about the ELU and then waits at most the worst
+    // stall, so ELU x worst delay bounds the loop's share: the whole stall when the loop is
+    // blocked (ELU ~1), little when the loop is idle and only the machine hiccups (time the
+    // process is descheduled while idle does not count as active). Subtracting the worst delay
+    // alone would let one scheduler hiccup erase real threadpool starvation.
+    // The mean (from _sum/_count) rather than p99: a quantile interpolated inside the coarse
+    // buckets overshoots by up to a bucket width (a 0.6 s wait reads ~1 s). The pending gauge
+    // covers a pool so starved that no canary finishes; read per step, not max_over_time, so one
+    // canary stuck for a moment is not held over the whole range (`for:` filters it).
     promql: (s, r) => {
       const mean = `sum by (job, instance) (rate(${select('runtime_threadpool_canary_seconds_sum', s)}[${r}])) / sum by (job, instance) (rate(${select('runtime_threadpool_canary_seconds_count', s)}[${r}]))`;
-      const canary = larger(`(${mean})`, `max by (job, instance) (max_over_time(${select('runtime_threadpool_canary_pending_seconds', s)}[${r}]))`);
-      const loop = `max by (job, instance) (max_over_time(${select('runtime_eventloop_delay_max_seconds', s)}[${r}]))`;
-      return `clamp_min((${canary}) - ${loop}, 0) or (${canary})`;
+      const canary = larger(`(${mean})`, `max by (job, instance) (${select('runtime_threadpool_canary_pending_seconds', s)})`);
+      const loopShare =
+        `max by (job, instance) (max_over_time(${select('runtime_eventloop_delay_max_seconds', s)}[${r}]))` +
+        ` * max by (job, instance) (rate(${select('runtime_eventloop_active_seconds_total', s)}[${r}]))`;
+      return `clamp_min((${canary}) - (${loopShare}), 0) or (${canary})`;
     },
     metrics:
-      'max of mean runtime_threadpool_canary_seconds and runtime_threadpool_canary_pending_seconds, minus max runtime_eventloop_delay_max_seconds',
+      'max of mean runtime_threadpool_canary_seconds and runtime_threadpool_canary_pending_seconds, minus max runtime_eventloop_delay_max_seconds x ELU',
     explanation:
       'A tiny fs operation waited this long for a libuv threadpool thread: fs, dns.lookup, crypto and zlib all queue behind the same few threads.',
     hint: 'Cap concurrent crypto/zlib calls or move them to a worker pool; raise UV_THREADPOOL_SIZE only when the queued work is really I/O.',

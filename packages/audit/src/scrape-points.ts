@@ -25,7 +25,7 @@ interface Value {
 }
 
 /** Values at one step from the successful scrapes in range (oldest first) and every attempt. */
-type PointFn = (ok: Scraped[], attempts: Attempt[]) => Value[];
+type PointFn = (ok: Scraped[], attempts: Attempt[], rangeSeconds: number) => Value[];
 
 function values(scrape: Scraped, name: string, match?: Record<string, string>): number[] {
   return samplesOf(scrape.families, name, match).map((s) => s.value);
@@ -47,10 +47,13 @@ function sumAt(scrape: Scraped | undefined, name: string, match?: Record<string,
   return all.length > 0 ? all.reduce((a, b) => a + b, 0) : undefined;
 }
 
-// Scrape timestamps are taken on this side and jitter by a few milliseconds; over less than a
-// second that is several percent of a rate. (Prometheus never rates over less than one scrape
-// interval, 2 s in the lab.)
-const MIN_RATE_SPAN_MS = 1000;
+// A rate needs a span comparable to the alert's: at least half the range, and never under a
+// second (scrape timestamps jitter by milliseconds). Early in a short audit the range holds only
+// a few seconds, and a mean over four canaries lets one frozen moment dominate; Prometheus,
+// scraping all along, always has the full range.
+function minRateSpanMs(rangeSeconds: number): number {
+  return Math.max(1000, (rangeSeconds * 1000) / 2);
+}
 
 // The watchdog serves a registry snapshot taken `age` seconds before the scrape; during a stall
 // that is over a second. Its counters describe that moment, so rates are taken between snapshot
@@ -61,12 +64,12 @@ function takenAtMs(scrape: Scraped): number {
 }
 
 /** Increase per second between the oldest and newest scrape; undefined across a counter reset. */
-function ratePerSecond(ok: Scraped[], name: string, match?: Record<string, string>): number | undefined {
+function ratePerSecond(ok: Scraped[], rangeSeconds: number, name: string, match?: Record<string, string>): number | undefined {
   const first = ok[0];
   const last = ok[ok.length - 1];
   if (!first || !last) return undefined;
   const spanMs = takenAtMs(last) - takenAtMs(first);
-  if (spanMs < MIN_RATE_SPAN_MS) return undefined;
+  if (spanMs < minRateSpanMs(rangeSeconds)) return undefined;
   const a = sumAt(first, name, match);
   const b = sumAt(last, name, match);
   if (a === undefined || b === undefined || b < a) return undefined;
@@ -81,38 +84,41 @@ function poolsOf(ok: Scraped[]): string[] {
   return [...pools].sort();
 }
 
+/** The current attempt's scrape, as a one-element list, or none when that attempt failed. */
+function latestOf(ok: Scraped[], attempts: Attempt[]): Scraped[] {
+  const latest = attempts[attempts.length - 1];
+  const scraped = ok[ok.length - 1];
+  return latest && scraped && scraped.atMs === latest.atMs ? [scraped] : [];
+}
+
 function one(value: number | undefined): Value[] {
   return value === undefined ? [] : [{ labels: {}, value }];
 }
 
 const POINTS: Record<RuleId, PointFn> = {
-  // Instant, like its PromQL: the latest scrape only, when it is in range.
-  event_loop_starvation: (ok, attempts) => {
-    const latest = attempts[attempts.length - 1];
-    const scraped = ok[ok.length - 1];
-    if (!latest || !scraped || scraped.atMs !== latest.atMs) return [];
-    return one(maxOf([scraped], ['runtime_eventloop_delay_max_seconds', 'runtime_eventloop_stall_seconds']));
-  },
-  elu_saturation: (ok) => one(ratePerSecond(ok, 'runtime_eventloop_active_seconds_total')),
+  // Instant, like its PromQL: the latest scrape only, when it is the current attempt.
+  event_loop_starvation: (ok, attempts) => one(maxOf(latestOf(ok, attempts), ['runtime_eventloop_delay_max_seconds', 'runtime_eventloop_stall_seconds'])),
+  elu_saturation: (ok, _attempts, range) => one(ratePerSecond(ok, range, 'runtime_eventloop_active_seconds_total')),
   executor_queue: (ok) =>
     poolsOf(ok).flatMap((pool) => {
       const queued = avgOf(ok, 'runtime_pool_queue_size', { pool });
       const threads = avgOf(ok, 'runtime_pool_threads', { pool });
       return queued === undefined || !threads ? [] : [{ labels: { pool }, value: queued / threads }];
     }),
-  threadpool_starvation: (ok) => {
-    const seconds = ratePerSecond(ok, 'runtime_threadpool_canary_seconds_sum');
-    const count = ratePerSecond(ok, 'runtime_threadpool_canary_seconds_count');
+  threadpool_starvation: (ok, attempts, range) => {
+    const seconds = ratePerSecond(ok, range, 'runtime_threadpool_canary_seconds_sum');
+    const count = ratePerSecond(ok, range, 'runtime_threadpool_canary_seconds_count');
     const mean = seconds !== undefined && count ? seconds / count : undefined;
-    const pending = maxOf(ok, ['runtime_threadpool_canary_pending_seconds']);
+    const pending = maxOf(latestOf(ok, attempts), ['runtime_threadpool_canary_pending_seconds']);
     const canary = mean === undefined ? pending : pending === undefined ? mean : Math.max(mean, pending);
     if (canary === undefined) return [];
     const loop = maxOf(ok, ['runtime_eventloop_delay_max_seconds']);
-    return one(loop === undefined ? canary : Math.max(0, canary - loop));
+    const elu = ratePerSecond(ok, range, 'runtime_eventloop_active_seconds_total');
+    return one(loop === undefined || elu === undefined ? canary : Math.max(0, canary - loop * elu));
   },
-  concurrency_saturation: (ok) =>
+  concurrency_saturation: (ok, _attempts, range) =>
     poolsOf(ok).flatMap((pool) => {
-      const busy = ratePerSecond(ok, 'runtime_pool_run_seconds_sum', { pool });
+      const busy = ratePerSecond(ok, range, 'runtime_pool_run_seconds_sum', { pool });
       const threads = avgOf(ok, 'runtime_pool_threads', { pool });
       return busy === undefined || !threads ? [] : [{ labels: { pool }, value: busy / threads }];
     }),
@@ -137,7 +143,7 @@ export function seriesFromScrapes(
   for (const current of attempts) {
     const inRange = attempts.filter((a) => a.atMs <= current.atMs && a.atMs >= current.atMs - rangeSeconds * 1000);
     const ok = inRange.filter((a): a is Scraped => a.families !== undefined);
-    for (const { labels: extra, value } of POINTS[rule](ok, inRange)) {
+    for (const { labels: extra, value } of POINTS[rule](ok, inRange, rangeSeconds)) {
       const key = JSON.stringify(extra);
       let series = bySeries.get(key);
       if (!series) {

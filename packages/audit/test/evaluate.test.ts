@@ -62,20 +62,23 @@ test('--metrics twins: rate from counters, reset-safe; canary mean from _sum/_co
     // A restart: the counter starts over; no point rather than a negative rate.
     scrape(3000, 'runtime_eventloop_active_seconds_total 0.2\n'),
   ];
-  const [elu] = seriesFromScrapes('elu_saturation', attempts, 10, 1, { instance: 'x' });
+  const [elu] = seriesFromScrapes('elu_saturation', attempts, 2, 1, { instance: 'x' });
   assert.deepEqual(elu?.points.map((p) => Number(p.v.toFixed(3))), [0.5, 0.7]);
   // A watchdog snapshot 0.5 s old describes the moment 0.5 s before the scrape: 1 s of activity
   // between snapshots taken 1 s apart is 100%, not the 200% the scrape times would suggest.
   const snap = (active: number, age: number): string => `runtime_eventloop_active_seconds_total ${active}\nruntime_watchdog_snapshot_age_seconds ${age}\n`;
-  const [stalled] = seriesFromScrapes('elu_saturation', [scrape(0, snap(5, 0.1)), scrape(1500, snap(6, 0.6)), scrape(2500, snap(6.9, 0.1))], 10, 1, {});
-  assert.deepEqual(stalled?.points.map((p) => Number(p.v.toFixed(3))), [1, 0.76]);
+  const [stalled] = seriesFromScrapes('elu_saturation', [scrape(0, snap(5, 0.1)), scrape(1500, snap(6, 0.6)), scrape(2500, snap(6.9, 0.1))], 2, 1, {});
+  assert.deepEqual(stalled?.points.map((p) => Number(p.v.toFixed(3))), [1, 0.6]);
+  // With a 10 s range a rate needs 5 s of span: none of these points qualifies.
+  assert.deepEqual(seriesFromScrapes('elu_saturation', attempts, 10, 1, {}), []);
 
-  const canary = (sum: number, count: number, pending: number, loop: number): string =>
-    `# TYPE runtime_threadpool_canary_seconds histogram\nruntime_threadpool_canary_seconds_sum ${sum}\nruntime_threadpool_canary_seconds_count ${count}\nruntime_threadpool_canary_pending_seconds ${pending}\nruntime_eventloop_delay_max_seconds ${loop}\n`;
-  // Ten new canaries of 300 ms each, minus a 5 ms loop delay; then nothing finishes but one pends.
-  const tp = seriesFromScrapes('threadpool_starvation', [scrape(0, canary(1, 5, 0, 0.005)), scrape(1000, canary(4, 15, 0, 0.005)), scrape(2000, canary(4, 15, 1.5, 0.005))], 10, 1, {});
-  // The first point has no mean yet (no span): pending 0 minus the loop delay, clamped at 0.
-  assert.deepEqual(tp[0]?.points.map((p) => Number(p.v.toFixed(4))), [0, 0.295, 1.495]);
+  const canary = (sum: number, count: number, pending: number, loop: number, active: number): string =>
+    `runtime_threadpool_canary_seconds_sum ${sum}\nruntime_threadpool_canary_seconds_count ${count}\nruntime_threadpool_canary_pending_seconds ${pending}\nruntime_eventloop_delay_max_seconds ${loop}\nruntime_eventloop_active_seconds_total ${active}\n`;
+  // Ten new canaries of 300 ms each next to one 400 ms hiccup on a loop busy 10% of the time:
+  // the loop's share is 40 ms. Then nothing finishes but one canary pends for 1.5 s.
+  const tp = seriesFromScrapes('threadpool_starvation', [scrape(0, canary(1, 5, 0, 0.4, 0)), scrape(1000, canary(4, 15, 0, 0.4, 0.1)), scrape(2000, canary(4, 15, 1.5, 0.4, 0.2))], 2, 1, {});
+  // The first point has no span for a mean or an ELU: the pending gauge (0) undiscounted.
+  assert.deepEqual(tp[0]?.points.map((p) => Number(p.v.toFixed(4))), [0, 0.26, 1.46]);
   const gaps = seriesFromScrapes('scrape_gaps', [scrape(0, 'x 1\n'), { atMs: 1000, error: 'timeout' }, { atMs: 2000, error: 'timeout' }, scrape(3000, 'x 1\n')], 2, 1, {});
   assert.deepEqual(gaps[0]?.points.map((p) => Number(p.v.toFixed(3))), [0, 0.5, 0.667, 0.667]);
   // Older attempts fall out of the range of *_over_time twins.

@@ -114,8 +114,13 @@ describe('lab audit --metrics against a fake service', { concurrency: true }, ()
     assert.deepEqual(only(starved.report), [['ThreadpoolStarvation', 'degraded']]);
     const pending = await auditJson(t, { canaryPending: 2 });
     assert.deepEqual(only(pending.report), [['ThreadpoolStarvation', 'critical']]);
-    const blocked = await auditJson(t, { canarySeconds: 0.9, loopDelayMax: 0.9 });
-    assert.deepEqual(only(blocked.report), [['EventLoopStarvation', 'critical']]);
+    // A blocked loop: busy all the time, 900 ms stalls, canaries as slow as the stalls.
+    const blocked = await auditJson(t, { canarySeconds: 0.9, loopDelayMax: 0.9, elu: 1 });
+    assert.deepEqual(only(blocked.report), [['EventLoopStarvation', 'critical'], ['EventLoopUtilizationSaturated', 'critical']]);
+    // A mostly idle loop (ELU 0.1) that still sees 900 ms delays, as on a starved machine: the
+    // loop's share is ELU x 0.9 = 90 ms of the 400 ms canary wait.
+    const hiccup = await auditJson(t, { canarySeconds: 0.4, loopDelayMax: 0.9, elu: 0.1 });
+    assert.deepEqual(only(hiccup.report), [['EventLoopStarvation', 'critical'], ['ThreadpoolStarvation', 'degraded']]);
   });
 
   it('finds backlog growth and a stale snapshot', async (t) => {

@@ -16,6 +16,27 @@ export interface MetricsSourceOptions {
   intervalSeconds: number;
 }
 
+// Metric families the rules read (histograms under their family name).
+const RULE_METRICS = [
+  'runtime_eventloop_delay_max_seconds',
+  'runtime_eventloop_stall_seconds',
+  'runtime_eventloop_active_seconds_total',
+  'runtime_threadpool_canary_seconds',
+  'runtime_threadpool_canary_pending_seconds',
+  'runtime_pool_queue_size',
+  'runtime_pool_threads',
+  'runtime_pool_run_seconds',
+  'lab_checkout_backlog',
+  'runtime_watchdog_snapshot_age_seconds',
+];
+
+function noRuntimeMetrics(url: string): AuditError {
+  return new AuditError(
+    'LAB_AUDIT_NO_DATA',
+    `${url} serves none of the runtime_* metrics the rules read; point --metrics at a service's watchdog port, e.g. http://127.0.0.1:9464/metrics`,
+  );
+}
+
 // A timeout is a finding (a scrape gap); anything else on the first scrape means the URL is wrong.
 function isTimeout(message: string): boolean {
   return /timeout|timed out|aborted/i.test(message);
@@ -39,6 +60,16 @@ async function attempt(url: string, timeoutMs: number): Promise<Attempt> {
 
 export async function sampleMetrics(options: MetricsSourceOptions, thresholds: Thresholds): Promise<{ series: Series[]; source: SourceInfo }> {
   const { urls, durationSeconds, intervalSeconds } = options;
+  // Rates need scrapes spanning half the range (scrape-points.ts); shorter, and ELU,
+  // concurrency and the threadpool canary would silently have no data.
+  const minimum = Math.max(1, thresholds.rangeSeconds / 2);
+  if (durationSeconds < minimum) {
+    const forMax = Math.max(...Object.values(thresholds.rules).map((r) => r.forSeconds));
+    throw new AuditError(
+      'LAB_AUDIT_USAGE',
+      `--duration ${formatDuration(durationSeconds)} is too short for range ${formatDuration(thresholds.rangeSeconds)}: rates need at least ${formatDuration(minimum)} of scrapes; use ${formatDuration(minimum + forMax)} or more`,
+    );
+  }
   // Below the interval, so a slow scrape never overlaps the next one.
   const timeoutMs = Math.max(100, Math.round(intervalSeconds * 900));
   const ticks = Math.max(1, Math.floor(durationSeconds / intervalSeconds) + 1);
@@ -50,6 +81,8 @@ export async function sampleMetrics(options: MetricsSourceOptions, thresholds: T
     results.forEach((result, i) => {
       const url = urls[i] as string;
       if (tick === 0 && result.error && !isTimeout(result.error)) throw new AuditError('LAB_AUDIT_CONNECTION', result.error);
+      // Known at the first answer: sampling a wrong endpoint for the whole duration helps nobody.
+      if (tick === 0 && result.families && !RULE_METRICS.some((name) => result.families?.has(name))) throw noRuntimeMetrics(url);
       history.get(url)?.push(result);
     });
   }
@@ -66,12 +99,7 @@ export async function sampleMetrics(options: MetricsSourceOptions, thresholds: T
       if (!thresholds.rules[rule].enabled) continue;
       mine.push(...seriesFromScrapes(rule, attempts, thresholds.rangeSeconds, intervalSeconds, { instance: url }));
     }
-    if (!mine.some((s) => s.rule !== 'scrape_gaps' && s.points.length > 0)) {
-      throw new AuditError(
-        'LAB_AUDIT_NO_DATA',
-        `${url} serves none of the runtime_* metrics the rules read; point --metrics at a service's watchdog port, e.g. http://127.0.0.1:9464/metrics`,
-      );
-    }
+    if (!mine.some((s) => s.rule !== 'scrape_gaps' && s.points.length > 0)) throw noRuntimeMetrics(url);
     series.push(...mine);
   }
   const scrapes = history.get(urls[0] as string)?.length ?? 0;
