@@ -41,6 +41,8 @@ export interface Check {
   threshold: number;
   /** Longest time the value stayed at or above `threshold`, in seconds (0 for a single point). */
   heldSeconds: number;
+  /** The next level up, when the value reached it but did not hold it for `for`. */
+  reached?: { level: Severity; threshold: number; heldSeconds: number };
   forSeconds: number;
   points: number;
   query: string;
@@ -80,6 +82,7 @@ export function evaluateSeries(series: Series, thresholds: Thresholds): Check {
   let status: Status = 'healthy';
   let threshold = limits.degraded;
   let heldSeconds = 0;
+  let reached: Check['reached'];
   for (const [level, limit] of [['critical', limits.critical], ['degraded', limits.degraded]] as const) {
     const run = longestRun(series.points, limit, series.stepSeconds);
     if (run && run.end - run.start >= limits.forSeconds) {
@@ -88,6 +91,8 @@ export function evaluateSeries(series: Series, thresholds: Thresholds): Check {
       heldSeconds = run.end - run.start;
       break;
     }
+    // Only the nearest level above the verdict is worth a mention.
+    if (run) reached = { level, threshold: limit, heldSeconds: run.end - run.start };
   }
   return {
     rule: series.rule,
@@ -98,6 +103,7 @@ export function evaluateSeries(series: Series, thresholds: Thresholds): Check {
     peak,
     threshold,
     heldSeconds,
+    ...(reached ? { reached } : {}),
     forSeconds: limits.forSeconds,
     points: defined.length,
     query: series.query,

@@ -111,6 +111,7 @@ test('unreachable targets exit 2 with one line and no stack trace', async () => 
   const port = await closedPort();
   assertOneLineError(await run(['--metrics', `http://127.0.0.1:${port}/metrics`]), /^lab audit: could not scrape http:\/\/127\.0\.0\.1:\d+\/metrics: .*ECONNREFUSED/);
   assertOneLineError(await run(['--prometheus', `http://127.0.0.1:${port}`]), /^lab audit: cannot reach Prometheus at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+  assertOneLineError(await run(['--prometheus', 'http://127.0.0.1:6000']), /bad port \(fetch refuses this port: it is on the Fetch standard's list of blocked ports\)\n$/);
   assertOneLineError(await run(['--metrics', 'http://no-such-host.invalid/metrics']), /^lab audit: could not scrape http:\/\/no-such-host\.invalid\/metrics: .*ENOTFOUND/);
 });
 

@@ -32,6 +32,9 @@ test('a level counts only when held for `for:`; critical wins over degraded', ()
   const degraded = evaluateSeries(series('elu_saturation', pts([0.85, 0.9, 0.99, 0.9, 0.85])), thresholds);
   assert.equal(degraded.status, 'degraded', 'critical only for 0s, degraded for 8s');
   assert.equal(degraded.heldSeconds, 8);
+  assert.deepEqual(degraded.reached, { level: 'critical', threshold: 0.95, heldSeconds: 0 });
+  assert.equal(held.reached, undefined);
+  assert.deepEqual(brief.reached, { level: 'degraded', threshold: 0.8, heldSeconds: 2 });
   // event_loop_starvation has for: 6s: four points 2 s apart, not three.
   assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6, 0.6, 0.6])), thresholds).status, 'critical');
   assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6, 0.6, 0.01])), thresholds).status, 'healthy');

@@ -1,6 +1,6 @@
 // Shared test plumbing: repo paths, promtool/prometheus discovery, temp dirs.
 
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,3 +55,32 @@ export async function freePort(): Promise<number> {
 
 /** A port nothing listens on, so a connection is refused at once. */
 export const closedPort = freePort;
+
+/** The parts of `lab audit --format json` the tests read. */
+export interface JsonCheck {
+  rule: string;
+  alert: string;
+  status: string;
+  target: string;
+  value: number | null;
+  labels: Record<string, string>;
+  evidence: string;
+}
+
+export interface JsonReport {
+  status: string;
+  exitCode: number;
+  findings: JsonCheck[];
+  checks: JsonCheck[];
+  noData: string[];
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(killer);
+}

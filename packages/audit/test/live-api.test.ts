@@ -12,23 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runAuditCli } from '../src/index.js';
-import { captureIo, hasBinary } from './helpers.js';
+import { captureIo, hasBinary, type JsonCheck, type JsonReport } from './helpers.js';
 import { API_SERVER, clearFaults, DOWNSTREAM_SERVER, type RunningService, type Stream, servicesBuilt, setFault, startLoad, startService } from './live-services.js';
 import { alertsOf, type PrometheusServer, startPrometheus } from './prometheus-server.js';
 
-interface JsonCheck {
-  alert: string;
-  status: string;
-  target: string;
-  value: number | null;
-  evidence: string;
-}
-interface JsonReport {
-  status: string;
-  exitCode: number;
-  findings: JsonCheck[];
-  checks: JsonCheck[];
-}
 
 interface Phase {
   name: string;

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ROOT } from './helpers.js';
+import { ROOT, stopChild } from './helpers.js';
 
 export const API_SERVER = join(ROOT, 'services/api/dist/src/server.js');
 export const DOWNSTREAM_SERVER = join(ROOT, 'services/downstream/dist/src/server.js');
@@ -31,7 +31,6 @@ export async function startService(script: string, env: Record<string, string> =
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const listening = await new Promise<{ url: string; metricsUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not report listening within 30 s: ${stderr}`)), 30_000);
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -54,13 +53,7 @@ export async function startService(script: string, env: Record<string, string> =
   return {
     ...listening,
     process: child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 8000);
-      await exited;
-      clearTimeout(killer);
-    },
+    stop: () => stopChild(child, 8000),
   };
 }
 

@@ -8,23 +8,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runAuditCli } from '../src/index.js';
 import { type FakeState, startFakeService } from './fake-service.js';
-import { captureIo, ROOT, tempDir } from './helpers.js';
+import { captureIo, type JsonReport, ROOT, tempDir } from './helpers.js';
 
-interface JsonCheck {
-  rule: string;
-  alert: string;
-  status: string;
-  value: number | null;
-  labels: Record<string, string>;
-  evidence: string;
-}
-interface JsonReport {
-  status: string;
-  exitCode: number;
-  findings: JsonCheck[];
-  checks: JsonCheck[];
-  noData: string[];
-}
 
 function fastConfig(t: { after(fn: () => void): void }): string {
   const text = readFileSync(join(ROOT, 'prometheus/thresholds.yml'), 'utf8')
@@ -80,11 +65,10 @@ describe('lab audit --metrics against a fake service', { concurrency: true }, ()
   });
 
   it('sees a stall in progress through the live stall gauge; DEGRADED fails only with --fail-on degraded', async (t) => {
-    const lenient = await auditJson(t, { stall: 0.3 });
+    const [lenient, strict] = await Promise.all([auditJson(t, { stall: 0.3 }), auditJson(t, { stall: 0.3 }, ['--fail-on', 'degraded'])]);
     assert.equal(lenient.code, 0);
     assert.deepEqual(only(lenient.report), [['EventLoopStarvation', 'degraded']]);
     assert.equal(lenient.report.status, 'degraded');
-    const strict = await auditJson(t, { stall: 0.3 }, ['--fail-on', 'degraded']);
     assert.equal(strict.code, 1);
     assert.equal(strict.report.exitCode, 1);
   });
@@ -110,17 +94,19 @@ describe('lab audit --metrics against a fake service', { concurrency: true }, ()
   });
 
   it('finds threadpool starvation, but not when the canary only waited for a stalled loop', async (t) => {
-    const starved = await auditJson(t, { canarySeconds: 0.08 });
+    const [starved, pending, blocked, starvedMachine] = await Promise.all([
+      auditJson(t, { canarySeconds: 0.08 }),
+      auditJson(t, { canaryPending: 2 }),
+      // A blocked loop: busy all the time, 900 ms stalls, canaries as slow as the stalls.
+      auditJson(t, { canarySeconds: 0.9, loopDelayMax: 0.9, elu: 1 }),
+      // A mostly idle loop (ELU 0.1) that still sees 900 ms delays, as on a starved machine: the
+      // loop's share is ELU x 0.9 = 90 ms of the 400 ms canary wait.
+      auditJson(t, { canarySeconds: 0.4, loopDelayMax: 0.9, elu: 0.1 }),
+    ]);
     assert.deepEqual(only(starved.report), [['ThreadpoolStarvation', 'degraded']]);
-    const pending = await auditJson(t, { canaryPending: 2 });
     assert.deepEqual(only(pending.report), [['ThreadpoolStarvation', 'critical']]);
-    // A blocked loop: busy all the time, 900 ms stalls, canaries as slow as the stalls.
-    const blocked = await auditJson(t, { canarySeconds: 0.9, loopDelayMax: 0.9, elu: 1 });
     assert.deepEqual(only(blocked.report), [['EventLoopStarvation', 'critical'], ['EventLoopUtilizationSaturated', 'critical']]);
-    // A mostly idle loop (ELU 0.1) that still sees 900 ms delays, as on a starved machine: the
-    // loop's share is ELU x 0.9 = 90 ms of the 400 ms canary wait.
-    const hiccup = await auditJson(t, { canarySeconds: 0.4, loopDelayMax: 0.9, elu: 0.1 });
-    assert.deepEqual(only(hiccup.report), [['EventLoopStarvation', 'critical'], ['ThreadpoolStarvation', 'degraded']]);
+    assert.deepEqual(only(starvedMachine.report), [['EventLoopStarvation', 'critical'], ['ThreadpoolStarvation', 'degraded']]);
   });
 
   it('finds backlog growth and a stale snapshot', async (t) => {

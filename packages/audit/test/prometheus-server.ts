@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, ROOT } from './helpers.js';
+import { freePort, ROOT, stopChild } from './helpers.js';
 
 export interface PrometheusServer {
   url: string;
@@ -34,7 +34,6 @@ export async function startPrometheus(dir: string, targets: Record<string, strin
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -52,13 +51,7 @@ export async function startPrometheus(dir: string, targets: Record<string, strin
   }
   return {
     url,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
+    stop: () => stopChild(child, 10_000),
   };
 }
 

@@ -20,6 +20,10 @@ export function evidenceOf(check: Check): string {
   if (check.peak === undefined) return `${rule.measures}: no value in the window`;
   const peak = formatValue(rule.unit, check.peak);
   const limit = formatValue(rule.unit, check.threshold);
-  if (check.status === 'healthy') return `${rule.measures} peaked at ${peak} (degraded at ${limit})`;
-  return `${rule.measures} ${peak} >= ${check.status} ${limit}, held ${formatValue('seconds', check.heldSeconds)} (for: ${formatDuration(check.forSeconds)})`;
+  const forText = formatDuration(check.forSeconds);
+  const reached = check.reached
+    ? `; ${check.reached.level} ${formatValue(rule.unit, check.reached.threshold)} reached but held only ${formatValue('seconds', check.reached.heldSeconds)} < for: ${forText}`
+    : '';
+  if (check.status === 'healthy') return `${rule.measures} peaked at ${peak} (degraded at ${limit}${reached})`;
+  return `${rule.measures} ${peak} >= ${check.status} ${limit}, held ${formatValue('seconds', check.heldSeconds)} (for: ${forText}${reached})`;
 }

@@ -16,6 +16,7 @@ export function formatJson(report: AuditReport): string {
     threshold: c.threshold,
     heldSeconds: c.heldSeconds,
     forSeconds: c.forSeconds,
+    reached: c.reached,
     points: c.points,
     evidence: evidenceOf(c),
     query: c.query,

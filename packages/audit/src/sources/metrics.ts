@@ -37,6 +37,11 @@ function noRuntimeMetrics(url: string): AuditError {
   );
 }
 
+// fetch refuses ports on the Fetch standard's block list (1, 9, 6000, ...) with a bare "bad port".
+export function explainBadPort(message: string): string {
+  return message.endsWith('bad port') ? `${message} (fetch refuses this port: it is on the Fetch standard's list of blocked ports)` : message;
+}
+
 // A timeout is a finding (a scrape gap); anything else on the first scrape means the URL is wrong.
 function isTimeout(message: string): boolean {
   return /timeout|timed out|aborted/i.test(message);
@@ -80,7 +85,7 @@ export async function sampleMetrics(options: MetricsSourceOptions, thresholds: T
     const results = await Promise.all(urls.map((url) => attempt(url, timeoutMs)));
     results.forEach((result, i) => {
       const url = urls[i] as string;
-      if (tick === 0 && result.error && !isTimeout(result.error)) throw new AuditError('LAB_AUDIT_CONNECTION', result.error);
+      if (tick === 0 && result.error && !isTimeout(result.error)) throw new AuditError('LAB_AUDIT_CONNECTION', explainBadPort(result.error));
       // Known at the first answer: sampling a wrong endpoint for the whole duration helps nobody.
       if (tick === 0 && result.families && !RULE_METRICS.some((name) => result.families?.has(name))) throw noRuntimeMetrics(url);
       history.get(url)?.push(result);

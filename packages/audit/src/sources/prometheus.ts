@@ -3,6 +3,7 @@
 
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
+import { explainBadPort } from './metrics.js';
 import type { Series } from '../evaluate.js';
 import type { SourceInfo } from '../report.js';
 import { RULE_IDS, RULES, type RuleId } from '../rules.js';
@@ -50,7 +51,7 @@ async function queryRange(options: PrometheusSourceOptions, query: string, start
   } catch (error) {
     const err = error as Error;
     const cause = (err.cause as Error | undefined)?.message ?? err.message;
-    throw new AuditError('LAB_AUDIT_CONNECTION', `cannot reach Prometheus at ${options.url}: ${cause}`);
+    throw new AuditError('LAB_AUDIT_CONNECTION', explainBadPort(`cannot reach Prometheus at ${options.url}: ${cause}`));
   }
   let parsed: ApiResponse | undefined;
   try {
