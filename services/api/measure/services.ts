@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { send } from './http.js';
 
 export const API_SERVER = fileURLToPath(new URL('../src/server.js', import.meta.url));
 export const DOWNSTREAM_SERVER = fileURLToPath(new URL('../../../downstream/dist/src/server.js', import.meta.url));
@@ -70,6 +71,10 @@ export async function startLab(apiEnv: Record<string, string> = {}): Promise<Lab
     await stopService(downstream);
     throw error;
   }
+  // Open the client's keep-alive sockets now: otherwise the first stalled phase also pays for
+  // accepting new connections (each accept and first read waits a whole stalled loop turn),
+  // and phases would not compare like for like.
+  await Promise.all(Array.from({ length: 64 }, () => send(`${api.url}/api/ping`)));
   return {
     api,
     downstream,
