@@ -10,6 +10,12 @@ import { RULES, type RuleId } from './rules.js';
 export interface Attempt {
   /** Epoch milliseconds when the scrape started. */
   atMs: number;
+  /**
+   * When it was scheduled (start + n x interval). Points and range windows sit on this grid, as
+   * Prometheus's evaluations do: with real start times, a point 2 s into a 2 s-range window
+   * would flip in and out by a millisecond of jitter. Defaults to atMs.
+   */
+  dueMs?: number;
   families?: Families;
   error?: string;
 }
@@ -52,7 +58,9 @@ function sumAt(scrape: Scraped | undefined, name: string, match?: Record<string,
 // a few seconds, and a mean over four canaries lets one frozen moment dominate; Prometheus,
 // scraping all along, always has the full range.
 function minRateSpanMs(rangeSeconds: number): number {
-  return Math.max(1000, (rangeSeconds * 1000) / 2);
+  // 90%: snapshot times jitter around the scrape grid, and a span of "exactly" half the range
+  // must not come and go with it.
+  return 0.9 * Math.max(1000, (rangeSeconds * 1000) / 2);
 }
 
 // The watchdog serves a registry snapshot taken `age` seconds before the scrape; during a stall
@@ -140,8 +148,9 @@ export function seriesFromScrapes(
   labels: Record<string, string>,
 ): Series[] {
   const bySeries = new Map<string, Series>();
+  const due = (a: Attempt): number => a.dueMs ?? a.atMs;
   for (const current of attempts) {
-    const inRange = attempts.filter((a) => a.atMs <= current.atMs && a.atMs >= current.atMs - rangeSeconds * 1000);
+    const inRange = attempts.filter((a) => due(a) <= due(current) && due(a) >= due(current) - rangeSeconds * 1000);
     const ok = inRange.filter((a): a is Scraped => a.families !== undefined);
     for (const { labels: extra, value } of POINTS[rule](ok, inRange, rangeSeconds)) {
       const key = JSON.stringify(extra);
@@ -150,7 +159,7 @@ export function seriesFromScrapes(
         series = { rule, labels: { ...labels, ...extra }, points: [], query: RULES[rule].metrics, stepSeconds: intervalSeconds };
         bySeries.set(key, series);
       }
-      const point: Point = { t: current.atMs / 1000, v: value };
+      const point: Point = { t: due(current) / 1000, v: value };
       series.points.push(point);
     }
   }

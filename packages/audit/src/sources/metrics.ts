@@ -53,13 +53,13 @@ function sleep(ms: number): Promise<void> {
 
 // Stamped with the time the scrape started, as Prometheus does: the target computes its values
 // right after the request arrives, while the response may take a while to come back.
-async function attempt(url: string, timeoutMs: number): Promise<Attempt> {
+async function attempt(url: string, timeoutMs: number, dueMs: number): Promise<Attempt> {
   const startedMs = Date.now();
   try {
     const { families } = await scrapeMetrics(url, timeoutMs);
-    return { atMs: startedMs, families };
+    return { atMs: startedMs, dueMs, families };
   } catch (error) {
-    return { atMs: startedMs, error: (error as Error).message };
+    return { atMs: startedMs, dueMs, error: (error as Error).message };
   }
 }
 
@@ -81,8 +81,9 @@ export async function sampleMetrics(options: MetricsSourceOptions, thresholds: T
   const history = new Map<string, Attempt[]>(urls.map((url) => [url, []]));
   const startMs = Date.now();
   for (let tick = 0; tick < ticks; tick++) {
-    await sleep(startMs + tick * intervalSeconds * 1000 - Date.now());
-    const results = await Promise.all(urls.map((url) => attempt(url, timeoutMs)));
+    const dueMs = startMs + tick * intervalSeconds * 1000;
+    await sleep(dueMs - Date.now());
+    const results = await Promise.all(urls.map((url) => attempt(url, timeoutMs, dueMs)));
     results.forEach((result, i) => {
       const url = urls[i] as string;
       if (tick === 0 && result.error && !isTimeout(result.error)) throw new AuditError('LAB_AUDIT_CONNECTION', explainBadPort(result.error));
