@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parser } from '@prometheus-io/lezer-promql';
 import { parse } from 'yaml';
 import { alertRules, renderAlertRules } from '../src/alerts.js';
 import { RULE_IDS, RULES } from '../src/rules.js';
@@ -55,4 +56,26 @@ test('promtool accepts the generated rules and passes the alert unit tests', { s
   const unit = spawnSync('promtool', ['test', 'rules', 'prometheus/tests/alerts.test.yml'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(unit.status, 0, unit.stdout + unit.stderr);
   assert.match(unit.stdout + unit.stderr, /SUCCESS/);
+});
+
+// promtool here is 2.42; the compose stack runs 3.x. The 3.x grammar (lezer-promql 0.315, the
+// parser of Prometheus 3's own UI) must accept every expression too, with and without selectors.
+test('every alert and audit expression parses under the Prometheus 3.x grammar', () => {
+  const thresholds = loadThresholds(join(ROOT, 'prometheus/thresholds.yml'));
+  const broken = 'max by (job (up)';
+  const errorsIn = (expr: string): number => {
+    let errors = 0;
+    parser.parse(expr).iterate({
+      enter: (node) => {
+        if (node.type.isError) errors++;
+      },
+    });
+    return errors;
+  };
+  assert.ok(errorsIn(broken) > 0, 'the check can fail');
+  const expressions = [
+    ...alertRules(thresholds).map((r) => r.expr),
+    ...RULE_IDS.map((id) => RULES[id].promql('job="api",instance=~"127.0.0.1:.*"', '30s')),
+  ];
+  for (const expr of expressions) assert.equal(errorsIn(expr), 0, expr);
 });
