@@ -50,6 +50,10 @@ CMD ["node", "services/downstream/dist/src/server.js"]
 
 FROM runtime AS lab
 COPY --from=build /deploy/lab /app/packages/cli
+# `lab audit`'s default thresholds (and the template of `lab audit --init`), at their repo path:
+# the auditor finds prometheus/thresholds.yml walking up from its own files, which pnpm deploy
+# put under packages/cli/node_modules. .dockerignore lets this one file of prometheus/ through.
+COPY --from=build /repo/prometheus/thresholds.yml /app/prometheus/thresholds.yml
 # The runner writes reports/ (mounted from ./reports by docker-compose.yml) and state in .lab/.
 RUN mkdir -p /app/reports /app/.lab && chown node:node /app/reports /app/.lab
 EXPOSE 9466

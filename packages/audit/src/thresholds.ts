@@ -2,7 +2,8 @@
 // source of truth for the auditor and the generated alert rules. The `yaml` package gives
 // positions; the schema is checked here so every complaint says file:line:col and what is allowed.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument, type YAMLMap } from 'yaml';
 import { DURATION_SYNTAX, parseDuration } from './duration.js';
@@ -34,12 +35,29 @@ export const CONFIG_VERSION = 1;
 const TOP_KEYS = ['version', 'range', 'rules'];
 const RULE_KEYS = ['enabled', 'degraded', 'critical', 'for', 'selector'];
 
-/** The lab's own thresholds file: <repo>/prometheus/thresholds.yml (this file is dist/src/thresholds.js). */
-export function defaultThresholdsPath(): string {
-  return fileURLToPath(new URL('../../../../prometheus/thresholds.yml', import.meta.url));
+/** Where the lab keeps its thresholds, relative to the repo root. */
+const THRESHOLDS_IN_REPO = 'prometheus/thresholds.yml';
+
+/**
+ * The lab's own thresholds file: the first prometheus/thresholds.yml found walking up from this
+ * module. A fixed relative path only works in a checkout (packages/audit/dist/src); `pnpm deploy`
+ * installs this package under packages/cli/node_modules/.pnpm/…, and the lab image puts the repo's
+ * file at /app/prometheus/thresholds.yml, its repo path (see the Dockerfile), so a walk up finds
+ * it in both without a second copy to keep in step.
+ */
+export function defaultThresholdsPath(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, THRESHOLDS_IN_REPO);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new AuditError(
+    'LAB_AUDIT_CONFIG',
+    `cannot find the lab's default thresholds: no ${THRESHOLDS_IN_REPO} in ${from} or any directory above it; pass --config PATH or set LAB_AUDIT_CONFIG`,
+  );
 }
 
-/** Reads and validates a thresholds file; throws AuditError / ConfigError with a one-line message. */
+/** Reads and validates a thresholds file (default: the lab's own); throws AuditError / ConfigError with a one-line message. */
 export function loadThresholds(file: string = defaultThresholdsPath()): Thresholds {
   let text: string;
   try {

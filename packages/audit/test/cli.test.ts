@@ -2,12 +2,12 @@
 // unreachable targets. Every error path must return 2 with one line on stderr and no stack.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { HELP, loadThresholds, runAuditCli } from '../src/index.js';
+import { AuditError, defaultThresholdsPath, HELP, loadThresholds, runAuditCli } from '../src/index.js';
 import { captureIo, closedPort, ROOT, tempDir } from './helpers.js';
 
 const THRESHOLDS = readFileSync(join(ROOT, 'prometheus/thresholds.yml'), 'utf8');
@@ -71,6 +71,27 @@ test('--init writes the commented default config, refuses to overwrite without -
   const cwdDefault = await run([`--init=${join(dir, 'lab-audit.yml')}`]);
   assert.equal(cwdDefault.code, 0);
   assert.ok(existsSync(join(dir, 'lab-audit.yml')));
+});
+
+// The Docker image installs this package under packages/cli/node_modules/.pnpm/… (pnpm deploy) and
+// puts the repo's thresholds at /app/prometheus/thresholds.yml; grafana's deploy test runs the
+// real layout, this one the lookup alone.
+test('default thresholds: found walking up from the package, in a checkout and in the image layout', (t) => {
+  assert.equal(defaultThresholdsPath(), join(ROOT, 'prometheus/thresholds.yml'));
+
+  const app = tempDir(t, 'audit-image-');
+  const installed = join(app, 'packages/cli/node_modules/.pnpm/@runtime-lab+audit@file+packages+audit/node_modules/@runtime-lab/audit/dist/src');
+  mkdirSync(installed, { recursive: true });
+  assert.throws(
+    () => defaultThresholdsPath(installed),
+    (error: unknown) =>
+      error instanceof AuditError &&
+      error.code === 'LAB_AUDIT_CONFIG' &&
+      error.message.includes(`no prometheus/thresholds.yml in ${installed} or any directory above it; pass --config PATH or set LAB_AUDIT_CONFIG`),
+  );
+  mkdirSync(join(app, 'prometheus'));
+  writeFileSync(join(app, 'prometheus/thresholds.yml'), THRESHOLDS);
+  assert.equal(defaultThresholdsPath(installed), join(app, 'prometheus/thresholds.yml'));
 });
 
 // Each malformed config: the edit, the column, and the reason. The error must point at the line
