@@ -7,8 +7,9 @@
 // CPU, warms them up, loads them one after the other (alternating which goes first), and stops
 // them; the figure is the median of the per-pair ratios. The app's own CPU time per request is
 // reported too: it does not depend on how much CPU other work left us.
-// `aa` as the third argument compares two apps WITHOUT the plugin: the noise floor of this bench.
-// Usage: node packages/telemetry/dist/bench/overhead.js [pairs=10] [secondsPerRound=3] [aa]
+// `aa` as the third argument compares two apps WITHOUT the plugin: the noise floor of this bench;
+// a JSON object there instead gives the plugin options to measure (default: all on).
+// Usage: node packages/telemetry/dist/bench/overhead.js [pairs=10] [secondsPerRound=3] [aa | '{"http":false}']
 import autocannon from 'autocannon';
 import type { TelemetryOptions } from '../src/index.js';
 import { cpuMs, fmt, lastCpuIfPinnable, median, type RunningApp, sleep, startApp } from './lib.js';
@@ -16,7 +17,7 @@ import { cpuMs, fmt, lastCpuIfPinnable, median, type RunningApp, sleep, startApp
 const pairs = Number(process.argv[2] ?? 10);
 const seconds = Number(process.argv[3] ?? 3);
 const calibration = process.argv[4] === 'aa';
-const pluginOptions: TelemetryOptions = { watchdog: { port: 0 } };
+const pluginOptions: TelemetryOptions = { watchdog: { port: 0 }, ...(process.argv[4]?.startsWith('{') ? JSON.parse(process.argv[4]) : {}) };
 const cpu = lastCpuIfPinnable();
 
 interface Round {

@@ -6,11 +6,13 @@
 // Fastify saw it (a request that took 900 ms for the client can be recorded as 0.6 ms).
 // Queue time shows that missing part when the client stamps its send time.
 //
-// This runs on every request, so the hot path avoids prom-client's per-call label hashing:
-// label children are cached per (method, route, status class), and in-flight is a plain
-// number read at collect time.
+// This runs on every request, so the hot path avoids prom-client's per-call label hashing
+// (see fast-histogram.ts): series are cached per (method, route, status class), and
+// in-flight is a plain number read at collect time.
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Gauge, Histogram } from 'prom-client';
+import { Gauge } from 'prom-client';
+import { FastHistogram, type HistogramSeries } from './fast-histogram.js';
 import type { OwnedMetrics } from './owned-metrics.js';
 
 export const HTTP_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -39,11 +41,19 @@ function routeOf(request: FastifyRequest): string {
   return request.routeOptions.url ?? UNMATCHED_ROUTE;
 }
 
-const kStartMs = Symbol('runtime-lab.telemetry.startMs');
-type Timed = FastifyRequest & { [kStartMs]: number | undefined };
+const kOpenOnSocket = Symbol('runtime-lab.telemetry.openRequests');
+type CountedSocket = Socket & { [kOpenOnSocket]?: number };
 
 export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: string): void {
+  // Requests between onRequest and onResponse. A request the client aborts never reaches
+  // onResponse, so each socket also counts its open requests and gives them back when it closes:
+  // one 'close' listener per connection rather than an onRequestAbort hook (a listener per
+  // request). The count is a plain number, read at collect time.
   let inflight = 0;
+  const onSocketClose = function (this: CountedSocket): void {
+    inflight -= this[kOpenOnSocket] ?? 0;
+    this[kOpenOnSocket] = 0;
+  };
   owned.add(
     `${prefix}http_requests_inflight`,
     new Gauge({
@@ -57,67 +67,64 @@ export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: 
   );
   const duration = owned.add(
     `${prefix}http_request_duration_seconds`,
-    new Histogram({
+    new FastHistogram({
       name: `${prefix}http_request_duration_seconds`,
       help: 'Server-side request duration, onRequest to response sent (misses time spent waiting for the loop).',
       labelNames: ['method', 'route', 'status_class'],
       buckets: HTTP_BUCKETS_SECONDS,
-      registers: [],
     }),
   );
   const queueTime = owned.add(
     `${prefix}http_queue_time_seconds`,
-    new Histogram({
+    new FastHistogram({
       name: `${prefix}http_queue_time_seconds`,
       help: 'X-Request-Start (client send time) to onRequest: time a request waited before the server saw it.',
       labelNames: ['route'],
       buckets: HTTP_BUCKETS_SECONDS,
-      registers: [],
     }),
   );
-  // Bounded: methods x route patterns x 5 status classes.
-  const durationChildren = new Map<string, { observe(value: number): void }>();
+  // route -> method -> series per status class (index 1..5). Bounded by the app's routes.
+  const durationSeries = new Map<string, Map<string, Array<HistogramSeries | undefined>>>();
+  const seriesFor = (method: string, route: string, statusCode: number): HistogramSeries => {
+    let byMethod = durationSeries.get(route);
+    if (!byMethod) durationSeries.set(route, (byMethod = new Map()));
+    let byClass = byMethod.get(method);
+    if (!byClass) byMethod.set(method, (byClass = []));
+    const statusClass = Math.floor(statusCode / 100);
+    let series = byClass[statusClass];
+    if (!series) {
+      series = duration.series({ method, route, status_class: `${statusClass}xx` });
+      byClass[statusClass] = series;
+    }
+    return series;
+  };
 
-  // Declared up front so every request object has the same shape (V8 hidden classes).
-  app.decorateRequest(kStartMs, undefined);
   app.addHook('onRequest', (request, _reply, done) => {
-    (request as Timed)[kStartMs] = performance.now();
     inflight += 1;
+    const socket = request.raw.socket as CountedSocket | null;
+    if (socket) {
+      const open = socket[kOpenOnSocket];
+      if (open === undefined) socket.once('close', onSocketClose);
+      socket[kOpenOnSocket] = (open ?? 0) + 1;
+    }
     const header = request.headers['x-request-start'];
     if (header !== undefined) {
       const sentAtMs = parseRequestStart(header);
-      if (sentAtMs !== undefined) queueTime.observe({ route: routeOf(request) }, Math.max(0, Date.now() - sentAtMs) / 1000);
+      if (sentAtMs !== undefined) queueTime.series({ route: routeOf(request) }).observe(Math.max(0, Date.now() - sentAtMs) / 1000);
     }
     done();
   });
 
-  // Exactly one of onResponse / onRequestAbort ends a request (an aborted request never reaches
-  // onResponse); the start mark is the guard against counting one twice.
-  const finish = (request: FastifyRequest): number | undefined => {
-    const timed = request as Timed;
-    const startMs = timed[kStartMs];
-    if (startMs === undefined) return undefined;
-    timed[kStartMs] = undefined;
-    inflight -= 1;
-    return performance.now() - startMs;
-  };
   app.addHook('onResponse', (request, reply, done) => {
-    const elapsedMs = finish(request);
-    if (elapsedMs !== undefined) {
-      const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
-      const route = routeOf(request);
-      const key = `${request.method} ${route} ${statusClass}`;
-      let child = durationChildren.get(key);
-      if (!child) {
-        child = duration.labels({ method: request.method, route, status_class: statusClass });
-        durationChildren.set(key, child);
-      }
-      child.observe(elapsedMs / 1000);
+    const socket = request.raw.socket as CountedSocket | null;
+    // Skip what onSocketClose already gave back (a response completing on a closed socket).
+    if (!socket || (socket[kOpenOnSocket] ?? 0) > 0) {
+      inflight -= 1;
+      if (socket) socket[kOpenOnSocket] = (socket[kOpenOnSocket] ?? 1) - 1;
     }
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    finish(request);
+    // Fastify's own clock for this reply: it starts as the request is routed, just before the
+    // onRequest hooks, and stops when the response has been handed to the socket.
+    seriesFor(request.method, routeOf(request), reply.statusCode).observe(reply.elapsedTime / 1000);
     done();
   });
 }

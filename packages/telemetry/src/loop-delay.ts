@@ -16,10 +16,12 @@ import type { OwnedMetrics } from './owned-metrics.js';
 
 export const LOOP_SAMPLE_PERIOD_MS = 10;
 
-// Powers of two from 1 ms to 16.384 s. Round durations people inject and read about
-// (50, 100, 200, 500, 1000 ms) sit inside a bucket, not on its edge, so timer jitter of a
-// millisecond cannot move a stall into the neighbouring bucket.
-export const LOOP_DELAY_BUCKETS_SECONDS: readonly number[] = Array.from({ length: 15 }, (_, i) => 2 ** i / 1000);
+// Doubling from 1.25 ms to 10.24 s (1.25, 2.5, 5, 10, 20, 40, 80, 160, 320, 640, 1280 ms ...).
+// The round durations people inject and read about (50, 100, 200, 500, 1000 ms) sit well
+// inside a bucket, not on an edge: a sample reads up to one sampling period low (phase) or a
+// little high (work queued behind the stall runs before the timer), and neither should move a
+// stall into the neighbouring bucket.
+export const LOOP_DELAY_BUCKETS_SECONDS: readonly number[] = Array.from({ length: 14 }, (_, i) => (1.25 * 2 ** i) / 1000);
 
 /** Maximum of the values recorded in the last `windowSeconds` whole seconds. */
 export class WindowMax {
@@ -54,6 +56,8 @@ export class WindowMax {
 }
 
 export interface LoopDelayMonitor {
+  /** Runs `fn` on every sampling tick: the watchdog's heartbeat rides on it (one timer, not two). */
+  onTick(fn: () => void): void;
   stop(): void;
 }
 
@@ -82,7 +86,9 @@ export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSec
 
   let expectedMs = nowMs() + LOOP_SAMPLE_PERIOD_MS;
   let timer: NodeJS.Timeout;
+  const listeners: Array<() => void> = [];
   const tick = (): void => {
+    for (const fn of listeners) fn();
     const firedMs = nowMs();
     const lateMs = Math.max(0, firedMs - expectedMs);
     histogram.observe(lateMs / 1000);
@@ -91,5 +97,8 @@ export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSec
     timer = setTimeout(tick, LOOP_SAMPLE_PERIOD_MS).unref();
   };
   timer = setTimeout(tick, LOOP_SAMPLE_PERIOD_MS).unref();
-  return { stop: () => clearTimeout(timer) };
+  return {
+    onTick: (fn) => listeners.push(fn),
+    stop: () => clearTimeout(timer),
+  };
 }

@@ -10,7 +10,7 @@ export interface WatchdogOptions {
   host?: string;
   /** How often the main thread refreshes the registry snapshot the watchdog serves. Default 500. */
   snapshotIntervalMs?: number;
-  /** How often the main thread writes its heartbeat to shared memory. Default 10. */
+  /** How often the main thread writes its heartbeat to shared memory. Default 10 (shares the loop-delay sampler's timer). */
   heartbeatIntervalMs?: number;
 }
 

@@ -2,6 +2,7 @@
 // takes exactly those out again and the registry can be reused, e.g. by a restarted app.
 import type { Metric, Registry } from 'prom-client';
 import { registryConflict } from './errors.js';
+import { FastHistogram } from './fast-histogram.js';
 
 export class OwnedMetrics {
   readonly #registry: Registry;
@@ -12,9 +13,9 @@ export class OwnedMetrics {
   }
 
   /** Registers a metric built with `registers: []`; a name already taken is a clear error. */
-  add<M extends Metric>(name: string, metric: M): M {
+  add<M extends Metric | FastHistogram<string>>(name: string, metric: M): M {
     if (this.#registry.getSingleMetric(name)) throw registryConflict(name);
-    this.#registry.registerMetric(metric);
+    this.#registry.registerMetric(metric instanceof FastHistogram ? metric.asMetric() : (metric as Metric));
     this.#names.push(name);
     return metric;
   }

@@ -80,7 +80,7 @@ async function telemetryPlugin(app: FastifyInstance, rawOptions: TelemetryOption
     stops.push(() => pools.stop());
     if (options.http) registerHttp(app, owned, prefix);
     if (options.watchdog) {
-      watchdog = await startWatchdog(options.watchdog, registry, owned, prefix, app.log);
+      watchdog = await startWatchdog(options.watchdog, registry, owned, prefix, app.log, loopDelay);
       const started = watchdog;
       stops.push(() => started.close());
     }

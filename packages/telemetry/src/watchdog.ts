@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
 import { nowNs } from './clock.js';
 import { portInUse, watchdogStartFailed } from './errors.js';
+import { LOOP_SAMPLE_PERIOD_MS, type LoopDelayMonitor } from './loop-delay.js';
 import type { OwnedMetrics } from './owned-metrics.js';
 import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
 
@@ -32,6 +33,7 @@ export async function startWatchdog(
   owned: OwnedMetrics,
   prefix: string,
   log: FastifyBaseLogger,
+  loopDelay: LoopDelayMonitor,
 ): Promise<Watchdog> {
   const up = owned.add(
     `${prefix}watchdog_up`,
@@ -99,7 +101,13 @@ export async function startWatchdog(
   worker.unref();
   up.set(1);
 
-  heartbeatTimer = setInterval(() => Atomics.store(heartbeat, 0, nowNs()), config.heartbeatIntervalMs).unref();
+  const beat = (): void => {
+    if (!closing) Atomics.store(heartbeat, 0, nowNs());
+  };
+  // Every timer wakes an idle loop, so at the default period the heartbeat shares the
+  // loop-delay sampler's timer instead of having its own.
+  if (config.heartbeatIntervalMs === LOOP_SAMPLE_PERIOD_MS) loopDelay.onTick(beat);
+  else heartbeatTimer = setInterval(beat, config.heartbeatIntervalMs).unref();
 
   const takeSnapshot = async (): Promise<void> => {
     try {

@@ -55,6 +55,20 @@ test('in-flight requests count requests received and not yet answered', async ()
   assert.equal(sumOf(await families(), 'runtime_http_requests_inflight'), 0);
 });
 
+test('a request the client aborts does not stay in flight', async () => {
+  const controller = new AbortController();
+  const pending = fetch(`${url}/hold`, { signal: controller.signal }).catch((error: Error) => error);
+  while (!release) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(sumOf(await families(), 'runtime_http_requests_inflight'), 1);
+  controller.abort();
+  assert.ok((await pending) instanceof Error);
+  await new Promise((r) => setTimeout(r, 20));
+  // The handler has not even finished, yet the request is gone: nobody is waiting for it.
+  assert.equal(sumOf(await families(), 'runtime_http_requests_inflight'), 0);
+  release();
+  release = undefined;
+});
+
 test('a request that waited for a blocked loop: server-side duration misses it, queue time shows it', async () => {
   const blockMs = 500;
   const before = await families();

@@ -141,7 +141,7 @@ test('a feature that is off registers no hook and no metric', async () => {
   assert.deepEqual(off.hooks, ['onClose']);
   assert.ok(!off.names.some((n) => /http|canary|watchdog|^nodejs_|^process_/.test(n)), off.names.join(', '));
   const on = await hooksOf({ watchdog: false });
-  assert.deepEqual(on.hooks.sort(), ['onClose', 'onRequest', 'onRequestAbort', 'onResponse']);
+  assert.deepEqual(on.hooks.sort(), ['onClose', 'onRequest', 'onResponse']);
   assert.ok(on.names.includes('runtime_http_request_duration_seconds'));
   assert.ok(on.names.includes('runtime_threadpool_canary_seconds'));
   assert.ok(on.names.includes('nodejs_eventloop_lag_seconds'));
@@ -164,7 +164,8 @@ test('close() clears every timer the plugin started', async () => {
   await new Promise((r) => setTimeout(r, 150));
   assert.ok(live.size > 0, 'the plugin runs timers while open');
   await app.close();
-  await new Promise((r) => setImmediate(r));
+  // Destroy hooks are emitted asynchronously; give them a few turns (setImmediate creates no Timeout).
+  for (let turn = 0; turn < 500 && live.size > 0; turn++) await new Promise((r) => setImmediate(r));
   hook.disable();
   assert.equal(live.size, 0, `${live.size} timer(s) still alive after close()`);
 });

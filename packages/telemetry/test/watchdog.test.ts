@@ -65,7 +65,7 @@ test('the watchdog port answers while the main thread is blocked, with a growing
 });
 
 test('a known block lands, as one observation, in the bucket holding its duration', async () => {
-  const blockMs = 300;
+  const blockMs = 250;
   const beforeScrape = await scrapeMetrics(`${appUrl}/metrics`);
   const beforeBuckets = bucketsOf(beforeScrape.families, 'runtime_eventloop_delay_seconds');
   await fetch(`${appUrl}/block?ms=${blockMs}`);
@@ -78,14 +78,16 @@ test('a known block lands, as one observation, in the bucket holding its duratio
     const below = delta.find((b) => b.le === le)?.count ?? 0;
     return all - below;
   };
-  // The 300 ms stall is in (0.256, 0.512]: exactly one observation above 256 ms, none above 512 ms,
-  // and nothing else above 32 ms (it was not split into smaller samples).
-  assert.equal(countAbove(0.256), 1, `bucket deltas: ${JSON.stringify(delta)}`);
-  assert.equal(countAbove(0.512), 0, `bucket deltas: ${JSON.stringify(delta)}`);
-  assert.equal(countAbove(0.032), 1, `bucket deltas: ${JSON.stringify(delta)}`);
+  // The 250 ms stall is in (0.16, 0.32]: exactly one observation above 160 ms and none above
+  // 320 ms. (Other test files run in parallel on a shared machine, so smaller delays from CPU
+  // contention can appear beside it; they are not the block.)
+  assert.equal(countAbove(0.16), 1, `bucket deltas: ${JSON.stringify(delta)}`);
+  assert.equal(countAbove(0.32), 0, `bucket deltas: ${JSON.stringify(delta)}`);
+  const sum = (sumOf(afterScrape.families, 'runtime_eventloop_delay_seconds_sum') ?? 0) - (sumOf(beforeScrape.families, 'runtime_eventloop_delay_seconds_sum') ?? 0);
+  assert.ok(sum >= (blockMs - 10) / 1000, `the whole stall is counted: the sum grew by ${sum} s`);
   const max = sumOf(afterScrape.families, 'runtime_eventloop_delay_max_seconds') ?? 0;
   // A max over the last 5 s: it may still hold the previous test's longer block.
-  assert.ok(max >= 0.25, `max over the window should reflect the 300 ms stall, got ${max}`);
+  assert.ok(max >= 0.2, `max over the window should reflect the 250 ms stall, got ${max}`);
 });
 
 test('promtool check metrics passes on the app route and on the watchdog output', async () => {
