@@ -2,7 +2,7 @@ export { AdminClient, type FaultView, type ServiceCatalogue } from './admin.js';
 export * from './define.js';
 export { LabError, ScenarioError, oneLine, type LabErrorCode } from './errors.js';
 export { catalogueNames, loadScenario, type LoadedScenario } from './load.js';
-export { OpenLoopStream, constantRate, steppedRate, type OpenLoopRecord } from './load/open-loop.js';
+export { OpenLoopStream, constantRate, steppedRate, warmSocketsFor, type OpenLoopRecord } from './load/open-loop.js';
 export { PressureStream, type PressureSummary } from './load/pressure.js';
 export { renderHtml } from './report/html.js';
 export { renderMarkdown } from './report/markdown.js';

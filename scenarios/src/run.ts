@@ -9,7 +9,7 @@ import { clientCounts, summariseAll } from './analysis/summary.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
 import type { LoadStream, Phase, Scenario, ToggleParams } from './define.js';
 import { LabError, oneLine } from './errors.js';
-import { OpenLoopStream, constantRate, steppedRate } from './load/open-loop.js';
+import { OpenLoopStream, constantRate, steppedRate, warmSocketsFor } from './load/open-loop.js';
 import { PressureStream } from './load/pressure.js';
 import { Progress } from './progress.js';
 import type { PhaseReport, Report } from './report/schema.js';
@@ -43,6 +43,11 @@ export interface RunOptions {
 
 export const PROBE_DEFAULTS = { route: '/api/ping', ratePerSecond: 50, timeoutMs: 5000, sloMs: 100 } as const;
 const DEFAULT_SETTLE_SECONDS = 1;
+/**
+ * Open-loop streams pre-open their keep-alive sockets with this route: preflight has checked it
+ * answers, and it stays out of the probe route's server-side histogram and of the route under test.
+ */
+const WARMUP_PATH = '/health';
 /** Faults expire on their own this long after their phase should have ended, even if the runner is killed -9. */
 const TTL_MARGIN_SECONDS = 30;
 
@@ -143,6 +148,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     timeoutMs: probeSpec.timeoutMs,
     durationMs: totalSeconds * 1000,
     segments: constantRate(probeSpec.ratePerSecond),
+    warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(constantRate(probeSpec.ratePerSecond)) },
     onRecords: (records) => {
       for (const r of records) {
         timeline?.addClient('probe', r.intendedMs, r.latencyMs, r.outcome);
@@ -358,13 +364,15 @@ async function startStreams(
       stoppers.push(() => pressure.stop());
       continue;
     }
+    const segments = steppedRate(stream.startRate, stream.stepRate, stream.stepSeconds, remainingMs, stream.maxRate);
     const ramp = new OpenLoopStream({
       url,
       method,
       ...(body === undefined ? {} : { body }),
       timeoutMs,
       durationMs: remainingMs,
-      segments: steppedRate(stream.startRate, stream.stepRate, stream.stepSeconds, remainingMs, stream.maxRate),
+      segments,
+      warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(segments) },
       onRecords: (records) => {
         for (const r of records) {
           timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome);

@@ -11,9 +11,11 @@ const STALLING_SERVER = `
 const http = require('http');
 const server = http.createServer((req, res) => {
   if (req.url === '/echo-start') console.log('start ' + req.headers['x-request-start'] + ' ' + Date.now());
+  if (req.url === '/warm') console.log('warm');
   if (req.url === '/never') return;
   res.end('{}');
 });
+server.on('connection', () => console.log('connection'));
 server.listen(0, '127.0.0.1', () => {
   console.log(server.address().port);
   const stall = () => { const end = Date.now() + 1000; while (Date.now() < end); };
@@ -23,20 +25,28 @@ server.listen(0, '127.0.0.1', () => {
 
 const QUIET_SERVER = STALLING_SERVER.replace("setTimeout(() => { stall(); setInterval(stall, 2500); }, 500);", '');
 
-async function runProbe(port: number, path: string, rate: number, durationMs: number, timeoutMs = 3000): Promise<OpenLoopRecord[]> {
+interface ProbeRun {
+  timeoutMs?: number;
+  /** Schedule start relative to now (negative: every request due in the past is sent late, at once). */
+  startInMs?: number;
+  warmSockets?: number;
+}
+
+async function runProbe(port: number, path: string, rate: number, durationMs: number, run: ProbeRun = {}): Promise<OpenLoopRecord[] & { openSockets: number }> {
   const records: OpenLoopRecord[] = [];
   const probe = new OpenLoopStream({
     url: `http://127.0.0.1:${port}${path}`,
     method: 'GET',
-    timeoutMs,
+    timeoutMs: run.timeoutMs ?? 3000,
     durationMs,
     segments: constantRate(rate),
+    ...(run.warmSockets ? { warmup: { path: '/warm', sockets: run.warmSockets } } : {}),
     onRecords: (r) => records.push(...r),
   });
   await probe.ready();
-  probe.start(Date.now() + 20);
+  probe.start(Date.now() + (run.startInMs ?? 20));
   await probe.done();
-  return records;
+  return Object.assign(records, { openSockets: probe.openSockets });
 }
 
 let stalling: ChildServer;
@@ -73,9 +83,10 @@ test('open-loop probe charges a 1 s stall in full (P99 >= 0.9 s) while autocanno
   assert.ok(pressureLatencies.getValueAtPercentile(99) / 1000 <= probeP99Ms / 2);
 });
 
-test('X-Request-Start carries the intended send time in epoch ms, on a fixed schedule', async () => {
+test('X-Request-Start carries the actual send time (epoch ms), not the intended one, so server queue time excludes the sender’s lateness', async () => {
   const before = quiet.lines.length;
-  const records = await runProbe(quiet.port, '/echo-start', 100, 1000);
+  // The schedule starts 300 ms in the past: the first 30 requests are all sent late, at once.
+  const records = await runProbe(quiet.port, '/echo-start', 100, 1000, { startInMs: -300 });
   await new Promise((r) => setTimeout(r, 100));
   const seen = quiet.lines
     .slice(before)
@@ -83,18 +94,37 @@ test('X-Request-Start carries the intended send time in epoch ms, on a fixed sch
     .map((l) => l.split(' ').slice(1).map(Number) as [number, number]);
   assert.equal(seen.length, records.length);
   assert.ok(seen.length >= 95, `${seen.length} requests for 100 scheduled`);
-  for (const [intended, arrival] of seen) {
-    assert.ok(Number.isInteger(intended) && intended > 1.6e12, `header ${intended} is epoch ms`);
-    assert.ok(arrival - intended >= -2 && arrival - intended < 1000, `arrival ${arrival} vs intended ${intended}`);
-  }
-  const starts = seen.map(([s]) => s).sort((a, b) => a - b);
-  const gaps = starts.slice(1).map((s, i) => s - (starts[i] as number));
-  const meanGap = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+  const headers = seen.map(([h]) => h).sort((a, b) => a - b);
+  const actual = records.map((r) => Math.round(r.intendedMs + r.sendErrorMs)).sort((a, b) => a - b);
+  headers.forEach((h, i) => {
+    assert.ok(Number.isInteger(h) && h > 1.6e12, `header ${h} is epoch ms`);
+    assert.ok(Math.abs(h - (actual[i] as number)) <= 1, `header ${h} vs actual send ${actual[i]}`);
+  });
+  for (const [sent, arrival] of seen) assert.ok(arrival - sent >= -2 && arrival - sent < 1000, `arrival ${arrival} vs sent ${sent}`);
+  const late = records.filter((r) => r.sendErrorMs > 100);
+  assert.ok(late.length >= 15, `${late.length} requests were sent over 100 ms late`);
+  // The late ones were sent together; had the header carried the intended time, these would be 10 ms apart.
+  const earliest = headers.slice(0, late.length);
+  assert.ok((earliest.at(-1) as number) - (earliest[0] as number) < 100, `late requests' headers span ${(earliest.at(-1) as number) - (earliest[0] as number)} ms`);
+  // The schedule itself is kept: the intended times are 10 ms apart.
+  const intended = records.map((r) => r.intendedMs).sort((a, b) => a - b);
+  const meanGap = ((intended.at(-1) as number) - (intended[0] as number)) / (intended.length - 1);
   assert.ok(Math.abs(meanGap - 10) < 0.5, `mean gap ${meanGap} ms for 100 req/s`);
 });
 
+test('warm-up opens the keep-alive sockets before the schedule, and the schedule reuses them without new connections', async () => {
+  const before = quiet.lines.length;
+  const records = await runProbe(quiet.port, '/', 50, 1000, { warmSockets: 12 });
+  await new Promise((r) => setTimeout(r, 100));
+  const lines = quiet.lines.slice(before);
+  assert.equal(records.openSockets, 12, 'the worker reports the sockets it opened');
+  assert.equal(lines.filter((l) => l === 'warm').length, 12, 'one warm-up request per socket');
+  assert.ok(records.length >= 48, `${records.length} of 50 requests`);
+  assert.equal(lines.filter((l) => l === 'connection').length, 12, 'every scheduled request went over a pre-opened socket');
+});
+
 test('a request that never gets an answer is counted as a timeout with its latency', async () => {
-  const records = await runProbe(quiet.port, '/never', 20, 500, 300);
+  const records = await runProbe(quiet.port, '/never', 20, 500, { timeoutMs: 300 });
   assert.ok(records.length >= 5, `${records.length} of 10 scheduled requests recorded`);
   for (const r of records) {
     assert.equal(r.outcome, 'timeout', JSON.stringify(r));

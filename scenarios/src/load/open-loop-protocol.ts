@@ -1,6 +1,7 @@
 // Messages between the runner and an open-loop worker. Records travel as flat Float64Arrays
 // of RECORD_WIDTH numbers each (transferred, not copied): intended send time (epoch ms),
-// latency from the intended time (ms), outcome, and send-schedule error (ms).
+// latency from the intended time (ms), outcome, and send-schedule error (ms): the actual send
+// time is intended + error.
 
 export const RECORD_WIDTH = 4;
 export const OUTCOME_OK = 0;
@@ -20,8 +21,13 @@ export interface OpenLoopConfig {
   timeoutMs: number;
   durationMs: number;
   segments: RateSegment[];
+  /**
+   * Keep-alive sockets opened before the schedule starts, with GETs of `path` on the same origin
+   * (a cheap route, not the one under test). See open-loop-worker.ts for why.
+   */
+  warmup?: { path: string; sockets: number };
 }
 
 export type WorkerCommand = { type: 'start'; startEpochMs: number } | { type: 'stop' };
 
-export type WorkerEvent = { type: 'ready' } | { type: 'records'; records: Float64Array } | { type: 'done' };
+export type WorkerEvent = { type: 'ready'; openSockets: number } | { type: 'records'; records: Float64Array } | { type: 'done' };

@@ -22,6 +22,8 @@ export class OpenLoopStream {
   private readonly readySignal = deferred();
   private readonly doneSignal = deferred();
   private finished = false;
+  /** Keep-alive sockets the worker had open when it became ready (see OpenLoopConfig.warmup). */
+  openSockets = 0;
 
   constructor(options: OpenLoopOptions) {
     const { onRecords, ...config } = options;
@@ -31,7 +33,10 @@ export class OpenLoopStream {
       this.doneSignal.reject(error);
     };
     this.worker.on('message', (event: WorkerEvent) => {
-      if (event.type === 'ready') this.readySignal.resolve();
+      if (event.type === 'ready') {
+        this.openSockets = event.openSockets;
+        this.readySignal.resolve();
+      }
       else if (event.type === 'records') onRecords(decode(event.records));
       else if (event.type === 'done') {
         this.finished = true;
@@ -82,6 +87,15 @@ function decode(flat: Float64Array): OpenLoopRecord[] {
     });
   }
   return out;
+}
+
+const WARM_SECONDS_IN_FLIGHT = 2;
+const MAX_WARM_SOCKETS = 256;
+
+/** Sockets to pre-open for a schedule: enough for 2 s of its peak rate in flight at once, at most 256. */
+export function warmSocketsFor(segments: RateSegment[]): number {
+  const peak = Math.max(0, ...segments.map((s) => s.ratePerSecond));
+  return Math.min(MAX_WARM_SOCKETS, Math.ceil(peak * WARM_SECONDS_IN_FLIGHT));
 }
 
 /** A constant rate. */
