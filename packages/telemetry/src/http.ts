@@ -87,9 +87,15 @@ export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: 
   const durationSeries = new Map<string, Map<string, Array<HistogramSeries | undefined>>>();
   const seriesFor = (method: string, route: string, statusCode: number): HistogramSeries => {
     let byMethod = durationSeries.get(route);
-    if (!byMethod) durationSeries.set(route, (byMethod = new Map()));
+    if (!byMethod) {
+      byMethod = new Map();
+      durationSeries.set(route, byMethod);
+    }
     let byClass = byMethod.get(method);
-    if (!byClass) byMethod.set(method, (byClass = []));
+    if (!byClass) {
+      byClass = [];
+      byMethod.set(method, byClass);
+    }
     const statusClass = Math.floor(statusCode / 100);
     let series = byClass[statusClass];
     if (!series) {
