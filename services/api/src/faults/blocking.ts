@@ -1,10 +1,11 @@
 // The blocking fault as requests see it: decides per request whether to do the work, and
 // where (on the loop, in slices, in a child process, or in the offload pool).
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { LabErrorCode } from '../errors.js';
 import type { BlockingMode, RouteName } from './catalogue.js';
 import { runBlockingWork, type StopFlag, spin, stopRequested } from './blocking-work.js';
 import { ChildBurners } from './child-burners.js';
-import type { FaultState } from './state.js';
+import { describeChange, type FaultState } from './state.js';
 
 /** Runs blocking work in the offload pool (present only while `offload` is on). */
 export type OffloadRunner = (mode: BlockingMode, durationMs: number) => Promise<void>;
@@ -24,7 +25,7 @@ export class Blocker {
     this.#offload = offload;
     // Child processes exist only while the fault asks for them.
     state.onChange((change) => {
-      if (change.name === 'blocking' && change.params?.mode !== 'child-process') this.#closeChildren();
+      if (change.name === 'blocking' && change.params?.mode !== 'child-process') this.#closeChildren(describeChange(change));
     });
   }
 
@@ -40,7 +41,7 @@ export class Blocker {
         return this.#chunked(params.durationMs);
       case 'child-process':
         this.#children ??= new ChildBurners();
-        return this.#children.burn(params.durationMs);
+        return this.#children.burn(params.durationMs, this.#state.retryAfterSeconds());
       default:
         return runBlockingWork(params.mode, params.durationMs, this.#stop);
     }
@@ -57,12 +58,13 @@ export class Blocker {
     }
   }
 
-  #closeChildren(): void {
-    this.#children?.close();
+  #closeChildren(why: string, code?: LabErrorCode): void {
+    this.#children?.close(why, code);
     this.#children = undefined;
   }
 
+  /** At shutdown: burns still queued or running are answered 503 LAB_SHUTTING_DOWN. */
   close(): void {
-    this.#closeChildren();
+    this.#closeChildren('the api is shutting down', 'LAB_SHUTTING_DOWN');
   }
 }

@@ -1,17 +1,29 @@
 // A small fixed set of long-lived child processes for the `child-process` blocking mode.
 // Long-lived (not one spawn per request) because spawning costs the loop a fork and the
 // machine ~40 ms of Node start-up per request; the lesson is "CPU elsewhere", not "spawn".
+// Burns beyond the children wait in a queue that is hard-capped like every "unbounded" queue
+// of the lab: past the cap a request is refused with 503 + Retry-After, never queued.
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { LabError, type LabErrorCode } from '../errors.js';
+import { HARD_QUEUE_CAP } from './catalogue.js';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./burn-child.js', import.meta.url));
 
 interface Job {
   id: number;
   durationMs: number;
+  retryAfterSeconds: number;
   resolve: () => void;
   reject: (error: Error) => void;
+}
+
+export interface ChildBurnersOptions {
+  /** Child processes; default one per core but one, which is left to the api's own loop. */
+  size?: number;
+  /** Burns allowed to wait for a child; default HARD_QUEUE_CAP. */
+  maxWaiting?: number;
 }
 
 interface Burner {
@@ -21,21 +33,42 @@ interface Burner {
 
 export class ChildBurners {
   readonly #size: number;
+  readonly #maxWaiting: number;
   readonly #burners: Burner[] = [];
   readonly #waiting: Job[] = [];
   #nextId = 1;
   #closed = false;
 
   // One core is left to the api's own loop: the control must not win by starving it.
-  constructor(size = Math.max(1, availableParallelism() - 1)) {
-    this.#size = size;
+  constructor(options: ChildBurnersOptions = {}) {
+    this.#size = options.size ?? Math.max(1, availableParallelism() - 1);
+    this.#maxWaiting = options.maxWaiting ?? HARD_QUEUE_CAP;
   }
 
-  /** Burns `durationMs` of CPU in a child; resolves when done (queued while all children are busy). */
-  burn(durationMs: number): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error('child burners are closed'));
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /**
+   * Burns `durationMs` of CPU in a child; resolves when done (queued while all children are
+   * busy). Rejects with a 503 LabError when the queue is full or the burners were closed.
+   */
+  burn(durationMs: number, retryAfterSeconds: number): Promise<void> {
+    if (this.#closed) return Promise.reject(cancelled('LAB_CHILD_WORK_CANCELLED', 'the child processes were closed', retryAfterSeconds));
+    // Jobs only wait while every child is busy (#dispatch starts one otherwise).
+    if (this.#waiting.length >= this.#maxWaiting) {
+      return Promise.reject(
+        new LabError(
+          'LAB_CHILD_QUEUE_FULL',
+          503,
+          `blocking (child-process): ${this.#waiting.length} burns already wait for the ${this.#size} child process(es), the limit is ${this.#maxWaiting}; retry after ${retryAfterSeconds} s`,
+          { maxWaiting: this.#maxWaiting },
+          retryAfterSeconds,
+        ),
+      );
+    }
     return new Promise<void>((resolve, reject) => {
-      this.#waiting.push({ id: this.#nextId++, durationMs, resolve, reject });
+      this.#waiting.push({ id: this.#nextId++, durationMs, retryAfterSeconds, resolve, reject });
       this.#dispatch();
     });
   }
@@ -74,14 +107,27 @@ export class ChildBurners {
     }
   }
 
-  /** Kills the children; queued and running burns reject. */
-  close(): void {
+  /**
+   * Kills the children; queued and running burns reject with a 503 that gives `why`
+   * (LAB_SHUTTING_DOWN when `code` says so, else LAB_CHILD_WORK_CANCELLED).
+   */
+  close(why: string, code: LabErrorCode = 'LAB_CHILD_WORK_CANCELLED'): void {
     this.#closed = true;
-    for (const job of this.#waiting.splice(0)) job.reject(new Error('child burners closed'));
+    for (const job of this.#waiting.splice(0)) job.reject(cancelled(code, why, job.retryAfterSeconds));
     for (const burner of this.#burners.splice(0)) {
-      burner.current?.reject(new Error('child burners closed'));
+      if (burner.current) burner.current.reject(cancelled(code, why, burner.current.retryAfterSeconds));
       burner.current = undefined;
       burner.child.kill('SIGKILL');
     }
   }
+}
+
+function cancelled(code: LabErrorCode, why: string, retryAfterSeconds: number): LabError {
+  return new LabError(
+    code,
+    503,
+    `blocking (child-process): ${why} before this burn finished; it was cancelled; retry after ${retryAfterSeconds} s`,
+    {},
+    retryAfterSeconds,
+  );
 }

@@ -21,6 +21,14 @@ export interface ToggleChange {
   reason: 'put' | 'delete' | 'reset' | 'expired' | 'close';
 }
 
+/** "executor-saturation turned off", "larger-pool expired", "DELETE /admin/faults"…: for a 503 that says why. */
+export function describeChange(change: ToggleChange): string {
+  if (change.reason === 'reset') return 'DELETE /admin/faults';
+  if (change.reason === 'close') return 'the api is shutting down';
+  if (change.active) return `${change.name} changed`;
+  return `${change.name} ${change.reason === 'expired' ? 'expired' : 'turned off'}`;
+}
+
 /** A listener may return warnings (e.g. "downstream not reachable"): the change still stands. */
 export type ChangeListener = (change: ToggleChange) => string | undefined | Promise<string | undefined>;
 
@@ -59,6 +67,11 @@ export class FaultState {
   /** Parameters of an active toggle, undefined when it is off. */
   get<N extends ToggleName>(name: N): ParamsOf<N> | undefined {
     return this.#active.get(name)?.params as ParamsOf<N> | undefined;
+  }
+
+  /** Retry-After of every 503 the api sends: load-shedding's setting while it is on, else 1 s. */
+  retryAfterSeconds(): number {
+    return this.get('load-shedding')?.retryAfterSeconds ?? 1;
   }
 
   view(name: ToggleName): ToggleView {

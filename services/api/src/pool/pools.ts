@@ -2,13 +2,16 @@
 //   report  – always there; threads and queue bound follow executor-saturation, larger-pool
 //             and load-shedding;
 //   offload – exists only while the `offload` mitigation is on.
-// piscina cannot resize a running pool, so a new shape means a new pool: the old one finishes
-// its tasks in the background and is closed. Its metrics are recorded by the telemetry plugin.
+// piscina cannot resize a running pool, so a new shape means a new pool. The old one is
+// destroyed at once, its queued and running tasks cancelled (their requests get a 503 that says
+// why): piscina's close() would first run the old queue to the end (up to its 30 s closeTimeout,
+// then fail the rest with a bare error), so after `DELETE /admin/faults` a saturated pool would
+// keep burning CPU and its queue gauge would keep counting. Metrics: the telemetry plugin.
 import { Piscina } from 'piscina';
 import { LabError } from '../errors.js';
 import { HARD_QUEUE_CAP } from '../faults/catalogue.js';
 import type { StopFlag } from '../faults/blocking-work.js';
-import type { FaultState } from '../faults/state.js';
+import { describeChange, type FaultState } from '../faults/state.js';
 import type { PoolTask, PoolWorkerData } from './tasks.js';
 
 /** What the telemetry plugin's instrumentPool returns: the pool's run, measured. */
@@ -30,6 +33,10 @@ export interface Shape {
 interface Live {
   shape: Shape;
   piscina: Piscina;
+  /** Why the pool was taken out of service, once it was: its cancelled tasks' answer says so. */
+  retiredBecause?: string;
+  /** Set when the api itself is closing: cancelled tasks are answered as a shutdown. */
+  closing?: boolean;
 }
 
 // piscina 5 rejects queue overflow with a plain Error (no code), so the message is all there is.
@@ -80,8 +87,8 @@ export class ManagedPool {
     return this.#live?.shape;
   }
 
-  /** Creates the pool, or replaces it when the shape changed. */
-  reshape(shape: Shape): void {
+  /** Creates the pool, or replaces it when the shape changed; `why` names the change. */
+  reshape(shape: Shape, why = 'its shape changed'): void {
     const current = this.#live;
     if (current && current.shape.threads === shape.threads && current.shape.maxQueue === shape.maxQueue) return;
     const piscina = new Piscina({
@@ -94,36 +101,50 @@ export class ManagedPool {
       workerData: this.#workerData,
     });
     this.#live = { shape, piscina };
-    if (current) this.#retire(current.piscina);
+    if (current) this.#retire(current, `replaced (${why})`);
   }
 
-  #retire(piscina: Piscina): void {
-    this.#retiring.add(piscina);
-    void piscina
-      .close()
-      .catch(() => undefined)
-      .finally(() => this.#retiring.delete(piscina));
-  }
-
-  /** Takes the pool out of service: queued and running tasks still finish, in the background. */
-  retire(): void {
+  /** Takes the pool out of service; its queued and running tasks are cancelled. */
+  retire(why: string): void {
     const live = this.#live;
     this.#live = undefined;
-    if (live) this.#retire(live.piscina);
+    if (live) this.#retire(live, `closed (${why})`);
   }
 
-  /** Runs a task; a full queue becomes a 503 with Retry-After. */
+  // destroy() empties the queue and terminates the workers synchronously, so every cancelled
+  // task's promise rejects (and the queue gauge drops) in the same tick; a terminated worker
+  // stops a busy spin or an Atomics.wait within milliseconds.
+  #retire(live: Live, because: string): void {
+    live.retiredBecause = because;
+    this.#retiring.add(live.piscina);
+    void live.piscina
+      .destroy()
+      .catch(() => undefined)
+      .finally(() => this.#retiring.delete(live.piscina));
+  }
+
+  /** Runs a task; a full queue or a task cancelled by a toggle change becomes a 503 with Retry-After. */
   async run<R>(task: PoolTask, retryAfterSeconds: number): Promise<R> {
-    const maxQueue = this.#live?.shape.maxQueue;
+    const live = this.#live;
     try {
       return await this.#measured.run<R>(task);
     } catch (error) {
+      if (live?.closing) throw new LabError('LAB_SHUTTING_DOWN', 503, 'api is shutting down', { pool: this.name }, retryAfterSeconds);
+      if (live?.retiredBecause) {
+        throw new LabError(
+          'LAB_POOL_RETIRED',
+          503,
+          `pool ${this.name} was ${live.retiredBecause} before this task finished; the task was cancelled; retry after ${retryAfterSeconds} s`,
+          { pool: this.name },
+          retryAfterSeconds,
+        );
+      }
       if (!isQueueOverflow(error)) throw error;
       throw new LabError(
         'LAB_POOL_QUEUE_FULL',
         503,
-        `pool ${this.name} queue is full (${maxQueue} tasks waiting); retry after ${retryAfterSeconds} s`,
-        { pool: this.name, maxQueue },
+        `pool ${this.name} queue is full (${live?.shape.maxQueue} tasks waiting); retry after ${retryAfterSeconds} s`,
+        { pool: this.name, maxQueue: live?.shape.maxQueue },
         retryAfterSeconds,
       );
     }
@@ -131,7 +152,9 @@ export class ManagedPool {
 
   /** Stops the pool and the retiring ones: running tasks end early through the stop flag. */
   async close(): Promise<void> {
-    const pools = [this.#live?.piscina, ...this.#retiring].filter((p): p is Piscina => p !== undefined);
+    const live = this.#live;
+    if (live) live.closing = true;
+    const pools = [live?.piscina, ...this.#retiring].filter((p): p is Piscina => p !== undefined);
     this.#live = undefined;
     this.#retiring.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
@@ -162,10 +185,11 @@ export class Pools {
     this.report.reshape(reportShape(state));
     state.onChange((change) => {
       if (change.reason === 'close') return;
-      this.report.reshape(reportShape(state));
+      const why = describeChange(change);
+      this.report.reshape(reportShape(state), why);
       const offload = state.get('offload');
-      if (offload) this.offload.reshape({ threads: offload.threads, maxQueue: HARD_QUEUE_CAP });
-      else if (change.name === 'offload') this.offload.retire();
+      if (offload) this.offload.reshape({ threads: offload.threads, maxQueue: HARD_QUEUE_CAP }, why);
+      else if (change.name === 'offload') this.offload.retire(why);
     });
   }
 
@@ -179,7 +203,7 @@ export class Pools {
   }
 
   retryAfterSeconds(): number {
-    return this.#state.get('load-shedding')?.retryAfterSeconds ?? 1;
+    return this.#state.retryAfterSeconds();
   }
 
   async close(): Promise<void> {
