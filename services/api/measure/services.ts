@@ -27,21 +27,35 @@ export async function startService(script: string, env: Record<string, string> =
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
+    // A process that could not be spawned emits 'error' and never 'exit'.
+    child.once('error', () => resolve({ code: null, signal: null }));
   });
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => output.push(line));
-  const ready = await new Promise<{ url: string; metricsUrl: string; pid: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not report listening within ${timeoutMs} ms: ${output.join('\n')}`)), timeoutMs);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited (${code ?? signal}) before listening: ${output.join('\n')}`));
+  let ready: { url: string; metricsUrl: string; pid: number };
+  try {
+    ready = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${script} did not report listening within ${timeoutMs} ms: ${output.join('\n')}`)), timeoutMs);
+      void exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`${script} exited (${code ?? signal}) before listening: ${output.join('\n')}`));
+      });
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        output.push(line);
+        if (!line.includes('"listening"')) return;
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(line));
+        } catch (error) {
+          reject(new Error(`${script} printed an unreadable readiness line ${JSON.stringify(line)} (${(error as Error).message}): ${output.join('\n')}`));
+        }
+      });
     });
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      output.push(line);
-      if (!line.includes('"listening"')) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(line));
-    });
-  });
+  } catch (error) {
+    // Whatever went wrong, the caller never gets a handle to this process: it must not outlive the error.
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   return { ...ready, child, output, exited };
 }
 

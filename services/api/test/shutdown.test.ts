@@ -9,6 +9,22 @@ import { API_SERVER, DOWNSTREAM_SERVER, type RunningService, startService, stopS
 
 const EXIT_BOUND_MS = 5000;
 
+/** Starts a service that is stopped (SIGKILL after 2 s) when the test ends, whatever failed on the way. */
+async function started(t: TestContext, script: string, env: Record<string, string> = {}): Promise<RunningService> {
+  const service = await startService(script, env);
+  t.after(async () => {
+    await stopService(service, 2000);
+  });
+  return service;
+}
+
+/** Load that also stops when the test ends early. */
+function stoppable(t: TestContext): AbortController {
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  return controller;
+}
+
 async function sigterm(t: TestContext, service: RunningService) {
   const result = await stopService(service, 15_000);
   t.diagnostic(`${service.url}: SIGTERM -> exit ${result.code} in ${Math.round(result.ms)} ms`);
@@ -20,7 +36,7 @@ async function sigterm(t: TestContext, service: RunningService) {
 }
 
 test('api: SIGTERM in the middle of a 30 s blocking fault exits 0 within 5 s; the blocked request is answered', async (t) => {
-  const api = await startService(API_SERVER);
+  const api = await started(t, API_SERVER);
   await setToggles(api.url, { blocking: { mode: 'sleep', durationMs: 30_000 } });
   const blocked = send(`${api.url}/api/orders`, { timeoutMs: 20_000 }).then((r) => r.status, (e: Error) => e.message);
   // Let the request get into its block before the signal.
@@ -30,12 +46,12 @@ test('api: SIGTERM in the middle of a 30 s blocking fault exits 0 within 5 s; th
 });
 
 test('api: SIGTERM under load with cpu blocking and a busy report pool exits 0 within 5 s', async (t) => {
-  const api = await startService(API_SERVER);
+  const api = await started(t, API_SERVER);
   await setToggles(api.url, {
     blocking: { mode: 'cpu', durationMs: 1000, routes: ['orders', 'ping'] },
     'executor-saturation': { threads: 2, taskMs: 10_000 },
   });
-  const stopLoad = new AbortController();
+  const stopLoad = stoppable(t);
   const load = Promise.all([
     closedLoop(`${api.url}/api/orders`, { connections: 4, durationMs: 8000, signal: stopLoad.signal }),
     closedLoop(`${api.url}/api/report`, { connections: 4, durationMs: 8000, method: 'POST', body: '{}', signal: stopLoad.signal }),
@@ -47,10 +63,10 @@ test('api: SIGTERM under load with cpu blocking and a busy report pool exits 0 w
 });
 
 test('api: SIGTERM with checkouts stuck in queue amplification exits 0 within 5 s; downstream too', async (t) => {
-  const downstream = await startService(DOWNSTREAM_SERVER);
-  const api = await startService(API_SERVER, { DOWNSTREAM_URL: downstream.url });
+  const downstream = await started(t, DOWNSTREAM_SERVER);
+  const api = await started(t, API_SERVER, { DOWNSTREAM_URL: downstream.url });
   await setToggles(api.url, { 'queue-amplification': { downstreamLatencyMs: 3000, timeoutMs: 5000, retries: 5 } });
-  const stopLoad = new AbortController();
+  const stopLoad = stoppable(t);
   const load = closedLoop(`${api.url}/api/checkout`, { connections: 8, durationMs: 8000, method: 'POST', body: '{}', signal: stopLoad.signal });
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const [apiExit] = await Promise.all([sigterm(t, api), sigterm(t, downstream)]);
