@@ -9,10 +9,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge } from 'prom-client';
 import { adminAccessProblem } from './admin-access.js';
+import { DEADLINE_HEADER, parseDeadlineMs } from './deadline.js';
 import { sampleLatencyMs } from './latency.js';
 import { Limiter } from './limiter.js';
-
-export const DEADLINE_HEADER = 'x-deadline-ms';
 
 export interface DownstreamSettings {
   /** Median latency of /api/work. */
@@ -122,10 +121,8 @@ async function downstream(app: FastifyInstance, options: DownstreamOptions): Pro
     const raw = request.headers[DEADLINE_HEADER];
     let signal: AbortSignal | undefined;
     if (raw !== undefined) {
-      const budgetMs = Number(raw);
-      if (typeof raw !== 'string' || !/^\d+$/.test(raw)) {
-        return reply.status(400).send({ error: 'LAB_INVALID_DEADLINE', message: `${DEADLINE_HEADER} must be a whole number of milliseconds, got ${JSON.stringify(raw)}` });
-      }
+      const budgetMs = parseDeadlineMs(raw);
+      if (typeof budgetMs !== 'number') return reply.status(400).send({ error: 'LAB_INVALID_DEADLINE', message: budgetMs.problem });
       signal = deadlineSignal(budgetMs, reply);
     }
     if (control.limiter.waiting >= MAX_WAITING) {

@@ -1,4 +1,5 @@
-export { default as downstream, DEADLINE_HEADER, DOWNSTREAM_DEFAULTS, MAX_WAITING, parseSettings } from './app.js';
+export { default as downstream, DOWNSTREAM_DEFAULTS, MAX_WAITING, parseSettings } from './app.js';
+export { DEADLINE_HEADER, MAX_DEADLINE_MS, parseDeadlineMs } from './deadline.js';
 export type { DownstreamControl, DownstreamOptions, DownstreamSettings } from './app.js';
 export { adminAccessProblem, isLoopback, type AccessProblem } from './admin-access.js';
 export { ConfigError, integerFromEnv, readServiceEnv, urlFromEnv, type ServiceEnv } from './env.js';

@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { parseExposition, sumOf } from '@runtime-lab/telemetry/exposition';
 import Fastify, { type FastifyInstance } from 'fastify';
-import downstream, { DEADLINE_HEADER } from '../src/app.js';
+import downstream from '../src/app.js';
+import { DEADLINE_HEADER, MAX_DEADLINE_MS } from '../src/deadline.js';
 import { Limiter } from '../src/limiter.js';
 import { sampleLatencyMs } from '../src/latency.js';
 
@@ -134,6 +135,21 @@ describe('downstream over real HTTP', () => {
     assert.equal(await gauge(app, 'lab_downstream_dropped_total', { reason: 'deadline' }), 1);
     const bad = await get(`${base}/api/work`, { [DEADLINE_HEADER]: 'soon' });
     assert.equal(bad.status, 400);
+  });
+
+  test('X-Deadline-Ms beyond what a timer can wait is a 400 naming the header and the range; the maximum itself is served', async () => {
+    const range = `from 0 to ${MAX_DEADLINE_MS}`;
+    for (const raw of [String(MAX_DEADLINE_MS + 1), '99999999999999999999', '-5', '1.5', 'soon']) {
+      const bad = await get(`${base}/api/work`, { [DEADLINE_HEADER]: raw });
+      assert.equal(bad.status, 400, raw);
+      assert.equal(JSON.parse(bad.body).error, 'LAB_INVALID_DEADLINE');
+      assert.ok(JSON.parse(bad.body).message.includes(`x-deadline-ms must be a whole number of milliseconds ${range}, got "${raw}"`), bad.body);
+    }
+    // Before the bound, 2^31 ms overflowed setTimeout, which then fired after 1 ms: dropped as "deadline".
+    const longest = await get(`${base}/api/work`, { [DEADLINE_HEADER]: String(MAX_DEADLINE_MS) });
+    assert.equal(longest.status, 200, longest.body);
+    const zero = await get(`${base}/api/work`, { [DEADLINE_HEADER]: '0' });
+    assert.equal(zero.status, 504, 'a spent budget is dropped');
   });
 
   test('with a deadline, a caller that hangs up frees its slot; without one the slot stays busy', async () => {

@@ -2,8 +2,7 @@
 // fetch: cheaper per call on the loop, and an abort closes the socket, which is exactly what
 // a naive downstream does not notice and a deadline-aware one does.
 import { Agent, request } from 'node:http';
-
-export const DEADLINE_HEADER = 'x-deadline-ms';
+import { DEADLINE_HEADER } from '@runtime-lab/downstream';
 
 export interface DownstreamCall {
   signal: AbortSignal;
