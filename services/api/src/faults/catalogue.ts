@@ -1,6 +1,8 @@
 // The one machine-readable description of every fault and mitigation. The admin API's
 // validation, the control page, the lab_fault_* metrics and docs/faults.md are all derived
-// from this object, so they cannot drift apart. The scenario runner and the CLI import it.
+// from this object, so they cannot drift apart. Other processes (the scenario runner, the CLI)
+// do not import it: they fetch it from the running api (GET /admin/catalogue), so they check
+// against the catalogue of the api they actually talk to.
 
 export const ROUTE_NAMES = ['ping', 'orders', 'report', 'hash', 'config', 'checkout'] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
