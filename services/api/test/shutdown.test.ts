@@ -75,3 +75,23 @@ test('api: SIGTERM with checkouts stuck in queue amplification exits 0 within 5 
   // Drain is bounded (3 s by default), not "until the 3 s x 6 attempts are over".
   assert.ok(apiExit.ms < EXIT_BOUND_MS);
 });
+
+test('api: with the off-thread signal watch off (LAB_SIGNAL_WATCH=off) it warns, and SIGTERM still exits 0 once the block ends', async (t) => {
+  const api = await started(t, API_SERVER, { LAB_SIGNAL_WATCH: 'off' });
+  assert.ok(
+    api.output.some((line) => line.includes('SIGTERM during a blocking fault waits for the current block to end') && line.includes('LAB_SIGNAL_WATCH=off')),
+    `warned at start: ${api.output.join('\n')}`,
+  );
+  const blockMs = 2500;
+  await setToggles(api.url, { blocking: { mode: 'sleep', durationMs: blockMs } });
+  const sentAt = performance.now();
+  const blocked = send(`${api.url}/api/orders`, { timeoutMs: 20_000 }).then((r) => r.status, (e: Error) => e.message);
+  // Let the request get into its block before the signal.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const blockLeftMs = blockMs - (performance.now() - sentAt);
+  const result = await sigterm(t, api);
+  // Without the watch the main thread sees the signal only after the block: the exit waits for it
+  // (with the watch, the first test's 30 s block ends within milliseconds).
+  assert.ok(result.ms >= blockLeftMs - 500, `exit waited for the block's remaining ~${Math.round(blockLeftMs)} ms (took ${Math.round(result.ms)})`);
+  assert.equal(await blocked, 200, 'the blocked request was answered');
+});

@@ -23,12 +23,14 @@ interface SignalHandle {
 const { stop, signals } = workerData as WatchData;
 const flag = new Int32Array(stop);
 
+const handles: SignalHandle[] = [];
 try {
   // Deliberate, see above: silence only this thread's DEP0111 warning.
   process.noDeprecation = true;
   const binding = (process as unknown as { binding(name: string): { Signal: new () => SignalHandle } }).binding('signal_wrap');
   for (const signum of signals) {
     const handle = new binding.Signal();
+    handles.push(handle);
     handle.onsignal = () => {
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
@@ -38,5 +40,7 @@ try {
   }
   parentPort?.postMessage({ watching: true });
 } catch (error) {
+  // All or nothing: "not watching" must be true of every signal, so close what did start.
+  for (const handle of handles) handle.close();
   parentPort?.postMessage({ watching: false, reason: error instanceof Error ? error.message : String(error) });
 }
