@@ -38,7 +38,7 @@ function assertCancelled(responses: LightMyRequestResponse[], reason: RegExp): v
   }
 }
 
-test('DELETE /admin/faults cancels a saturated report pool: queued requests get 503 + Retry-After at once, the queue gauge drops to 0', async () => {
+test('DELETE /admin/faults cancels a saturated report pool: queued requests get 503 + Retry-After at once, the queue gauge drops to 0', async (t) => {
   const taskMs = 5000;
   await app.inject({ method: 'PUT', url: '/admin/faults/executor-saturation', payload: { threads: 1, taskMs } });
   const requests = Array.from({ length: 12 }, () => app.inject({ method: 'POST', url: '/api/report' }));
@@ -50,6 +50,7 @@ test('DELETE /admin/faults cancels a saturated report pool: queued requests get 
   assert.equal(reset.statusCode, 200);
   const responses = await Promise.all(requests);
   const answeredMs = performance.now() - resetAt;
+  t.diagnostic(`report pool: 12 requests (11 queued) answered ${Math.round(answeredMs)} ms after DELETE /admin/faults`);
 
   // Before the fix the old pool ran its queue to the end: 12 tasks x 5 s on one thread.
   assert.ok(answeredMs < taskMs / 2, `all 12 requests answered ${Math.round(answeredMs)} ms after the reset, less than one task's ${taskMs} ms`);
@@ -65,7 +66,7 @@ test('DELETE /admin/faults cancels a saturated report pool: queued requests get 
   assert.equal(healthy.json().report.taskMs, 20);
 });
 
-test('turning offload off cancels the blocks queued and running in its pool', async () => {
+test('turning offload off cancels the blocks queued and running in its pool', async (t) => {
   await app.inject({ method: 'PUT', url: '/admin/faults/blocking', payload: { mode: 'sleep', durationMs: 20_000 } });
   await app.inject({ method: 'PUT', url: '/admin/faults/offload', payload: { threads: 1 } });
   const requests = Array.from({ length: 4 }, () => app.inject({ method: 'GET', url: '/api/orders' }));
@@ -76,6 +77,7 @@ test('turning offload off cancels the blocks queued and running in its pool', as
   assert.equal(off.statusCode, 200);
   const responses = await Promise.all(requests);
   const answeredMs = performance.now() - offAt;
+  t.diagnostic(`offload pool: 4 requests (3 queued) answered ${Math.round(answeredMs)} ms after DELETE /admin/faults/offload`);
 
   assert.ok(answeredMs < 2000, `answered ${Math.round(answeredMs)} ms after offload went off, not after the 20 s blocks`);
   assertCancelled(responses, /pool offload was closed \(offload turned off\) before this task finished/);
