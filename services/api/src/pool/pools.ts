@@ -48,7 +48,7 @@ function isQueueOverflow(error: unknown): boolean {
  * One logical pool ("report", "offload") whose piscina instance is replaced when its shape
  * changes. Telemetry instruments a pool once per name, so it is handed this facade: the
  * surface it reads (run, queueSize, threads, options.maxThreads) answers for the live pool
- * plus the retiring ones still finishing their tasks.
+ * plus retired ones whose workers are still exiting (close() waits for those too).
  */
 export class ManagedPool {
   readonly name: string;
