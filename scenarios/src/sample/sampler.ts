@@ -1,6 +1,6 @@
 // Scrapes the service's watchdog port once a second on a fixed schedule. The watchdog
 // answers from its own thread, so sampling keeps working while the service's loop is
-// stalled; a failed scrape is kept as a gap with its reason, never silently dropped.
+// stalled; a failed or skipped scrape is kept as a gap with its reason, never silently dropped.
 import { scrapeMetrics } from '@runtime-lab/telemetry/exposition';
 import type { Snapshot } from './snapshot.js';
 import { extractSnapshot, failedSnapshot } from './snapshot.js';
@@ -10,7 +10,11 @@ export interface SamplerOptions {
   probeRoute: string;
   intervalMs?: number;
   onSnapshot?: (snapshot: Snapshot) => void;
+  /** An exception thrown by onSnapshot: it must end the run (and restore the service), not the process. */
+  onError?: (error: unknown) => void;
 }
+
+export const SKIPPED_SCRAPE = 'skipped: the previous scrape was still running';
 
 export class Sampler {
   readonly snapshots: Snapshot[] = [];
@@ -40,8 +44,10 @@ export class Sampler {
   private fire(): void {
     const index = this.index;
     this.index += 1;
-    // A scrape still running when the next is due is not doubled up: that interval is a gap.
+    // A scrape still running when the next is due is not doubled up: that interval is a gap,
+    // recorded as such so the report counts it.
     if (!this.inFlight) this.inFlight = this.scrape(index).finally(() => (this.inFlight = undefined));
+    else this.keep(failedSnapshot(index, Date.now(), SKIPPED_SCRAPE));
     this.schedule();
   }
 
@@ -53,8 +59,16 @@ export class Sampler {
     } catch (error) {
       snapshot = failedSnapshot(index, Date.now(), error instanceof Error ? error.message : String(error));
     }
+    this.keep(snapshot);
+  }
+
+  private keep(snapshot: Snapshot): void {
     this.snapshots.push(snapshot);
-    this.options.onSnapshot?.(snapshot);
+    try {
+      this.options.onSnapshot?.(snapshot);
+    } catch (error) {
+      this.options.onError?.(error);
+    }
   }
 
   /** Stops the schedule and takes one final scrape for the index now due, so the last interval is closed. */
@@ -62,7 +76,8 @@ export class Sampler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight;
-    const last = this.snapshots.at(-1)?.index ?? -1;
+    // Skipped scrapes are kept before the slow one they were skipped for: take the highest index.
+    const last = this.snapshots.reduce((max, s) => Math.max(max, s.index), -1);
     const finalIndex = Math.max(last + 1, Math.round((Date.now() - this.startMs) / this.intervalMs));
     await this.scrape(finalIndex);
   }

@@ -20,6 +20,12 @@ export interface Snapshot {
   backlog?: number;
   /** Age of the registry snapshot the watchdog served (seconds): large during a stall. */
   snapshotAge?: number;
+  /**
+   * runtime_eventloop_active_seconds_total: ELU between two snapshots is its increase over their
+   * time apart, and it never repeats across snapshots (taking one is itself loop activity), so
+   * an equal value means the watchdog served the same snapshot again.
+   */
+  activeSeconds?: number;
 }
 
 export function extractSnapshot(index: number, atMs: number, families: Families, probeRoute: string): Snapshot {
@@ -38,6 +44,7 @@ export function extractSnapshot(index: number, atMs: number, families: Families,
     ['canaryPending', 'runtime_threadpool_canary_pending_seconds'],
     ['backlog', 'lab_checkout_backlog'],
     ['snapshotAge', 'runtime_watchdog_snapshot_age_seconds'],
+    ['activeSeconds', 'runtime_eventloop_active_seconds_total'],
   ];
   for (const [key, name] of gauges) {
     const value = sumOf(families, name);
