@@ -50,7 +50,7 @@ export type LoadStream = PressureStream | RampStream;
 export interface Phase {
   name: string;
   durationSeconds: number;
-  /** Seconds at the start of the phase left out of its summary, while the change takes hold. Default 1. */
+  /** Seconds at the start of the phase left out of its summary, while the change takes hold. Default 1 (0 for phases of 2 s or less). */
   settleSeconds?: number;
   /** Faults switched on for this phase (anything on in the previous phase and absent here is switched off). */
   faults?: Record<string, ToggleParams>;
@@ -79,11 +79,16 @@ export interface ThresholdExpectation {
   why?: string;
 }
 
-/** Lead-time expectation: `signal` crosses its threshold at least `bySeconds` before `before` does. */
+/**
+ * Lead-time expectation: `leads` crosses its threshold (from below) at least `bySeconds` before
+ * `before` does. Both must cross; a `before` signal that never does fails the expectation.
+ */
 export interface LeadExpectation {
   leads: SignalId;
   before: SignalId;
   bySeconds?: number;
+  /** Pass also when `before` has data and never crosses (the leading signal warned of something that never came). */
+  passIfLaterNeverCrosses?: boolean;
   why?: string;
 }
 

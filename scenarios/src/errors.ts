@@ -9,6 +9,7 @@ export type LabErrorCode =
   | 'LAB_FAULT_REJECTED'
   | 'LAB_RESTORE_FAILED'
   | 'LAB_INTERRUPTED'
+  | 'LAB_RUN_FAILED'
   | 'LAB_REPORT_INVALID'
   | 'LAB_USAGE';
 

@@ -2,21 +2,18 @@
 // the probe (whole run) and each phase's load streams, samples the watchdog port every
 // second, and always leaves the service healthy, whatever ends the run.
 import { AdminClient } from './admin.js';
-import { evaluate } from './analysis/expectations.js';
-import { SUSTAIN_SECONDS, leadTimes } from './analysis/lead-times.js';
-import { buildSeries } from './analysis/series.js';
-import { clientCounts, summariseAll } from './analysis/summary.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
-import type { LoadStream, Phase, Scenario, ToggleParams } from './define.js';
+import type { Phase, Scenario, ToggleParams } from './define.js';
 import { LabError, oneLine } from './errors.js';
-import { OpenLoopStream, constantRate, steppedRate, warmSocketsFor } from './load/open-loop.js';
-import { PressureStream } from './load/pressure.js';
+import { type OpenLoopRecord, OpenLoopStream, constantRate, steppedRate, warmSocketsFor } from './load/open-loop.js';
+import { type PressureRecord, PressureStream } from './load/pressure.js';
+import { plan, phaseAt } from './plan.js';
 import { Progress } from './progress.js';
-import type { PhaseReport, Report } from './report/schema.js';
+import { assembleReport } from './report/assemble.js';
+import type { Report } from './report/schema.js';
 import { RunnerMetrics } from './runner-metrics.js';
 import { Sampler } from './sample/sampler.js';
 import type { Snapshot } from './sample/snapshot.js';
-import { SIGNALS, SIGNAL_IDS, type SignalId } from './signals.js';
 import { assertTargetAllowed } from './targets.js';
 import { checkTogglesAgainst } from './toggles.js';
 import { applyQuickProfile, streamName } from './validate.js';
@@ -42,7 +39,6 @@ export interface RunOptions {
 }
 
 export const PROBE_DEFAULTS = { route: '/api/ping', ratePerSecond: 50, timeoutMs: 5000, sloMs: 100 } as const;
-const DEFAULT_SETTLE_SECONDS = 1;
 /**
  * Open-loop streams pre-open their keep-alive sockets with this route: preflight has checked it
  * answers, and it stays out of the probe route's server-side histogram and of the route under test.
@@ -50,25 +46,6 @@ const DEFAULT_SETTLE_SECONDS = 1;
 const WARMUP_PATH = '/health';
 /** Faults expire on their own this long after their phase should have ended, even if the runner is killed -9. */
 const TTL_MARGIN_SECONDS = 30;
-
-interface PlannedPhase {
-  phase: Phase;
-  startSeconds: number;
-  settleSeconds: number;
-}
-
-function plan(phases: Phase[]): PlannedPhase[] {
-  let start = 0;
-  return phases.map((phase) => {
-    const planned = {
-      phase,
-      startSeconds: start,
-      settleSeconds: phase.settleSeconds ?? (phase.durationSeconds > DEFAULT_SETTLE_SECONDS + 1 ? DEFAULT_SETTLE_SECONDS : 0),
-    };
-    start += phase.durationSeconds;
-    return planned;
-  });
-}
 
 function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -112,7 +89,20 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   const phases = plan(scenario.phases);
   const totalSeconds = scenario.phases.reduce((acc, p) => acc + p.durationSeconds, 0);
   const admin = new AdminClient(options.apiUrl);
-  const signal = options.signal;
+  // A callback of ours that throws (a record handler, the progress line) runs outside the
+  // phase loop's try: it aborts the run through this controller, so the service is restored
+  // exactly as for SIGINT, instead of an unhandled exception killing the process first.
+  const internal = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
+  const guard: Guard =
+    (where, fn) =>
+    (...args): void => {
+      try {
+        fn(...args);
+      } catch (error) {
+        internal.abort(new Error(`${where} threw: ${oneLine(error)}`));
+      }
+    };
 
   await preflight(options, admin, scenario);
   // Start from a known state: whatever was left on by hand or by an earlier run is switched off.
@@ -136,11 +126,6 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   let timeline: Timeline | undefined;
   let currentPhase = phases[0]?.phase.name ?? '';
   const activeToggles = new Map<string, string>();
-  const phaseOfSecond = (bin: number): string => {
-    let name = phases[0]?.phase.name ?? '';
-    for (const p of phases) if (bin >= p.startSeconds) name = p.phase.name;
-    return name;
-  };
 
   const probe = new OpenLoopStream({
     url: new URL(probeSpec.route, options.apiUrl).toString(),
@@ -148,20 +133,21 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     timeoutMs: probeSpec.timeoutMs,
     durationMs: totalSeconds * 1000,
     segments: constantRate(probeSpec.ratePerSecond),
-    warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(constantRate(probeSpec.ratePerSecond)) },
-    onRecords: (records) => {
+    warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(probeSpec.ratePerSecond) },
+    onRecords: guard('recording probe results', (records) => {
       for (const r of records) {
-        timeline?.addClient('probe', r.intendedMs, r.latencyMs, r.outcome);
-        if (timeline) metrics.observe(phaseOfSecond(timeline.binOf(r.intendedMs)), 'probe', 'probe', r.latencyMs, r.outcome);
+        timeline?.addClient('probe', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
+        if (timeline) metrics.observe(phaseAt(phases, timeline.binOf(r.intendedMs)), 'probe', 'probe', r.latencyMs, r.outcome);
         scheduleError.recordValue(Math.max(1, Math.round(r.sendErrorMs * 1000)));
       }
-    },
+    }),
   });
   const progress = options.progress ? new Progress(options.progress) : undefined;
   let lastSnapshot: Snapshot | undefined;
   const sampler = new Sampler({
     metricsUrl: options.metricsUrl,
     probeRoute: probeSpec.route,
+    onError: (error) => internal.abort(new Error(`handling a watchdog scrape threw: ${oneLine(error)}`)),
     onSnapshot: (snapshot) => {
       if (!snapshot.error) lastSnapshot = snapshot;
       if (!progress || !timeline) return;
@@ -198,13 +184,13 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       metrics.enterPhase(phase.name);
       log(`phase ${phase.name} (${phase.durationSeconds} s)`);
       await applyToggles(admin, activeToggles, phase);
-      running = await startStreams(phase, phaseEndMs, options, timeline, metrics, signal);
+      running = await startStreams(phase, phaseEndMs, options, timeline, metrics, signal, guard);
       await sleepUntil(phaseEndMs, signal);
       pending.push(...running.map((stop) => stop()));
       running = [];
     }
-    await probe.done();
-    await Promise.all(pending);
+    await Promise.race([probe.done(), aborted(signal)]);
+    await Promise.race([Promise.all(pending), aborted(signal)]);
   } catch (error) {
     failure = error;
     pending.push(...running.map((stop) => stop()));
@@ -223,84 +209,50 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     await Promise.allSettled(pending);
     await metrics.close();
   }
-  if (failure !== undefined) {
-    if (signal?.aborted) {
-      const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
-      throw new LabError('LAB_INTERRUPTED', `run interrupted (${reason}); ${restored ? 'faults switched off' : 'faults NOT restored'}`);
+  const faultsState = restored ? 'faults switched off' : 'faults NOT restored';
+  if (failure !== undefined || signal.aborted) {
+    if (options.signal?.aborted) {
+      const reason = options.signal.reason instanceof Error ? options.signal.reason.message : String(options.signal.reason ?? 'aborted');
+      throw new LabError('LAB_INTERRUPTED', `run interrupted (${reason}); ${faultsState}`);
     }
+    if (internal.signal.aborted) throw new LabError('LAB_RUN_FAILED', `run aborted: ${oneLine(internal.signal.reason)}; ${faultsState}`);
     if (failure instanceof LabError) throw failure;
-    throw new LabError('LAB_SERVICE_UNREACHABLE', `run failed: ${oneLine(failure)}`);
+    throw new LabError('LAB_RUN_FAILED', `run failed: ${oneLine(failure)}; ${faultsState}`);
   }
 
-  const cpu = process.cpuUsage(cpuBefore);
-  const wallSeconds = (performance.now() - wallBefore) / 1000;
   const tl = timeline as Timeline;
   tl.setSnapshots(sampler.snapshots);
-  const series = buildSeries(tl, phaseOfSecond);
-  const phaseReports: PhaseReport[] = phases.map(({ phase, startSeconds, settleSeconds }) => {
-    const window = { from: startSeconds + settleSeconds, to: startSeconds + phase.durationSeconds };
-    return {
-      name: phase.name,
-      startSeconds,
-      durationSeconds: phase.durationSeconds,
-      settleSeconds,
-      faults: phase.faults ?? {},
-      mitigations: phase.mitigations ?? {},
-      streams: (phase.streams ?? []).map((s, i) => describeStream(s, i)),
-      summary: summariseAll(tl, series, window),
-      clients: clientCounts(tl, window),
-    };
-  });
-  const onset =
-    phases.find((p) => p.phase.onset) ??
-    phases.find((p) => Object.keys(p.phase.faults ?? {}).length > 0 || (p.phase.streams ?? []).some((s) => s.kind === 'ramp')) ??
-    phases[0];
-  const thresholds = Object.fromEntries(
-    SIGNAL_IDS.map((id) => [id, scenario.thresholds?.[id] ?? (id === 'probeP99' ? probeSpec.sloMs / 1000 : SIGNALS[id].defaultThreshold)]),
-  ) as Record<SignalId, number>;
-  const onsetSeconds = onset?.startSeconds ?? 0;
-  const lead = leadTimes({ series, onsetSeconds, thresholds });
-  const expectations = evaluate(scenario.expectations, { timeline: tl, series, phases: phaseReports, leadTimes: lead.rows });
-  const passed = expectations.every((e) => e.passed);
-  const notes = [
-    'Probe and ramp latencies are open loop, measured from each request’s intended send time; pressure latencies come from autocannon (closed loop) and hide the time a stalled service kept it from sending.',
-    `Lead times have the sampling interval's resolution (1 s) and count a crossing only when the signal stays above its threshold ${SUSTAIN_SECONDS} s in a row; a negative "vs SLO breach" means the signal crossed before the probe P99 crossed ${probeSpec.sloMs} ms.`,
-  ];
-  const failedScrapes = tl.failedScrapes();
-  if (failedScrapes.length > 0) notes.push(`${failedScrapes.length} of ${tl.scrapeCount()} watchdog scrapes failed; their seconds show no server data.`);
-  return {
-    schemaVersion: 1,
-    scenario: {
-      name: scenario.name,
-      title: scenario.title,
-      description: scenario.description,
-      ...(scenario.guide ? { guide: scenario.guide } : {}),
-      source: options.source,
-      quick: options.quick ?? false,
-    },
-    verdict: passed ? 'passed' : 'failed',
-    exitCode: passed ? 0 : 1,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    wallSeconds,
+  const cpu = process.cpuUsage(cpuBefore);
+  return assembleReport({
+    scenario,
+    source: options.source,
+    quick: options.quick ?? false,
     target: { apiUrl: options.apiUrl, metricsUrl: options.metricsUrl },
     probe: { route: probeSpec.route, ratePerSecond: probeSpec.ratePerSecond, timeoutMs: probeSpec.timeoutMs, sloMs: probeSpec.sloMs },
-    runner: {
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      cpuPercentOfOneCore: ((cpu.user + cpu.system) / 1e6 / wallSeconds) * 100,
-      probeScheduleErrorP99Ms: scheduleError.totalCount > 0 ? scheduleError.getValueAtPercentile(99) / 1000 : null,
-      probeScheduleErrorMaxMs: scheduleError.totalCount > 0 ? scheduleError.maxValue / 1000 : null,
-      scrapes: tl.scrapeCount(),
-      failedScrapes,
-      restored,
-    },
-    phases: phaseReports,
-    expectations,
-    leadTimeReference: { onsetSeconds, onsetPhase: onset?.phase.name ?? '', sloSeconds: thresholds.probeP99, sloBreachSeconds: lead.sloBreachSeconds },
-    leadTimes: lead.rows,
-    series,
-    notes,
-  };
+    phases,
+    timeline: tl,
+    startedAt,
+    wallSeconds: (performance.now() - wallBefore) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    scheduleError:
+      scheduleError.totalCount > 0 ? { p99Ms: scheduleError.getValueAtPercentile(99) / 1000, maxMs: scheduleError.maxValue / 1000 } : null,
+    probeSockets: probe.openSockets,
+    restored,
+  });
+}
+
+/** Wraps a callback so that an exception in it aborts the run (where: what it was doing). */
+type Guard = <A extends unknown[]>(where: string, fn: (...args: A) => void) => (...args: A) => void;
+
+/** Rejects when `signal` aborts: an abort must not wait for a stream that is still finishing. */
+function aborted(signal: AbortSignal): Promise<never> {
+  const promise = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  // Raced once; an abort after the race was decided must not surface as an unhandled rejection.
+  promise.catch(() => {});
+  return promise;
 }
 
 async function applyToggles(admin: AdminClient, active: Map<string, string>, phase: Phase): Promise<void> {
@@ -318,18 +270,6 @@ async function applyToggles(admin: AdminClient, active: Map<string, string>, pha
   }
 }
 
-function describeStream(stream: LoadStream, index: number): PhaseReport['streams'][number] {
-  const base = { kind: stream.kind, name: streamName(stream, index), route: stream.route, method: stream.method ?? 'GET' };
-  if (stream.kind === 'pressure') return { ...base, connections: stream.connections };
-  return {
-    ...base,
-    startRate: stream.startRate,
-    stepRate: stream.stepRate,
-    stepSeconds: stream.stepSeconds,
-    ...(stream.maxRate === undefined ? {} : { maxRate: stream.maxRate }),
-  };
-}
-
 /** Starts a phase's streams; returns one stopper per stream. */
 async function startStreams(
   phase: Phase,
@@ -338,6 +278,7 @@ async function startStreams(
   timeline: Timeline,
   metrics: RunnerMetrics,
   signal: AbortSignal | undefined,
+  guard: Guard,
 ): Promise<(() => Promise<unknown>)[]> {
   const stoppers: (() => Promise<unknown>)[] = [];
   const streams = phase.streams ?? [];
@@ -356,10 +297,10 @@ async function startStreams(
         connections: stream.connections,
         durationSeconds: Math.ceil(remainingMs / 1000) + 5,
         timeoutMs,
-        onRecord: (r) => {
-          timeline.addClient('pressure', r.atMs - r.latencyMs, r.latencyMs, r.outcome);
+        onRecord: guard(`recording ${name} results`, (r: PressureRecord) => {
+          timeline.addClient('pressure', r.atMs - (r.latencyMs ?? 0), r.latencyMs, r.outcome);
           metrics.observe(phase.name, name, 'pressure', r.latencyMs, r.outcome);
-        },
+        }),
       });
       stoppers.push(() => pressure.stop());
       continue;
@@ -372,13 +313,16 @@ async function startStreams(
       timeoutMs,
       durationMs: remainingMs,
       segments,
-      warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(segments) },
-      onRecords: (records) => {
+      // For its starting rate only: a pool for the peak opened at once, mid-run, disturbs the
+      // service and the probe (seen once: 256 connects put 80 ms on the probe's send lateness,
+      // 80 connects 14 ms); faster steps open their extra connections as they come.
+      warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(stream.startRate) },
+      onRecords: guard(`recording ${name} results`, (records: OpenLoopRecord[]) => {
         for (const r of records) {
-          timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome);
+          timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
           metrics.observe(phase.name, name, 'ramp', r.latencyMs, r.outcome);
         }
-      },
+      }),
     });
     await ramp.ready();
     if (signal?.aborted) {

@@ -40,8 +40,9 @@ export class RunnerMetrics {
     this.up.set({ scenario }, 1);
   }
 
-  observe(phase: string, stream: string, kind: 'probe' | 'ramp' | 'pressure', latencyMs: number, outcome: 'ok' | 'error' | 'timeout'): void {
-    this.duration.observe({ scenario: this.scenario, phase, stream, kind }, latencyMs / 1000);
+  /** `latencyMs` null: counted, not timed (a pressure error has no latency). */
+  observe(phase: string, stream: string, kind: 'probe' | 'ramp' | 'pressure', latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout'): void {
+    if (latencyMs !== null) this.duration.observe({ scenario: this.scenario, phase, stream, kind }, latencyMs / 1000);
     this.requests.inc({ scenario: this.scenario, phase, stream, outcome });
   }
 

@@ -73,7 +73,8 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     side: 'server',
     phaseStat: 'p99',
     defaultThreshold: 0.05,
-    description: 'runtime_http_request_duration_seconds of the probe route (onRequest to response): the classic, misleading view.',
+    description:
+      'runtime_http_request_duration_seconds of the probe route (onRequest to response), as the bounds of the bucket holding its p99: the classic, misleading view.',
   },
   loopDelayP99: {
     id: 'loopDelayP99',
@@ -81,8 +82,11 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     unit: 'seconds',
     side: 'server',
     phaseStat: 'p99',
+    // Nominal: the report uses the first bucket edge at or above it (a threshold inside a
+    // bucket cannot be decided), whatever bucket layout the service serves.
     defaultThreshold: 0.05,
-    description: 'p99 of runtime_eventloop_delay_seconds over the interval (cumulative histogram, per-interval delta).',
+    description:
+      'p99 of runtime_eventloop_delay_seconds over the interval (cumulative histogram, per-interval delta), as the bounds of the bucket holding it.',
   },
   loopDelayMax: {
     id: 'loopDelayMax',
@@ -90,8 +94,10 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     unit: 'seconds',
     side: 'server',
     phaseStat: 'max',
+    // Unless a scenario sets it: the same threshold loop delay p99 uses, so the two rows compare.
     defaultThreshold: 0.05,
-    description: 'runtime_eventloop_delay_max_seconds: the longest delay over the last short window.',
+    description:
+      'Per second: runtime_eventloop_delay_max_seconds (the longest delay over the last few seconds). Per phase: the bucket of the longest delay the histogram recorded in the phase (the gauge would carry a stall over from the previous phase).',
   },
   loopStall: {
     id: 'loopStall',
@@ -109,7 +115,8 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     side: 'server',
     phaseStat: 'mean',
     defaultThreshold: 0.8,
-    description: 'runtime_eventloop_utilization_ratio over the last interval.',
+    description:
+      'Event-loop utilization between consecutive watchdog snapshots (increase of runtime_eventloop_active_seconds_total over their time apart; runtime_eventloop_utilization_ratio when the counter is missing).',
   },
   poolQueue: {
     id: 'poolQueue',
@@ -128,7 +135,7 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     phaseStat: 'max',
     defaultThreshold: 0.05,
     description:
-      'The larger of the canary latency p99 over the interval and the age of the oldest canary still waiting (libuv threadpool queueing).',
+      "The larger of the canary latency p99 over the interval (its bucket) and the age of the canary still waiting (libuv threadpool queueing), minus the loop's share (the second's worst stall × ELU): the canary's callback runs on the main loop.",
   },
   backlog: {
     id: 'backlog',
@@ -154,14 +161,35 @@ export function isSignalId(value: unknown): value is SignalId {
   return typeof value === 'string' && (SIGNAL_IDS as readonly string[]).includes(value);
 }
 
-/** Formats a signal value for tables: milliseconds for durations, plain otherwise. */
-export function formatSignal(id: SignalId, value: number | null | undefined): string {
-  if (value === null || value === undefined || Number.isNaN(value)) return '–';
+/** A value's number and unit apart, so a range can share one unit ("512–1024 ms"). */
+function formatParts(id: SignalId, value: number): [string, string] {
   const unit = SIGNALS[id].unit;
   if (unit === 'seconds') {
     const ms = value * 1000;
-    return ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(1)} ms`;
+    // Three significant digits below 100 ms, so bucket edges read as they are (1.25, 2.5, 40 ms).
+    return [ms >= 100 ? `${Math.round(ms)}` : `${Number(ms.toPrecision(3))}`, ' ms'];
   }
-  if (unit === 'ratio') return value.toFixed(2);
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  if (unit === 'ratio') return [value.toFixed(2), ''];
+  return [Number.isInteger(value) ? String(value) : value.toFixed(1), ''];
+}
+
+/** Formats a signal value for tables: milliseconds for durations, plain otherwise. */
+export function formatSignal(id: SignalId, value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '–';
+  const [number, unit] = formatParts(id, value);
+  return `${number}${unit}`;
+}
+
+/**
+ * Formats a figure as the report stores it (range.ts): exact, "512–1024 ms" for a bucket,
+ * "≤ 2.5 ms" for the first bucket, "≥ 5000 ms" when unbounded above (a timeout).
+ */
+export function formatFigure(id: SignalId, value: number | null | undefined, lower?: number | null): string {
+  if (lower === null || lower === undefined) return formatSignal(id, value);
+  if (value === null || value === undefined) return `≥ ${formatSignal(id, lower)}`;
+  if (lower === value) return formatSignal(id, value);
+  if (lower === 0) return `≤ ${formatSignal(id, value)}`;
+  const [from] = formatParts(id, lower);
+  const [to, unit] = formatParts(id, value);
+  return `${from}–${to}${unit}`;
 }

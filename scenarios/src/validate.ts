@@ -204,11 +204,18 @@ function checkBound(c: Checker, value: unknown, field: string, phases: string[])
 
 function checkExpectation(c: Checker, value: unknown, field: string, phases: string[]): Expectation {
   if (typeof value === 'object' && value !== null && 'leads' in value) {
-    const o = c.object(value, field, ['leads', 'before', 'bySeconds', 'why']);
+    const o = c.object(value, field, ['leads', 'before', 'bySeconds', 'passIfLaterNeverCrosses', 'why']);
     const leads = c.oneOf(o.leads, `${field}.leads`, SIGNAL_IDS);
     const before = c.oneOf(o.before, `${field}.before`, SIGNAL_IDS);
+    if (leads === before) c.fail(`${field}.before`, `is the same signal as "leads" (${leads})`, 'another signal');
     const out: Expectation = { leads, before };
     if (o.bySeconds !== undefined) out.bySeconds = c.number(o.bySeconds, `${field}.bySeconds`, 0, MAX_RUN_SECONDS);
+    if (o.passIfLaterNeverCrosses !== undefined) {
+      if (typeof o.passIfLaterNeverCrosses !== 'boolean') {
+        c.fail(`${field}.passIfLaterNeverCrosses`, `expected a boolean, got ${describe(o.passIfLaterNeverCrosses)}`, 'true or false');
+      }
+      out.passIfLaterNeverCrosses = o.passIfLaterNeverCrosses;
+    }
     if (o.why !== undefined) out.why = c.string(o.why, `${field}.why`);
     return out;
   }

@@ -66,7 +66,9 @@ test('open-loop probe charges a 1 s stall in full (P99 >= 0.9 s) while autocanno
     connections: 4,
     durationSeconds: 6,
     timeoutMs: 5000,
-    onRecord: (r) => pressureLatencies.recordValue(Math.max(1, Math.round(r.latencyMs * 1000))),
+    onRecord: (r) => {
+      if (r.latencyMs !== null) pressureLatencies.recordValue(Math.max(1, Math.round(r.latencyMs * 1000)));
+    },
   });
   const records = await runProbe(stalling.port, '/', 50, 6000);
   const summary = await pressure.result;

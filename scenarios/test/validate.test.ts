@@ -52,6 +52,11 @@ test('every problem names the file, the field, what was wrong and what is allowe
   assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).above = undefined)), /expectations\[0\]: states no bound; allowed: "above" and\/or "below"/);
   assert.match(problem((s) => (s.quick = { phases: { nope: {} } } as never)), /quick\.phases\.nope: unknown field; allowed: baseline, fault/);
   assert.match(problem((s) => (s.phases = Array.from({ length: 4 }, (_, i) => ({ name: `p${i}`, durationSeconds: 600 })))), /phases: add up to 2400 s; allowed: at most 1800 s/);
+  assert.match(
+    problem((s) => (s.expectations = [{ leads: 'elu', before: 'probeP99', passIfLaterNeverCrosses: 'yes' }] as never)),
+    /expectations\[0\]\.passIfLaterNeverCrosses: expected a boolean, got "yes"; allowed: true or false$/,
+  );
+  assert.match(problem((s) => (s.expectations = [{ leads: 'elu', before: 'elu' }] as never)), /expectations\[0\]\.before: is the same signal as "leads" \(elu\); allowed: another signal$/);
 });
 
 test('a scenario file outside the repository can import defineScenario from @runtime-lab/scenarios', async () => {

@@ -1,14 +1,18 @@
 // Evaluates a scenario's expectations against the phase summaries and the lead times.
-import type { Bound, Expectation } from '../define.js';
+// Conservative both ways (range.ts): "above" trusts a figure's lower bound, "below" its upper
+// bound, and a bound relative to another phase takes that phase's figure the same way.
+import type { Bound, Expectation, LeadExpectation } from '../define.js';
 import { isLeadExpectation } from '../define.js';
-import type { ExpectationResult, LeadTimeRow, PhaseReport, Series } from '../report/schema.js';
+import type { ExpectationResult, LeadTimeRow, PhaseReport } from '../report/schema.js';
 import { SIGNALS, formatSignal } from '../signals.js';
+import { type Reading, certainlyAbove, certainlyBelow, toReportValue } from './range.js';
+import type { ReadingSeries } from './series.js';
 import { type Stat, summarise, type Window } from './summary.js';
 import type { Timeline } from './timeline.js';
 
 export interface EvaluationContext {
   timeline: Timeline;
-  series: Series;
+  readings: ReadingSeries;
   phases: PhaseReport[];
   leadTimes: LeadTimeRow[];
 }
@@ -17,45 +21,70 @@ function windowOf(phase: PhaseReport): Window {
   return { from: phase.startSeconds + phase.settleSeconds, to: phase.startSeconds + phase.durationSeconds };
 }
 
+const STATUS_TEXT: Record<LeadTimeRow['status'], string> = {
+  crossed: 'crossed',
+  never: 'never crossed',
+  'already-above': 'was already above before onset',
+  'no-data': 'has no data',
+};
+
+/**
+ * `leads` crossed at least `bySeconds` before `before`. Both must have crossed (from below):
+ * a later signal that never crossed, or has no data, proves nothing about which came first,
+ * unless the scenario says so explicitly (`passIfLaterNeverCrosses`, and then only when the
+ * later signal has data and stayed below).
+ */
+export function evaluateLead(e: LeadExpectation, rows: LeadTimeRow[]): ExpectationResult {
+  const lead = rows.find((r) => r.signal === e.leads) as LeadTimeRow;
+  const later = rows.find((r) => r.signal === e.before) as LeadTimeRow;
+  const by = e.bySeconds ?? 0;
+  const both = lead.firstCrossingSeconds !== null && later.firstCrossingSeconds !== null;
+  const observed = both ? (later.firstCrossingSeconds as number) - (lead.firstCrossingSeconds as number) : null;
+  let passed = observed !== null && observed >= by;
+  let notObserved: string | undefined;
+  if (lead.status !== 'crossed') notObserved = `${SIGNALS[e.leads].label} ${STATUS_TEXT[lead.status]}`;
+  else if (later.status !== 'crossed') {
+    if (e.passIfLaterNeverCrosses && later.status === 'never') passed = true;
+    else notObserved = `${SIGNALS[e.before].label} ${STATUS_TEXT[later.status]}`;
+  }
+  return {
+    kind: 'lead',
+    description: `${SIGNALS[e.leads].label} crosses its threshold at least ${by} s before ${SIGNALS[e.before].label}${e.passIfLaterNeverCrosses ? ' (or the latter never does)' : ''}`,
+    signal: e.leads,
+    observed,
+    ...(notObserved ? { notObserved } : {}),
+    passed,
+    ...(e.why ? { why: e.why } : {}),
+  };
+}
+
 export function evaluate(expectations: Expectation[], ctx: EvaluationContext): ExpectationResult[] {
   return expectations.map((e): ExpectationResult => {
-    if (isLeadExpectation(e)) {
-      const lead = ctx.leadTimes.find((r) => r.signal === e.leads);
-      const later = ctx.leadTimes.find((r) => r.signal === e.before);
-      const by = e.bySeconds ?? 0;
-      const observed =
-        lead?.firstCrossingSeconds != null && later?.firstCrossingSeconds != null ? later.firstCrossingSeconds - lead.firstCrossingSeconds : null;
-      // A leading signal that crossed while the later one never did has led by the whole run.
-      const passed = lead?.firstCrossingSeconds != null && (later?.firstCrossingSeconds == null || (observed !== null && observed >= by));
-      return {
-        kind: 'lead',
-        description: `${SIGNALS[e.leads].label} crosses its threshold at least ${by} s before ${SIGNALS[e.before].label}`,
-        signal: e.leads,
-        observed,
-        passed,
-        ...(e.why ? { why: e.why } : {}),
-      };
-    }
+    if (isLeadExpectation(e)) return evaluateLead(e, ctx.leadTimes);
     const phase = ctx.phases.find((p) => p.name === e.phase) as PhaseReport;
     const stat = (e.stat ?? SIGNALS[e.signal].phaseStat) as Stat;
-    const observed = summarise(ctx.timeline, ctx.series, e.signal, windowOf(phase), stat);
-    const resolve = (bound: Bound): number | null => {
+    const observed = summarise(ctx.timeline, ctx.readings, e.signal, windowOf(phase), stat);
+    const resolve = (bound: Bound, side: 'above' | 'below'): number | null => {
       if (typeof bound === 'number') return bound;
       const other = ctx.phases.find((p) => p.name === bound.phase) as PhaseReport;
-      const base = summarise(ctx.timeline, ctx.series, e.signal, windowOf(other), stat);
-      return base === null ? null : base * bound.factor;
+      const base = summarise(ctx.timeline, ctx.readings, e.signal, windowOf(other), stat);
+      if (base === null) return null;
+      // "Above 5x baseline" must beat the baseline's highest possible value; "below" its lowest.
+      const value = (side === 'above' ? base.hi : base.lo) * bound.factor;
+      return Number.isFinite(value) ? value : null;
     };
-    const above = e.above === undefined ? undefined : resolve(e.above);
-    const below = e.below === undefined ? undefined : resolve(e.below);
+    const above = e.above === undefined ? undefined : resolve(e.above, 'above');
+    const below = e.below === undefined ? undefined : resolve(e.below, 'below');
     const passed =
       observed !== null &&
-      (above === undefined || (above !== null && observed > above)) &&
-      (below === undefined || (below !== null && observed < below));
+      (above === undefined || (above !== null && certainlyAbove(observed, above))) &&
+      (below === undefined || (below !== null && certainlyBelow(observed, below)));
     const parts: string[] = [];
     const describeBound = (word: string, raw: typeof e.above, value: number | null | undefined): string =>
       typeof raw === 'object' ? `${word} ${raw.factor}× its ${raw.phase} value (${formatSignal(e.signal, value)})` : `${word} ${formatSignal(e.signal, value)}`;
     if (e.above !== undefined) parts.push(describeBound('above', e.above, above));
     if (e.below !== undefined) parts.push(describeBound('below', e.below, below));
+    const value = toReportValue(observed as Reading | null);
     return {
       kind: 'threshold',
       description: `${e.phase}: ${SIGNALS[e.signal].label} (${stat}) ${parts.join(' and ')}`,
@@ -64,7 +93,8 @@ export function evaluate(expectations: Expectation[], ctx: EvaluationContext): E
       stat,
       ...(typeof above === 'number' ? { above } : {}),
       ...(typeof below === 'number' ? { below } : {}),
-      observed,
+      observed: value.value,
+      ...(value.lower === undefined ? {} : { observedLower: value.lower }),
       passed,
       ...(e.why ? { why: e.why } : {}),
     };

@@ -1,49 +1,93 @@
-// Which signal moved first: for each signal, the first second from fault onset on in which
-// it was above its threshold, relative to onset and to the probe's SLO breach. Resolution is
-// the sampling interval (1 s); a signal that never crossed says so rather than showing 0.
-import type { LeadTimeRow, Series } from '../report/schema.js';
+// Which signal moved first: for each signal, the second from fault onset on in which it rose
+// above its threshold, relative to onset and to the probe's SLO breach. Resolution is the
+// sampling interval (1 s).
+//
+// A rise counts only from below: a signal already above its threshold when the fault starts
+// (ELU 0.8-0.9 under the baseline's load, threshold 0.8) did not "cross at onset", and saying
+// so would credit it with a lead it never had. Such a row says "already above before onset",
+// unless the signal later drops below and rises again, which is then its crossing.
+import type { LeadTimeRow } from '../report/schema.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId } from '../signals.js';
+import { type Reading, certainlyAbove, certainlyBelow, toReportValue } from './range.js';
+import type { ReadingSeries } from './series.js';
 
 export interface LeadTimeInput {
-  series: Series;
+  readings: ReadingSeries;
   onsetSeconds: number;
   thresholds: Record<SignalId, number>;
 }
 
 /**
- * A crossing counts when the signal stays above its threshold for SUSTAIN_SECONDS in a row
- * (or until the run ends): on a shared machine one noisy second is not a turn. The crossing's
- * time is the first of those seconds.
+ * A crossing counts when the signal stays above its threshold for SUSTAIN_SECONDS readings in
+ * a row (or until the run ends): on a shared machine one noisy second is not a turn. The
+ * crossing's time is the first of those seconds. Seconds with no reading (a stale watchdog
+ * snapshot, a failed scrape) neither confirm nor break the run: they are skipped.
  */
 export const SUSTAIN_SECONDS = 2;
 
-const above = (v: number | null | undefined, threshold: number): boolean => v !== null && v !== undefined && v > threshold;
+export type CrossingStatus = 'crossed' | 'never' | 'already-above' | 'no-data';
 
-export function firstCrossing(values: (number | null)[], from: number, threshold: number, sustain = SUSTAIN_SECONDS): number | null {
-  for (let i = Math.max(0, from); i < values.length; i += 1) {
-    if (!above(values[i], threshold)) continue;
-    let run = 1;
-    while (run < sustain && i + run < values.length && above(values[i + run], threshold)) run += 1;
-    if (run >= sustain || i + run >= values.length) return i;
+export interface Crossing {
+  status: CrossingStatus;
+  /** Second of the crossing (status 'crossed'). */
+  at: number | null;
+}
+
+/**
+ * The first rise of `values` above `threshold` at or after `from`, counting only a rise from a
+ * reading certainly below it ("armed"). Before `from`, an above reading disarms: the signal is
+ * above when the fault starts. From `from` on, a rise that does not last leaves it armed (it
+ * was no crossing). A reading a bucket cannot place (it straddles the threshold) changes nothing.
+ */
+export function firstCrossing(values: (Reading | null)[], from: number, threshold: number, sustain = SUSTAIN_SECONDS): Crossing {
+  let armed = false;
+  let seenAny = false;
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    seenAny = true;
+    if (certainlyBelow(v, threshold)) armed = true;
+    else if (certainlyAbove(v, threshold)) {
+      if (i < from) armed = false;
+      else if (armed && sustained(values, i, threshold, sustain)) return { status: 'crossed', at: i };
+    }
   }
-  return null;
+  if (!seenAny) return { status: 'no-data', at: null };
+  // Not armed at the end: never below from onset on, and above at its last clear reading before.
+  const everAbove = values.some((v) => v !== null && v !== undefined && certainlyAbove(v, threshold));
+  return { status: !armed && everAbove ? 'already-above' : 'never', at: null };
+}
+
+function sustained(values: (Reading | null)[], start: number, threshold: number, sustain: number): boolean {
+  let run = 1;
+  for (let j = start + 1; j < values.length && run < sustain; j += 1) {
+    const v = values[j];
+    if (v === null || v === undefined) continue;
+    if (!certainlyAbove(v, threshold)) return false;
+    run += 1;
+  }
+  return true;
 }
 
 export function leadTimes(input: LeadTimeInput): { rows: LeadTimeRow[]; sloBreachSeconds: number | null } {
-  const { series, onsetSeconds, thresholds } = input;
-  const sloBreachSeconds = firstCrossing(series.probeP99, onsetSeconds, thresholds.probeP99);
+  const { readings, onsetSeconds, thresholds } = input;
+  const sloBreachSeconds = firstCrossing(readings.probeP99, onsetSeconds, thresholds.probeP99).at;
   const rows = SIGNAL_IDS.map((signal): LeadTimeRow => {
-    const values = series[signal] as (number | null)[];
-    const crossing = firstCrossing(values, onsetSeconds, thresholds[signal]);
+    const values = readings[signal];
+    const { status, at } = firstCrossing(values, onsetSeconds, thresholds[signal]);
+    const value = at === null ? toReportValue(null) : toReportValue(values[at] ?? null);
     return {
       signal,
       label: SIGNALS[signal].label,
       threshold: thresholds[signal],
-      firstCrossingSeconds: crossing,
-      afterOnsetSeconds: crossing === null ? null : crossing - onsetSeconds,
-      relativeToSloBreachSeconds: crossing === null || sloBreachSeconds === null ? null : crossing - sloBreachSeconds,
-      valueAtCrossing: crossing === null ? null : (values[crossing] ?? null),
-      hasData: values.some((v) => v !== null),
+      status,
+      firstCrossingSeconds: at,
+      afterOnsetSeconds: at === null ? null : at - onsetSeconds,
+      relativeToSloBreachSeconds: at === null || sloBreachSeconds === null ? null : at - sloBreachSeconds,
+      valueAtCrossing: value.value,
+      ...(value.lower === undefined ? {} : { valueAtCrossingLower: value.lower }),
+      hasData: status !== 'no-data',
+      dataBeforeOnset: values.slice(0, Math.max(0, onsetSeconds)).some((v) => v !== null),
     };
   });
   return { rows, sloBreachSeconds };

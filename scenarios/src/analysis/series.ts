@@ -1,67 +1,107 @@
-// The per-second series of every signal, the report's raw material.
+// The per-second value of every signal, the report's raw material.
+import type { Bucket } from '@runtime-lab/telemetry/exposition';
 import type { Series } from '../report/schema.js';
 import { SIGNAL_IDS, type SignalId } from '../signals.js';
-import { CLIENT_KINDS, quantileOfBuckets, type Timeline } from './timeline.js';
+import { type Reading, bucketMax, bucketQuantile, exact, isExact, maxOf, minus, toReportValue } from './range.js';
+import { CLIENT_KINDS, type ClientBin, type Timeline } from './timeline.js';
 
-const p99 = (histogram: { getValueAtPercentile(p: number): number; totalCount: number } | undefined): number | null =>
-  histogram && histogram.totalCount > 0 ? histogram.getValueAtPercentile(99) / 1e6 : null;
+export type Readings = Record<SignalId, Reading | null>;
+export type ReadingSeries = Record<SignalId, (Reading | null)[]>;
+
+/**
+ * q-quantile of client latencies (seconds). When more requests timed out than the quantile
+ * leaves above it, the quantile is itself a timeout: the request took at least the timeout, how
+ * much longer nobody knows, so the reading is "at least" rather than the recorded figure.
+ */
+export function clientQuantile(entry: ClientBin | undefined, q: number): Reading | null {
+  if (!entry) return null;
+  const total = entry.ok + entry.errors + entry.timeouts;
+  if (total > 0 && entry.timeoutFloorMs !== undefined && entry.timeouts >= total - Math.ceil(q * total - 1e-9) + 1) {
+    return { lo: entry.timeoutFloorMs / 1000, hi: Number.POSITIVE_INFINITY };
+  }
+  return entry.histogram.totalCount > 0 ? exact(entry.histogram.getValueAtPercentile(q * 100) / 1e6) : null;
+}
+
+/**
+ * The canary's callback runs on the main loop, so a loop stall delays it too (measured: a
+ * blocked loop and an idle threadpool read 1-2.5 s). Like the auditor (packages/audit rules.ts),
+ * the loop's share is discounted: the worst stall of the second (its bucket's upper bound)
+ * times the loop's utilization (how likely a completion waited behind it; 1 when unknown).
+ */
+export function threadpoolCanaryOf(
+  canaryBuckets: Bucket[] | undefined,
+  pending: number | undefined,
+  loopDelayBuckets: Bucket[] | undefined,
+  elu: number | undefined,
+): Reading | null {
+  const canary = maxOf([bucketQuantile(0.99, canaryBuckets), pending === undefined ? null : exact(pending)]);
+  if (!canary) return null;
+  const worstStall = bucketMax(loopDelayBuckets)?.hi ?? 0;
+  return minus(canary, worstStall * (elu ?? 1));
+}
+
+const gauge = (value: number | undefined): Reading | null => (value === undefined ? null : exact(value));
 
 /** Value of every signal in second `bin`. */
-export function signalsAt(timeline: Timeline, bin: number): Record<SignalId, number | null> {
-  const probe = timeline.client.probe.get(bin);
-  const ramp = timeline.client.ramp.get(bin);
-  const pressure = timeline.client.pressure.get(bin);
+export function signalsAt(timeline: Timeline, bin: number): Readings {
   const server = timeline.serverBin(bin);
   let total = 0;
   let failed = 0;
   for (const kind of CLIENT_KINDS) {
-    const entry = timeline.client[kind].get(bin);
+    const entry = timeline.clientBin(kind, bin);
     if (!entry) continue;
     total += entry.ok + entry.errors + entry.timeouts;
     failed += entry.errors + entry.timeouts;
   }
-  const canaryP99 = quantileOfBuckets(server?.canaryBuckets, 0.99);
-  const canary = [canaryP99, server?.canaryPending ?? null].filter((v): v is number => v !== null);
   return {
-    probeP99: p99(probe?.histogram),
-    rampP99: p99(ramp?.histogram),
-    pressureP99: p99(pressure?.histogram),
-    serverP99: quantileOfBuckets(server?.serverBuckets, 0.99),
-    loopDelayP99: quantileOfBuckets(server?.loopDelayBuckets, 0.99),
-    loopDelayMax: server?.loopDelayMax ?? null,
-    loopStall: server?.loopStall ?? null,
-    elu: server?.elu ?? null,
-    poolQueue: server?.poolQueue ?? null,
-    threadpoolCanary: canary.length > 0 ? Math.max(...canary) : null,
-    backlog: server?.backlog ?? null,
-    errorRate: total > 0 ? failed / total : null,
+    probeP99: clientQuantile(timeline.clientBin('probe', bin), 0.99),
+    rampP99: clientQuantile(timeline.clientBin('ramp', bin), 0.99),
+    pressureP99: clientQuantile(timeline.clientBin('pressure', bin), 0.99),
+    serverP99: bucketQuantile(0.99, server.serverBuckets),
+    loopDelayP99: bucketQuantile(0.99, server.loopDelayBuckets),
+    loopDelayMax: gauge(server.loopDelayMax),
+    loopStall: gauge(server.loopStall),
+    elu: gauge(server.elu),
+    poolQueue: gauge(server.poolQueue),
+    threadpoolCanary: threadpoolCanaryOf(server.canaryBuckets, server.canaryPending, server.loopDelayBuckets, server.elu),
+    backlog: gauge(server.backlog),
+    errorRate: total > 0 ? exact(failed / total) : null,
   };
 }
 
-export function buildSeries(timeline: Timeline, phaseOfBin: (bin: number) => string): Series {
-  const series: Series = {
-    t: [],
-    phase: [],
-    probeCount: [],
-    probeFailures: [],
-    rampCount: [],
-    pressureCount: [],
-    ...(Object.fromEntries(SIGNAL_IDS.map((id) => [id, []])) as unknown as Record<SignalId, (number | null)[]>),
-  };
+/** Every signal, one reading per second of the run. */
+export function buildReadings(timeline: Timeline): ReadingSeries {
+  const out = Object.fromEntries(SIGNAL_IDS.map((id) => [id, [] as (Reading | null)[]])) as ReadingSeries;
+  for (let bin = 0; bin < timeline.seconds; bin += 1) {
+    const values = signalsAt(timeline, bin);
+    for (const id of SIGNAL_IDS) out[id].push(values[id]);
+  }
+  return out;
+}
+
+/** The report's `series`: one column per signal (exact value or upper bound), lower bounds where a value is a range. */
+export function toReportSeries(timeline: Timeline, readings: ReadingSeries, phaseOfBin: (bin: number) => string): Series {
   const count = (kind: 'probe' | 'ramp' | 'pressure', bin: number): number => {
-    const e = timeline.client[kind].get(bin);
+    const e = timeline.clientBin(kind, bin);
     return e ? e.ok + e.errors + e.timeouts : 0;
   };
-  for (let bin = 0; bin < timeline.seconds; bin += 1) {
-    series.t.push(bin);
-    series.phase.push(phaseOfBin(bin));
-    series.probeCount.push(count('probe', bin));
-    const probe = timeline.client.probe.get(bin);
-    series.probeFailures.push(probe ? probe.errors + probe.timeouts : 0);
-    series.rampCount.push(count('ramp', bin));
-    series.pressureCount.push(count('pressure', bin));
-    const values = signalsAt(timeline, bin);
-    for (const id of SIGNAL_IDS) (series[id] as (number | null)[]).push(values[id]);
+  const bins = Array.from({ length: timeline.seconds }, (_, bin) => bin);
+  const lowerBounds: Series['lowerBounds'] = {};
+  for (const id of SIGNAL_IDS) {
+    if (readings[id].some((r) => r !== null && !isExact(r))) lowerBounds[id] = readings[id].map((r) => (r === null ? null : r.lo));
   }
-  return series;
+  return {
+    t: bins,
+    phase: bins.map(phaseOfBin),
+    probeCount: bins.map((bin) => count('probe', bin)),
+    probeFailures: bins.map((bin) => {
+      const probe = timeline.clientBin('probe', bin);
+      return probe ? probe.errors + probe.timeouts : 0;
+    }),
+    rampCount: bins.map((bin) => count('ramp', bin)),
+    pressureCount: bins.map((bin) => count('pressure', bin)),
+    probeSendLatenessMaxMs: timeline.maxLatenessMs('probe'),
+    ...(Object.fromEntries(SIGNAL_IDS.map((id) => [id, readings[id].map((r) => toReportValue(r).value)])) as Record<SignalId, (number | null)[]>),
+    lowerBounds,
+  };
 }

@@ -1,8 +1,10 @@
 // A phase's summary of each signal: p99 over every observation for latency histograms
 // (client HDR histograms merged, server buckets differenced across the window), max or mean
-// of the per-second values for gauges, a ratio of counts for errors.
-import type { Series } from '../report/schema.js';
+// of the per-second values for gauges, a ratio of counts for errors. Histogram figures are
+// bucket bounds (range.ts), never interpolated.
 import { SIGNALS, SIGNAL_IDS, type SignalId } from '../signals.js';
+import { type Reading, bucketMax, bucketQuantile, exact, maxOf, meanOf, minOf, quantileOf } from './range.js';
+import { type ReadingSeries, clientQuantile } from './series.js';
 import { CLIENT_KINDS, type ClientKind, type Timeline } from './timeline.js';
 
 export type Stat = 'p99' | 'max' | 'mean' | 'min' | 'ratio';
@@ -14,33 +16,25 @@ export interface Window {
   to: number;
 }
 
-function perSecond(series: Series, id: SignalId, window: Window): number[] {
-  const values = (series[id] as (number | null)[]).slice(window.from, window.to);
-  return values.filter((v): v is number => v !== null && !Number.isNaN(v));
-}
-
 const CLIENT_OF: Partial<Record<SignalId, ClientKind>> = { probeP99: 'probe', rampP99: 'ramp', pressureP99: 'pressure' };
-const SERVER_OF: Partial<Record<SignalId, 'serverBuckets' | 'loopDelayBuckets'>> = {
+const HISTOGRAM_OF: Partial<Record<SignalId, 'serverBuckets' | 'loopDelayBuckets'>> = {
   serverP99: 'serverBuckets',
   loopDelayP99: 'loopDelayBuckets',
 };
 
-export function summarise(timeline: Timeline, series: Series, id: SignalId, window: Window, stat?: Stat): number | null {
+export function summarise(timeline: Timeline, readings: ReadingSeries, id: SignalId, window: Window, stat?: Stat): Reading | null {
   const chosen = stat ?? SIGNALS[id].phaseStat;
+  const perSecond = readings[id].slice(window.from, window.to);
   if (chosen === 'p99') {
     const client = CLIENT_OF[id];
-    if (client) {
-      const merged = timeline.clientWindow(client, window.from, window.to);
-      return merged && merged.histogram.totalCount > 0 ? merged.histogram.getValueAtPercentile(99) / 1e6 : null;
-    }
-    const server = SERVER_OF[id];
-    if (server) return timeline.serverWindowQuantile(server, window.from, window.to, 0.99);
+    if (client) return clientQuantile(timeline.clientWindow(client, window.from, window.to), 0.99);
+    const histogram = HISTOGRAM_OF[id];
+    if (histogram) return bucketQuantile(0.99, timeline.serverWindow(histogram, window.from, window.to) ?? undefined);
     // A gauge has no distribution over a phase: its p99 is taken over the per-second values.
-    const values = perSecond(series, id, window).sort((a, b) => a - b);
-    return values.length ? (values[Math.min(values.length - 1, Math.ceil(0.99 * values.length) - 1)] as number) : null;
+    return quantileOf(perSecond, 0.99);
   }
   if (chosen === 'ratio') {
-    if (id !== 'errorRate') return summarise(timeline, series, id, window, 'mean');
+    if (id !== 'errorRate') return summarise(timeline, readings, id, window, 'mean');
     let total = 0;
     let failed = 0;
     for (const kind of CLIENT_KINDS) {
@@ -49,17 +43,20 @@ export function summarise(timeline: Timeline, series: Series, id: SignalId, wind
       total += merged.ok + merged.errors + merged.timeouts;
       failed += merged.errors + merged.timeouts;
     }
-    return total > 0 ? failed / total : null;
+    return total > 0 ? exact(failed / total) : null;
   }
-  const values = perSecond(series, id, window);
-  if (values.length === 0) return null;
-  if (chosen === 'max') return Math.max(...values);
-  if (chosen === 'min') return Math.min(...values);
-  return values.reduce((a, b) => a + b, 0) / values.length;
+  if (chosen === 'max') {
+    // The gauge is a max over the last few seconds: a stall from the previous phase would
+    // still show here. The histogram records each stall once, in the phase it ended in.
+    if (id === 'loopDelayMax') return bucketMax(timeline.serverWindow('loopDelayBuckets', window.from, window.to) ?? undefined);
+    return maxOf(perSecond);
+  }
+  if (chosen === 'min') return minOf(perSecond);
+  return meanOf(perSecond);
 }
 
-export function summariseAll(timeline: Timeline, series: Series, window: Window): Record<SignalId, number | null> {
-  return Object.fromEntries(SIGNAL_IDS.map((id) => [id, summarise(timeline, series, id, window)])) as Record<SignalId, number | null>;
+export function summariseAll(timeline: Timeline, readings: ReadingSeries, window: Window): Record<SignalId, Reading | null> {
+  return Object.fromEntries(SIGNAL_IDS.map((id) => [id, summarise(timeline, readings, id, window)])) as Record<SignalId, Reading | null>;
 }
 
 export function clientCounts(timeline: Timeline, window: Window): Record<ClientKind, { requests: number; errors: number; timeouts: number }> {

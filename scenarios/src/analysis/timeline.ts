@@ -1,25 +1,39 @@
 // Per-second bins of everything a run observes, on one time axis starting at the run's
 // start. Client records are binned by when they were (meant to be) sent, server signals by
-// the scrape interval they fall in. Phase summaries and the report's series both read from here.
-import type { Bucket } from '@runtime-lab/telemetry/exposition';
-import { bucketsDelta, histogramQuantile } from '@runtime-lab/telemetry/exposition';
+// the second their registry snapshot describes (server-bins.ts). Phase summaries and the
+// report's series both read from here.
 import type { Histogram } from 'hdr-histogram-js';
 import { build } from 'hdr-histogram-js';
 import type { Snapshot } from '../sample/snapshot.js';
+import { type PlacedSnapshot, type ServerBin, bucketEdges, placeSnapshots, serverBinOf, windowDelta } from './server-bins.js';
+import type { Bucket } from '@runtime-lab/telemetry/exposition';
 
 export type ClientKind = 'probe' | 'ramp' | 'pressure';
 export const CLIENT_KINDS: readonly ClientKind[] = ['probe', 'ramp', 'pressure'];
 
 export interface ClientBin {
+  /** Latencies (µs) on the timeline's basis: from the intended send time, or from the actual one. */
   histogram: Histogram;
   ok: number;
   errors: number;
   timeouts: number;
+  /** Smallest latency recorded for a timeout (ms): what every timed-out request took at least. */
+  timeoutFloorMs?: number;
 }
 
-/** One second of server signals: bucket deltas over the second, gauges as read at its end. */
-export type ServerBin = Partial<Pick<Snapshot, 'serverBuckets' | 'loopDelayBuckets' | 'canaryBuckets'>> &
-  Pick<Snapshot, 'loopDelayMax' | 'loopStall' | 'elu' | 'poolQueue' | 'canaryPending' | 'backlog'>;
+/** A bin as recorded: both bases, so the verdict can be checked for dependence on the sender's own lateness. */
+interface RecordedBin extends ClientBin {
+  fromSend: Histogram;
+  timeoutFloorFromSendMs?: number;
+  /** Largest send lateness in the bin (ms). */
+  maxLatenessMs: number;
+}
+
+/**
+ * What client latencies are measured from: `intended` (the lab's measure: no coordinated
+ * omission) or `send` (the sender's own lateness left out, for the sensitivity check only).
+ */
+export type LatencyBasis = 'intended' | 'send';
 
 /** Latencies are kept in microseconds: HDR histograms record integers. */
 export function newLatencyHistogram(): Histogram {
@@ -27,97 +41,121 @@ export function newLatencyHistogram(): Histogram {
 }
 
 export class Timeline {
-  readonly client: Record<ClientKind, Map<number, ClientBin>> = { probe: new Map(), ramp: new Map(), pressure: new Map() };
+  private recorded: Record<ClientKind, Map<number, RecordedBin>> = { probe: new Map(), ramp: new Map(), pressure: new Map() };
   private snapshots: Snapshot[] = [];
+  private placed: PlacedSnapshot[] = [];
+  private basisOf: LatencyBasis = 'intended';
 
   constructor(
     readonly startMs: number,
     readonly seconds: number,
+    readonly intervalMs = 1000,
   ) {}
+
+  get basis(): LatencyBasis {
+    return this.basisOf;
+  }
+
+  /** The same records (shared, not copied), client latencies measured from each request's actual send time. */
+  fromSendTimes(): Timeline {
+    const view = Object.create(this) as Timeline;
+    view.basisOf = 'send';
+    return view;
+  }
+
+  /** Client bin `bin` of `kind` on this timeline's basis. */
+  clientBin(kind: ClientKind, bin: number): ClientBin | undefined {
+    const entry = this.recorded[kind].get(bin);
+    if (!entry || this.basisOf === 'intended') return entry;
+    return {
+      histogram: entry.fromSend,
+      ok: entry.ok,
+      errors: entry.errors,
+      timeouts: entry.timeouts,
+      ...(entry.timeoutFloorFromSendMs === undefined ? {} : { timeoutFloorMs: entry.timeoutFloorFromSendMs }),
+    };
+  }
+
+  /** Largest send lateness per second of `kind` (ms), null where nothing was sent. */
+  maxLatenessMs(kind: ClientKind): (number | null)[] {
+    return Array.from({ length: this.seconds }, (_, bin) => this.recorded[kind].get(bin)?.maxLatenessMs ?? null);
+  }
 
   binOf(epochMs: number): number {
     return Math.floor((epochMs - this.startMs) / 1000);
   }
 
-  addClient(kind: ClientKind, sentMs: number, latencyMs: number, outcome: 'ok' | 'error' | 'timeout'): void {
-    const bin = this.binOf(sentMs);
+  /**
+   * One request. `latencyMs` (from the intended send time) null: counted (errors, the error rate),
+   * not timed. `latenessMs`: how late it was actually sent (open-loop streams; 0 for closed loop).
+   */
+  addClient(kind: ClientKind, intendedMs: number, latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout', latenessMs = 0): void {
+    const bin = this.binOf(intendedMs);
     if (bin < 0 || bin >= this.seconds) return;
-    const bins = this.client[kind];
+    const bins = this.recorded[kind];
     let entry = bins.get(bin);
     if (!entry) {
-      entry = { histogram: newLatencyHistogram(), ok: 0, errors: 0, timeouts: 0 };
+      entry = { histogram: newLatencyHistogram(), fromSend: newLatencyHistogram(), ok: 0, errors: 0, timeouts: 0, maxLatenessMs: 0 };
       bins.set(bin, entry);
     }
-    entry.histogram.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+    entry.maxLatenessMs = Math.max(entry.maxLatenessMs, latenessMs);
+    const fromSendMs = latencyMs === null ? null : Math.max(0, latencyMs - latenessMs);
+    if (latencyMs !== null) entry.histogram.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+    if (fromSendMs !== null) entry.fromSend.recordValue(Math.max(1, Math.round(fromSendMs * 1000)));
     if (outcome === 'ok') entry.ok += 1;
-    else if (outcome === 'timeout') entry.timeouts += 1;
-    else entry.errors += 1;
+    else if (outcome === 'timeout') {
+      entry.timeouts += 1;
+      if (latencyMs !== null) entry.timeoutFloorMs = Math.min(entry.timeoutFloorMs ?? Number.POSITIVE_INFINITY, latencyMs);
+      if (fromSendMs !== null) entry.timeoutFloorFromSendMs = Math.min(entry.timeoutFloorFromSendMs ?? Number.POSITIVE_INFINITY, fromSendMs);
+    } else entry.errors += 1;
   }
 
   setSnapshots(snapshots: Snapshot[]): void {
     this.snapshots = [...snapshots].sort((a, b) => a.index - b.index);
+    this.placed = placeSnapshots(this.snapshots, this.intervalMs);
   }
 
   /** Merged client histogram and counts over bins [from, to). */
   clientWindow(kind: ClientKind, from: number, to: number): ClientBin | undefined {
     let merged: ClientBin | undefined;
     for (let bin = from; bin < to; bin += 1) {
-      const entry = this.client[kind].get(bin);
+      const entry = this.clientBin(kind, bin);
       if (!entry) continue;
       if (!merged) merged = { histogram: newLatencyHistogram(), ok: 0, errors: 0, timeouts: 0 };
       merged.histogram.add(entry.histogram);
       merged.ok += entry.ok;
       merged.errors += entry.errors;
       merged.timeouts += entry.timeouts;
+      if (entry.timeoutFloorMs !== undefined) merged.timeoutFloorMs = Math.min(merged.timeoutFloorMs ?? Number.POSITIVE_INFINITY, entry.timeoutFloorMs);
     }
     return merged;
   }
 
-  /** Server signals of second `bin`: histogram deltas between scrapes `bin` and `bin + 1`, gauges read at `bin + 1`. */
-  serverBin(bin: number): ServerBin | undefined {
-    const end = this.snapshots.find((s) => s.index === bin + 1);
-    if (!end || end.error) return undefined;
-    const begin = this.snapshots.find((s) => s.index === bin);
-    const out: ServerBin = {
-      loopDelayMax: end.loopDelayMax,
-      loopStall: end.loopStall,
-      elu: end.elu,
-      poolQueue: end.poolQueue,
-      canaryPending: end.canaryPending,
-      backlog: end.backlog,
-    };
-    if (begin && !begin.error) {
-      out.serverBuckets = bucketsDelta(end.serverBuckets, begin.serverBuckets);
-      out.loopDelayBuckets = bucketsDelta(end.loopDelayBuckets, begin.loopDelayBuckets);
-      out.canaryBuckets = bucketsDelta(end.canaryBuckets, begin.canaryBuckets);
-    }
-    return out;
+  /** Server signals of second `bin` (see server-bins.ts). */
+  serverBin(bin: number): ServerBin {
+    return serverBinOf(this.placed, this.snapshots, bin);
   }
 
-  /**
-   * Delta of a server histogram over bins [from, to), from the nearest successful scrapes
-   * around the window (a failed scrape widens the window rather than losing observations).
-   */
-  serverWindowQuantile(key: 'serverBuckets' | 'loopDelayBuckets' | 'canaryBuckets', from: number, to: number, q: number): number | null {
-    const ok = this.snapshots.filter((s) => !s.error);
-    const begin = [...ok].reverse().find((s) => s.index <= from);
-    const end = ok.find((s) => s.index >= to) ?? ok.at(-1);
-    if (!begin || !end || end.index <= begin.index) return null;
-    const value = histogramQuantile(q, bucketsDelta(end[key], begin[key]));
-    return Number.isNaN(value) ? null : value;
+  /** A server histogram's increase over bins [from, to), null when no fresh snapshots bracket the window. */
+  serverWindow(key: 'serverBuckets' | 'loopDelayBuckets' | 'canaryBuckets', from: number, to: number): Bucket[] | null {
+    return windowDelta(this.placed, key, from, to);
+  }
+
+  bucketEdges(key: 'serverBuckets' | 'loopDelayBuckets' | 'canaryBuckets'): number[] {
+    return bucketEdges(this.placed, key);
   }
 
   failedScrapes(): { index: number; error: string }[] {
     return this.snapshots.filter((s) => s.error).map((s) => ({ index: s.index, error: s.error as string }));
   }
 
+  /** Seconds of the run no fresh registry snapshot describes: their registry signals are null ("stale"). */
+  staleSeconds(): number[] {
+    const fresh = new Set(this.placed.map((p) => p.bin));
+    return Array.from({ length: this.seconds }, (_, bin) => bin).filter((bin) => !fresh.has(bin));
+  }
+
   scrapeCount(): number {
     return this.snapshots.length;
   }
-}
-
-export function quantileOfBuckets(buckets: Bucket[] | undefined, q: number): number | null {
-  if (!buckets) return null;
-  const value = histogramQuantile(q, buckets);
-  return Number.isNaN(value) ? null : value;
 }

@@ -23,7 +23,19 @@ export default defineScenario({
   ],
   expectations: [
     { phase: 'baseline', signal: 'probeP99', below: 0.1, why: 'healthy before the fault' },
-    { phase: 'fault', signal: 'loopDelayP99', above: 0.5, why: 'each blocked request holds the loop for 600 ms' },
+    {
+      phase: 'fault',
+      signal: 'loopDelayMax',
+      stat: 'min',
+      above: 0.5,
+      why: 'every second of the fault, the loop had been held for over 500 ms within the last few seconds (the gauge, exact)',
+    },
+    {
+      phase: 'fault',
+      signal: 'loopDelayP99',
+      above: 0.32,
+      why: 'each blocked request holds the loop for 600 ms: the histogram puts it in the 320–640 ms bucket',
+    },
     { phase: 'fault', signal: 'probeP99', above: 0.5, why: 'a probe request that arrives during a stall waits for it to end' },
     {
       phase: 'fault',

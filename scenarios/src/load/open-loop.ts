@@ -92,10 +92,9 @@ function decode(flat: Float64Array): OpenLoopRecord[] {
 const WARM_SECONDS_IN_FLIGHT = 2;
 const MAX_WARM_SOCKETS = 256;
 
-/** Sockets to pre-open for a schedule: enough for 2 s of its peak rate in flight at once, at most 256. */
-export function warmSocketsFor(segments: RateSegment[]): number {
-  const peak = Math.max(0, ...segments.map((s) => s.ratePerSecond));
-  return Math.min(MAX_WARM_SOCKETS, Math.ceil(peak * WARM_SECONDS_IN_FLIGHT));
+/** Sockets to pre-open for a rate: enough for 2 s of it in flight at once, at most 256. */
+export function warmSocketsFor(ratePerSecond: number): number {
+  return Math.min(MAX_WARM_SOCKETS, Math.ceil(Math.max(0, ratePerSecond) * WARM_SECONDS_IN_FLIGHT));
 }
 
 /** A constant rate. */

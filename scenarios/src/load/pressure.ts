@@ -8,7 +8,8 @@ import autocannon from 'autocannon';
 
 export interface PressureRecord {
   atMs: number;
-  latencyMs: number;
+  /** Null for an error: autocannon says nothing about how long it took, and 0 ms would flatter the P99. */
+  latencyMs: number | null;
   outcome: 'ok' | 'error' | 'timeout';
 }
 
@@ -69,7 +70,8 @@ export class PressureStream {
     });
     this.instance.on('reqError', (error: Error & { code?: string }) => {
       const timeout = error.code === 'UND_ERR_HEADERS_TIMEOUT' || /timeout/i.test(error.message);
-      options.onRecord({ atMs: Date.now(), latencyMs: timeout ? options.timeoutMs : 0, outcome: timeout ? 'timeout' : 'error' });
+      // A timeout took at least the timeout; an error (refused, reset) has no latency to record.
+      options.onRecord({ atMs: Date.now(), latencyMs: timeout ? options.timeoutMs : null, outcome: timeout ? 'timeout' : 'error' });
     });
   }
 

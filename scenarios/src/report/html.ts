@@ -1,7 +1,7 @@
 // report.html: one self-contained file (inline CSS and SVG, no script, no network), so it
 // opens offline from disk and can be attached to an incident ticket as it is.
 import { SIGNALS, type SignalId } from '../signals.js';
-import { leadHeadline, leadRows, observedText, phaseCell, runLine, signalsWithData, statLabel, streamsText, togglesText } from './format.js';
+import { leadHeadline, leadRows, observedText, phaseCell, runLine, signalsWithData, statLabel, streamsText, togglesText, verdictText } from './format.js';
 import type { Report } from './schema.js';
 import { type ChartLine, lineChart } from './svg-chart.js';
 
@@ -22,12 +22,16 @@ const COLORS: Record<SignalId, string> = {
   errorRate: '#000000',
 };
 
+/** A signal's line; for bucket figures the band between the bucket bounds, the line on its upper bound (or lower, when unbounded). */
 function line(report: Report, id: SignalId, dashed = false): ChartLine {
-  return { label: SIGNALS[id].label, color: COLORS[id], values: report.series[id] as (number | null)[], dashed };
+  const upper = report.series[id] as (number | null)[];
+  const lower = report.series.lowerBounds[id];
+  const values = lower ? upper.map((v, t) => v ?? lower[t] ?? null) : upper;
+  return { label: SIGNALS[id].label, color: COLORS[id], values, dashed, ...(lower ? { band: { lower, upper } } : {}) };
 }
 
 function has(report: Report, id: SignalId): boolean {
-  return (report.series[id] as (number | null)[]).some((v) => v !== null);
+  return (report.series[id] as (number | null)[]).some((v) => v !== null) || (report.series.lowerBounds[id]?.some((v) => v !== null) ?? false);
 }
 
 function charts(report: Report): string[] {
@@ -82,7 +86,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:960px;color:#1d1d1f;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600;margin-left:8px;font-size:15px}
-.passed{background:#2a7d2e}.failed{background:#c62828}.error{background:#6d4c41}
+.passed{background:#2a7d2e}.failed{background:#c62828}.error{background:#6d4c41}.inconclusive{background:#b26a00}
 .meta{color:#555;margin:4px 0}
 table{border-collapse:collapse;width:100%;margin:8px 0;font-size:13px} th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f6} td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -98,12 +102,13 @@ export function renderHtml(report: Report): string {
   const verdict = report.verdict;
   const ids = signalsWithData(report);
   const body: string[] = [];
-  body.push(`<h1>${esc(report.scenario.title)}<span class="verdict ${verdict}">${verdict.toUpperCase()}</span></h1>`);
+  body.push(`<h1>${esc(report.scenario.title)}<span class="verdict ${verdict}">${verdictText(report)}</span></h1>`);
   body.push(`<p>${esc(report.scenario.description)}</p>`);
   body.push(
     `<p class="meta">Scenario <code>${esc(report.scenario.name)}</code>${report.scenario.quick ? ' (--quick)' : ''} · ${esc(report.startedAt)} · target ${esc(report.target.apiUrl)} · probe GET ${esc(report.probe.route)} at ${report.probe.ratePerSecond} req/s (open loop), SLO P99 ≤ ${report.probe.sloMs} ms</p>`,
   );
   body.push(`<p class="meta">${esc(runLine(report))}</p>`);
+  if (report.inconclusive) body.push(`<p class="fail">Inconclusive (exit 2): ${esc(report.inconclusive)}.</p>`);
   if (report.error) body.push(`<p class="fail">Error: ${esc(report.error)}</p>`);
   body.push('<h2>Expectations</h2>');
   body.push(
@@ -144,6 +149,7 @@ export function renderHtml(report: Report): string {
       'summary',
     ),
   );
+  body.push('<p class="meta">A range (512–1024 ms) is the histogram bucket holding the figure, drawn as a shaded band in the charts; ≥ means at least (a timeout).</p>');
   body.push('<h2>Notes</h2>', `<ul>${report.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

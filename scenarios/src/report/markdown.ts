@@ -1,6 +1,6 @@
 // report.md: the same content as the HTML report minus the charts, for terminals and PRs.
 import { SIGNALS } from '../signals.js';
-import { leadHeadline, leadRows, observedText, phaseCell, runLine, signalsWithData, statLabel, streamsText, togglesText } from './format.js';
+import { leadHeadline, leadRows, observedText, phaseCell, runLine, signalsWithData, statLabel, streamsText, togglesText, verdictText } from './format.js';
 import type { Report } from './schema.js';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
@@ -10,9 +10,8 @@ function table(header: string[], rows: string[][]): string {
 }
 
 export function renderMarkdown(report: Report): string {
-  const verdict = report.verdict === 'passed' ? 'PASSED' : report.verdict === 'failed' ? 'FAILED' : 'ERROR';
   const out: string[] = [];
-  out.push(`# ${report.scenario.title}: ${verdict}`);
+  out.push(`# ${report.scenario.title}: ${verdictText(report)}`);
   out.push('');
   out.push(report.scenario.description);
   out.push('');
@@ -22,6 +21,7 @@ export function renderMarkdown(report: Report): string {
   );
   out.push('');
   out.push(`Run: ${runLine(report)}.`);
+  if (report.inconclusive) out.push('', `**Inconclusive (exit 2):** ${report.inconclusive}.`);
   if (report.error) out.push('', `Error: ${report.error}`);
   out.push('', '## Expectations', '');
   out.push(
@@ -62,7 +62,13 @@ export function renderMarkdown(report: Report): string {
       ],
     ),
   );
-  out.push('', 'Phase summaries leave out the first settle second(s) of each phase.', '', '## Notes', '');
+  out.push(
+    '',
+    'Phase summaries leave out the first settle second(s) of each phase. A range (512–1024 ms) is the histogram bucket holding the figure; ≥ means at least (a timeout).',
+    '',
+    '## Notes',
+    '',
+  );
   for (const note of report.notes) out.push(`- ${note}`);
   out.push('');
   return out.join('\n');

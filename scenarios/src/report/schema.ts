@@ -5,15 +5,22 @@ import { type Static, type TNumber, Type } from '@sinclair/typebox';
 import { SIGNAL_IDS } from '../signals.js';
 
 type Id = (typeof SIGNAL_IDS)[number];
+
+/** 2: histogram figures as bucket bounds, lead-time status, verdict "inconclusive". */
+export const REPORT_SCHEMA_VERSION = 2;
 const Nullable = <T extends TNumber>(t: T) => Type.Union([t, Type.Null()]);
 const NullableNumber = Nullable(Type.Number());
 const NullableSeries = Type.Array(NullableNumber);
 const SignalId = Type.Union(SIGNAL_IDS.map((id) => Type.Literal(id)));
+const VALUE_NOTE =
+  'Each value is exact, or, when read from histogram buckets or when it is a latency quantile that timed out, the upper bound, with the lower bound beside it (summaryLower, series.lowerBounds, *Lower). An upper bound of null beside a lower bound: unbounded above.';
 // Object.fromEntries loses the key set; the casts restore it (every id is mapped).
-const SignalValues = Type.Object(Object.fromEntries(SIGNAL_IDS.map((id) => [id, NullableNumber])) as Record<Id, typeof NullableNumber>, {
-  additionalProperties: false,
-});
-const SignalSeries = Object.fromEntries(SIGNAL_IDS.map((id) => [id, NullableSeries])) as Record<Id, typeof NullableSeries>;
+const perSignal = <T extends TNumber | typeof NullableNumber | typeof NullableSeries>(schema: T) =>
+  Object.fromEntries(SIGNAL_IDS.map((id) => [id, schema])) as Record<Id, T>;
+const SignalValues = Type.Object(perSignal(NullableNumber), { additionalProperties: false, description: VALUE_NOTE });
+const SignalSeries = perSignal(NullableSeries);
+const LowerBounds = Type.Partial(Type.Object(perSignal(NullableNumber), { additionalProperties: false }));
+const LowerSeries = Type.Partial(Type.Object(perSignal(NullableSeries), { additionalProperties: false }));
 const Toggles = Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()));
 const ClientCounts = Type.Object({
   requests: Type.Integer({ minimum: 0 }),
@@ -23,7 +30,7 @@ const ClientCounts = Type.Object({
 
 export const ReportSchema = Type.Object(
   {
-    schemaVersion: Type.Literal(1),
+    schemaVersion: Type.Literal(REPORT_SCHEMA_VERSION),
     scenario: Type.Object({
       name: Type.String(),
       title: Type.String(),
@@ -32,9 +39,10 @@ export const ReportSchema = Type.Object(
       source: Type.String({ description: 'file the scenario was loaded from' }),
       quick: Type.Boolean(),
     }),
-    verdict: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('error')]),
+    verdict: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('inconclusive'), Type.Literal('error')]),
     exitCode: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
     error: Type.Optional(Type.String()),
+    inconclusive: Type.Optional(Type.String({ description: 'why the expectations could not be judged (exit 2), e.g. the runner could not keep its schedule' })),
     startedAt: Type.String({ description: 'ISO 8601 date-time' }),
     finishedAt: Type.String({ description: 'ISO 8601 date-time' }),
     wallSeconds: Type.Number({ minimum: 0 }),
@@ -50,6 +58,9 @@ export const ReportSchema = Type.Object(
       cpuPercentOfOneCore: Type.Number({ minimum: 0 }),
       probeScheduleErrorP99Ms: Nullable(Type.Number()),
       probeScheduleErrorMaxMs: Nullable(Type.Number()),
+      probeScheduleErrorLimitMs: Type.Number({ description: 'p99 send lateness above this makes the run inconclusive (10% of the probe SLO)' }),
+      probeSockets: Type.Integer({ minimum: 0, description: 'keep-alive sockets the probe opened before the run' }),
+      staleSeconds: Type.Array(Type.Integer(), { description: 'seconds no fresh watchdog snapshot describes: their registry signals are null' }),
       scrapes: Type.Integer({ minimum: 0 }),
       failedScrapes: Type.Array(Type.Object({ index: Type.Integer(), error: Type.String() })),
       restored: Type.Boolean({ description: 'every fault was switched off when the run ended' }),
@@ -76,6 +87,7 @@ export const ReportSchema = Type.Object(
           }),
         ),
         summary: SignalValues,
+        summaryLower: Type.Optional(LowerBounds),
         clients: Type.Object({ probe: ClientCounts, ramp: ClientCounts, pressure: ClientCounts }),
       }),
     ),
@@ -89,6 +101,8 @@ export const ReportSchema = Type.Object(
         above: Type.Optional(Type.Number()),
         below: Type.Optional(Type.Number()),
         observed: Nullable(Type.Number()),
+        observedLower: Type.Optional(Type.Number()),
+        notObserved: Type.Optional(Type.String({ description: 'lead expectations: why no lead could be measured' })),
         passed: Type.Boolean(),
         why: Type.Optional(Type.String()),
       }),
@@ -104,11 +118,16 @@ export const ReportSchema = Type.Object(
         signal: SignalId,
         label: Type.String(),
         threshold: Type.Number(),
-        firstCrossingSeconds: Nullable(Type.Number({ description: 'run time of the first second, from onset on, above the threshold' })),
+        status: Type.Union([Type.Literal('crossed'), Type.Literal('never'), Type.Literal('already-above'), Type.Literal('no-data')], {
+          description: 'already-above: above the threshold before onset (or from its first reading) and never below it since',
+        }),
+        firstCrossingSeconds: Nullable(Type.Number({ description: 'run time of the first second, from onset on, the signal rose above the threshold from below' })),
         afterOnsetSeconds: Nullable(Type.Number()),
         relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'negative: crossed before the probe breached its SLO' })),
         valueAtCrossing: Nullable(Type.Number()),
+        valueAtCrossingLower: Type.Optional(Type.Number()),
         hasData: Type.Boolean(),
+        dataBeforeOnset: Type.Boolean(),
       }),
     ),
     series: Type.Object(
@@ -119,9 +138,11 @@ export const ReportSchema = Type.Object(
         probeFailures: Type.Array(Type.Integer()),
         rampCount: Type.Array(Type.Integer()),
         pressureCount: Type.Array(Type.Integer()),
+        probeSendLatenessMaxMs: Type.Array(NullableNumber, { description: 'the probe sender’s worst lateness per second (runner-side)' }),
         ...SignalSeries,
+        lowerBounds: LowerSeries,
       },
-      { description: 'one entry per second of the run, columns of equal length' },
+      { description: `one entry per second of the run, columns of equal length. ${VALUE_NOTE}` },
     ),
     notes: Type.Array(Type.String()),
   },

@@ -7,6 +7,8 @@ export interface ChartLine {
   color: string;
   values: (number | null)[];
   dashed?: boolean;
+  /** A range per point (a histogram bucket), shaded; a null upper bound reaches the top of the plot. */
+  band?: { lower: (number | null)[]; upper: (number | null)[] };
 }
 
 export interface ChartOptions {
@@ -99,6 +101,9 @@ export function lineChart(options: ChartOptions): string {
     parts.push(`<text x="${width - pad.right - 4}" y="${num(ty - 4)}" class="threshold-label" text-anchor="end">${esc(t.label)}</text>`);
   }
   for (const line of options.lines) {
+    if (line.band) parts.push(...bandRects(line, x, (v) => y(v * factor), pad.top));
+  }
+  for (const line of options.lines) {
     const segments: string[][] = [];
     let current: string[] = [];
     line.values.forEach((v, t) => {
@@ -133,4 +138,18 @@ export function lineChart(options: ChartOptions): string {
   }
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** A shaded step per second between a line's lower and upper bounds (each value describes its whole second). */
+function bandRects(line: ChartLine, x: (t: number) => number, y: (v: number) => number, top: number): string[] {
+  const band = line.band as NonNullable<ChartLine['band']>;
+  const out: string[] = [];
+  band.lower.forEach((lo, t) => {
+    const hi = band.upper[t];
+    if (lo === null || lo === undefined || hi === undefined) return;
+    const y0 = hi === null ? top : y(hi);
+    const y1 = y(lo);
+    out.push(`<rect x="${num(x(t))}" y="${num(y0)}" width="${num(x(t + 1) - x(t))}" height="${num(Math.max(1, y1 - y0))}" fill="${line.color}" fill-opacity="0.15"/>`);
+  });
+  return out;
 }

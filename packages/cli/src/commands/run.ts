@@ -2,7 +2,7 @@
 // after; restores a healthy service on every exit path (the runner does, see run.ts in
 // scenarios); writes the report folder; exits 0 / 1 / 2.
 import { join, relative } from 'node:path';
-import { type Report, formatSignal, LabError, loadScenario, runScenario, writeReport } from '@runtime-lab/scenarios';
+import { type Report, crossingText, formatSignal, LabError, loadScenario, observedText, runScenario, writeReport } from '@runtime-lab/scenarios';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
 import { REPORTS_DIR } from '../paths.js';
 import { DEFAULT_PORTS, isHealthy, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
@@ -89,8 +89,7 @@ export async function run(argv: string[]): Promise<number> {
 function printSummary(report: Report): void {
   console.log('');
   for (const e of report.expectations) {
-    const observed = e.observed === null ? 'no data' : e.kind === 'lead' ? `${e.observed} s earlier` : formatSignal(e.signal, e.observed);
-    console.log(`  ${e.passed ? 'pass' : 'FAIL'}  ${e.description}: observed ${observed}`);
+    console.log(`  ${e.passed ? 'pass' : 'FAIL'}  ${e.description}: observed ${observedText(e)}`);
   }
   const ref = report.leadTimeReference;
   console.log(`\n  first crossing after onset (${ref.onsetPhase} at ${ref.onsetSeconds} s), vs probe SLO breach:`);
@@ -99,12 +98,15 @@ function printSummary(report: Report): void {
     .sort((a, b) => (a.firstCrossingSeconds as number) - (b.firstCrossingSeconds as number));
   for (const r of rows) {
     const vs = r.relativeToSloBreachSeconds === null ? '' : `  (${r.relativeToSloBreachSeconds > 0 ? '+' : ''}${r.relativeToSloBreachSeconds} s vs breach)`;
-    console.log(`    +${r.afterOnsetSeconds} s  ${r.label} > ${formatSignal(r.signal, r.threshold)}${vs}`);
+    console.log(`    ${crossingText(r).padStart(5)}  ${r.label} > ${formatSignal(r.signal, r.threshold)}${vs}`);
   }
-  const never = report.leadTimes.filter((r) => r.hasData && r.firstCrossingSeconds === null).map((r) => r.label);
+  for (const r of report.leadTimes.filter((row) => row.status === 'already-above')) {
+    console.log(`    ${r.label} > ${formatSignal(r.signal, r.threshold)}: ${crossingText(r)}`);
+  }
+  const never = report.leadTimes.filter((r) => r.status === 'never').map((r) => r.label);
   if (never.length) console.log(`    never: ${never.join(', ')}`);
-  console.log(
-    `\n${report.verdict === 'passed' ? 'PASSED' : 'FAILED'}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${report.runner.cpuSeconds.toFixed(1)} s)`,
-  );
+  const r = report.runner;
+  const lateness = r.probeScheduleErrorP99Ms === null ? '' : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(1)} ms`;
+  console.log(`\n${report.verdict.toUpperCase()}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${r.cpuSeconds.toFixed(1)} s${lateness})`);
+  if (report.inconclusive) console.log(`  ${report.inconclusive}`);
 }
-
