@@ -1,8 +1,8 @@
 // `lab run <name|file>`: uses running services, or starts them for the run and stops them
 // after; restores a healthy service on every exit path (the runner does, see run.ts in
-// scenarios); writes the report folder; exits 0 / 1 / 2.
+// scenarios), including an uncaught exception; writes the report folder; exits 0 / 1 / 2.
 import { join, relative } from 'node:path';
-import { type Report, crossingText, formatSignal, LabError, loadScenario, observedText, runScenario, writeReport } from '@runtime-lab/scenarios';
+import { type Report, crossingText, formatSignal, LabError, loadScenario, observedText, oneLine, runScenario, writeReport } from '@runtime-lab/scenarios';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
 import { REPORTS_DIR } from '../paths.js';
 import { DEFAULT_PORTS, isHealthy, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
@@ -47,13 +47,26 @@ export async function run(argv: string[]): Promise<number> {
     for (const s of started) s.child.kill('SIGKILL');
     process.exit(2);
   };
+  // An exception nothing catches (in a callback, a stray promise) must not kill the process
+  // before the faults are switched off: it aborts the run like a signal, and the run exits 2.
+  let fatal: unknown;
+  const onFatal = (error: unknown): void => {
+    if (fatal !== undefined) return;
+    fatal = error;
+    process.stderr.write(`\nunexpected error: ${oneLine(error)}; stopping the run and switching faults off…\n`);
+    controller.abort(new Error(`unexpected error: ${oneLine(error)}`));
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
   try {
     if (!explicitApi && !(await isHealthy(apiUrl))) {
       if (parsed.options['no-start']) throw new LabError('LAB_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
       console.log('starting api and downstream for this run (`lab up` keeps them running between runs)…');
-      const result = await startServices();
+      // Detached: in a process group of their own, so Ctrl-C reaches only the runner, which
+      // switches the faults off through them and stops them afterwards.
+      const result = await startServices({ detached: true });
       started = result.services;
       apiUrl = result.urls.apiUrl;
       metricsUrl = result.urls.metricsUrl;
@@ -78,11 +91,14 @@ export async function run(argv: string[]): Promise<number> {
     printSummary(report);
     const rel = (p: string): string => relative(process.cwd(), p) || p;
     console.log(`report: ${rel(files.html)} (also ${rel(files.markdown)}, ${rel(files.json)})`);
+    if (fatal !== undefined) throw new LabError('LAB_RUN_FAILED', `unexpected error during the run: ${oneLine(fatal)}`);
     return report.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (started.length) await stopServices(started);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
   }
 }
 
