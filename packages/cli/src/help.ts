@@ -1,4 +1,12 @@
-export function helpText(withAudit: boolean): string {
+import type { AuditState } from './audit-loader.js';
+
+export function helpText(audit: AuditState): string {
+  const auditLine =
+    audit.kind === 'ready'
+      ? '  lab audit ...                     runtime-health gate (see `lab audit --help`)\n'
+      : audit.kind === 'broken'
+        ? `  lab audit                         unavailable: ${audit.reason}\n`
+        : '';
   return `lab: runtime-lab's command line
 
 Usage:
@@ -19,12 +27,14 @@ Usage:
   lab fault set <name> [k=v ...] [--ttl S]   switch one on, e.g. lab fault set blocking durationMs=300 routes=orders,ping
   lab fault clear [name]            switch one off, or everything
   lab report <report.json> [--out DIR]       re-render report.md and report.html from report.json
-${withAudit ? '  lab audit ...                     runtime-health gate (see `lab audit --help`)\n' : ''}  lab help                          this text
+${auditLine}  lab help                          this text
 
 Exit codes:
   0  the scenario's expectations were met (other commands: success)
   1  an expectation failed
   2  the run could not be carried out: bad scenario file or arguments, service unreachable, interrupted
-     (SIGINT/SIGTERM: faults are switched off before exiting), faults could not be restored
+     (SIGINT/SIGTERM, or an unexpected error: faults are switched off before exiting), faults could not be
+     restored, or inconclusive: an expectation held or failed only because the runner fell behind its
+     send schedule (the report is still written and says which)
 `;
 }

@@ -1,6 +1,7 @@
 // Dispatches `lab <command>`. Every failure the user can cause is printed as one line with
 // exit code 2; a stack trace only with LAB_DEBUG=1.
 import { LabError, oneLine } from '@runtime-lab/scenarios';
+import { loadAudit } from './audit-loader.js';
 import { down } from './commands/down.js';
 import { fault } from './commands/fault.js';
 import { list } from './commands/list.js';
@@ -9,36 +10,27 @@ import { run } from './commands/run.js';
 import { up } from './commands/up.js';
 import { helpText } from './help.js';
 
-type AuditCli = (argv: string[]) => Promise<number>;
-
-async function auditCli(): Promise<AuditCli | undefined> {
-  try {
-    const audit = (await import('@runtime-lab/audit')) as { runAuditCli?: AuditCli };
-    return typeof audit.runAuditCli === 'function' ? audit.runAuditCli : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { up, down, run, fault, report, list };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (!command || command === 'help' || command === '--help' || command === '-h') {
-      console.log(helpText((await auditCli()) !== undefined));
+      console.log(helpText(await loadAudit()));
       return command ? 0 : 2;
     }
     if (command === 'audit') {
-      const audit = await auditCli();
-      if (audit) return await audit(rest);
+      const audit = await loadAudit();
+      if (audit.kind === 'ready') return await audit.cli(rest);
+      throw new LabError('LAB_USAGE', audit.kind === 'broken' ? `lab audit is unavailable: ${audit.reason}` : 'lab audit is not installed (@runtime-lab/audit is missing)');
     }
     const handler = COMMANDS[command];
     if (!handler) {
-      throw new LabError('LAB_USAGE', `unknown command "${command}"; allowed: ${Object.keys(COMMANDS).join(', ')}${(await auditCli()) ? ', audit' : ''}, help`);
+      const audit = (await loadAudit()).kind === 'ready' ? ', audit' : '';
+      throw new LabError('LAB_USAGE', `unknown command "${command}"; allowed: ${Object.keys(COMMANDS).join(', ')}${audit}, help`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      console.log(helpText((await auditCli()) !== undefined));
+      console.log(helpText(await loadAudit()));
       return 0;
     }
     return await handler(rest);

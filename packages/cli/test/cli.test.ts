@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { loadAudit } from '../src/audit-loader.js';
 import { writeNativePrometheusConfig } from '../src/prometheus.js';
 import { lab } from './helpers.js';
 
@@ -61,4 +62,18 @@ test('the native Prometheus config points every target at 127.0.0.1 on the same 
   assert.ok(config.rule_files.length > 0 && config.rule_files.every((f) => f.startsWith('/')));
   const check = spawnSync('promtool', ['check', 'config', out], { encoding: 'utf8' });
   assert.equal(check.status, 0, `promtool check config (install Debian's prometheus): ${check.stderr || check.error}`);
+});
+
+test('lab audit: only the package itself missing means "not installed"; a broken build is reported, not hidden', async () => {
+  const missing = Object.assign(new Error("Cannot find package '@runtime-lab/audit' imported from /x/main.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+  assert.deepEqual(await loadAudit(() => Promise.reject(missing)), { kind: 'not-installed' });
+  const brokenBuild = Object.assign(new Error("Cannot find module '/repo/packages/audit/dist/src/rules.js' imported from /repo/packages/audit/dist/src/index.js"), {
+    code: 'ERR_MODULE_NOT_FOUND',
+  });
+  const broken = await loadAudit(() => Promise.reject(brokenBuild));
+  assert.equal(broken.kind, 'broken');
+  assert.match(broken.kind === 'broken' ? broken.reason : '', /could not be loaded: Cannot find module '\/repo\/packages\/audit\/dist\/src\/rules\.js'/);
+  assert.equal((await loadAudit(() => Promise.reject(new SyntaxError('Unexpected token')))).kind, 'broken');
+  assert.equal((await loadAudit(() => Promise.resolve({}))).kind, 'broken', 'no runAuditCli export');
+  assert.equal((await loadAudit()).kind, 'ready', 'the real package loads');
 });
