@@ -53,12 +53,14 @@ test('the table reports each row’s status, times relative to onset and to the 
   const high = bucket(0.512, 1.024);
   const { rows, sloBreachSeconds } = leadTimes({
     onsetSeconds: 3,
+    onsetEndSeconds: 7,
     thresholds,
     readings: readings(
       {
         probeP99: series([0.003, 0.002, 0.003, 0.004, 0.6, 1.2, 1.1, 1.2]),
         loopDelayP99: [low, low, low, high, high, high, high, high],
-        elu: series([0.85, 0.9, 0.82, 0.99, 1, 1, 1, 1]),
+        // Above before onset, and its dip and climb back in the next phase (second 7 on) is no crossing either.
+        elu: series([0.85, 0.9, 0.82, 0.99, 1, 1, 1, 0.5, 0.9, 0.9]),
         serverP99: [low, low, low, low, low, low, low, low],
       },
       8,

@@ -1,4 +1,4 @@
-// Which signal moved first: for each signal, the second from fault onset on in which it rose
+// Which signal moved first: for each signal, the second of the onset phase in which it rose
 // above its threshold, relative to onset and to the probe's SLO breach. Resolution is the
 // sampling interval (1 s).
 //
@@ -14,6 +14,11 @@ import type { ReadingSeries } from './series.js';
 export interface LeadTimeInput {
   readings: ReadingSeries;
   onsetSeconds: number;
+  /**
+   * End of the onset phase: crossings are searched in it. A rise in a later phase (a recovery
+   * that dips below and climbs back) is not the fault's doing.
+   */
+  onsetEndSeconds: number;
   thresholds: Record<SignalId, number>;
 }
 
@@ -70,11 +75,12 @@ function sustained(values: (Reading | null)[], start: number, threshold: number,
 }
 
 export function leadTimes(input: LeadTimeInput): { rows: LeadTimeRow[]; sloBreachSeconds: number | null } {
-  const { readings, onsetSeconds, thresholds } = input;
-  const sloBreachSeconds = firstCrossing(readings.probeP99, onsetSeconds, thresholds.probeP99).at;
+  const { readings, onsetSeconds, onsetEndSeconds, thresholds } = input;
+  const upToEnd = (values: (Reading | null)[]) => values.slice(0, Math.max(onsetSeconds, onsetEndSeconds));
+  const sloBreachSeconds = firstCrossing(upToEnd(readings.probeP99), onsetSeconds, thresholds.probeP99).at;
   const rows = SIGNAL_IDS.map((signal): LeadTimeRow => {
     const values = readings[signal];
-    const { status, at } = firstCrossing(values, onsetSeconds, thresholds[signal]);
+    const { status, at } = firstCrossing(upToEnd(values), onsetSeconds, thresholds[signal]);
     const value = at === null ? toReportValue(null) : toReportValue(values[at] ?? null);
     return {
       signal,

@@ -43,9 +43,9 @@ export interface AssembleInput {
 }
 
 /** What the expectations and lead times say about one view of the run. */
-function judge(scenario: Scenario, timeline: Timeline, phases: PhaseReport[], thresholds: Record<SignalId, number>, onsetSeconds: number) {
+function judge(scenario: Scenario, timeline: Timeline, phases: PhaseReport[], thresholds: Record<SignalId, number>, onset: { from: number; to: number }) {
   const readings = buildReadings(timeline);
-  const lead = leadTimes({ readings, onsetSeconds, thresholds });
+  const lead = leadTimes({ readings, onsetSeconds: onset.from, onsetEndSeconds: onset.to, thresholds });
   const expectations = evaluate(scenario.expectations, { timeline, readings, phases, leadTimes: lead.rows });
   return { readings, lead, expectations };
 }
@@ -79,12 +79,13 @@ export function assembleReport(input: AssembleInput): Report {
   const onset = onsetOf(phases);
   const thresholds = thresholdsFor(scenario, probe, timeline);
   const onsetSeconds = onset?.startSeconds ?? 0;
-  const { lead, expectations } = judge(scenario, timeline, phaseReports, thresholds, onsetSeconds);
+  const onsetWindow = { from: onsetSeconds, to: onsetSeconds + (onset?.phase.durationSeconds ?? timeline.seconds) };
+  const { lead, expectations } = judge(scenario, timeline, phaseReports, thresholds, onsetWindow);
   const passed = expectations.every((e) => e.passed);
   // The sender's lateness is charged to the service (latency from the intended time): fair for
   // a stall that delays sends, not for a runner starved of CPU. Judged again with latencies from
   // the actual send times: an expectation whose outcome changes rests on the runner's delay.
-  const lenient = judge(scenario, timeline.fromSendTimes(), phaseReports, thresholds, onsetSeconds).expectations;
+  const lenient = judge(scenario, timeline.fromSendTimes(), phaseReports, thresholds, onsetWindow).expectations;
   const dependent = expectations.filter((e, i) => e.passed !== lenient[i]?.passed);
   const inconclusive = dependent.length > 0 ? scheduleVerdict(input, dependent) : undefined;
   const limitMs = MAX_SCHEDULE_ERROR_SHARE_OF_SLO * probe.sloMs;
@@ -160,7 +161,7 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
         ]
       : []),
     'Probe and ramp latencies are open loop, measured from each request’s intended send time; pressure latencies come from autocannon (closed loop) and hide the time a stalled service kept it from sending.',
-    `Lead times have the sampling interval's resolution (1 s) and count a crossing only when the signal rises from below its threshold and stays above it ${SUSTAIN_SECONDS} readings in a row; a negative "vs SLO breach" means the signal crossed before the probe P99 crossed ${probe.sloMs} ms.`,
+    `Lead times have the sampling interval's resolution (1 s) and count a crossing only when the signal rises from below its threshold during the onset phase and stays above it ${SUSTAIN_SECONDS} readings in a row; a negative "vs SLO breach" means the signal crossed before the probe P99 crossed ${probe.sloMs} ms.`,
     'Figures read from histogram buckets (server-side P99, loop delay p99, the phase loop-delay max, the threadpool canary) are given as the bucket that holds them, e.g. "512–1024 ms"; "above" checks use the lower bound, "below" checks the upper one.',
     'The threadpool canary discounts the loop’s share (worst stall of the second × ELU): its callback runs on the main loop, so a blocked loop alone would make an idle threadpool look starved.',
   ];
