@@ -135,7 +135,7 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     phaseStat: 'max',
     defaultThreshold: 0.05,
     description:
-      "The larger of the canary latency p99 over the interval (its bucket) and the age of the canary still waiting (libuv threadpool queueing), minus the loop's share (the second's worst stall × ELU): the canary's callback runs on the main loop.",
+      "The larger of the canary latency p99 over the interval (its bucket) and the age of the canary still waiting (libuv threadpool queueing). Its callback runs on the main loop, so only (1 − ELU) of its lower bound is certainly the threadpool's; the upper bound is as measured.",
   },
   backlog: {
     id: 'backlog',

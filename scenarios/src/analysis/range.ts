@@ -67,11 +67,6 @@ export function quantileOf(readings: (Reading | null | undefined)[], q: number):
   });
 }
 
-/** `r` minus an exact amount, floored at 0. */
-export function minus(r: Reading, amount: number): Reading {
-  return { lo: Math.max(0, r.lo - amount), hi: Math.max(0, r.hi - amount) };
-}
-
 /** Report form: the upper bound as the value (null when unbounded), the lower bound only when they differ. */
 export function toReportValue(r: Reading | null): { value: number | null; lower?: number } {
   if (r === null) return { value: null };

@@ -2,7 +2,7 @@
 import type { Bucket } from '@runtime-lab/telemetry/exposition';
 import type { Series } from '../report/schema.js';
 import { SIGNAL_IDS, type SignalId } from '../signals.js';
-import { type Reading, bucketMax, bucketQuantile, exact, isExact, maxOf, minus, toReportValue } from './range.js';
+import { type Reading, bucketQuantile, exact, isExact, maxOf, toReportValue } from './range.js';
 import { CLIENT_KINDS, type ClientBin, type Timeline } from './timeline.js';
 
 export type Readings = Record<SignalId, Reading | null>;
@@ -23,21 +23,18 @@ export function clientQuantile(entry: ClientBin | undefined, q: number): Reading
 }
 
 /**
- * The canary's callback runs on the main loop, so a loop stall delays it too (measured: a
- * blocked loop and an idle threadpool read 1-2.5 s). Like the auditor (packages/audit rules.ts),
- * the loop's share is discounted: the worst stall of the second (its bucket's upper bound)
- * times the loop's utilization (how likely a completion waited behind it; 1 when unknown).
+ * The canary's callback runs on the main loop, so a busy loop delays it too, and not by one
+ * stall only: with 600 ms blocks and an idle threadpool it read 1-2.5 s (its callback waited
+ * several loop turns), more than the auditor's "worst stall × ELU" discount removes. The loop
+ * can have held the canary for at most its share of the time (ELU), so the threadpool's part is
+ * certainly at least (1 − ELU) of the lower bound; the upper bound makes no claim (the loop's
+ * part may be nil). Unknown ELU counts as 1: nothing is claimed for the threadpool.
  */
-export function threadpoolCanaryOf(
-  canaryBuckets: Bucket[] | undefined,
-  pending: number | undefined,
-  loopDelayBuckets: Bucket[] | undefined,
-  elu: number | undefined,
-): Reading | null {
+export function threadpoolCanaryOf(canaryBuckets: Bucket[] | undefined, pending: number | undefined, elu: number | undefined): Reading | null {
   const canary = maxOf([bucketQuantile(0.99, canaryBuckets), pending === undefined ? null : exact(pending)]);
   if (!canary) return null;
-  const worstStall = bucketMax(loopDelayBuckets)?.hi ?? 0;
-  return minus(canary, worstStall * (elu ?? 1));
+  const free = 1 - Math.min(1, Math.max(0, elu ?? 1));
+  return { lo: canary.lo * free, hi: canary.hi };
 }
 
 const gauge = (value: number | undefined): Reading | null => (value === undefined ? null : exact(value));
@@ -63,7 +60,7 @@ export function signalsAt(timeline: Timeline, bin: number): Readings {
     loopStall: gauge(server.loopStall),
     elu: gauge(server.elu),
     poolQueue: gauge(server.poolQueue),
-    threadpoolCanary: threadpoolCanaryOf(server.canaryBuckets, server.canaryPending, server.loopDelayBuckets, server.elu),
+    threadpoolCanary: threadpoolCanaryOf(server.canaryBuckets, server.canaryPending, server.elu),
     backlog: gauge(server.backlog),
     errorRate: total > 0 ? exact(failed / total) : null,
   };

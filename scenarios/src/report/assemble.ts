@@ -163,7 +163,7 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
     'Probe and ramp latencies are open loop, measured from each request’s intended send time; pressure latencies come from autocannon (closed loop) and hide the time a stalled service kept it from sending.',
     `Lead times have the sampling interval's resolution (1 s) and count a crossing only when the signal rises from below its threshold during the onset phase and stays above it ${SUSTAIN_SECONDS} readings in a row; a negative "vs SLO breach" means the signal crossed before the probe P99 crossed ${probe.sloMs} ms.`,
     'Figures read from histogram buckets (server-side P99, loop delay p99, the phase loop-delay max, the threadpool canary) are given as the bucket that holds them, e.g. "512–1024 ms"; "above" checks use the lower bound, "below" checks the upper one.',
-    'The threadpool canary discounts the loop’s share (worst stall of the second × ELU): its callback runs on the main loop, so a blocked loop alone would make an idle threadpool look starved.',
+    'The threadpool canary’s callback runs on the main loop, so a busy loop delays it too: its lower bound keeps only the (1 − ELU) share that is certainly the threadpool’s (a blocked loop, ELU 1, claims nothing); its upper bound is as measured.',
   ];
   const failed = timeline.failedScrapes();
   if (failed.length > 0) notes.push(`${failed.length} of ${timeline.scrapeCount()} watchdog scrapes failed or were skipped; their seconds show no server data.`);

@@ -149,7 +149,9 @@ export function renderHtml(report: Report): string {
       'summary',
     ),
   );
-  body.push('<p class="meta">A range (512–1024 ms) is the histogram bucket holding the figure, drawn as a shaded band in the charts; ≥ means at least (a timeout).</p>');
+  body.push(
+    '<p class="meta">A range (320–640 ms) is the histogram bucket holding the figure; in the charts the line follows its upper bound and the shading spans the bucket; ≤ means at most (the first bucket), ≥ at least (a timeout).</p>',
+  );
   body.push('<h2>Notes</h2>', `<ul>${report.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -64,7 +64,7 @@ export function renderMarkdown(report: Report): string {
   );
   out.push(
     '',
-    'Phase summaries leave out the first settle second(s) of each phase. A range (512–1024 ms) is the histogram bucket holding the figure; ≥ means at least (a timeout).',
+    'Phase summaries leave out the first settle second(s) of each phase. A range (320–640 ms) is the histogram bucket holding the figure; ≤ means at most (the first bucket), ≥ at least (a timeout).',
     '',
     '## Notes',
     '',

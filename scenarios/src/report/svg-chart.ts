@@ -101,7 +101,7 @@ export function lineChart(options: ChartOptions): string {
     parts.push(`<text x="${width - pad.right - 4}" y="${num(ty - 4)}" class="threshold-label" text-anchor="end">${esc(t.label)}</text>`);
   }
   for (const line of options.lines) {
-    if (line.band) parts.push(...bandRects(line, x, (v) => y(v * factor), pad.top));
+    if (line.band) parts.push(...bandRects(line, x, (v) => y(v * factor), pad.top, options.scale === 'log'));
   }
   for (const line of options.lines) {
     const segments: string[][] = [];
@@ -140,13 +140,17 @@ export function lineChart(options: ChartOptions): string {
   return parts.join('');
 }
 
-/** A shaded step per second between a line's lower and upper bounds (each value describes its whole second). */
-function bandRects(line: ChartLine, x: (t: number) => number, y: (v: number) => number, top: number): string[] {
+/**
+ * A shaded step per second between a line's lower and upper bounds (each value describes its
+ * whole second). A lower bound of 0 ("at most") is left unshaded on a log scale, where it would
+ * reach the bottom of the plot whatever the figure.
+ */
+function bandRects(line: ChartLine, x: (t: number) => number, y: (v: number) => number, top: number, log: boolean): string[] {
   const band = line.band as NonNullable<ChartLine['band']>;
   const out: string[] = [];
   band.lower.forEach((lo, t) => {
     const hi = band.upper[t];
-    if (lo === null || lo === undefined || hi === undefined) return;
+    if (lo === null || lo === undefined || hi === undefined || (log && lo <= 0)) return;
     const y0 = hi === null ? top : y(hi);
     const y1 = y(lo);
     out.push(`<rect x="${num(x(t))}" y="${num(y0)}" width="${num(x(t + 1) - x(t))}" height="${num(Math.max(1, y1 - y0))}" fill="${line.color}" fill-opacity="0.15"/>`);
