@@ -1,15 +1,24 @@
 // HTTP signals: in-flight requests (with the arrival rate, Little's law gives time in system),
 // a per-route latency histogram, and queue time from X-Request-Start.
 //
-// The latency histogram is timed onRequest -> onResponse on purpose: it is the classic
+// The latency histogram is timed onRequest -> response finished on purpose: it is the classic
 // server-side view, and it misses the time a request waited for a blocked loop before
 // Fastify saw it (a request that took 900 ms for the client can be recorded as 0.6 ms).
 // Queue time shows that missing part when the client stamps its send time.
 //
-// This runs on every request, so the hot path avoids prom-client's per-call label hashing
-// (see fast-histogram.ts): series are cached per (method, route, status class), and
-// in-flight is a plain number read at collect time.
+// This runs on every request, and on a trivial route Fastify itself costs only ~16 us of CPU,
+// so the hot path is built around what is cheap. An onResponse hook is not: its presence makes
+// Fastify attach (and remove) 'finish' and 'error' listeners on every response and run a hook
+// runner, ~1-2 us together. Instead, one onRequest hook stamps the route and start time on the
+// raw request, and the end comes from Node's own diagnostics channel
+// 'http.server.response.finish' (published only when subscribed, no listener per response).
+// In-flight is counted from 'http.server.request.start', so requests that never reach the HTTP
+// server (fastify.inject()) are neither counted nor left in flight: inject() is not measured.
+// Series are cached per (method, route, status class) and observed with fast-histogram.ts.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
 import { FastHistogram, type HistogramSeries } from './fast-histogram.js';
@@ -43,12 +52,24 @@ function routeOf(request: FastifyRequest): string {
 
 const kOpenOnSocket = Symbol('runtime-lab.telemetry.openRequests');
 type CountedSocket = Socket & { [kOpenOnSocket]?: number };
+const kRoute = Symbol('runtime-lab.telemetry.route');
+const kStartMs = Symbol('runtime-lab.telemetry.startMs');
+type StampedRequest = IncomingMessage & { [kRoute]?: string; [kStartMs]?: number };
 
-export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: string): void {
-  // Requests between onRequest and onResponse. A request the client aborts never reaches
-  // onResponse, so each socket also counts its open requests and gives them back when it closes:
-  // one 'close' listener per connection rather than an onRequestAbort hook (a listener per
-  // request). The count is a plain number, read at collect time.
+/** What Node publishes on 'http.server.request.start' and 'http.server.response.finish'. */
+interface ServerMessage {
+  request: StampedRequest;
+  response: ServerResponse;
+  socket: CountedSocket;
+  server: Server;
+}
+
+/** Starts the HTTP metrics; returns what undoes it (the channels are process-wide). */
+export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: string): () => void {
+  // Requests the HTTP server received and has not finished answering. A request the client
+  // aborts never finishes, so each socket also counts its open requests and gives them back
+  // when it closes: one 'close' listener per connection, not one per request. The count is a
+  // plain number, read at collect time.
   let inflight = 0;
   const onSocketClose = function (this: CountedSocket): void {
     inflight -= this[kOpenOnSocket] ?? 0;
@@ -105,32 +126,48 @@ export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: 
     return series;
   };
 
-  app.addHook('onRequest', (request, _reply, done) => {
+  // Node publishes these for every HTTP server in the process: keep to this app's.
+  const server = app.server;
+  const onRequestStart = (message: unknown): void => {
+    const { socket, server: from } = message as ServerMessage;
+    if (from !== server) return;
     inflight += 1;
-    const socket = request.raw.socket as CountedSocket | null;
-    if (socket) {
-      const open = socket[kOpenOnSocket];
-      if (open === undefined) socket.once('close', onSocketClose);
-      socket[kOpenOnSocket] = (open ?? 0) + 1;
+    const open = socket[kOpenOnSocket];
+    if (open === undefined) socket.once('close', onSocketClose);
+    socket[kOpenOnSocket] = (open ?? 0) + 1;
+  };
+  const onResponseFinish = (message: unknown): void => {
+    const { request, response, socket, server: from } = message as ServerMessage;
+    if (from !== server) return;
+    // Skip what onSocketClose already gave back (a response finishing on a closed socket).
+    const open = socket[kOpenOnSocket] ?? 0;
+    if (open > 0) {
+      inflight -= 1;
+      socket[kOpenOnSocket] = open - 1;
     }
+    const startMs = request[kStartMs];
+    // No stamp: Fastify answered without running onRequest (e.g. a malformed request).
+    if (startMs === undefined) return;
+    seriesFor(request.method ?? 'UNKNOWN', request[kRoute] ?? UNMATCHED_ROUTE, response.statusCode).observe((performance.now() - startMs) / 1000);
+  };
+  subscribe('http.server.request.start', onRequestStart);
+  subscribe('http.server.response.finish', onResponseFinish);
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const raw = request.raw as StampedRequest;
+    raw[kStartMs] = performance.now();
+    const route = routeOf(request);
+    raw[kRoute] = route;
     const header = request.headers['x-request-start'];
     if (header !== undefined) {
       const sentAtMs = parseRequestStart(header);
-      if (sentAtMs !== undefined) queueTime.series({ route: routeOf(request) }).observe(Math.max(0, Date.now() - sentAtMs) / 1000);
+      if (sentAtMs !== undefined) queueTime.series({ route }).observe(Math.max(0, Date.now() - sentAtMs) / 1000);
     }
     done();
   });
 
-  app.addHook('onResponse', (request, reply, done) => {
-    const socket = request.raw.socket as CountedSocket | null;
-    // Skip what onSocketClose already gave back (a response completing on a closed socket).
-    if (!socket || (socket[kOpenOnSocket] ?? 0) > 0) {
-      inflight -= 1;
-      if (socket) socket[kOpenOnSocket] = (socket[kOpenOnSocket] ?? 1) - 1;
-    }
-    // Fastify's own clock for this reply: it starts as the request is routed, just before the
-    // onRequest hooks, and stops when the response has been handed to the socket.
-    seriesFor(request.method, routeOf(request), reply.statusCode).observe(reply.elapsedTime / 1000);
-    done();
-  });
+  return () => {
+    unsubscribe('http.server.request.start', onRequestStart);
+    unsubscribe('http.server.response.finish', onResponseFinish);
+  };
 }

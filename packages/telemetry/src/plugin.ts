@@ -78,7 +78,7 @@ async function telemetryPlugin(app: FastifyInstance, rawOptions: TelemetryOption
     trackThreadpool = createThreadpoolTracker(owned, prefix);
     pools = new PoolMetrics(owned, prefix, options.eluIntervalMs);
     stops.push(() => pools.stop());
-    if (options.http) registerHttp(app, owned, prefix);
+    if (options.http) stops.push(registerHttp(app, owned, prefix));
     if (options.watchdog) {
       watchdog = await startWatchdog(options.watchdog, registry, owned, prefix, app.log, loopDelay);
       const started = watchdog;

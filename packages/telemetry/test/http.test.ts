@@ -117,3 +117,30 @@ test('a client clock ahead of the server gives queue time 0, not a negative valu
   assert.equal((sumOf(f1, 'runtime_http_queue_time_seconds_count', { route: '/users/:id' }) ?? 0) - count0, 1);
   assert.equal((sumOf(f1, 'runtime_http_queue_time_seconds_sum', { route: '/users/:id' }) ?? 0) - sum0, 0);
 });
+
+test('inject() is not measured and leaves nothing in flight; another app in the process is not counted here', async () => {
+  const f0 = await families();
+  const total = (f: Families) => sumOf(f, 'runtime_http_request_duration_seconds_count') ?? 0;
+  assert.equal((await app.inject('/users/7')).statusCode, 200);
+  // A second app with its own plugin and registry: Node's HTTP channels are process-wide.
+  const other = Fastify();
+  await other.register(telemetry, { watchdog: false, threadpoolCanary: false, defaultMetrics: false });
+  other.get('/other', async () => 'other');
+  await other.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const address = other.server.address();
+    assert.ok(address && typeof address === 'object');
+    assert.equal((await fetch(`http://127.0.0.1:${address.port}/other`)).status, 200);
+    await new Promise((r) => setTimeout(r, 20));
+    const otherFamilies = parseExposition(await other.telemetry.registry.metrics());
+    assert.equal(sumOf(otherFamilies, 'runtime_http_request_duration_seconds_count', { route: '/other', status_class: '2xx' }), 1);
+  } finally {
+    await other.close();
+  }
+  // Still measured after the other app closed (closing one app must not unsubscribe the other).
+  assert.equal((await fetch(`${url}/users/8`)).status, 200);
+  await new Promise((r) => setTimeout(r, 20));
+  const f1 = await families();
+  assert.equal(total(f1) - total(f0), 1, 'only the real HTTP request to this app is counted');
+  assert.equal(sumOf(f1, 'runtime_http_requests_inflight'), 0);
+});

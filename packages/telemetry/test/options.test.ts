@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel';
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { createServer, type Server } from 'node:net';
@@ -141,7 +142,11 @@ test('a feature that is off registers no hook and no metric', async () => {
   assert.deepEqual(off.hooks, ['onClose']);
   assert.ok(!off.names.some((n) => /http|canary|watchdog|^nodejs_|^process_/.test(n)), off.names.join(', '));
   const on = await hooksOf({ watchdog: false });
-  assert.deepEqual(on.hooks.sort(), ['onClose', 'onRequest', 'onResponse']);
+  // HTTP: one onRequest hook; the response end comes from Node's diagnostics channel, and
+  // closing the app unsubscribes (no other app is open in this file at this point).
+  assert.deepEqual(on.hooks.sort(), ['onClose', 'onRequest']);
+  assert.equal(channel('http.server.response.finish').hasSubscribers, false);
+  assert.equal(channel('http.server.request.start').hasSubscribers, false);
   assert.ok(on.names.includes('runtime_http_request_duration_seconds'));
   assert.ok(on.names.includes('runtime_threadpool_canary_seconds'));
   assert.ok(on.names.includes('nodejs_eventloop_lag_seconds'));

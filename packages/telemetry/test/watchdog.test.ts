@@ -105,9 +105,12 @@ test('without prom-client defaults, promtool finds nothing at all', async () => 
   const bare = Fastify();
   await bare.register(telemetry, { watchdog: { port: 0 }, defaultMetrics: false, metricsRoute: true });
   bare.get('/x', async () => 'x');
-  await bare.ready();
+  // Real HTTP: the HTTP metrics come from Node's HTTP server, which inject() bypasses.
+  await bare.listen({ port: 0, host: '127.0.0.1' });
   try {
-    await bare.inject('/x');
+    const address = bare.server.address();
+    assert.ok(address && typeof address === 'object');
+    await (await fetch(`http://127.0.0.1:${address.port}/x`)).text();
     const text = (await bare.inject('/metrics')).body;
     assert.match(text, /runtime_http_request_duration_seconds_bucket/);
     const result = promtoolCheck(text);
