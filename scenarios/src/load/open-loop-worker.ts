@@ -89,10 +89,20 @@ function send(intendedMs: number, sentMs: number): void {
     res.on('error', () => finish(OUTCOME_ERROR));
     res.resume();
   });
-  const timeout = setTimeout(() => {
-    finish(OUTCOME_TIMEOUT);
-    req.destroy();
-  }, config.timeoutMs);
+  // Timers run on libuv's millisecond loop clock, cached when the iteration began: one can fire
+  // up to a millisecond or so before its delay has really passed. A timeout re-arms for what is
+  // left, so every timeout is at least `timeoutMs` after the send ("≥ the timeout" holds).
+  const arm = (delayMs: number): NodeJS.Timeout =>
+    setTimeout(() => {
+      const leftMs = sentMs + config.timeoutMs - nowEpochMs();
+      if (leftMs > 0) {
+        timeout = arm(leftMs);
+        return;
+      }
+      finish(OUTCOME_TIMEOUT);
+      req.destroy();
+    }, Math.ceil(delayMs));
+  let timeout = arm(config.timeoutMs);
   req.on('error', () => finish(OUTCOME_ERROR));
   req.end(body);
 }
