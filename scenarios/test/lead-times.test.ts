@@ -17,6 +17,9 @@ test('a signal already above its threshold before onset did not cross at onset',
   assert.deepEqual(firstCrossing(series([0.85, 0.82, 0.88, 0.84, 0.7, 0.95, 0.97, 1]), 4, 0.8), { status: 'crossed', at: 5 });
   // Below before onset: a crossing at onset counts.
   assert.deepEqual(firstCrossing(series([0.5, 0.52, 0.49, 0.5, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', at: 4 });
+  // One noisy second just before onset is no more a rise than it would be a crossing.
+  assert.deepEqual(firstCrossing(series([0.5, 0.52, 0.49, 0.9, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', at: 4 });
+  assert.deepEqual(firstCrossing(series([0.5, 0.9, 0.49, 0.5, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', at: 4 });
 });
 
 test('no reading before the fault and above from the first one: no crossing to time', () => {

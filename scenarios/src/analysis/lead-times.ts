@@ -40,9 +40,11 @@ export interface Crossing {
 
 /**
  * The first rise of `values` above `threshold` at or after `from`, counting only a rise from a
- * reading certainly below it ("armed"). Before `from`, an above reading disarms: the signal is
- * above when the fault starts. From `from` on, a rise that does not last leaves it armed (it
- * was no crossing). A reading a bucket cannot place (it straddles the threshold) changes nothing.
+ * reading certainly below it ("armed"). Before `from`, a rise that lasts (SUSTAIN readings, all
+ * before `from`) disarms: the signal is above when the fault starts; a lone noisy second just
+ * before onset does not, any more than it would count as a crossing. From `from` on, a rise that
+ * does not last leaves it armed. A reading a bucket cannot place (it straddles the threshold)
+ * changes nothing.
  */
 export function firstCrossing(values: (Reading | null)[], from: number, threshold: number, sustain = SUSTAIN_SECONDS): Crossing {
   let armed = false;
@@ -53,8 +55,9 @@ export function firstCrossing(values: (Reading | null)[], from: number, threshol
     seenAny = true;
     if (certainlyBelow(v, threshold)) armed = true;
     else if (certainlyAbove(v, threshold)) {
-      if (i < from) armed = false;
-      else if (armed && sustained(values, i, threshold, sustain)) return { status: 'crossed', at: i };
+      if (i < from) {
+        if (sustained(values.slice(0, from), i, threshold, sustain, false)) armed = false;
+      } else if (armed && sustained(values, i, threshold, sustain)) return { status: 'crossed', at: i };
     }
   }
   if (!seenAny) return { status: 'no-data', at: null };
@@ -63,7 +66,8 @@ export function firstCrossing(values: (Reading | null)[], from: number, threshol
   return { status: !armed && everAbove ? 'already-above' : 'never', at: null };
 }
 
-function sustained(values: (Reading | null)[], start: number, threshold: number, sustain: number): boolean {
+/** `sustain` readings above from `start` on; a run cut short by the end of `values` counts only when `untilEnd`. */
+function sustained(values: (Reading | null)[], start: number, threshold: number, sustain: number, untilEnd = true): boolean {
   let run = 1;
   for (let j = start + 1; j < values.length && run < sustain; j += 1) {
     const v = values[j];
@@ -71,7 +75,7 @@ function sustained(values: (Reading | null)[], start: number, threshold: number,
     if (!certainlyAbove(v, threshold)) return false;
     run += 1;
   }
-  return true;
+  return run >= sustain || untilEnd;
 }
 
 export function leadTimes(input: LeadTimeInput): { rows: LeadTimeRow[]; sloBreachSeconds: number | null } {
