@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { build } from 'hdr-histogram-js';
-import { OpenLoopStream, constantRate } from '../load/open-loop.js';
+import { OpenLoopStream, constantRate, warmSocketsFor } from '../load/open-loop.js';
 
 const rate = Number(process.argv[2] ?? 200);
 const seconds = Number(process.argv[3] ?? 10);
@@ -28,6 +28,8 @@ const stream = new OpenLoopStream({
   timeoutMs: 2000,
   durationMs: seconds * 1000,
   segments: constantRate(rate),
+  // As the runner's probe does: keep-alive sockets opened before the schedule.
+  warmup: { path: '/', sockets: warmSocketsFor(rate) },
   onRecords: (records) => {
     for (const r of records) {
       scheduleError.recordValue(Math.max(1, Math.round(r.sendErrorMs * 1000)));
@@ -47,7 +49,7 @@ server.kill();
 
 const ms = (us: number): string => (us / 1000).toFixed(3);
 console.log(`open-loop probe: ${rate} req/s for ${seconds} s against an idle server on 127.0.0.1`);
-console.log(`requests: ${scheduleError.totalCount} (errors ${errors}), expected ${rate * seconds}`);
+console.log(`requests: ${scheduleError.totalCount} (errors ${errors}), expected ${rate * seconds}, over ${stream.openSockets} pre-opened sockets`);
 console.log(
   `send-schedule error ms: p50 ${ms(scheduleError.getValueAtPercentile(50))}  p99 ${ms(scheduleError.getValueAtPercentile(99))}  p99.9 ${ms(scheduleError.getValueAtPercentile(99.9))}  max ${ms(scheduleError.maxValue)}`,
 );
