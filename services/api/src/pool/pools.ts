@@ -25,6 +25,17 @@ export const HEALTHY_REPORT = { threads: 2, taskMs: 20 } as const;
 
 const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
 
+// piscina's worker first tries require() on the worker file and falls back to import().
+// On Node versions where require() can load ES modules, that synchronous path aborted the
+// whole process once in CI ("FATAL ERROR: v8::Module::IsGraphAsync must be used on an
+// instantiated module", from ModuleJob.runSync in a pool worker) while pools were being
+// reshaped. Turning require(esm) off in the pool's threads makes piscina take its
+// import() path, which has no such state; where the flag does not exist, nothing changes.
+const NO_REQUIRE_ESM = '--no-experimental-require-module';
+const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM)
+  ? [...process.execArgv, NO_REQUIRE_ESM]
+  : process.execArgv;
+
 export interface Shape {
   threads: number;
   maxQueue: number;
@@ -93,6 +104,7 @@ export class ManagedPool {
     if (current && current.shape.threads === shape.threads && current.shape.maxQueue === shape.maxQueue) return;
     const piscina = new Piscina({
       filename: WORKER_FILE,
+      execArgv: WORKER_EXEC_ARGV,
       minThreads: shape.threads,
       maxThreads: shape.threads,
       maxQueue: shape.maxQueue,
