@@ -32,7 +32,11 @@ export async function startService(script: string, env: Record<string, string> =
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const listening = await new Promise<{ url: string; metricsUrl: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not report listening within 30 s: ${stderr}`)), 30_000);
+    // A child that never reports listening is killed, so a failed start leaves no process behind.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not report listening within 30 s: ${stderr}`));
+    }, 30_000);
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
       try {
