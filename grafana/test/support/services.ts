@@ -1,8 +1,7 @@
 // Starting the real lab services from their build output on ephemeral ports, as the tests need
 // them: each announces where it listens in one JSON line on stdout ({"event":"listening",...}).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { REPO_ROOT } from './repo.js';
+import type { ChildProcess } from 'node:child_process';
+import { startService as startLabProcess, stopService } from '@runtime-lab/api/measure/services';
 
 export interface RunningService {
   name: string;
@@ -13,56 +12,20 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-interface ListeningLine {
-  event: 'listening';
-  url: string;
-  metricsUrl?: string;
-}
-
+/** The api package's own process starter (kills a child that never reports listening), named for these tests. */
 export async function startService(name: string, entry: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<RunningService> {
-  const child = spawn(process.execPath, [entry], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const defined = Object.fromEntries(Object.entries(env).filter((pair): pair is [string, string] => pair[1] !== undefined));
+  const service = await startLabProcess(entry, { METRICS_HOST: '127.0.0.1', ...defined }, timeoutMs).catch((error: unknown) => {
+    throw new Error(`${name}: ${(error as Error).message}`);
   });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopService(service, 5000);
   };
-  const listening = await new Promise<ListeningLine>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} (${entry}) did not announce "listening" within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} (${entry}) exited (${code ?? signal}) before listening; stderr: ${stderr}`));
-    });
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      try {
-        const message = JSON.parse(line) as Partial<ListeningLine>;
-        if (message.event === 'listening' && message.url) {
-          clearTimeout(timer);
-          resolve(message as ListeningLine);
-        }
-      } catch {
-        // a log line, not the announcement
-      }
-    });
-  }).catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
-  if (!listening.metricsUrl) {
+  if (!service.metricsUrl) {
     await stop();
     throw new Error(`${name} started without its watchdog metrics endpoint`);
   }
-  return { name, child, url: listening.url, metricsUrl: listening.metricsUrl, stop };
+  return { name, child: service.child, url: service.url, metricsUrl: service.metricsUrl, stop };
 }
 
 /** Downstream, then the api pointed at it: the pair the lab runs. */

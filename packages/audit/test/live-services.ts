@@ -2,14 +2,11 @@
 // METRICS_PORT=0; each prints a `listening` JSON line with its URLs), toggles faults through the
 // admin API and drives a simple closed-loop load with fetch, for the live audit tests.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ROOT, stopChild } from './helpers.js';
+import { API_SERVER, DOWNSTREAM_SERVER, startService as startLabProcess, stopService } from '@runtime-lab/api/measure/services';
 
-export const API_SERVER = join(ROOT, 'services/api/dist/src/server.js');
-export const DOWNSTREAM_SERVER = join(ROOT, 'services/downstream/dist/src/server.js');
+export { API_SERVER, DOWNSTREAM_SERVER };
 
 export function servicesBuilt(): boolean {
   return existsSync(API_SERVER) && existsSync(DOWNSTREAM_SERVER);
@@ -22,42 +19,16 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** The api package's own process starter (kills a child that never reports listening), shaped for these tests. */
 export async function startService(script: string, env: Record<string, string> = {}): Promise<RunningService> {
-  const child = spawn(process.execPath, [script], {
-    env: { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const listening = await new Promise<{ url: string; metricsUrl: string }>((resolve, reject) => {
-    // A child that never reports listening is killed, so a failed start leaves no process behind.
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} did not report listening within 30 s: ${stderr}`));
-    }, 30_000);
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      try {
-        const event = JSON.parse(line) as { event?: string; url?: string; metricsUrl?: string };
-        if (event.event === 'listening' && event.url && event.metricsUrl) {
-          clearTimeout(timer);
-          resolve({ url: event.url, metricsUrl: event.metricsUrl });
-        }
-      } catch {
-        // Not every line is an event.
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code} before listening: ${stderr}`));
-    });
-  });
+  const service = await startLabProcess(script, env, 30_000);
   return {
-    ...listening,
-    process: child,
-    stop: () => stopChild(child, 8000),
+    url: service.url,
+    metricsUrl: service.metricsUrl,
+    process: service.child,
+    stop: async () => {
+      await stopService(service, 8000);
+    },
   };
 }
 
