@@ -64,7 +64,7 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     phaseStat: 'p99',
     defaultThreshold: 0.5,
     description:
-      'P99 reported by autocannon, closed loop: timed from the actual send, so it hides the time a stalled service delays the next request.',
+      'P99 of the closed-loop pressure streams, timed from the actual send, so it hides the time a stalled service delays the next request; a timeout counts at its latency (≥ the timeout).',
   },
   serverP99: {
     id: 'serverP99',

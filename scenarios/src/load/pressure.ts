@@ -1,14 +1,23 @@
-// Closed-loop pressure with autocannon: N connections, each sending its next request only
-// after the previous answer. That is how most load tools behave and exactly why their
-// latency hides stalls (coordinated omission): while the service is stalled, the tool stops
-// sending. Its figures are reported as "pressure (closed loop)", never as open-loop latency.
-// No rate is given to autocannon, so its coordinated-omission correction (wrong with a
-// rate, see CONVENTIONS) never applies.
-import autocannon from 'autocannon';
+// Closed-loop pressure: N connections, each sending its next request only after the previous
+// answer. That is how most load tools behave and exactly why their latency hides stalls
+// (coordinated omission): while the service is stalled, the tool stops sending. Its figures are
+// reported as "pressure (closed loop)", never as open-loop latency.
+//
+// Why not autocannon (used here before): its `timeout` is whole seconds and refuses anything
+// under 1 s, it is an inactivity timer per connection (re-armed at each request written) rather
+// than a deadline per request, and a timeout reaches its listeners as an error with no latency.
+// So a 300 ms timeout became 1 s, and a phase of timeouts had no latency at all ("P99: no
+// data"). The loop below is small, and every request it sends ends in exactly one record: a
+// response with its latency from the send, a timeout at its deadline with the time it took
+// (>= the timeout), or an error (refused, reset), untimed.
+import http from 'node:http';
+import { build } from 'hdr-histogram-js';
+import { armDeadline } from './deadline.js';
 
 export interface PressureRecord {
+  /** Epoch ms when the request ended. */
   atMs: number;
-  /** Null for an error: autocannon says nothing about how long it took, and 0 ms would flatter the P99. */
+  /** From the send; null for a transport error (refused, reset), whose duration says nothing and 0 ms would flatter the P99. */
   latencyMs: number | null;
   outcome: 'ok' | 'error' | 'timeout';
 }
@@ -17,8 +26,11 @@ export interface PressureOptions {
   url: string;
   method: 'GET' | 'POST';
   body?: string;
+  /** Concurrent connections, each with one request in flight (>= 1). */
   connections: number;
+  /** The stream stops sending after this; stop() ends it earlier. */
   durationSeconds: number;
+  /** A request unanswered this long after its send (ms, sub-millisecond precision not promised) is destroyed and recorded as a timeout. */
   timeoutMs: number;
   onRecord: (record: PressureRecord) => void;
 }
@@ -28,55 +40,86 @@ export interface PressureSummary {
   errors: number;
   timeouts: number;
   non2xx: number;
-  /** autocannon's own P99 (ms, closed loop). */
+  /** P99 (ms, closed loop) over answered and timed-out requests, a timeout at its own latency. */
   p99Ms: number;
 }
 
+/** After a connection error the next request waits this long, so a service that is down is not hammered in a hot loop. */
+const ERROR_PAUSE_MS = 10;
+
 export class PressureStream {
-  private readonly instance: ReturnType<typeof autocannon>;
   readonly result: Promise<PressureSummary>;
+  readonly #options: PressureOptions;
+  readonly #agent: http.Agent;
+  readonly #inFlight = new Set<http.ClientRequest>();
+  readonly #latencies = build();
+  readonly #counts = { requests: 0, errors: 0, timeouts: 0, non2xx: 0 };
+  readonly #endAtMs: number;
+  #stopped = false;
 
   constructor(options: PressureOptions) {
-    let resolve: (summary: PressureSummary) => void = () => {};
-    let reject: (error: Error) => void = () => {};
-    this.result = new Promise((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
+    this.#options = options;
+    this.#endAtMs = Date.now() + options.durationSeconds * 1000;
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
+    const loops = Array.from({ length: options.connections }, () => this.#loop());
+    this.result = Promise.all(loops)
+      .then(() => ({ ...this.#counts, p99Ms: this.#latencies.totalCount > 0 ? this.#latencies.getValueAtPercentile(99) / 1000 : 0 }))
+      .finally(() => this.#agent.destroy());
     this.result.catch(() => {});
-    this.instance = autocannon(
-      {
-        url: options.url,
-        connections: options.connections,
-        duration: options.durationSeconds,
-        method: options.method,
-        ...(options.body === undefined ? {} : { body: options.body, headers: { 'content-type': 'application/json' } }),
-        timeout: Math.max(1, Math.ceil(options.timeoutMs / 1000)),
-      },
-      (error, result) => {
-        if (error) reject(error);
-        else
-          resolve({
-            requests: result.requests.total,
-            errors: result.errors,
-            timeouts: result.timeouts,
-            non2xx: result.non2xx,
-            p99Ms: result.latency.p99,
-          });
-      },
-    );
-    this.instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
-      options.onRecord({ atMs: Date.now(), latencyMs: responseTimeMs, outcome: statusCode >= 200 && statusCode < 400 ? 'ok' : 'error' });
-    });
-    this.instance.on('reqError', (error: Error & { code?: string }) => {
-      const timeout = error.code === 'UND_ERR_HEADERS_TIMEOUT' || /timeout/i.test(error.message);
-      // A timeout took at least the timeout; an error (refused, reset) has no latency to record.
-      options.onRecord({ atMs: Date.now(), latencyMs: timeout ? options.timeoutMs : null, outcome: timeout ? 'timeout' : 'error' });
-    });
   }
 
+  /** Stops sending; a request still in flight is abandoned (destroyed, not recorded). */
   stop(): Promise<PressureSummary> {
-    this.instance.stop();
+    this.#stopped = true;
+    for (const req of this.#inFlight) req.destroy();
     return this.result;
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopped && Date.now() < this.#endAtMs) {
+      const outcome = await this.#send();
+      if (outcome === 'error') await new Promise((r) => setTimeout(r, ERROR_PAUSE_MS));
+    }
+  }
+
+  #send(): Promise<PressureRecord['outcome'] | 'abandoned'> {
+    const { url, method, body, timeoutMs } = this.#options;
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    return new Promise((resolve) => {
+      const sentMs = performance.now();
+      let done = false;
+      const finish = (outcome: PressureRecord['outcome'], status?: number): void => {
+        if (done) return;
+        done = true;
+        deadline.clear();
+        this.#inFlight.delete(req);
+        if (this.#stopped) {
+          resolve('abandoned');
+          return;
+        }
+        // A response (any status) and a timeout have a duration; a transport error has none.
+        const latencyMs = outcome === 'timeout' || status !== undefined ? performance.now() - sentMs : null;
+        this.#counts.requests += 1;
+        if (outcome === 'error') this.#counts.errors += 1;
+        if (outcome === 'timeout') this.#counts.timeouts += 1;
+        if (status !== undefined && (status < 200 || status >= 300)) this.#counts.non2xx += 1;
+        if (latencyMs !== null) this.#latencies.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+        this.#options.onRecord({ atMs: Date.now(), latencyMs, outcome });
+        resolve(outcome);
+      };
+      const req = http.request(url, { agent: this.#agent, method, headers }, (res) => {
+        const status = res.statusCode ?? 0;
+        res.on('end', () => finish(status >= 200 && status < 400 ? 'ok' : 'error', status));
+        res.on('error', () => finish('error'));
+        res.resume();
+      });
+      const deadline = armDeadline(sentMs, timeoutMs, () => performance.now(), () => {
+        finish('timeout');
+        req.destroy();
+      });
+      this.#inFlight.add(req);
+      req.on('error', () => finish('error'));
+      req.end(body);
+    });
   }
 }

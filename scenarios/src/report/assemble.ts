@@ -160,7 +160,7 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
           `The runner fell behind its schedule: probe send lateness p99 ${input.scheduleError?.p99Ms.toFixed(1)} ms, over ${MAX_SCHEDULE_ERROR_SHARE_OF_SLO * 100} % of the SLO (${limitMs} ms). Latencies include it (they are measured from the intended send time); no expectation's outcome depends on it (judged again from the actual send times).`,
         ]
       : []),
-    'Probe and ramp latencies are open loop, measured from each request’s intended send time; pressure latencies come from autocannon (closed loop) and hide the time a stalled service kept it from sending.',
+    'Probe and ramp latencies are open loop, measured from each request’s intended send time; pressure latencies are closed loop, measured from the actual send, and hide the time a stalled service kept the next request from being sent.',
     `Lead times have the sampling interval's resolution (1 s) and count a crossing only when the signal rises from below its threshold during the onset phase and stays above it ${SUSTAIN_SECONDS} readings in a row; a negative "vs SLO breach" means the signal crossed before the probe P99 crossed ${probe.sloMs} ms.`,
     'Figures read from histogram buckets (server-side P99, loop delay p99, the phase loop-delay max, the threadpool canary) are given as the bucket that holds them, e.g. "512–1024 ms"; "above" checks use the lower bound, "below" checks the upper one.',
     'The threadpool canary’s callback runs on the main loop, so a busy loop delays it too: its lower bound keeps only the (1 − ELU) share that is certainly the threadpool’s (a blocked loop, ELU 1, claims nothing); its upper bound is as measured.',
