@@ -34,7 +34,7 @@ export default defineScenario({
       phase: 'fault',
       signal: 'loopDelayP99',
       above: 0.32,
-      why: 'each blocked request holds the loop for 600 ms: the histogram puts it in the 320–640 ms bucket',
+      why: '600 ms blocks hold the loop almost all the time: for 1 % of it a ready task waited ~590 ms or more, the 320–640 ms bucket',
     },
     { phase: 'fault', signal: 'probeP99', above: 0.5, why: 'a probe request that arrives during a stall waits for it to end' },
     {
