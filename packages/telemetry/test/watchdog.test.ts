@@ -85,9 +85,11 @@ test('a known block lands as one stall event, and as the time it held the loop i
   assert.equal(countAbove(events, 0.32), 0, `stall events: ${JSON.stringify(events)}`);
   // Weighted by time: the ~90 ms of the block during which a ready task would have waited more
   // than 160 ms are ~9 observations of the 10 ms grid (one interval either way for the phase).
+  // On a shared machine the process can also be descheduled around the block, lengthening the
+  // stall the loop felt, but not past the 320 ms its event was just found under: at most 16.
   const delay = deltaOf('runtime_eventloop_delay_seconds');
   const over160 = countAbove(delay, 0.16);
-  assert.ok(over160 >= 7 && over160 <= 11, `delay observations above 160 ms: ${over160}; ${JSON.stringify(delay)}`);
+  assert.ok(over160 >= 7 && over160 <= 16, `delay observations above 160 ms: ${over160}; ${JSON.stringify(delay)}`);
   assert.equal(countAbove(delay, 0.32), 0, `delay buckets: ${JSON.stringify(delay)}`);
   const max = sumOf(afterScrape.families, 'runtime_eventloop_delay_max_seconds') ?? 0;
   // A max over the last 5 s: it may still hold the previous test's longer block.
