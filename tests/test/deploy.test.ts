@@ -11,10 +11,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dockerfileStages, effective } from './support/compose.js';
-import { readText, repoPath } from './support/repo.js';
-import { type RunningService, startService } from './support/services.js';
-import { run } from './support/tools.js';
+import { dockerfileStages, effective } from '../src/compose.js';
+import { readText, repoPath, run } from '@runtime-lab/test-kit';
+import { type RunningService, startService } from '../src/services.js';
 
 interface ImageLayout {
   target: string;

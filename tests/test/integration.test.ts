@@ -12,13 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { DASHBOARDS_DIR } from '../src/index.js';
-import { allQueries, type DashboardJson } from './support/dashboards.js';
-import { PrometheusApi } from './support/prometheus-api.js';
-import { parsePromql } from './support/promql.js';
-import { recordingRules, REPO_ROOT, repoPath } from './support/repo.js';
-import { type RunningService, startLabServices } from './support/services.js';
-import { requireBinary } from './support/tools.js';
+import { DASHBOARDS_DIR } from '@runtime-lab/grafana';
+import { allQueries, type DashboardJson, PrometheusApi, parsePromql, recordingRules, REPO_ROOT, repoPath, requireBinary } from '@runtime-lab/test-kit';
+import { type RunningService, startLabServices } from '../src/services.js';
 
 /**
  * Quick scenarios that between them drive every signal the dashboards show: the loop (blocking),

@@ -5,9 +5,8 @@
 // integration.test.ts (they only exist while a scenario runs).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SYNTHETIC_SERIES, parsePromql } from './support/promql.js';
-import { recordingRules, repoPath } from './support/repo.js';
-import { type RunningService, startLabServices } from './support/services.js';
+import { SYNTHETIC_SERIES, parsePromql, recordingRules, repoPath } from '@runtime-lab/test-kit';
+import { type RunningService, startLabServices } from '../src/services.js';
 
 let services: RunningService[] = [];
 

@@ -3,7 +3,7 @@
 // diffed between the oldest and newest scrape in the range, as rate() does (without its
 // extrapolation to the range edges).
 
-import { type Families, samplesOf } from '@runtime-lab/telemetry/exposition';
+import { type Families, samplesOf } from '@runtime-lab/scrape';
 import type { Point, Series } from './evaluate.js';
 import { RULES, type RuleId } from './rules.js';
 

@@ -4,7 +4,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { API_SERVER, DOWNSTREAM_SERVER, startService as startLabProcess, stopService } from '@runtime-lab/api/measure/services';
+import { API_SERVER, DOWNSTREAM_SERVER, startService as startLabProcess, stopService } from '@runtime-lab/test-kit';
 
 export { API_SERVER, DOWNSTREAM_SERVER };
 

@@ -7,7 +7,7 @@ import {
   histogramQuantile,
   scrapeMetrics,
   sumOf,
-} from '@runtime-lab/telemetry/exposition';
+} from '@runtime-lab/scrape';
 
 /**
  * The registry as the watchdog serves it. The watchdog serves a snapshot refreshed every ~0.5 s

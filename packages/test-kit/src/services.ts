@@ -2,11 +2,12 @@
 // cannot distort the client's measurements), on ephemeral ports, and stopping them.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { send } from './http.js';
+import { repoPath } from './repo.js';
 
-export const API_SERVER = fileURLToPath(new URL('../src/server.js', import.meta.url));
-export const DOWNSTREAM_SERVER = fileURLToPath(new URL('../../../downstream/dist/src/server.js', import.meta.url));
+/** The services' built entry points (`pnpm build` first). Spawned by path: the kit imports no service. */
+export const API_SERVER = repoPath('services/api/dist/src/server.js');
+export const DOWNSTREAM_SERVER = repoPath('services/downstream/dist/src/server.js');
 
 export interface RunningService {
   url: string;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { startService } from '../measure/services.js';
+import { startService } from '../src/services.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-start-service-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,8 +5,8 @@
 // scrape: crediting it to the scrape's second would show pre-stall values through a stall and
 // make every registry signal look late by up to the stall's length. Only the live stall gauge
 // is computed by the watchdog itself, at scrape time.
-import type { Bucket } from '@runtime-lab/telemetry/exposition';
-import { bucketsDelta } from '@runtime-lab/telemetry/exposition';
+import type { Bucket } from '@runtime-lab/scrape';
+import { bucketsDelta } from '@runtime-lab/scrape';
 import type { Snapshot } from '../sample/snapshot.js';
 
 /** A registry snapshot the watchdog served for the first time, and the second it describes. */

@@ -1,7 +1,7 @@
 // Scrapes the service's watchdog port once a second on a fixed schedule. The watchdog
 // answers from its own thread, so sampling keeps working while the service's loop is
 // stalled; a failed or skipped scrape is kept as a gap with its reason, never silently dropped.
-import { scrapeMetrics } from '@runtime-lab/telemetry/exposition';
+import { scrapeMetrics } from '@runtime-lab/scrape';
 import type { Snapshot } from './snapshot.js';
 import { extractSnapshot, failedSnapshot } from './snapshot.js';
 

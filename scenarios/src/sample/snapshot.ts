@@ -1,7 +1,7 @@
 // What the runner keeps from one scrape of the service's watchdog port: the cumulative
 // histograms it needs deltas of, and the gauges read as they are.
-import type { Bucket, Families } from '@runtime-lab/telemetry/exposition';
-import { bucketsOf, sumOf } from '@runtime-lab/telemetry/exposition';
+import type { Bucket, Families } from '@runtime-lab/scrape';
+import { bucketsOf, sumOf } from '@runtime-lab/scrape';
 
 export interface Snapshot {
   /** Index of the scheduled scrape: k is taken at run start + k seconds. */

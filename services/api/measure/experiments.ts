@@ -1,12 +1,8 @@
 // The measurements behind the "Done when" bullets, as functions: the tests run them
 // briefly and assert on ratios; bench/*.ts runs them longer and prints the figures.
 // Each experiment resets every toggle before and after, so they can run back to back.
-import type { Families } from '@runtime-lab/telemetry/exposition';
-import { sumOf } from '@runtime-lab/telemetry/exposition';
-import { sendJson } from './http.js';
-import { closedLoop, openLoopProbe, type PressureResult, quantile } from './load.js';
-import { freshSnapshot, increase, maxBoundBetween, meanBetween, quantileBetween, sampleGauges, snapshot } from './metrics.js';
-import type { Lab } from './services.js';
+import { type Families, sumOf } from '@runtime-lab/scrape';
+import { sendJson, closedLoop, openLoopProbe, type PressureResult, quantile, freshSnapshot, increase, maxBoundBetween, meanBetween, quantileBetween, sampleGauges, snapshot, type Lab } from '@runtime-lab/test-kit';
 
 export type Toggles = Record<string, Record<string, unknown>>;
 

@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type BlockingFigures, measureBlocking, resetToggles, setToggles } from '../measure/experiments.js';
-import { send } from '../measure/http.js';
-import { type Lab, startLab } from '../measure/services.js';
+import { send, type Lab, startLab } from '@runtime-lab/test-kit';
 
 let lab: Lab;
 before(async () => {

@@ -8,8 +8,7 @@ import telemetry, { type TelemetryOptions } from '@runtime-lab/telemetry';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge } from 'prom-client';
-import { adminAccessProblem } from './admin-access.js';
-import { DEADLINE_HEADER, parseDeadlineMs } from './deadline.js';
+import { adminAccessProblem, DEADLINE_HEADER, parseDeadlineMs } from '@runtime-lab/service-kit';
 import { sampleLatencyMs } from './latency.js';
 import { Limiter } from './limiter.js';
 

@@ -1,7 +1,7 @@
 // --metrics: scrape one or more endpoints (normally the watchdog ports, which answer during
 // stalls) at a fixed interval for a fixed duration, then judge the series computed from them.
 
-import { scrapeMetrics } from '@runtime-lab/telemetry/exposition';
+import { scrapeMetrics } from '@runtime-lab/scrape';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
 import type { Series } from '../evaluate.js';

@@ -1,7 +1,7 @@
 // Starting the real lab services from their build output on ephemeral ports, as the tests need
 // them: each announces where it listens in one JSON line on stdout ({"event":"listening",...}).
 import type { ChildProcess } from 'node:child_process';
-import { startService as startLabProcess, stopService } from '@runtime-lab/api/measure/services';
+import { startService as startLabProcess, stopService } from '@runtime-lab/test-kit';
 
 export interface RunningService {
   name: string;
