@@ -63,6 +63,7 @@ export type RuntimeMetricName = (typeof RUNTIME_METRIC_NAMES)[number];
 // prom-client's default metrics the lab reads (kept under their usual names).
 export const METRIC_NODEJS_EVENTLOOP_LAG_SECONDS = 'nodejs_eventloop_lag_seconds';
 export const METRIC_NODEJS_EVENTLOOP_LAG_MAX_SECONDS = 'nodejs_eventloop_lag_max_seconds';
+export const METRIC_NODEJS_EVENTLOOP_LAG_P99_SECONDS = 'nodejs_eventloop_lag_p99_seconds';
 export const METRIC_NODEJS_ACTIVE_HANDLES_TOTAL = 'nodejs_active_handles_total';
 export const METRIC_NODEJS_ACTIVE_REQUESTS_TOTAL = 'nodejs_active_requests_total';
 export const METRIC_NODEJS_ACTIVE_RESOURCES_TOTAL = 'nodejs_active_resources_total';
@@ -108,6 +109,7 @@ export const LAB_METRIC_NAMES = [
 export const PROM_CLIENT_METRIC_NAMES = [
   METRIC_NODEJS_EVENTLOOP_LAG_SECONDS,
   METRIC_NODEJS_EVENTLOOP_LAG_MAX_SECONDS,
+  METRIC_NODEJS_EVENTLOOP_LAG_P99_SECONDS,
   METRIC_NODEJS_ACTIVE_HANDLES_TOTAL,
   METRIC_NODEJS_ACTIVE_REQUESTS_TOTAL,
   METRIC_NODEJS_ACTIVE_RESOURCES_TOTAL,

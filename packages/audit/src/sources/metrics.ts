@@ -1,6 +1,7 @@
 // --metrics: scrape one or more endpoints (normally the watchdog ports, which answer during
 // stalls) at a fixed interval for a fixed duration, then judge the series computed from them.
 
+import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
 import { scrapeMetrics } from '@runtime-lab/scrape';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
@@ -18,16 +19,16 @@ export interface MetricsSourceOptions {
 
 // Metric families the rules read (histograms under their family name).
 const RULE_METRICS = [
-  'runtime_eventloop_delay_max_seconds',
-  'runtime_eventloop_stall_seconds',
-  'runtime_eventloop_active_seconds_total',
-  'runtime_threadpool_canary_seconds',
-  'runtime_threadpool_canary_pending_seconds',
-  'runtime_pool_queue_size',
-  'runtime_pool_threads',
-  'runtime_pool_run_seconds',
-  'lab_checkout_backlog',
-  'runtime_watchdog_snapshot_age_seconds',
+  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
+  METRIC_THREADPOOL_CANARY_SECONDS,
+  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
+  METRIC_POOL_QUEUE_SIZE,
+  METRIC_POOL_THREADS,
+  METRIC_POOL_RUN_SECONDS,
+  METRIC_LAB_CHECKOUT_BACKLOG,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
 ];
 
 function noRuntimeMetrics(url: string): AuditError {
