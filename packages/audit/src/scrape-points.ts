@@ -4,7 +4,7 @@
 // extrapolation to the range edges).
 
 import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
-import { type Families, samplesOf } from '@runtime-lab/scrape';
+import { type Families, increasePerSecond, samplesOf, snapshotTakenAtMs } from '@runtime-lab/scrape';
 import type { Point, Series } from './evaluate.js';
 import { RULES, type RuleId } from './rules.js';
 
@@ -64,12 +64,9 @@ function minRateSpanMs(rangeSeconds: number): number {
   return 0.9 * Math.max(1000, (rangeSeconds * 1000) / 2);
 }
 
-// The watchdog serves a registry snapshot taken `age` seconds before the scrape; during a stall
-// that is over a second. Its counters describe that moment, so rates are taken between snapshot
-// times, not scrape times (otherwise a stall reads as an ELU of 120%).
+// Rates are taken between snapshot times, not scrape times (@runtime-lab/scrape's counters.ts says why).
 function takenAtMs(scrape: Scraped): number {
-  const age = values(scrape, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS)[0];
-  return age !== undefined && Number.isFinite(age) && age >= 0 ? scrape.atMs - age * 1000 : scrape.atMs;
+  return snapshotTakenAtMs(scrape.atMs, values(scrape, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS)[0]);
 }
 
 /** Increase per second between the oldest and newest scrape; undefined across a counter reset. */
@@ -79,10 +76,7 @@ function ratePerSecond(ok: Scraped[], rangeSeconds: number, name: string, match?
   if (!first || !last) return undefined;
   const spanMs = takenAtMs(last) - takenAtMs(first);
   if (spanMs < minRateSpanMs(rangeSeconds)) return undefined;
-  const a = sumAt(first, name, match);
-  const b = sumAt(last, name, match);
-  if (a === undefined || b === undefined || b < a) return undefined;
-  return (b - a) / (spanMs / 1000);
+  return increasePerSecond(sumAt(first, name, match), sumAt(last, name, match), spanMs);
 }
 
 function poolsOf(ok: Scraped[]): string[] {

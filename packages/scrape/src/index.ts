@@ -14,3 +14,4 @@ export {
   scrapeMetrics,
   sumOf,
 } from './exposition.js';
+export { increasePerSecond, snapshotTakenAtMs } from './counters.js';
