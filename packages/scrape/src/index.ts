@@ -15,3 +15,4 @@ export {
   sumOf,
 } from './exposition.js';
 export { increasePerSecond, snapshotTakenAtMs } from './counters.js';
+export { type ScrapeAttempt, ScrapeSchedule, type ScrapeScheduleOptions, SKIPPED_SCRAPE } from './schedule.js';

@@ -1,5 +1,7 @@
 // @runtime-lab/test-kit: the repository's test helpers, in one private package that only tests
 // and benchmarks depend on (no product package exports a test helper).
+export * from './admin.js';
+export * from './child-server.js';
 export * from './dashboards.js';
 export * from './http.js';
 export * from './load.js';
