@@ -8,7 +8,7 @@ import { Timeline } from '../src/analysis/timeline.js';
 import { toReportValue } from '../src/analysis/range.js';
 import { type PressureRecord, PressureStream } from '../src/load/pressure.js';
 import { formatFigure } from '../src/signals.js';
-import { type ChildServer, childServer } from './helpers.js';
+import { type ChildServer, childServer } from '@runtime-lab/test-kit';
 
 // /slow answers after 1500 ms (a timer: the server's loop stays free); / answers at once.
 const SERVER = `

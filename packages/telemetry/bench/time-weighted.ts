@@ -9,7 +9,7 @@
 // Usage: node packages/telemetry/dist/bench/time-weighted.js [repeats=3]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Histogram, Registry } from 'prom-client';
-import { bucketsDelta, bucketsOf, histogramQuantile, parseExposition, type Bucket } from '../src/exposition.js';
+import { bucketsDelta, bucketsOf, histogramQuantile, parseExposition, type Bucket } from '@runtime-lab/scrape';
 import { HistogramSeries } from '../src/fast-histogram.js';
 import { LOOP_DELAY_BUCKETS_SECONDS, LOOP_SAMPLE_PERIOD_MS, startLoopDelay } from '../src/loop-delay.js';
 import { OwnedMetrics } from '../src/owned-metrics.js';

@@ -20,6 +20,7 @@
 //
 // Stalls as events (how many, how long each) are a separate histogram: one observation per
 // firing late by at least one interval, the stall's length within one interval.
+import { METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_EVENTLOOP_STALL_DURATION_SECONDS, withPrefix } from '@runtime-lab/metric-names';
 import { Gauge, Histogram } from 'prom-client';
 import { FastHistogram } from './fast-histogram.js';
 import { nowMs } from './clock.js';
@@ -80,17 +81,17 @@ export const LOOP_STALL_BUCKETS_SECONDS: readonly number[] = [
 
 export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSeconds: number): LoopDelayMonitor {
   const delay = owned.add(
-    `${prefix}eventloop_delay_seconds`,
+    withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
     new FastHistogram({
-      name: `${prefix}eventloop_delay_seconds`,
+      name: withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
       help: `Event-loop delay weighted by time: one observation per ${LOOP_SAMPLE_PERIOD_MS} ms of wall time, the wait of a task ready at that moment (a stall of D also records D-${LOOP_SAMPLE_PERIOD_MS}ms, D-${2 * LOOP_SAMPLE_PERIOD_MS}ms, ...). Cumulative, never reset.`,
       buckets: LOOP_DELAY_BUCKETS_SECONDS,
     }),
   ).series({});
   const stalls = owned.add(
-    `${prefix}eventloop_stall_duration_seconds`,
+    withPrefix(METRIC_EVENTLOOP_STALL_DURATION_SECONDS, prefix),
     new Histogram({
-      name: `${prefix}eventloop_stall_duration_seconds`,
+      name: withPrefix(METRIC_EVENTLOOP_STALL_DURATION_SECONDS, prefix),
       help: `Event-loop stalls as events: one observation per stall of at least ${LOOP_SAMPLE_PERIOD_MS} ms, its length (within ${LOOP_SAMPLE_PERIOD_MS} ms). Cumulative, never reset.`,
       buckets: [...LOOP_STALL_BUCKETS_SECONDS],
       registers: [],
@@ -98,9 +99,9 @@ export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSec
   );
   const window = new WindowMax(maxWindowSeconds);
   owned.add(
-    `${prefix}eventloop_delay_max_seconds`,
+    withPrefix(METRIC_EVENTLOOP_DELAY_MAX_SECONDS, prefix),
     new Gauge({
-      name: `${prefix}eventloop_delay_max_seconds`,
+      name: withPrefix(METRIC_EVENTLOOP_DELAY_MAX_SECONDS, prefix),
       help: `Largest event-loop delay observed in the last ${maxWindowSeconds} s.`,
       registers: [],
       collect() {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
-import { type Bucket, bucketsDelta, bucketsOf, histogramQuantile, parseExposition } from '../src/exposition.js';
+import { type Bucket, bucketsDelta, bucketsOf, histogramQuantile, parseExposition } from '@runtime-lab/scrape';
 import { HistogramSeries } from '../src/fast-histogram.js';
 import { LOOP_DELAY_BUCKETS_SECONDS, LOOP_SAMPLE_PERIOD_MS, startLoopDelay } from '../src/loop-delay.js';
 import { OwnedMetrics } from '../src/owned-metrics.js';
