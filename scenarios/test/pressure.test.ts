@@ -1,6 +1,6 @@
 // The closed-loop pressure stream on real HTTP: a timeout fires at the configured time (sub-second
-// included), is recorded as a timeout with its latency (>= the timeout), and a phase of timeouts
-// reads "≥ timeout" in the report, not "no data".
+// included, on Node's http client; from 1 s up, on autocannon), is recorded as a timeout with its
+// latency (>= the timeout), and a phase of timeouts reads "≥ timeout" in the report, not "no data".
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { summarise } from '../src/analysis/summary.js';
@@ -60,6 +60,20 @@ test('a 300 ms timeout against 1500 ms responses fires at 300 ms and is recorded
   assert.ok(connections >= records.length, `${connections} connections for ${records.length} timed-out requests`);
 });
 
+test('a 1200 ms timeout (autocannon from 1 s up) fires at 1.2 s, not 2 s, and is recorded as a timeout with its latency', async () => {
+  const { records, summary } = await pressure('/slow', 1200, 3, 1);
+  // One connection for 3 s: timeouts at ~1.2 and ~2.4 s (seconds rounded up would give one, at 2 s).
+  assert.ok(records.length >= 2, `${records.length} records: ${JSON.stringify(records)}`);
+  for (const r of records) {
+    assert.equal(r.outcome, 'timeout', JSON.stringify(r));
+    assert.equal(r.latencyMs, 1200, 'recorded at the timeout, the least it took');
+  }
+  assert.equal(summary.timeouts, records.length);
+  assert.equal(summary.errors, 0);
+  const gapMs = (records[1]?.atMs ?? 0) - (records[0]?.atMs ?? 0);
+  assert.ok(gapMs >= 1100 && gapMs < 1800, `${gapMs} ms between two timeouts on one connection`);
+});
+
 test('a phase whose requests time out reads "≥ 300 ms" as its pressure P99, not "no data"', async () => {
   const startMs = Date.now();
   const { records } = await pressure('/slow', 300, 2);
@@ -82,6 +96,7 @@ test('answers are recorded with their latency from the send; a 500 is an error w
   assert.ok(failed.records.length >= 20);
   assert.ok(failed.records.every((r) => r.outcome === 'error' && r.latencyMs !== null));
   assert.equal(failed.summary.non2xx, failed.records.length);
+  assert.equal(failed.summary.errors, 0, 'an answer with an error status is not a failed request');
 });
 
 test('a refused connection is an untimed error, and stop() ends the stream at once', async () => {

@@ -3,16 +3,13 @@
 // (coordinated omission): while the service is stalled, the tool stops sending. Its figures are
 // reported as "pressure (closed loop)", never as open-loop latency.
 //
-// Why not autocannon (used here before): its `timeout` is whole seconds and refuses anything
-// under 1 s, it is an inactivity timer per connection (re-armed at each request written) rather
-// than a deadline per request, and a timeout reaches its listeners as an error with no latency.
-// So a 300 ms timeout became 1 s, and a phase of timeouts had no latency at all ("P99: no
-// data"). The loop below is small, and every request it sends ends in exactly one record: a
-// response with its latency from the send, a timeout at its deadline with the time it took
-// (>= the timeout), or an error (refused, reset), untimed.
-import http from 'node:http';
-import { build } from 'hdr-histogram-js';
-import { armDeadline } from './deadline.js';
+// A stream's `timeoutMs` is a deadline per request, recorded as a timeout with its latency
+// (>= the timeout). autocannon (pressure-autocannon.ts) does that from 1 s up and is cheap per
+// request; under 1 s, which it refuses, Node's http client does (pressure-http.ts). Before,
+// autocannon got the timeout rounded up to whole seconds and its timeouts were recorded as
+// untimed errors: a 300 ms timeout became 1 s and a phase of timeouts read "P99: no data".
+import { AUTOCANNON_MIN_TIMEOUT_MS, AutocannonPressure } from './pressure-autocannon.js';
+import { HttpPressure } from './pressure-http.js';
 
 export interface PressureRecord {
   /** Epoch ms when the request ended. */
@@ -37,6 +34,7 @@ export interface PressureOptions {
 
 export interface PressureSummary {
   requests: number;
+  /** Requests that ended without an answer, timeouts not included. */
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -44,82 +42,17 @@ export interface PressureSummary {
   p99Ms: number;
 }
 
-/** After a connection error the next request waits this long, so a service that is down is not hammered in a hot loop. */
-const ERROR_PAUSE_MS = 10;
-
 export class PressureStream {
   readonly result: Promise<PressureSummary>;
-  readonly #options: PressureOptions;
-  readonly #agent: http.Agent;
-  readonly #inFlight = new Set<http.ClientRequest>();
-  readonly #latencies = build();
-  readonly #counts = { requests: 0, errors: 0, timeouts: 0, non2xx: 0 };
-  readonly #endAtMs: number;
-  #stopped = false;
+  readonly #engine: AutocannonPressure | HttpPressure;
 
   constructor(options: PressureOptions) {
-    this.#options = options;
-    this.#endAtMs = Date.now() + options.durationSeconds * 1000;
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
-    const loops = Array.from({ length: options.connections }, () => this.#loop());
-    this.result = Promise.all(loops)
-      .then(() => ({ ...this.#counts, p99Ms: this.#latencies.totalCount > 0 ? this.#latencies.getValueAtPercentile(99) / 1000 : 0 }))
-      .finally(() => this.#agent.destroy());
-    this.result.catch(() => {});
+    this.#engine = options.timeoutMs >= AUTOCANNON_MIN_TIMEOUT_MS ? new AutocannonPressure(options) : new HttpPressure(options);
+    this.result = this.#engine.result;
   }
 
-  /** Stops sending; a request still in flight is abandoned (destroyed, not recorded). */
+  /** Stops sending and resolves with the stream's summary. */
   stop(): Promise<PressureSummary> {
-    this.#stopped = true;
-    for (const req of this.#inFlight) req.destroy();
-    return this.result;
-  }
-
-  async #loop(): Promise<void> {
-    while (!this.#stopped && Date.now() < this.#endAtMs) {
-      const outcome = await this.#send();
-      if (outcome === 'error') await new Promise((r) => setTimeout(r, ERROR_PAUSE_MS));
-    }
-  }
-
-  #send(): Promise<PressureRecord['outcome'] | 'abandoned'> {
-    const { url, method, body, timeoutMs } = this.#options;
-    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
-    return new Promise((resolve) => {
-      const sentMs = performance.now();
-      let done = false;
-      const finish = (outcome: PressureRecord['outcome'], status?: number): void => {
-        if (done) return;
-        done = true;
-        deadline.clear();
-        this.#inFlight.delete(req);
-        if (this.#stopped) {
-          resolve('abandoned');
-          return;
-        }
-        // A response (any status) and a timeout have a duration; a transport error has none.
-        const latencyMs = outcome === 'timeout' || status !== undefined ? performance.now() - sentMs : null;
-        this.#counts.requests += 1;
-        if (outcome === 'error') this.#counts.errors += 1;
-        if (outcome === 'timeout') this.#counts.timeouts += 1;
-        if (status !== undefined && (status < 200 || status >= 300)) this.#counts.non2xx += 1;
-        if (latencyMs !== null) this.#latencies.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
-        this.#options.onRecord({ atMs: Date.now(), latencyMs, outcome });
-        resolve(outcome);
-      };
-      const req = http.request(url, { agent: this.#agent, method, headers }, (res) => {
-        const status = res.statusCode ?? 0;
-        res.on('end', () => finish(status >= 200 && status < 400 ? 'ok' : 'error', status));
-        res.on('error', () => finish('error'));
-        res.resume();
-      });
-      const deadline = armDeadline(sentMs, timeoutMs, () => performance.now(), () => {
-        finish('timeout');
-        req.destroy();
-      });
-      this.#inFlight.add(req);
-      req.on('error', () => finish('error'));
-      req.end(body);
-    });
+    return this.#engine.stop();
   }
 }
