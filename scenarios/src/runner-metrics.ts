@@ -13,13 +13,14 @@ export class RunnerMetrics {
   private readonly requests: Counter<'scenario' | 'phase' | 'stream' | 'outcome'>;
   private readonly phaseInfo: Gauge<'scenario' | 'phase'>;
   private readonly up: Gauge<'scenario'>;
+  private readonly liveness: Counter<'scenario' | 'outcome'>;
   private server: http.Server | undefined;
   private currentPhase: string | undefined;
 
   constructor(private readonly scenario: string) {
     this.duration = new Histogram({
       name: 'lab_runner_request_duration_seconds',
-      help: 'Client-side latency seen by the scenario runner (probe and ramp: from the intended send time; pressure: closed loop).',
+      help: 'Client-side latency seen by the scenario runner, by kind: probe (warm, keep-alive), cold-probe (a new connection per request), ramp (all three from the intended send time), pressure (closed loop).',
       labelNames: ['scenario', 'phase', 'stream', 'kind'],
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: [this.registry],
@@ -36,14 +37,24 @@ export class RunnerMetrics {
       labelNames: ['scenario', 'phase'],
       registers: [this.registry],
     });
+    this.liveness = new Counter({
+      name: 'lab_runner_liveness_probes_total',
+      help: 'Kubelet-style liveness probes sent by the scenario runner (a new connection each), by outcome: ok, failed (status outside 200-399 or a connection error), timeout.',
+      labelNames: ['scenario', 'outcome'],
+      registers: [this.registry],
+    });
     this.up = new Gauge({ name: 'lab_runner_up', help: '1 while a run is in progress.', labelNames: ['scenario'], registers: [this.registry] });
     this.up.set({ scenario }, 1);
   }
 
   /** `latencyMs` null: counted, not timed (a pressure error has no latency). */
-  observe(phase: string, stream: string, kind: 'probe' | 'ramp' | 'pressure', latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout'): void {
+  observe(phase: string, stream: string, kind: 'probe' | 'cold-probe' | 'ramp' | 'pressure', latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout'): void {
     if (latencyMs !== null) this.duration.observe({ scenario: this.scenario, phase, stream, kind }, latencyMs / 1000);
     this.requests.inc({ scenario: this.scenario, phase, stream, outcome });
+  }
+
+  observeLiveness(outcome: 'ok' | 'failed' | 'timeout'): void {
+    this.liveness.inc({ scenario: this.scenario, outcome });
   }
 
   enterPhase(phase: string): void {

@@ -12,37 +12,39 @@ const bucket = (lo: number, hi: number): Reading => ({ lo, hi });
 test('a signal already above its threshold before onset did not cross at onset', () => {
   // The blocking baseline's ELU (0.80-0.88) against a 0.8 threshold, fault from second 4.
   const elu = series([0.85, 0.82, 0.88, 0.84, 1, 1, 1, 1]);
-  assert.deepEqual(firstCrossing(elu, 4, 0.8), { status: 'already-above', at: null });
+  assert.deepEqual(firstCrossing(elu, 4, 0.8), { status: 'already-above', first: null, sustained: null });
   // The same signal dipping below after onset and rising again: that rise is the crossing.
-  assert.deepEqual(firstCrossing(series([0.85, 0.82, 0.88, 0.84, 0.7, 0.95, 0.97, 1]), 4, 0.8), { status: 'crossed', at: 5 });
+  assert.deepEqual(firstCrossing(series([0.85, 0.82, 0.88, 0.84, 0.7, 0.95, 0.97, 1]), 4, 0.8), { status: 'crossed', first: 5, sustained: 5 });
   // Below before onset: a crossing at onset counts.
-  assert.deepEqual(firstCrossing(series([0.5, 0.52, 0.49, 0.5, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', at: 4 });
+  assert.deepEqual(firstCrossing(series([0.5, 0.52, 0.49, 0.5, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', first: 4, sustained: 4 });
   // One noisy second just before onset is no more a rise than it would be a crossing.
-  assert.deepEqual(firstCrossing(series([0.5, 0.52, 0.49, 0.9, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', at: 4 });
-  assert.deepEqual(firstCrossing(series([0.5, 0.9, 0.49, 0.5, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', at: 4 });
+  assert.deepEqual(firstCrossing(series([0.5, 0.52, 0.49, 0.9, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', first: 4, sustained: 4 });
+  assert.deepEqual(firstCrossing(series([0.5, 0.9, 0.49, 0.5, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', first: 4, sustained: 4 });
 });
 
 test('no reading before the fault and above from the first one: no crossing to time', () => {
   // A pressure stream that only starts with the fault.
-  assert.deepEqual(firstCrossing(series([null, null, null, null, 0.6, 0.61, 0.6]), 4, 0.5), { status: 'already-above', at: null });
-  assert.deepEqual(firstCrossing(series([null, null, null]), 1, 0.5), { status: 'no-data', at: null });
-  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.2, 0.1]), 1, 0.5), { status: 'never', at: null });
+  assert.deepEqual(firstCrossing(series([null, null, null, null, 0.6, 0.61, 0.6]), 4, 0.5), { status: 'already-above', first: null, sustained: null });
+  assert.deepEqual(firstCrossing(series([null, null, null]), 1, 0.5), { status: 'no-data', first: null, sustained: null });
+  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.2, 0.1]), 1, 0.5), { status: 'never', first: null, sustained: null });
 });
 
 test('a crossing must last: one noisy second is not a turn, and stale seconds neither confirm nor break it', () => {
-  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.9, 0.1, 0.9, 0.9, 0.1]), 1, 0.5), { status: 'crossed', at: 4 });
-  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.9, null, null, 0.9, 0.1]), 1, 0.5), { status: 'crossed', at: 2 });
-  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.9, null, 0.2]), 1, 0.5), { status: 'never', at: null });
+  // The spike at 2 is the first crossing; the rise at 4 that holds is the first sustained one.
+  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.9, 0.1, 0.9, 0.9, 0.1]), 1, 0.5), { status: 'crossed', first: 2, sustained: 4 });
+  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.9, null, null, 0.9, 0.1]), 1, 0.5), { status: 'crossed', first: 2, sustained: 2 });
+  // A spike that never holds is intermittent, not "never".
+  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.9, null, 0.2]), 1, 0.5), { status: 'intermittent', first: 2, sustained: null });
   // The run ends while it is above: that counts.
-  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.1, 0.9]), 1, 0.5), { status: 'crossed', at: 3 });
+  assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.1, 0.9]), 1, 0.5), { status: 'crossed', first: 3, sustained: 3 });
 });
 
 test('bucket readings decide only on their edges: a bucket straddling the threshold neither arms nor crosses', () => {
   const straddling = bucket(0.032, 0.064);
-  assert.deepEqual(firstCrossing([bucket(0, 0.002), bucket(0, 0.002), straddling, straddling, straddling], 2, 0.05), { status: 'never', at: null });
-  assert.deepEqual(firstCrossing([bucket(0, 0.002), bucket(0, 0.002), bucket(0.064, 0.128), bucket(0.512, 1.024)], 2, 0.064), { status: 'crossed', at: 2 });
+  assert.deepEqual(firstCrossing([bucket(0, 0.002), bucket(0, 0.002), straddling, straddling, straddling], 2, 0.05), { status: 'never', first: null, sustained: null });
+  assert.deepEqual(firstCrossing([bucket(0, 0.002), bucket(0, 0.002), bucket(0.064, 0.128), bucket(0.512, 1.024)], 2, 0.064), { status: 'crossed', first: 2, sustained: 2 });
   // Straddling before onset says nothing: the signal is not known to be below, so no crossing counts.
-  assert.deepEqual(firstCrossing([straddling, straddling, bucket(0.512, 1.024), bucket(0.512, 1.024)], 2, 0.05), { status: 'already-above', at: null });
+  assert.deepEqual(firstCrossing([straddling, straddling, bucket(0.512, 1.024), bucket(0.512, 1.024)], 2, 0.05), { status: 'already-above', first: null, sustained: null });
 });
 
 function readings(values: Partial<Record<SignalId, (Reading | null)[]>>, length: number): ReadingSeries {
@@ -55,6 +57,7 @@ test('the table reports each row’s status, times relative to onset and to the 
   const low = bucket(0, 0.002);
   const high = bucket(0.512, 1.024);
   const { rows, sloBreachSeconds } = leadTimes({
+    phaseAt: (bin) => (bin < 3 ? 'baseline' : bin < 7 ? 'fault' : 'recovery'),
     onsetSeconds: 3,
     onsetEndSeconds: 7,
     thresholds,
