@@ -1,7 +1,7 @@
 // From what a run recorded (timeline, runner figures) to report.json: phase summaries, lead
 // times, expectations, the verdict and the notes that qualify them.
 import { evaluate } from '../analysis/expectations.js';
-import { certainlyAbove } from '../analysis/range.js';
+import { certainlyAbove, fromReportValue } from '../analysis/range.js';
 import type { ReadingSeries } from '../analysis/series.js';
 import { type Window, summarise } from '../analysis/summary.js';
 import { isLeadExpectation } from '../define.js';
@@ -65,11 +65,12 @@ function abovePhasesOf(scenario: Scenario, timeline: Timeline, readings: Reading
   return (signal: SignalId, threshold: number): string[] => {
     const names = new Set<string>();
     for (const p of phases) {
-      const r = summarise(timeline, readings, signal, windowOfPhase(p));
+      const r = fromReportValue(p.summary[signal], p.summaryLower?.[signal]);
       if (r && certainlyAbove(r, threshold)) names.add(p.name);
     }
     for (const e of scenario.expectations) {
-      if (isLeadExpectation(e) || e.signal !== signal) continue;
+      // Only an expectation with its own stat reads a figure the phase summary does not show.
+      if (isLeadExpectation(e) || e.signal !== signal || e.stat === undefined || e.stat === SIGNALS[signal].phaseStat) continue;
       const phase = phases.find((p) => p.name === e.phase);
       const r = phase ? summarise(timeline, readings, signal, windowOfPhase(phase), e.stat) : null;
       if (r && certainlyAbove(r, threshold)) names.add(e.phase);

@@ -18,7 +18,7 @@ import {
   verdictText,
 } from './format.js';
 import type { Report } from './schema.js';
-import { type ChartLine, lineChart } from './svg-chart.js';
+import { type ChartLine, type ChartOptions, lineChart } from './svg-chart.js';
 
 const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -54,12 +54,12 @@ function canaryThreshold(report: Report): number {
   return report.leadTimes.find((r) => r.signal === 'threadpoolCanary')?.threshold ?? SIGNALS.threadpoolCanary.defaultThreshold;
 }
 
-function charts(report: Report): string[] {
+/** The report's charts as data (title, lines, thresholds), before drawing: what each line shows is checked in tests. */
+export function chartSpecs(report: Report): ChartOptions[] {
   const phases = report.phases.map((p) => ({ name: p.name, start: p.startSeconds, end: p.startSeconds + p.durationSeconds }));
-  const out: string[] = [];
+  const out: ChartOptions[] = [];
   const latency = (['probeP99', 'coldProbeP99', 'rampP99', 'pressureP99', 'serverP99'] as const).filter((id) => has(report, id));
-  out.push(
-    lineChart({
+  out.push({
       title: 'Client-side P99 (warm and cold) vs server-side P99 (per second, ms, log scale)',
       subtitle:
         'The gap between the red lines (what clients wait: warm on kept-alive sockets, dark red on new connections) and the green one (what the server thinks it took) is the lesson.',
@@ -74,32 +74,28 @@ function charts(report: Report): string[] {
           ? [{ value: report.leadTimeReference.coldSloSeconds, label: `cold probe SLO ${formatSignal('coldProbeP99', report.leadTimeReference.coldSloSeconds)}` }]
           : []),
       ],
-    }),
-  );
-  out.push(
-    lineChart({
+  });
+  out.push({
       title: 'Event loop: delay p99, delay max, live stall (ms, log scale)',
       lines: (['loopDelayP99', 'loopDelayMax', 'loopStall'] as const).filter((id) => has(report, id)).map((id) => line(report, id)),
       phases,
       scale: 'log',
       factor: 1000,
       unit: 'ms',
-    }),
-  );
+  });
   if (has(report, 'elu')) {
-    out.push(lineChart({ title: 'Event-loop utilization', lines: [line(report, 'elu')], phases, scale: 'linear', unit: 'ratio', yMax: 1, height: 200 }));
+    out.push({ title: 'Event-loop utilization', lines: [line(report, 'elu')], phases, scale: 'linear', unit: 'ratio', yMax: 1, height: 200 });
   }
   const queues = (['poolQueue', 'backlog'] as const).filter((id) => has(report, id));
   if (queues.length) {
-    out.push(lineChart({ title: 'Queues: worker-pool queue and checkout backlog', lines: queues.map((id) => line(report, id)), phases, scale: 'linear', unit: 'count', height: 200 }));
+    out.push({ title: 'Queues: worker-pool queue and checkout backlog', lines: queues.map((id) => line(report, id)), phases, scale: 'linear', unit: 'count', height: 200 });
   }
   if (has(report, 'threadpoolCanary')) {
     // The line is the figure the lead-time table judges: the share certainly the threadpool's
     // (the lower bound, 1 − ELU of it); the shading reaches up to the raw canary reading.
     const canary = line(report, 'threadpoolCanary');
     const lower = report.series.lowerBounds.threadpoolCanary;
-    out.push(
-      lineChart({
+    out.push({
         title: 'Threadpool canary, the threadpool’s certain share (ms, log scale)',
         subtitle: 'Line: (1 − ELU) × the canary’s lower bound, what the lead-time table judges; shading up to the raw canary reading, which includes main-loop delay.',
         lines: [{ ...canary, label: 'threadpool canary (certain share)', ...(lower ? { values: lower } : {}) }],
@@ -109,13 +105,16 @@ function charts(report: Report): string[] {
         unit: 'ms',
         height: 200,
         thresholds: [{ value: canaryThreshold(report), label: `lead-time threshold ${formatSignal('threadpoolCanary', canaryThreshold(report))}` }],
-      }),
-    );
+    });
   }
   if (has(report, 'errorRate')) {
-    out.push(lineChart({ title: 'Client error rate (errors + timeouts)', lines: [line(report, 'errorRate')], phases, scale: 'linear', unit: 'ratio', yMax: 1, height: 180 }));
+    out.push({ title: 'Client error rate (errors + timeouts)', lines: [line(report, 'errorRate')], phases, scale: 'linear', unit: 'ratio', yMax: 1, height: 180 });
   }
   return out;
+}
+
+function charts(report: Report): string[] {
+  return chartSpecs(report).map(lineChart);
 }
 
 function table(header: string[], rows: string[][], className = ''): string {
