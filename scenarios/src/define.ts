@@ -27,11 +27,11 @@ export interface ProbeSpec {
 export interface ColdProbeSpec {
   /** Default: the warm probe's route. */
   route?: string;
-  /** Requests (and new connections) per second. Default 10. */
+  /** Requests (and new connections) per second. Default 5. */
   ratePerSecond?: number;
   /** A request still unanswered after this is counted as a timeout, with its latency. Default 5000. */
   timeoutMs?: number;
-  /** The client-side SLO on the cold probe's P99 (its own breach time in the lead-time table). Default 100. */
+  /** The client-side SLO on the cold probe's P99 (its own breach time in the lead-time table). Default: the warm probe's. */
   sloMs?: number;
 }
 
