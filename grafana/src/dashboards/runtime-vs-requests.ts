@@ -53,15 +53,15 @@ export function build() {
             ],
           }),
           stat({
-            title: 'Probe P99 (client side)',
+            title: 'Probe P99, warm and cold (client side)',
             description:
-              "Worst P99 of the scenario runner's open-loop probes, timed from the intended send time, so waiting for a stalled loop counts. Empty when no scenario runs (docker compose run --rm lab run blocking). Compare it with the server-side P99 to its right.",
+              "P99 of the scenario runner's two open-loop probe populations, timed from the intended send time, so waiting for a stalled loop counts: probe = warm (keep-alive sockets opened before the run), cold-probe = a new connection per request (load balancers without keep-alive, health checkers, kubelet probes), which also waits for the api to accept it. Empty when no scenario runs (docker compose run --rm lab run blocking). Compare both with the server-side P99 to the right.",
             unit: 's',
             width: 6,
             height: 5,
             query: {
-              expr: 'max(scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{kind="probe"})',
-              legend: 'probe P99',
+              expr: 'max by (kind) (scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{kind=~"probe|cold-probe"})',
+              legend: '{{kind}} P99',
             },
             thresholds: [
               [0.1, 'orange'],
@@ -92,7 +92,7 @@ export function build() {
           timeseries({
             title: 'Event loop vs P99, one time axis',
             description:
-              'Log scale. Green: server-side P99 per route (onRequest to response; the healthcheck route left out). Purple: client-side P99 of the probes. Orange and red: loop delay and the live stall. When a fault blocks the loop, orange, red and purple rise together while green stays low: the server never measures the wait. Red markers are fault toggles, blue ones scenario phases.',
+              'Log scale. Green: server-side P99 per route (onRequest to response; the healthcheck route left out). Purple: client-side P99 of the probes, warm (probe: keep-alive sockets) and cold (cold-probe: a new connection per request, which also waits for the accept). Orange and red: loop delay and the live stall. When a fault blocks the loop, orange, red and purple rise together while green stays low: the server never measures the wait. Red markers are fault toggles, blue ones scenario phases.',
             unit: 's',
             width: 24,
             height: 12,
@@ -107,7 +107,7 @@ export function build() {
                 legend: 'server P99 {{route}}',
               },
               {
-                expr: 'scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{kind="probe"}',
+                expr: 'scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{kind=~"probe|cold-probe"}',
                 legend: 'client P99 {{stream}}',
               },
             ],
