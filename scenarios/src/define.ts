@@ -29,7 +29,7 @@ export interface ColdProbeSpec {
   route?: string;
   /** Requests (and new connections) per second. Default 5. */
   ratePerSecond?: number;
-  /** A request still unanswered after this is counted as a timeout, with its latency. Default 5000. */
+  /** A request still unanswered after this is counted as a timeout, with its latency. Default 10000. */
   timeoutMs?: number;
   /** The client-side SLO on the cold probe's P99 (its own breach time in the lead-time table). Default: the warm probe's. */
   sloMs?: number;

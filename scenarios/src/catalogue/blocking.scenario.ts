@@ -39,6 +39,12 @@ export default defineScenario({
     { phase: 'fault', signal: 'probeP99', above: 0.5, why: 'a probe request that arrives during a stall waits for it to end' },
     {
       phase: 'fault',
+      signal: 'coldProbeP99',
+      above: 1,
+      why: 'a new connection also waits in the accept queue: the loop accepts one connection per turn, and each turn holds a 600 ms block',
+    },
+    {
+      phase: 'fault',
       signal: 'serverP99',
       below: 0.05,
       why: 'the server-side histogram starts at onRequest, after the wait: /api/ping looks as fast as ever',
