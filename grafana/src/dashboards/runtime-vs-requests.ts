@@ -27,13 +27,13 @@ export function build() {
         title: 'At a glance',
         panels: [
           stat({
-            title: 'Loop delay max (api)',
+            title: 'Loop delay max, last 5 s (api)',
             description:
-              'Longest event-loop delay in the api over the last few seconds. Healthy: a few milliseconds. Orange or red: a request arriving now waits about this long before the server even sees it.',
+              "Longest event-loop delay the api recorded over the last 5 s (the telemetry's loopDelay.maxWindowSeconds, 5 by default): a stall that ended up to 5 s ago still shows here, so read the live stall to its right for what is happening now. Healthy: a few milliseconds. Orange or red: requests that arrived in that window waited about this long before the server even saw them.",
             unit: 's',
             width: 6,
             height: 5,
-            query: { expr: 'job:runtime_eventloop_delay_max_seconds:max{job="api"}', legend: 'loop delay max' },
+            query: { expr: 'job:runtime_eventloop_delay_max_seconds:max{job="api"}', legend: 'loop delay max, last 5 s' },
             thresholds: [
               [0.05, 'orange'],
               [0.1, 'red'],
