@@ -167,6 +167,9 @@ test('the bucket examples in the notes and legends are buckets of this run, with
   const legend = rangeLegend(report);
   const [, example] = /e\.g\. ([^,]+), from this report/.exec(legend) ?? [];
   assert.ok(example && renderMarkdown(report).includes(`| ${example} |`), `${legend}`);
+  // The canary's range is not a bucket: the legend says what its two ends are.
+  assert.ok(report.phases.some((p) => p.summaryLower?.threadpoolCanary !== undefined));
+  assert.match(legend, /threadpool canary, whose range runs from the share certainly the threadpool's \(\(1 − ELU\) × its lower bound\) to the raw reading/);
 });
 
 test('the liveness sentence gives the restart time and its offsets with their signs', () => {

@@ -209,7 +209,7 @@ export function rangeLegend(report: Report): string {
     }
   }
   const range = example === undefined ? 'A range (lower–upper)' : `A range (e.g. ${example}, from this report)`;
-  return `${range} is the histogram bucket holding the figure; ≤ means at most (the first bucket), ≥ at least (a timeout).`;
+  return `${range} is the histogram bucket holding the figure, except for the threadpool canary, whose range runs from the share certainly the threadpool's ((1 − ELU) × its lower bound) to the raw reading; ≤ means at most (the first bucket), ≥ at least (a timeout).`;
 }
 
 /** The probes as run: both populations, each with its rate and SLO. */

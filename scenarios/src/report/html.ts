@@ -77,6 +77,7 @@ export function chartSpecs(report: Report): ChartOptions[] {
   });
   out.push({
       title: 'Event loop: delay p99, delay max, live stall (ms, log scale)',
+    subtitle: 'Per second: delay p99 of that second (its bucket); delay max = the gauge, the longest delay in its window (the last 5 s by default), so it stays up for a few seconds after a stall; live stall = the stall in progress at the scrape.',
       lines: (['loopDelayP99', 'loopDelayMax', 'loopStall'] as const).filter((id) => has(report, id)).map((id) => line(report, id)),
       phases,
       scale: 'log',
