@@ -122,10 +122,12 @@ export function livenessText(report: Report): string {
   const failed = l.attempts.filter((a) => a.outcome !== 'ok').length;
   const rule = `GET ${l.route}, new connection, timeoutSeconds ${l.timeoutSeconds}, periodSeconds ${l.periodSeconds}, failureThreshold ${l.failureThreshold}`;
   if (l.attempts.length === 0) return `Liveness probe (${rule}): no attempt was made during the run.`;
+  // Attempts are timed to the millisecond, breaches to the second: offsets to a tenth of a second.
+  const offset = (seconds: number): string => signedSeconds(Number(seconds.toFixed(1)));
   const versus = (at: number): string => {
     const parts: string[] = [];
-    if (ref.sloBreachSeconds !== null) parts.push(`${signedSeconds(at - ref.sloBreachSeconds)} vs the warm SLO breach`);
-    if (ref.coldSloBreachSeconds !== null) parts.push(`${signedSeconds(at - ref.coldSloBreachSeconds)} vs the cold SLO breach`);
+    if (ref.sloBreachSeconds !== null) parts.push(`${offset(at - ref.sloBreachSeconds)} vs the warm SLO breach`);
+    if (ref.coldSloBreachSeconds !== null) parts.push(`${offset(at - ref.coldSloBreachSeconds)} vs the cold SLO breach`);
     return parts.length ? ` (${parts.join(', ')})` : '';
   };
   const attempts = `${failed} of ${l.attempts.length} attempts failed`;
