@@ -92,8 +92,10 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
     assert.ok(serverP99 !== null && serverP99 <= 0.05, `server-side P99 at most ${serverP99}`);
     const probeRow = report.leadTimes.find((r) => r.signal === 'probeP99');
     assert.equal(probeRow?.status, 'crossed', 'the probe breached its SLO, rising from below it');
-    // No sustained crossing of 50 ms by the server-side P99 (a lone spike on a loaded machine reads "intermittent").
-    assert.ok(['never', 'intermittent'].includes(report.leadTimes.find((r) => r.signal === 'serverP99')?.status ?? ''), 'server-side P99 never held above 50 ms');
+    // No sustained crossing of 50 ms by the server-side P99 during the fault (on a loaded machine a lone
+    // spike reads "intermittent", one in the baseline "above only before onset").
+    const server = report.leadTimes.find((r) => r.signal === 'serverP99');
+    assert.ok(server && server.firstSustainedCrossingSeconds === null && server.status !== 'already-above', `server-side P99 never held above 50 ms in the fault: ${server?.status}`);
     assert.notEqual(report.leadTimes.find((r) => r.signal === 'threadpoolCanary')?.status, 'crossed', 'the loop stall is not passed off as threadpool starvation');
     // The cold population (a new connection per request) waits longer than the warm one in the same run.
     const coldP99 = fault.summaryLower?.coldProbeP99 ?? fault.summary.coldProbeP99 ?? 0;
