@@ -16,7 +16,7 @@ import { renderMarkdown } from '../src/report/markdown.js';
 import type { LeadTimeRow, Report } from '../src/report/schema.js';
 import { reportProblems } from '../src/report/write.js';
 import { extractSnapshot } from '../src/sample/snapshot.js';
-import { parseExposition } from '@runtime-lab/telemetry/exposition';
+import { parseExposition } from '@runtime-lab/scrape';
 import { RUN_START_MS, cumulative, snapshot } from './fixtures.js';
 
 /** The lab's loop-delay bucket edges: 1.25 ms · 2^k. */

@@ -6,7 +6,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import { build } from 'hdr-histogram-js';
 import type { Snapshot } from '../sample/snapshot.js';
 import { type PlacedSnapshot, type ServerBin, bucketEdges, placeSnapshots, serverBinOf, windowDelta } from './server-bins.js';
-import type { Bucket } from '@runtime-lab/telemetry/exposition';
+import type { Bucket } from '@runtime-lab/scrape';
 
 /** probe: the warm probe (keep-alive); cold: the cold probe (a new connection per request). */
 export type ClientKind = 'probe' | 'cold' | 'ramp' | 'pressure';
