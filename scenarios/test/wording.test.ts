@@ -184,6 +184,17 @@ test('the liveness sentence gives the restart time and its offsets with their si
   assert.ok(text.includes(`(${offset > 0 ? '+' : '−'}${Math.abs(offset)} s vs the warm SLO breach`), text);
   const healthy = livenessText({ ...report, liveness: livenessVerdict(LIVENESS_DEFAULTS, [{ atSeconds: 0, latencyMs: 2, outcome: 'ok' }]) });
   assert.match(healthy, /0 of 1 attempts failed; the pod would not have been restarted/);
+  const short = livenessText({
+    ...report,
+    liveness: livenessVerdict(LIVENESS_DEFAULTS, [
+      { atSeconds: 0, latencyMs: 2, outcome: 'ok' },
+      { atSeconds: 10, latencyMs: 1001, outcome: 'timeout' },
+      { atSeconds: 20, latencyMs: 1002, outcome: 'timeout' },
+      { atSeconds: 30, latencyMs: 3, outcome: 'ok' },
+    ]),
+  });
+  // Defaults: 3 failures, 10 s apart, 1 s timeout: (3 − 1) × 10 + 1 = 21 s of failing probes at least.
+  assert.match(short, /2 of 4 attempts failed, first failure at t = 10\.0 s .*; no restart: at most 2 failure\(s\) in a row, 3 needed \(failing for at least 21 s\)\.$/);
 });
 
 test('the terminal summary and both reports carry warm and cold figures under their names', () => {

@@ -136,7 +136,10 @@ export function livenessText(report: Report): string {
   if (l.restartSeconds !== null) {
     return `Liveness probe (${rule}): ${attempts}, ${first}; the pod WOULD HAVE BEEN RESTARTED at t = ${l.restartSeconds.toFixed(1)} s${versus(l.restartSeconds)}, after ${l.failureThreshold} failures in a row.`;
   }
-  return `Liveness probe (${rule}): ${attempts}, ${first}; no restart: at most ${l.maxConsecutiveFailures} failure(s) in a row, ${l.failureThreshold} needed.`;
+  // The kubelet restarts after failureThreshold failures in a row, one every periodSeconds: a
+  // failing stretch shorter than (failureThreshold − 1) × period + timeout never restarts the pod.
+  const window = (l.failureThreshold - 1) * l.periodSeconds + l.timeoutSeconds;
+  return `Liveness probe (${rule}): ${attempts}, ${first}; no restart: at most ${l.maxConsecutiveFailures} failure(s) in a row, ${l.failureThreshold} needed (failing for at least ${window} s).`;
 }
 
 /** Signals that have data in at least one phase, in the canonical order. */
