@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packageDirs = ['packages', 'services']
   .flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((d) => join(root, group, d)) : []))
-  .concat([join(root, 'scenarios'), join(root, 'grafana')]);
+  .concat([join(root, 'scenarios'), join(root, 'grafana'), join(root, 'k8s')]);
 
 function collect(dir, out) {
   if (!existsSync(dir)) return out;
