@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { API_SERVER, type RunningService, startService, stopService } from '@runtime-lab/api/measure/services';
 import type { IContainer } from 'kubernetes-models/v1';
-import { firstTrip, LIVENESS_PROBE, type ProbeSample, probeOnce, READINESS_PROBE, workloads } from '../src/index.js';
+import { ELU_PER_POD_QUERY, firstTrip, INFLIGHT_PER_POD_QUERY, LIVENESS_PROBE, type ProbeSample, probeOnce, READINESS_PROBE, workloads } from '../src/index.js';
 
 const LIMIT_MS = 1500;
 const STEP_MS = 100;
@@ -85,6 +85,15 @@ describe("the api Deployment's probes on a real api process", () => {
     for (const probe of [container.livenessProbe, container.readinessProbe]) {
       const sample = await probeOnce(probeUrl(probe), 1000);
       assert.equal(sample.outcome, 200, `${probe?.httpGet?.path} on port ${probe?.httpGet?.port}`);
+    }
+  });
+
+  it('the KEDA queries read metrics the api serves on its watchdog port', async () => {
+    const text = await (await fetch(`${watchdogUrl}/metrics`)).text();
+    for (const query of [INFLIGHT_PER_POD_QUERY, ELU_PER_POD_QUERY]) {
+      for (const metric of new Set(query.match(/[a-z_]+(?=\{)/g) ?? [])) {
+        assert.match(text, new RegExp(`^${metric}(\\{| )`, 'm'), `${metric} (from a KEDA query) is not on the watchdog port`);
+      }
     }
   });
 
