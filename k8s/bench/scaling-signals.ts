@@ -6,6 +6,8 @@
 // ELU (the gauges the KEDA triggers read), the longest stall, and the proposals each autoscaler
 // would make for one replica; and whether the manifest's liveness/readiness settings would
 // have restarted or unrouted the pod.
+// Means and maxima leave out each phase's settle seconds (as the lab's report does); the first
+// crossing of each KEDA target and the kubelet verdicts count from the phase's first second.
 // Usage (inside netns-run): node k8s/dist/bench/scaling-signals.js [outDir] [scenario ...]
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -98,7 +100,7 @@ async function runScenario(
   name: string,
   outDir: string,
   env: Record<string, string>,
-): Promise<{ name: string; exitCode: number | null; loadAverage: number[]; phases: PhaseFigures[] }> {
+): Promise<{ name: string; exitCode: number | null; loadAverage: number[]; probeSlo: string; phases: PhaseFigures[] }> {
   const loadAverage = [loadavg()[0] ?? Number.NaN];
   const downstream = await startService(DOWNSTREAM_SERVER);
   const api = await startService(API_SERVER, { ...env, HOST: '127.0.0.1', PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', DOWNSTREAM_URL: downstream.url });
@@ -132,19 +134,26 @@ async function runScenario(
 
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
     startedAt: string;
-    phases: Array<{ name: string; startSeconds: number; durationSeconds: number }>;
+    phases: Array<{ name: string; startSeconds: number; durationSeconds: number; settleSeconds: number }>;
+    leadTimeReference: { onsetPhase: string; onsetSeconds: number; sloSeconds: number; sloBreachSeconds: number | null };
   };
+  const ref = report.leadTimeReference;
+  const sloBreach = ref.sloBreachSeconds === null ? 'never' : `+${(ref.sloBreachSeconds - ref.onsetSeconds).toFixed(0)} s`;
+  const probeSlo = `probe P99 above its ${ref.sloSeconds * 1000} ms SLO: ${sloBreach} into ${ref.onsetPhase}`;
   const t0 = Date.parse(report.startedAt);
   const phases = report.phases.map((p): PhaseFigures => {
     const from = t0 + p.startSeconds * 1000;
     const to = from + p.durationSeconds * 1000;
     const inPhase = scrapes.filter((s) => s.atMs >= from && s.atMs < to);
-    const bySnapshot = [...inPhase].sort((a, b) => a.snapshotAtMs - b.snapshotAtMs);
+    // Means and maxima leave out the phase's settle seconds, as the lab's own report does;
+    // crossings and probe verdicts count from the phase's first second.
+    const settled = inPhase.filter((s) => s.atMs >= from + p.settleSeconds * 1000);
+    const bySnapshot = [...settled].sort((a, b) => a.snapshotAtMs - b.snapshotAtMs);
     const first = bySnapshot[0];
     const last = bySnapshot.at(-1);
     const cpuCores = first && last && last.snapshotAtMs > first.snapshotAtMs ? (last.cpuSeconds - first.cpuSeconds) / ((last.snapshotAtMs - first.snapshotAtMs) / 1000) : Number.NaN;
-    const inflight = inPhase.map((s) => s.inflight);
-    const elu = inPhase.map((s) => s.elu);
+    const inflight = settled.map((s) => s.inflight);
+    const elu = settled.map((s) => s.elu);
     const probesIn = (samples: ProbeSample[]) => samples.filter((s) => s.sentMs >= from && s.sentMs < to);
     const restart = firstTrip(probesIn(livez), LIVENESS_PROBE, STEP_MS);
     const unrouted = firstTrip(probesIn(health), READINESS_PROBE, STEP_MS);
@@ -160,7 +169,7 @@ async function runScenario(
       inflightMax: Math.max(...inflight),
       eluMean: mean(elu),
       eluMax: Math.max(...elu),
-      stallMaxSeconds: Math.max(...inPhase.map((s) => s.stallSeconds)),
+      stallMaxSeconds: Math.max(...settled.map((s) => s.stallSeconds)),
       hpaCpu: proposal((cpuCores / cpuRequestCores) * 100, CPU_UTILIZATION_TARGET_PERCENT),
       kedaInflight: proposal(mean(inflight), INFLIGHT_PER_POD_TARGET),
       kedaElu: proposal(mean(elu), ELU_PER_POD_TARGET),
@@ -173,7 +182,7 @@ async function runScenario(
     };
   });
   loadAverage.push(loadavg()[0] ?? Number.NaN);
-  return { name, exitCode, loadAverage, phases };
+  return { name, exitCode, loadAverage, probeSlo, phases };
 }
 
 const [outArg, ...names] = process.argv.slice(2);
@@ -188,7 +197,7 @@ for (const name of names.length ? names : DEFAULT_SCENARIOS) {
   const result = await runScenario(name, outDir, env);
   results.push(result);
   const load = result.loadAverage.map((l) => l.toFixed(1)).join(' → ');
-  console.log(`\n${name} (lab run exit ${result.exitCode}; 1-min load average ${load} on ${cpus().length} CPUs)`);
+  console.log(`\n${name} (lab run exit ${result.exitCode}; 1-min load average ${load} on ${cpus().length} CPUs; ${result.probeSlo})`);
   console.log(
     'phase | s | CPU cores | in-flight mean/max | ELU mean/max | stall max s | HPA-CPU | KEDA in-flight | KEDA ELU | in-flight above at | ELU above at | /livez fails | /health fails | restart at | unrouted at',
   );
