@@ -3,10 +3,9 @@
 // cross-reference against the thing it names: selectors and labels, ports and the environment
 // the services read, probe paths and the routes that exist, images and the Dockerfile.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { alertRules, loadThresholds } from '@runtime-lab/audit';
@@ -122,7 +121,7 @@ describe('emitted YAML (k8s/manifests/)', () => {
     try {
       for (const file of files.slice(1)) {
         const target = join(dir, file.path);
-        spawnSync('mkdir', ['-p', join(target, '..')]);
+        mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, renderManifestFile(file));
       }
       writeFileSync(join(dir, files[1]?.path ?? ''), `${renderManifestFile(files[1] as (typeof files)[number])}# edited\n`);
