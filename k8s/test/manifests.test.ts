@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { alertRules, loadThresholds } from '@runtime-lab/audit';
 import { readServiceEnv } from '@runtime-lab/downstream';
+import { assertTargetAllowed } from '@runtime-lab/scenarios';
 import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
@@ -240,6 +241,8 @@ describe('cross-references', () => {
     assert.equal(Number(env.LAB_RUNNER_METRICS_PORT), c.ports?.find((p) => p.name === 'metrics')?.containerPort);
     assert.equal(c.args?.[0], 'run');
     assert.ok(c.args?.includes('--no-start'), 'in a cluster the runner must not start services of its own');
+    // Without --allow-remote the runner only targets loopback and the compose service names.
+    for (const url of [env.LAB_API_URL, env.LAB_API_METRICS_URL]) assertTargetAllowed(url ?? '', 'the runner target', c.args?.includes('--allow-remote') ?? false);
     readRepo(`scenarios/src/catalogue/${c.args?.[1]}.scenario.ts`);
   });
 
