@@ -6,7 +6,7 @@
 // 10000, so a test stall lasts seconds, not half a minute.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { API_SERVER, type RunningService, startService, stopService } from '@runtime-lab/api/measure/services';
+import { API_SERVER, DOWNSTREAM_SERVER, type RunningService, startService, stopService } from '@runtime-lab/api/measure/services';
 import type { IContainer } from 'kubernetes-models/v1';
 import { ELU_PER_POD_QUERY, firstTrip, INFLIGHT_PER_POD_QUERY, LIVENESS_PROBE, type ProbeSample, probeOnce, READINESS_PROBE, workloads } from '../src/index.js';
 
@@ -126,6 +126,32 @@ describe("the api Deployment's probes on a real api process", () => {
     // Probes sent during the stall wait for the loop, but less than timeoutSeconds.
     assert.ok(run.readiness.every((s) => s.outcome === 200), `readiness: ${outcomes(run.readiness)}`);
     assert.equal(firstTrip(run.readiness, READINESS_PROBE, STEP_MS), undefined);
+  });
+});
+
+describe('readiness during shutdown, on a real downstream process (same serve() as the api)', () => {
+  it('fails as soon as SIGTERM arrives, while in-flight requests still drain', async () => {
+    const [downstreamDeployment] = workloads().downstream;
+    const c = downstreamDeployment.spec?.template.spec?.containers[0] as IContainer;
+    const env = Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']));
+    // Every /api/work request takes ~1.5 s (log-normal: 0.8-3.3 s in all but 0.2 % of draws) and the
+    // drain may take 5 s: one request in flight keeps the process draining after SIGTERM.
+    const service = await startService(DOWNSTREAM_SERVER, { ...env, HOST: '127.0.0.1', PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', DOWNSTREAM_LATENCY_MS: '1500', SHUTDOWN_DRAIN_MS: '5000' });
+    try {
+      const readinessUrl = `${service.url}${c.readinessProbe?.httpGet?.path}`;
+      assert.equal(String(c.readinessProbe?.httpGet?.port), 'http');
+      assert.equal((await probeOnce(readinessUrl, 1000)).outcome, 200, 'ready before the signal');
+      const slow = fetch(`${service.url}/api/work`).then((r) => r.status, (e: Error) => e.message);
+      await new Promise((r) => setTimeout(r, 300));
+      service.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      const during = await probeOnce(readinessUrl, 1000);
+      assert.equal(service.child.exitCode, null, 'the process is still draining');
+      assert.ok(!during.ok, `readiness while draining: ${during.outcome}`);
+      assert.equal(await slow, 200, 'the in-flight request was allowed to finish');
+    } finally {
+      await stopService(service);
+    }
   });
 });
 
