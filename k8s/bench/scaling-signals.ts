@@ -13,8 +13,14 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { API_SERVER, DOWNSTREAM_SERVER, startService, stopService } from '@runtime-lab/api/measure/services';
+import {
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_EVENTLOOP_UTILIZATION_RATIO,
+  METRIC_HTTP_REQUESTS_INFLIGHT,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+} from '@runtime-lab/metric-names';
+import { parseExposition, snapshotTakenAtMs, sumOf } from '@runtime-lab/scrape';
+import { API_SERVER, DOWNSTREAM_SERVER, REPO_ROOT, startService, stopService } from '@runtime-lab/test-kit';
 import type { IContainer } from 'kubernetes-models/v1';
 import {
   CPU_UTILIZATION_TARGET_PERCENT,
@@ -29,8 +35,7 @@ import {
   workloads,
 } from '../src/index.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const LAB = join(REPO, 'packages/cli/dist/src/bin.js');
+const LAB = join(REPO_ROOT, 'packages/cli/dist/src/bin.js');
 const STEP_MS = 250;
 const DEFAULT_SCENARIOS = ['blocking', 'blocking-microtask', 'executor', 'threadpool', 'queue-amplification', 'ramp'];
 
@@ -44,22 +49,21 @@ interface Scrape {
   stallSeconds: number;
 }
 
-function value(text: string, name: string): number {
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : Number.NaN;
-}
+// prom-client's default process metric (not one of ours, so not in @runtime-lab/metric-names).
+const PROCESS_CPU_SECONDS_TOTAL = 'process_cpu_seconds_total';
 
 async function scrape(url: string): Promise<Scrape | undefined> {
   const atMs = Date.now();
   try {
-    const text = await (await fetch(url, { signal: AbortSignal.timeout(1000) })).text();
+    const families = parseExposition(await (await fetch(url, { signal: AbortSignal.timeout(1000) })).text());
+    const value = (name: string): number => sumOf(families, name) ?? Number.NaN;
     return {
       atMs,
-      snapshotAtMs: atMs - value(text, 'runtime_watchdog_snapshot_age_seconds') * 1000,
-      cpuSeconds: value(text, 'process_cpu_seconds_total'),
-      inflight: value(text, 'runtime_http_requests_inflight'),
-      elu: value(text, 'runtime_eventloop_utilization_ratio'),
-      stallSeconds: value(text, 'runtime_eventloop_stall_seconds'),
+      snapshotAtMs: snapshotTakenAtMs(atMs, sumOf(families, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS)),
+      cpuSeconds: value(PROCESS_CPU_SECONDS_TOTAL),
+      inflight: value(METRIC_HTTP_REQUESTS_INFLIGHT),
+      elu: value(METRIC_EVENTLOOP_UTILIZATION_RATIO),
+      stallSeconds: value(METRIC_EVENTLOOP_STALL_SECONDS),
     };
   } catch {
     return undefined;
@@ -104,7 +108,9 @@ async function runScenario(
   const loadAverage = [loadavg()[0] ?? Number.NaN];
   const downstream = await startService(DOWNSTREAM_SERVER);
   const api = await startService(API_SERVER, { ...env, HOST: '127.0.0.1', PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', DOWNSTREAM_URL: downstream.url });
-  const watchdog = new URL(api.metricsUrl).origin;
+  if (!api.metricsUrl) throw new Error('the api serves no watchdog metrics');
+  const metricsUrl = api.metricsUrl;
+  const watchdog = new URL(metricsUrl).origin;
   const scrapes: Scrape[] = [];
   const livez: ProbeSample[] = [];
   const health: ProbeSample[] = [];
@@ -112,7 +118,7 @@ async function runScenario(
   const sampler = (async () => {
     const pending: Promise<unknown>[] = [];
     while (running) {
-      pending.push(scrape(api.metricsUrl).then((s) => s && scrapes.push(s)));
+      pending.push(scrape(metricsUrl).then((s) => s && scrapes.push(s)));
       pending.push(probeOnce(`${watchdog}${LIVENESS_PROBE.path}`, LIVENESS_PROBE.timeoutSeconds * 1000, Date.now).then((s) => livez.push(s)));
       pending.push(probeOnce(`${api.url}${READINESS_PROBE.path}`, READINESS_PROBE.timeoutSeconds * 1000, Date.now).then((s) => health.push(s)));
       await new Promise((r) => setTimeout(r, STEP_MS));
@@ -121,7 +127,7 @@ async function runScenario(
   })();
   const out = join(outDir, name);
   const exitCode = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [LAB, 'run', name, '--quick', '--no-start', '--api', api.url, '--metrics', api.metricsUrl, '--runner-port', 'off', '--out', out], {
+    const child = spawn(process.execPath, [LAB, 'run', name, '--quick', '--no-start', '--api', api.url, '--metrics', metricsUrl, '--runner-port', 'off', '--out', out], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, CI: 'true' },
     });
@@ -186,7 +192,7 @@ async function runScenario(
 }
 
 const [outArg, ...names] = process.argv.slice(2);
-const outDir = outArg ?? join(REPO, 'reports', 'scaling-signals');
+const outDir = outArg ?? join(REPO_ROOT, 'reports', 'scaling-signals');
 mkdirSync(outDir, { recursive: true });
 const [deployment] = workloads().api;
 const container = deployment.spec?.template.spec?.containers[0] as IContainer;

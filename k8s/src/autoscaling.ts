@@ -8,6 +8,7 @@
 // sum under metricType Value would multiply by the replica count twice and run away; a raw
 // sum is only right with AverageValue, where the HPA does the division itself.
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { METRIC_EVENTLOOP_UTILIZATION_RATIO, METRIC_HTTP_REQUESTS_INFLIGHT } from '@runtime-lab/metric-names';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { labelsFor, NAMESPACE, PROMETHEUS_URL, SERVICES } from './config.js';
 
@@ -34,14 +35,19 @@ export const CPU_UTILIZATION_TARGET_PERCENT = 70;
 
 const apiSelector = `namespace="${NAMESPACE}",job="${SERVICES.api.name}"`;
 
+/** A gauge's mean over the lab's api pods: the sum over them divided by how many report it. */
+function perPodMean(metric: string): string {
+  return `sum(${metric}{${apiSelector}}) / count(${metric}{${apiSelector}})`;
+}
+
 /** Mean in-flight requests per api pod: sum over pods / number of pods reporting. */
-export const INFLIGHT_PER_POD_QUERY = `sum(runtime_http_requests_inflight{${apiSelector}}) / count(runtime_http_requests_inflight{${apiSelector}})`;
+export const INFLIGHT_PER_POD_QUERY = perPodMean(METRIC_HTTP_REQUESTS_INFLIGHT);
 
 /**
  * Mean event-loop utilization per api pod. Served from the watchdog's registry snapshot: during a
  * stall longer than the snapshot interval it holds its last value until the loop turns again.
  */
-export const ELU_PER_POD_QUERY = `sum(runtime_eventloop_utilization_ratio{${apiSelector}}) / count(runtime_eventloop_utilization_ratio{${apiSelector}})`;
+export const ELU_PER_POD_QUERY = perPodMean(METRIC_EVENTLOOP_UTILIZATION_RATIO);
 
 export function apiScaledObject(): ScaledObject {
   const api = SERVICES.api.name;

@@ -2,11 +2,11 @@
 // on synthetic series from three api pods: each must read the per-pod average (sum over the
 // lab's api pods divided by their number), not the sum, and ignore other jobs and namespaces.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { run } from '@runtime-lab/test-kit';
 import { stringify } from 'yaml';
 import { apiScaledObject, ELU_PER_POD_QUERY, INFLIGHT_PER_POD_QUERY, NAMESPACE } from '../src/index.js';
 
@@ -26,8 +26,7 @@ function promtoolTest(rules: Record<string, string>, series: Array<{ series: str
       ],
     };
     writeFileSync(join(dir, 'tests.yml'), stringify(tests));
-    const result = spawnSync('promtool', ['test', 'rules', 'tests.yml'], { cwd: dir, encoding: 'utf8' });
-    if (result.error) throw new Error(`promtool is required for this test (${result.error.message}); install Debian's prometheus package`);
+    const result = run('promtool', ['test', 'rules', 'tests.yml'], { cwd: dir });
     return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { alertRules, loadThresholds } from '@runtime-lab/audit';
-import { readServiceEnv } from '@runtime-lab/downstream';
+import { readServiceEnv } from '@runtime-lab/service-kit';
+import { readText as readRepo, REPO_ROOT as REPO } from '@runtime-lab/test-kit';
 import { assertTargetAllowed } from '@runtime-lab/scenarios';
 import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -38,8 +38,6 @@ import {
   validateManifests,
 } from '../src/index.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const readRepo = (path: string): string => readFileSync(join(REPO, path), 'utf8');
 
 const files = manifestFiles();
 const objects = files.flatMap((f) => f.objects);
@@ -248,8 +246,8 @@ describe('cross-references', () => {
 
   it('passes the containers only environment variables their code reads', () => {
     const sources: Record<string, string[]> = {
-      api: ['services/api/src', 'services/downstream/src', 'packages/telemetry/src'],
-      downstream: ['services/downstream/src', 'packages/telemetry/src'],
+      api: ['services/api/src', 'packages/service-kit/src'],
+      downstream: ['services/downstream/src', 'packages/service-kit/src'],
       runner: ['packages/cli/src', 'scenarios/src', 'packages/audit/src'],
     };
     const code = (dirs: string[]): string =>

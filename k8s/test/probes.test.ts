@@ -6,7 +6,7 @@
 // 10000, so a test stall lasts seconds, not half a minute.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { API_SERVER, DOWNSTREAM_SERVER, type RunningService, startService, stopService } from '@runtime-lab/api/measure/services';
+import { API_SERVER, DOWNSTREAM_SERVER, type RunningService, startService, stopService } from '@runtime-lab/test-kit';
 import type { IContainer } from 'kubernetes-models/v1';
 import { ELU_PER_POD_QUERY, firstTrip, INFLIGHT_PER_POD_QUERY, LIVENESS_PROBE, type ProbeSample, probeOnce, READINESS_PROBE, workloads } from '../src/index.js';
 
@@ -32,6 +32,7 @@ before(async () => {
   // The manifest's environment, on ephemeral loopback ports, with the scaled-down limit.
   api = await startService(API_SERVER, { ...manifestEnv, HOST: '127.0.0.1', PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', LIVENESS_MAX_STALL_MS: String(LIMIT_MS) });
   appUrl = api.url;
+  assert.ok(api.metricsUrl, 'the api serves watchdog metrics');
   watchdogUrl = new URL(api.metricsUrl).origin;
 });
 after(() => stopService(api));

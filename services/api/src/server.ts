@@ -4,7 +4,7 @@
 // SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), LIVENESS_MAX_STALL_MS (10000: /livez on the
 // metrics port fails after the loop stalled this long), UV_THREADPOOL_SIZE (libuv, default 4:
 // read once by Node at start-up; it sets how much async crypto/fs can run at once).
-import { readServiceEnv, serve, urlFromEnv, watchdogOptions } from '@runtime-lab/downstream';
+import { readServiceEnv, serve, urlFromEnv, watchdogOptions } from '@runtime-lab/service-kit';
 import Fastify from 'fastify';
 import api, { DEFAULT_DOWNSTREAM_URL } from './app.js';
 import { newStopFlag, requestStop } from './faults/blocking-work.js';

@@ -4,8 +4,7 @@
 // SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), LIVENESS_MAX_STALL_MS (10000).
 import Fastify from 'fastify';
 import downstream, { DOWNSTREAM_DEFAULTS } from './app.js';
-import { integerFromEnv, readServiceEnv, watchdogOptions } from './env.js';
-import { serve } from './serve.js';
+import { integerFromEnv, readServiceEnv, serve, watchdogOptions } from '@runtime-lab/service-kit';
 
 const env = readServiceEnv(process.env, { port: 8081, metricsPort: 9465 });
 const app = Fastify({ logger: { level: env.logLevel } });
