@@ -1,6 +1,6 @@
 // The watchdog thread: serves /metrics, /healthz and /livez on its own port, so a scrape is
-// answered while the main thread is blocked. A /metrics route on the main loop cannot answer during a
-// stall: Prometheus records a gap (scrape timeout), not a spike. Here a scrape gets the last
+// answered while the main thread is blocked. A /metrics route on the main loop cannot answer
+// during a stall: Prometheus records a gap (scrape timeout), not a spike. Here a scrape gets the last
 // registry snapshot (marked with its age) and the live stall: time since the main thread's
 // last heartbeat, read from shared memory.
 //
