@@ -130,7 +130,7 @@ describe("the api Deployment's probes on a real api process", () => {
   });
 });
 
-describe('readiness during shutdown, on a real downstream process (same serve() as the api)', () => {
+describe("the downstream Deployment's probes on a real downstream process (same serve() as the api)", () => {
   it('fails as soon as SIGTERM arrives, while in-flight requests still drain', async () => {
     const [downstreamDeployment] = workloads().downstream;
     const c = downstreamDeployment.spec?.template.spec?.containers[0] as IContainer;
@@ -142,6 +142,10 @@ describe('readiness during shutdown, on a real downstream process (same serve() 
       const readinessUrl = `${service.url}${c.readinessProbe?.httpGet?.path}`;
       assert.equal(String(c.readinessProbe?.httpGet?.port), 'http');
       assert.equal((await probeOnce(readinessUrl, 1000)).outcome, 200, 'ready before the signal');
+      assert.equal(String(c.livenessProbe?.httpGet?.port), 'metrics');
+      assert.ok(service.metricsUrl, 'downstream serves watchdog metrics');
+      const livenessUrl = `${new URL(service.metricsUrl).origin}${c.livenessProbe?.httpGet?.path}`;
+      assert.equal((await probeOnce(livenessUrl, 1000)).outcome, 200, "downstream's liveness path answers");
       const slow = fetch(`${service.url}/api/work`).then((r) => r.status, (e: Error) => e.message);
       await new Promise((r) => setTimeout(r, 300));
       service.child.kill('SIGTERM');
