@@ -107,7 +107,14 @@ async function runScenario(
 ): Promise<{ name: string; exitCode: number | null; loadAverage: number[]; probeSlo: string; phases: PhaseFigures[] }> {
   const loadAverage = [loadavg()[0] ?? Number.NaN];
   const downstream = await startService(DOWNSTREAM_SERVER);
-  const api = await startService(API_SERVER, { ...env, HOST: '127.0.0.1', PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', DOWNSTREAM_URL: downstream.url });
+  const api = await startService(API_SERVER, {
+    ...env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    DOWNSTREAM_URL: downstream.url,
+  });
   if (!api.metricsUrl) throw new Error('the api serves no watchdog metrics');
   const metricsUrl = api.metricsUrl;
   const watchdog = new URL(metricsUrl).origin;
@@ -119,18 +126,26 @@ async function runScenario(
     const pending: Promise<unknown>[] = [];
     while (running) {
       pending.push(scrape(metricsUrl).then((s) => s && scrapes.push(s)));
-      pending.push(probeOnce(`${watchdog}${LIVENESS_PROBE.path}`, LIVENESS_PROBE.timeoutSeconds * 1000, Date.now).then((s) => livez.push(s)));
-      pending.push(probeOnce(`${api.url}${READINESS_PROBE.path}`, READINESS_PROBE.timeoutSeconds * 1000, Date.now).then((s) => health.push(s)));
+      pending.push(
+        probeOnce(`${watchdog}${LIVENESS_PROBE.path}`, LIVENESS_PROBE.timeoutSeconds * 1000, Date.now).then((s) => livez.push(s)),
+      );
+      pending.push(
+        probeOnce(`${api.url}${READINESS_PROBE.path}`, READINESS_PROBE.timeoutSeconds * 1000, Date.now).then((s) => health.push(s)),
+      );
       await new Promise((r) => setTimeout(r, STEP_MS));
     }
     await Promise.all(pending);
   })();
   const out = join(outDir, name);
   const exitCode = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [LAB, 'run', name, '--quick', '--no-start', '--api', api.url, '--metrics', metricsUrl, '--runner-port', 'off', '--out', out], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, CI: 'true' },
-    });
+    const child = spawn(
+      process.execPath,
+      [LAB, 'run', name, '--quick', '--no-start', '--api', api.url, '--metrics', metricsUrl, '--runner-port', 'off', '--out', out],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, CI: 'true' },
+      },
+    );
     child.on('exit', (code) => resolve(code));
   });
   running = false;
@@ -157,7 +172,10 @@ async function runScenario(
     const bySnapshot = [...settled].sort((a, b) => a.snapshotAtMs - b.snapshotAtMs);
     const first = bySnapshot[0];
     const last = bySnapshot.at(-1);
-    const cpuCores = first && last && last.snapshotAtMs > first.snapshotAtMs ? (last.cpuSeconds - first.cpuSeconds) / ((last.snapshotAtMs - first.snapshotAtMs) / 1000) : Number.NaN;
+    const cpuCores =
+      first && last && last.snapshotAtMs > first.snapshotAtMs
+        ? (last.cpuSeconds - first.cpuSeconds) / ((last.snapshotAtMs - first.snapshotAtMs) / 1000)
+        : Number.NaN;
     const inflight = settled.map((s) => s.inflight);
     const elu = settled.map((s) => s.elu);
     const probesIn = (samples: ProbeSample[]) => samples.filter((s) => s.sentMs >= from && s.sentMs < to);

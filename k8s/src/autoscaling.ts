@@ -93,7 +93,12 @@ export function apiCpuHpa(): HorizontalPodAutoscaler {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: api },
       minReplicas: MIN_REPLICAS,
       maxReplicas: MAX_REPLICAS,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: CPU_UTILIZATION_TARGET_PERCENT } } }],
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: CPU_UTILIZATION_TARGET_PERCENT } },
+        },
+      ],
     },
   });
 }

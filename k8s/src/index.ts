@@ -41,17 +41,57 @@ export const MANIFESTS_DIR = fileURLToPath(new URL('../../manifests/', import.me
 export function manifestFiles(): ManifestFile[] {
   const { api, downstream } = workloads();
   return [
-    { path: '00-namespace.yaml', about: 'The namespace everything else lives in.', objects: [new Namespace({ metadata: { name: NAMESPACE } })] },
+    {
+      path: '00-namespace.yaml',
+      about: 'The namespace everything else lives in.',
+      objects: [new Namespace({ metadata: { name: NAMESPACE } })],
+    },
     { path: '10-downstream.yaml', about: 'The slow dependency: Deployment and Service.', objects: downstream },
-    { path: '20-api.yaml', about: 'The faulty api: Deployment (liveness /livez on the watchdog port, readiness /health on the app port) and Service.', objects: api },
-    { path: '30-network-policy.yaml', about: 'Who may reach the app and watchdog ports (the admin API shares the app port).', objects: networkPolicies() },
-    { path: 'monitoring/podmonitors.yaml', about: 'Prometheus Operator: scrape every pod\'s watchdog port every 2 s (needs kube-prometheus-stack).', objects: podMonitors() },
-    { path: 'monitoring/prometheus-rule.yaml', about: 'Prometheus Operator: the recording rules and the alerts from prometheus/thresholds.yml.', objects: [prometheusRule()] },
-    { path: 'monitoring/grafana-dashboards.yaml', about: 'The dashboards from grafana/dashboards/ for Grafana\'s dashboard sidecar (label grafana_dashboard).', objects: dashboardConfigMaps() },
-    { path: 'monitoring/grafana-datasource.yaml', about: 'The datasource uid the dashboards name, for Grafana\'s datasource sidecar.', objects: [datasourceConfigMap()] },
-    { path: 'keda/api-scaledobject.yaml', about: 'KEDA: scale the api on in-flight requests per pod and on ELU per pod (needs KEDA and the Prometheus above).', objects: [apiScaledObject()] },
-    { path: 'comparison/api-hpa-cpu.yaml', about: 'For comparison only: an HPA on CPU. Never apply together with keda/ (two autoscalers on one Deployment fight).', objects: [apiCpuHpa()] },
-    { path: `jobs/${RUNNER.name}-${RUNNER.scenario}.yaml`, about: 'One scenario run against the api Service (needs the runtime-lab-admin Secret; one api replica).', objects: [runnerJob()] },
+    {
+      path: '20-api.yaml',
+      about: 'The faulty api: Deployment (liveness /livez on the watchdog port, readiness /health on the app port) and Service.',
+      objects: api,
+    },
+    {
+      path: '30-network-policy.yaml',
+      about: 'Who may reach the app and watchdog ports (the admin API shares the app port).',
+      objects: networkPolicies(),
+    },
+    {
+      path: 'monitoring/podmonitors.yaml',
+      about: "Prometheus Operator: scrape every pod's watchdog port every 2 s (needs kube-prometheus-stack).",
+      objects: podMonitors(),
+    },
+    {
+      path: 'monitoring/prometheus-rule.yaml',
+      about: 'Prometheus Operator: the recording rules and the alerts from prometheus/thresholds.yml.',
+      objects: [prometheusRule()],
+    },
+    {
+      path: 'monitoring/grafana-dashboards.yaml',
+      about: "The dashboards from grafana/dashboards/ for Grafana's dashboard sidecar (label grafana_dashboard).",
+      objects: dashboardConfigMaps(),
+    },
+    {
+      path: 'monitoring/grafana-datasource.yaml',
+      about: "The datasource uid the dashboards name, for Grafana's datasource sidecar.",
+      objects: [datasourceConfigMap()],
+    },
+    {
+      path: 'keda/api-scaledobject.yaml',
+      about: 'KEDA: scale the api on in-flight requests per pod and on ELU per pod (needs KEDA and the Prometheus above).',
+      objects: [apiScaledObject()],
+    },
+    {
+      path: 'comparison/api-hpa-cpu.yaml',
+      about: 'For comparison only: an HPA on CPU. Never apply together with keda/ (two autoscalers on one Deployment fight).',
+      objects: [apiCpuHpa()],
+    },
+    {
+      path: `jobs/${RUNNER.name}-${RUNNER.scenario}.yaml`,
+      about: 'One scenario run against the api Service (needs the runtime-lab-admin Secret; one api replica).',
+      objects: [runnerJob()],
+    },
   ];
 }
 

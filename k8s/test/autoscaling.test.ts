@@ -10,10 +10,17 @@ import { run } from '@runtime-lab/test-kit';
 import { stringify } from 'yaml';
 import { apiScaledObject, ELU_PER_POD_QUERY, INFLIGHT_PER_POD_QUERY, NAMESPACE } from '../src/index.js';
 
-function promtoolTest(rules: Record<string, string>, series: Array<{ series: string; values: string }>, expected: Record<string, number>): { status: number; output: string } {
+function promtoolTest(
+  rules: Record<string, string>,
+  series: Array<{ series: string; values: string }>,
+  expected: Record<string, number>,
+): { status: number; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'k8s-keda-'));
   try {
-    writeFileSync(join(dir, 'rules.yml'), stringify({ groups: [{ name: 'keda', rules: Object.entries(rules).map(([record, expr]) => ({ record, expr })) }] }));
+    writeFileSync(
+      join(dir, 'rules.yml'),
+      stringify({ groups: [{ name: 'keda', rules: Object.entries(rules).map(([record, expr]) => ({ record, expr })) }] }),
+    );
     const tests = {
       rule_files: ['rules.yml'],
       evaluation_interval: '1m',
@@ -21,7 +28,11 @@ function promtoolTest(rules: Record<string, string>, series: Array<{ series: str
         {
           interval: '1m',
           input_series: series,
-          promql_expr_test: Object.entries(expected).map(([record, value]) => ({ expr: record, eval_time: '1m', exp_samples: [{ labels: record, value }] })),
+          promql_expr_test: Object.entries(expected).map(([record, value]) => ({
+            expr: record,
+            eval_time: '1m',
+            exp_samples: [{ labels: record, value }],
+          })),
         },
       ],
     };
@@ -61,7 +72,10 @@ describe('KEDA triggers scale on the per-pod average', () => {
 
   it('each trigger pairs its per-pod query with metricType Value (the HPA multiplies by the replicas)', () => {
     const triggers = apiScaledObject().spec.triggers;
-    assert.deepEqual(triggers.map((t) => t.metadata.query), [INFLIGHT_PER_POD_QUERY, ELU_PER_POD_QUERY]);
+    assert.deepEqual(
+      triggers.map((t) => t.metadata.query),
+      [INFLIGHT_PER_POD_QUERY, ELU_PER_POD_QUERY],
+    );
     for (const t of triggers) {
       assert.equal(t.type, 'prometheus');
       assert.equal(t.metricType, 'Value', `${t.name}: AverageValue would divide the per-pod average by the replicas again`);

@@ -38,7 +38,6 @@ import {
   validateManifests,
 } from '../src/index.js';
 
-
 const files = manifestFiles();
 const objects = files.flatMap((f) => f.objects);
 const json = (o: Manifest): unknown => JSON.parse(JSON.stringify(o));
@@ -54,7 +53,8 @@ const jobs = ofClass(Job);
 const podMonitors = ofClass(PodMonitor);
 const networkPolicies = ofClass(NetworkPolicy);
 const configMaps = ofClass(ConfigMap);
-const labelsOf = (selector: { matchLabels?: Record<string, string> | undefined } | undefined): Record<string, string> => selector?.matchLabels ?? {};
+const labelsOf = (selector: { matchLabels?: Record<string, string> | undefined } | undefined): Record<string, string> =>
+  selector?.matchLabels ?? {};
 
 /** Pod templates with where they come from. */
 function podTemplates(): Array<{ owner: string; template: IPodTemplateSpec }> {
@@ -72,13 +72,24 @@ const container = (deploymentName: string): IContainer => {
   assert.ok(c);
   return c;
 };
-const envOf = (c: IContainer): Record<string, string> => Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']));
+const envOf = (c: IContainer): Record<string, string> =>
+  Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']));
 
 describe('schemas (kubernetes-models, @kubernetes-models/prometheus-operator, @kubernetes-models/keda)', () => {
   it('every object validates against its schema', () => {
     validateManifests(files);
     const kinds = new Set(objects.map((o) => `${o.apiVersion}/${o.kind}`));
-    for (const k of ['apps/v1/Deployment', 'v1/Service', 'batch/v1/Job', 'networking.k8s.io/v1/NetworkPolicy', 'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'keda.sh/v1alpha1/ScaledObject', 'v1/ConfigMap', 'autoscaling/v2/HorizontalPodAutoscaler']) {
+    for (const k of [
+      'apps/v1/Deployment',
+      'v1/Service',
+      'batch/v1/Job',
+      'networking.k8s.io/v1/NetworkPolicy',
+      'monitoring.coreos.com/v1/PodMonitor',
+      'monitoring.coreos.com/v1/PrometheusRule',
+      'keda.sh/v1alpha1/ScaledObject',
+      'v1/ConfigMap',
+      'autoscaling/v2/HorizontalPodAutoscaler',
+    ]) {
       assert.ok(kinds.has(k), `expected a ${k}`);
     }
   });
@@ -126,11 +137,14 @@ describe('emitted YAML (k8s/manifests/)', () => {
       writeFileSync(join(dir, files[1]?.path ?? ''), `${renderManifestFile(files[1] as (typeof files)[number])}# edited\n`);
       writeFileSync(join(dir, 'extra.yaml'), 'kind: ConfigMap\n');
       const stale = findStaleManifests(dir).sort((a, b) => a.path.localeCompare(b.path));
-      assert.deepEqual(stale, [
-        { path: files[0]?.path, reason: 'missing' },
-        { path: files[1]?.path, reason: 'differs' },
-        { path: 'extra.yaml', reason: 'not generated' },
-      ].sort((a, b) => String(a.path).localeCompare(String(b.path))));
+      assert.deepEqual(
+        stale,
+        [
+          { path: files[0]?.path, reason: 'missing' },
+          { path: files[1]?.path, reason: 'differs' },
+          { path: 'extra.yaml', reason: 'not generated' },
+        ].sort((a, b) => String(a.path).localeCompare(String(b.path))),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -139,7 +153,11 @@ describe('emitted YAML (k8s/manifests/)', () => {
   it('each file parses back into exactly the objects the code built', () => {
     for (const file of files) {
       const docs = parseAllDocuments(readFileSync(join(MANIFESTS_DIR, file.path), 'utf8')).map((d) => d.toJS());
-      assert.deepEqual(docs.filter((d) => d !== null), file.objects.map(json), file.path);
+      assert.deepEqual(
+        docs.filter((d) => d !== null),
+        file.objects.map(json),
+        file.path,
+      );
     }
   });
 
@@ -155,11 +173,18 @@ describe('emitted YAML (k8s/manifests/)', () => {
 describe('cross-references', () => {
   it('selectors select the pods they mean, and only those', () => {
     for (const d of deployments) {
-      assert.ok(matches(labelsOf(d.spec?.selector), d.spec?.template.metadata?.labels), `Deployment ${d.metadata?.name}: selector ↔ template labels`);
+      assert.ok(
+        matches(labelsOf(d.spec?.selector), d.spec?.template.metadata?.labels),
+        `Deployment ${d.metadata?.name}: selector ↔ template labels`,
+      );
     }
     for (const s of services) {
       const pods = podsSelectedBy(s.spec?.selector ?? {});
-      assert.deepEqual(pods.map((p) => p.owner), [`Deployment ${s.metadata?.name}`], `Service ${s.metadata?.name}`);
+      assert.deepEqual(
+        pods.map((p) => p.owner),
+        [`Deployment ${s.metadata?.name}`],
+        `Service ${s.metadata?.name}`,
+      );
     }
     for (const m of podMonitors) {
       assert.equal(podsSelectedBy(labelsOf(m.spec.selector)).length, 1, `PodMonitor ${m.metadata?.name} selects exactly one workload`);
@@ -177,21 +202,25 @@ describe('cross-references', () => {
   it('named ports resolve: Services, probes, PodMonitors and NetworkPolicies name container ports', () => {
     for (const s of services) {
       const ports = containerPortNames(podsSelectedBy(s.spec?.selector ?? {})[0]?.template ?? {});
-      for (const p of s.spec?.ports ?? []) assert.ok(ports.has(String(p.targetPort)), `Service ${s.metadata?.name}: targetPort ${p.targetPort}`);
+      for (const p of s.spec?.ports ?? [])
+        assert.ok(ports.has(String(p.targetPort)), `Service ${s.metadata?.name}: targetPort ${p.targetPort}`);
     }
     for (const name of Object.keys(SERVICES)) {
       const c = container(name);
       const ports = new Map((c.ports ?? []).map((p) => [p.name, p.containerPort]));
-      for (const probe of [c.livenessProbe, c.readinessProbe]) assert.ok(ports.has(String(probe?.httpGet?.port)), `${name}: probe port ${probe?.httpGet?.port}`);
+      for (const probe of [c.livenessProbe, c.readinessProbe])
+        assert.ok(ports.has(String(probe?.httpGet?.port)), `${name}: probe port ${probe?.httpGet?.port}`);
     }
     for (const m of podMonitors) {
       const ports = containerPortNames(podsSelectedBy(labelsOf(m.spec.selector))[0]?.template ?? {});
-      for (const e of m.spec.podMetricsEndpoints ?? []) assert.ok(ports.has(String(e.port)), `PodMonitor ${m.metadata?.name}: port ${e.port}`);
+      for (const e of m.spec.podMetricsEndpoints ?? [])
+        assert.ok(ports.has(String(e.port)), `PodMonitor ${m.metadata?.name}: port ${e.port}`);
     }
     for (const p of networkPolicies) {
       const ports = containerPortNames(podsSelectedBy(labelsOf(p.spec?.podSelector))[0]?.template ?? {});
       for (const rule of p.spec?.ingress ?? []) {
-        for (const port of rule.ports ?? []) assert.ok(ports.has(String(port.port)), `NetworkPolicy ${p.metadata?.name}: port ${port.port}`);
+        for (const port of rule.ports ?? [])
+          assert.ok(ports.has(String(port.port)), `NetworkPolicy ${p.metadata?.name}: port ${port.port}`);
       }
     }
   });
@@ -240,7 +269,8 @@ describe('cross-references', () => {
     assert.equal(c.args?.[0], 'run');
     assert.ok(c.args?.includes('--no-start'), 'in a cluster the runner must not start services of its own');
     // Without --allow-remote the runner only targets loopback and the compose service names.
-    for (const url of [env.LAB_API_URL, env.LAB_API_METRICS_URL]) assertTargetAllowed(url ?? '', 'the runner target', c.args?.includes('--allow-remote') ?? false);
+    for (const url of [env.LAB_API_URL, env.LAB_API_METRICS_URL])
+      assertTargetAllowed(url ?? '', 'the runner target', c.args?.includes('--allow-remote') ?? false);
     readRepo(`scenarios/src/catalogue/${c.args?.[1]}.scenario.ts`);
   });
 
@@ -251,12 +281,22 @@ describe('cross-references', () => {
       runner: ['packages/cli/src', 'scenarios/src', 'packages/audit/src'],
     };
     const code = (dirs: string[]): string =>
-      dirs.flatMap((dir) => readdirSync(join(REPO, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => readRepo(join(dir, f)))).join('\n');
+      dirs
+        .flatMap((dir) =>
+          readdirSync(join(REPO, dir), { recursive: true, encoding: 'utf8' })
+            .filter((f) => f.endsWith('.ts'))
+            .map((f) => readRepo(join(dir, f))),
+        )
+        .join('\n');
     for (const t of podTemplates()) {
       const name = t.template.metadata?.labels?.['app.kubernetes.io/name'] ?? '';
       const text = code(sources[name] ?? []);
       for (const e of t.template.spec?.containers.flatMap((c) => c.env ?? []) ?? []) {
-        assert.match(text, new RegExp(`\\b${e.name}\\b`), `${t.owner}: ${e.name} is set but no code in ${sources[name]?.join(', ')} reads it`);
+        assert.match(
+          text,
+          new RegExp(`\\b${e.name}\\b`),
+          `${t.owner}: ${e.name} is set but no code in ${sources[name]?.join(', ')} reads it`,
+        );
       }
     }
   });
@@ -276,9 +316,20 @@ describe('cross-references', () => {
   });
 
   it("PodMonitors give Prometheus the compose config's job names, every 2 s like it", () => {
-    const composeJobs = (parse(readRepo('prometheus/prometheus.yml')) as { scrape_configs: Array<{ job_name: string }>; global: { scrape_interval: string } });
-    const jobNames = podMonitors.map((m) => podsSelectedBy(labelsOf(m.spec.selector))[0]?.template.metadata?.labels?.[m.spec.jobLabel ?? '']);
-    assert.deepEqual(jobNames.sort(), composeJobs.scrape_configs.map((s) => s.job_name).filter((j) => j !== 'prometheus').sort());
+    const composeJobs = parse(readRepo('prometheus/prometheus.yml')) as {
+      scrape_configs: Array<{ job_name: string }>;
+      global: { scrape_interval: string };
+    };
+    const jobNames = podMonitors.map(
+      (m) => podsSelectedBy(labelsOf(m.spec.selector))[0]?.template.metadata?.labels?.[m.spec.jobLabel ?? ''],
+    );
+    assert.deepEqual(
+      jobNames.sort(),
+      composeJobs.scrape_configs
+        .map((s) => s.job_name)
+        .filter((j) => j !== 'prometheus')
+        .sort(),
+    );
     for (const m of podMonitors) {
       for (const e of m.spec.podMetricsEndpoints ?? []) assert.equal(e.interval, composeJobs.global.scrape_interval);
       assert.ok(m.metadata?.labels?.release, 'kube-prometheus-stack selects by the release label');
@@ -291,12 +342,18 @@ describe('cross-references', () => {
     const recording = parse(readRepo('prometheus/rules/recording.yml')) as { groups: unknown[] };
     const committedAlerts = parse(readRepo('prometheus/rules/alerts.yml')) as { groups: Array<{ name: string; rules: unknown[] }> };
     assert.deepEqual(groups.spec.groups.slice(0, recording.groups.length), recording.groups);
-    assert.deepEqual(groups.spec.groups.slice(recording.groups.length), committedAlerts.groups, 'same alerts as prometheus/rules/alerts.yml');
+    assert.deepEqual(
+      groups.spec.groups.slice(recording.groups.length),
+      committedAlerts.groups,
+      'same alerts as prometheus/rules/alerts.yml',
+    );
     assert.deepEqual(committedAlerts.groups[0]?.rules, JSON.parse(JSON.stringify(alertRules(loadThresholds()))));
   });
 
   it('the dashboard ConfigMaps carry grafana/dashboards/*.json for the sidecar, naming the datasource we ship', () => {
-    const dashboards = readdirSync(join(REPO, 'grafana/dashboards')).filter((f) => f.endsWith('.json')).sort();
+    const dashboards = readdirSync(join(REPO, 'grafana/dashboards'))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     const maps = configMaps.filter((m) => m.metadata?.labels?.grafana_dashboard === '1');
     assert.deepEqual(maps.flatMap((m) => Object.keys(m.data ?? {})).sort(), dashboards);
     for (const m of maps) {
@@ -317,11 +374,16 @@ describe('cross-references', () => {
     assert.match(PROMETHEUS_URL, new RegExp(`\\.${MONITORING_NAMESPACE}\\.svc:`));
     for (const p of networkPolicies) {
       const ruleFor = (port: string) => p.spec?.ingress?.find((r) => r.ports?.some((x) => x.port === port));
-      const fromMonitoring = ruleFor('metrics')?.from?.some((f) => labelsOf(f.namespaceSelector)['kubernetes.io/metadata.name'] === MONITORING_NAMESPACE);
+      const fromMonitoring = ruleFor('metrics')?.from?.some(
+        (f) => labelsOf(f.namespaceSelector)['kubernetes.io/metadata.name'] === MONITORING_NAMESPACE,
+      );
       assert.ok(fromMonitoring, `${p.metadata?.name}: Prometheus may scrape the watchdog port`);
       const httpFrom = ruleFor('http')?.from ?? [];
       assert.ok(httpFrom.length > 0, `${p.metadata?.name}: the app port admits named peers only`);
-      assert.ok(!httpFrom.some((f) => f.namespaceSelector), `${p.metadata?.name}: the app port (and so /admin) is not open to other namespaces`);
+      assert.ok(
+        !httpFrom.some((f) => f.namespaceSelector),
+        `${p.metadata?.name}: the app port (and so /admin) is not open to other namespaces`,
+      );
     }
   });
 });

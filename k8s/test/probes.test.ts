@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { API_SERVER, DOWNSTREAM_SERVER, type RunningService, startService, stopService } from '@runtime-lab/test-kit';
 import type { IContainer } from 'kubernetes-models/v1';
-import { ELU_PER_POD_QUERY, firstTrip, INFLIGHT_PER_POD_QUERY, LIVENESS_PROBE, type ProbeSample, probeOnce, READINESS_PROBE, workloads } from '../src/index.js';
+import {
+  ELU_PER_POD_QUERY,
+  firstTrip,
+  INFLIGHT_PER_POD_QUERY,
+  LIVENESS_PROBE,
+  type ProbeSample,
+  probeOnce,
+  READINESS_PROBE,
+  workloads,
+} from '../src/index.js';
 
 const LIMIT_MS = 1500;
 const STEP_MS = 100;
@@ -24,13 +33,21 @@ let watchdogUrl: string;
 /** The URL a kubelet would probe: the probe's path on the container port it names. */
 function probeUrl(probe: IContainer['livenessProbe']): string {
   const port = String(probe?.httpGet?.port);
-  const base = port === 'metrics' ? watchdogUrl : port === 'http' ? appUrl : assert.fail(`probe port ${port} is not a named container port`);
+  const base =
+    port === 'metrics' ? watchdogUrl : port === 'http' ? appUrl : assert.fail(`probe port ${port} is not a named container port`);
   return `${base}${probe?.httpGet?.path}`;
 }
 
 before(async () => {
   // The manifest's environment, on ephemeral loopback ports, with the scaled-down limit.
-  api = await startService(API_SERVER, { ...manifestEnv, HOST: '127.0.0.1', PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', LIVENESS_MAX_STALL_MS: String(LIMIT_MS) });
+  api = await startService(API_SERVER, {
+    ...manifestEnv,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    LIVENESS_MAX_STALL_MS: String(LIMIT_MS),
+  });
   appUrl = api.url;
   assert.ok(api.metricsUrl, 'the api serves watchdog metrics');
   watchdogUrl = new URL(api.metricsUrl).origin;
@@ -75,10 +92,17 @@ async function probeThroughStall(stallMs: number): Promise<Run> {
   await sampler;
   const cleared = await fetch(`${appUrl}/admin/faults/blocking`, { method: 'DELETE' });
   assert.equal(cleared.status, 200);
-  return { startedMs, endedMs, liveness: await Promise.all(liveness), readiness: await Promise.all(readiness), metrics: await Promise.all(metrics) };
+  return {
+    startedMs,
+    endedMs,
+    liveness: await Promise.all(liveness),
+    readiness: await Promise.all(readiness),
+    metrics: await Promise.all(metrics),
+  };
 }
 
-const during = (samples: ProbeSample[], from: number, to: number): ProbeSample[] => samples.filter((s) => s.sentMs >= from && s.sentMs < to);
+const during = (samples: ProbeSample[], from: number, to: number): ProbeSample[] =>
+  samples.filter((s) => s.sentMs >= from && s.sentMs < to);
 const outcomes = (samples: ProbeSample[]): string => samples.map((s) => s.outcome).join(' ');
 
 describe("the api Deployment's probes on a real api process", () => {
@@ -104,9 +128,15 @@ describe("the api Deployment's probes on a real api process", () => {
     // Well past the limit, before the stall ends: the heartbeat is older than the limit.
     const late = during(run.liveness, run.startedMs + LIMIT_MS + 300, run.endedMs - 200);
     assert.ok(late.length >= 10, `expected >= 10 liveness probes late in the stall, got ${late.length}`);
-    assert.ok(late.every((s) => s.outcome === 503), `liveness late in the stall: ${outcomes(late)}`);
+    assert.ok(
+      late.every((s) => s.outcome === 503),
+      `liveness late in the stall: ${outcomes(late)}`,
+    );
     const metricsLate = during(run.metrics, run.startedMs + LIMIT_MS + 300, run.endedMs - 200);
-    assert.ok(metricsLate.length >= 10 && metricsLate.every((s) => s.outcome === 200), `/metrics during the stall: ${outcomes(metricsLate)}`);
+    assert.ok(
+      metricsLate.length >= 10 && metricsLate.every((s) => s.outcome === 200),
+      `/metrics during the stall: ${outcomes(metricsLate)}`,
+    );
     // Readiness is answered by the stalled loop itself: past timeoutSeconds it fails.
     const readinessLate = during(run.readiness, run.startedMs + 200, run.endedMs - READINESS_PROBE.timeoutSeconds * 1000 - 200);
     assert.ok(readinessLate.length >= 10 && readinessLate.every((s) => !s.ok), `readiness during the stall: ${outcomes(readinessLate)}`);
@@ -123,9 +153,15 @@ describe("the api Deployment's probes on a real api process", () => {
     const run = await probeThroughStall(500);
     const inside = during(run.liveness, run.startedMs, run.endedMs);
     assert.ok(inside.length >= 3, `expected >= 3 liveness probes inside the stall, got ${inside.length}`);
-    assert.ok(run.liveness.every((s) => s.outcome === 200), `liveness: ${outcomes(run.liveness)}`);
+    assert.ok(
+      run.liveness.every((s) => s.outcome === 200),
+      `liveness: ${outcomes(run.liveness)}`,
+    );
     // Probes sent during the stall wait for the loop, but less than timeoutSeconds.
-    assert.ok(run.readiness.every((s) => s.outcome === 200), `readiness: ${outcomes(run.readiness)}`);
+    assert.ok(
+      run.readiness.every((s) => s.outcome === 200),
+      `readiness: ${outcomes(run.readiness)}`,
+    );
     assert.equal(firstTrip(run.readiness, READINESS_PROBE, STEP_MS), undefined);
   });
 });
@@ -137,7 +173,15 @@ describe("the downstream Deployment's probes on a real downstream process (same 
     const env = Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']));
     // Every /api/work request takes ~1.5 s (log-normal: 0.8-3.3 s in all but 0.2 % of draws) and the
     // drain may take 5 s: one request in flight keeps the process draining after SIGTERM.
-    const service = await startService(DOWNSTREAM_SERVER, { ...env, HOST: '127.0.0.1', PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', DOWNSTREAM_LATENCY_MS: '1500', SHUTDOWN_DRAIN_MS: '5000' });
+    const service = await startService(DOWNSTREAM_SERVER, {
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      DOWNSTREAM_LATENCY_MS: '1500',
+      SHUTDOWN_DRAIN_MS: '5000',
+    });
     try {
       const readinessUrl = `${service.url}${c.readinessProbe?.httpGet?.path}`;
       assert.equal(String(c.readinessProbe?.httpGet?.port), 'http');
@@ -146,7 +190,10 @@ describe("the downstream Deployment's probes on a real downstream process (same 
       assert.ok(service.metricsUrl, 'downstream serves watchdog metrics');
       const livenessUrl = `${new URL(service.metricsUrl).origin}${c.livenessProbe?.httpGet?.path}`;
       assert.equal((await probeOnce(livenessUrl, 1000)).outcome, 200, "downstream's liveness path answers");
-      const slow = fetch(`${service.url}/api/work`).then((r) => r.status, (e: Error) => e.message);
+      const slow = fetch(`${service.url}/api/work`).then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      );
       await new Promise((r) => setTimeout(r, 300));
       service.child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
@@ -161,7 +208,8 @@ describe("the downstream Deployment's probes on a real downstream process (same 
 });
 
 describe('firstTrip (the kubelet rule)', () => {
-  const samples = (pattern: string): ProbeSample[] => [...pattern].map((c, i) => ({ sentMs: i * 1000, ok: c === '.', outcome: c === '.' ? 200 : 'timeout' }));
+  const samples = (pattern: string): ProbeSample[] =>
+    [...pattern].map((c, i) => ({ sentMs: i * 1000, ok: c === '.', outcome: c === '.' ? 200 : 'timeout' }));
   it('trips only on failureThreshold consecutive failures one period apart, at the last of them', () => {
     assert.equal(firstTrip(samples('..x.x.x..'), { periodSeconds: 2, failureThreshold: 3 }, 1000), 6000);
     assert.equal(firstTrip(samples('..x.x....'), { periodSeconds: 2, failureThreshold: 3 }, 1000), undefined);

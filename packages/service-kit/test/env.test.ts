@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import telemetry from '@runtime-lab/telemetry';
 import Fastify from 'fastify';
-import { ConfigError, readServiceEnv, watchdogOptions } from '../src/index.js';
+import { ServiceConfigError, readServiceEnv, watchdogOptions } from '../src/index.js';
 
 const DEFAULTS = { port: 8080, metricsPort: 9464 };
 
 test('METRICS_PORT and METRICS_HOST give the watchdog its port and host; a bad METRICS_PORT is named', async () => {
   assert.throws(
     () => readServiceEnv({ METRICS_PORT: 'abc' }, DEFAULTS),
-    (error: unknown) => error instanceof ConfigError && /METRICS_PORT="abc" is invalid: expected an integer from 0 to 65535/.test(error.message),
+    (error: unknown) => error instanceof ServiceConfigError && /METRICS_PORT="abc" is invalid: expected an integer from 0 to 65535/.test(error.message),
   );
   assert.deepEqual(
     (({ metricsPort, metricsHost }) => ({ metricsPort, metricsHost }))(readServiceEnv({}, DEFAULTS)),
@@ -37,6 +37,6 @@ test('LIVENESS_MAX_STALL_MS becomes the watchdog option livenessMaxStallMs; unse
   assert.deepEqual(watchdogOptions(readServiceEnv({}, DEFAULTS)), { port: 9464, host: '127.0.0.1' });
   assert.throws(
     () => readServiceEnv({ LIVENESS_MAX_STALL_MS: '50' }, DEFAULTS),
-    (error: unknown) => error instanceof ConfigError && /LIVENESS_MAX_STALL_MS="50" is invalid: expected an integer from 200 to 3600000/.test(error.message),
+    (error: unknown) => error instanceof ServiceConfigError && /LIVENESS_MAX_STALL_MS="50" is invalid: expected an integer from 200 to 3600000/.test(error.message),
   );
 });
