@@ -5,8 +5,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { send } from './http.js';
 
-export const API_SERVER = fileURLToPath(new URL('../src/server.js', import.meta.url));
-export const DOWNSTREAM_SERVER = fileURLToPath(new URL('../../../downstream/dist/src/server.js', import.meta.url));
+// main.js: each service under its signal supervisor, as `lab up` and the image start it.
+export const API_SERVER = fileURLToPath(new URL('../src/main.js', import.meta.url));
+export const DOWNSTREAM_SERVER = fileURLToPath(new URL('../../../downstream/dist/src/main.js', import.meta.url));
+/** The api without its supervisor (SIGTERM during a block waits for the block). */
+export const API_SERVER_ALONE = fileURLToPath(new URL('../src/server.js', import.meta.url));
 
 export interface RunningService {
   url: string;
@@ -57,6 +60,16 @@ export async function startService(script: string, env: Record<string, string> =
     throw error;
   }
   return { ...ready, child, output, exited };
+}
+
+/** Whether a process with this pid exists (signal 0 probes without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** SIGTERM, then SIGKILL if it has not exited after graceMs. Resolves with how it ended. */

@@ -5,4 +5,5 @@ export { adminAccessProblem, isLoopback, type AccessProblem } from './admin-acce
 export { ConfigError, integerFromEnv, readServiceEnv, urlFromEnv, type ServiceEnv } from './env.js';
 export { Limiter } from './limiter.js';
 export { sampleLatencyMs } from './latency.js';
-export { serve, type Listening, type ServeOptions } from './serve.js';
+export { serve, startOrRelease, type Listening, type ServeOptions } from './serve.js';
+export { openStopChannel, stopChannelFd, STOP_FD_VARIABLE, type StopChannel } from './stop-channel.js';
