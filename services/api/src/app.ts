@@ -23,7 +23,7 @@ export interface ApiOptions {
   adminToken?: string | undefined;
   /** Passed to @runtime-lab/telemetry (tests use { watchdog: false } or port 0). */
   telemetry?: TelemetryOptions;
-  /** Shared with a signal watcher so a SIGTERM can end fault work while the loop is blocked. */
+  /** Shared with the stop channel (see server.ts) so a SIGTERM can end fault work while the loop is blocked. */
   stop?: StopFlag;
 }
 
