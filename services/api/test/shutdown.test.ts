@@ -150,17 +150,19 @@ for (const which of ['api', 'downstream'] as const) {
   test(`${which}: a keep-alive client does not hold the shutdown: the in-flight answer says Connection: close, idle sockets close, exit right after`, async (t) => {
     // A drain long enough that waiting for it could not pass for the fix.
     const slow = { SHUTDOWN_DRAIN_MS: '10000', SHUTDOWN_DEADLINE_MS: '12000' };
-    const downstream = await started(t, DOWNSTREAM_SERVER, { DOWNSTREAM_LATENCY_MS: '800', ...slow });
+    const downstream = await started(t, DOWNSTREAM_SERVER, { DOWNSTREAM_LATENCY_MS: '1500', ...slow });
     const api = which === 'api' ? await started(t, API_SERVER, { DOWNSTREAM_URL: downstream.url, ...slow }) : undefined;
+    // A checkout that takes ~1.5 s and does not time out: it is surely in flight at the signal.
+    if (api) await setToggles(api.url, { 'queue-amplification': { fanOut: 1, downstreamLatencyMs: 1500, timeoutMs: 10_000, retries: 0 } });
     const target = api ?? downstream;
     const url = api ? `${api.url}/api/checkout` : `${downstream.url}/api/work`;
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     t.after(() => agent.destroy());
-    // One socket left idle, one busy with an ~800 ms request when the signal comes.
+    // One socket left idle, one busy with a ~1.5 s request when the signal comes.
     const idle = await keepAliveRequest(agent, `${target.url}/health`);
     assert.equal(idle.connection, 'keep-alive');
     const inFlight = keepAliveRequest(agent, url, api ? 'POST' : 'GET');
-    await sleep(200);
+    await sleep(300);
     const signalAt = performance.now();
     target.child.kill('SIGTERM');
     const answered = await inFlight;
