@@ -2,9 +2,7 @@
 // (started as main.js, under its supervisor) exits, and with which code; then the same without
 // the supervisor (server.js alone), where the exit waits for the block.
 // Run with the Node line to measure: <node> services/api/dist/bench/shutdown.js [--alone]
-import { setToggles } from '../measure/experiments.js';
-import { send } from '../measure/http.js';
-import { API_SERVER, API_SERVER_ALONE, startService } from '../measure/services.js';
+import { API_SERVER, API_SERVER_ALONE, send, setToggles, startService } from '@runtime-lab/test-kit';
 import { printTable } from './print.js';
 
 const BLOCK_MS = 30_000;

@@ -5,7 +5,7 @@
 // DOWNSTREAM_URL (http://127.0.0.1:8081), LAB_ADMIN_TOKEN, LOG_LEVEL (warn), LAB_STOP_FD (set by
 // the supervisor), SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), UV_THREADPOOL_SIZE
 // (libuv, default 4: read once by Node at start-up; it sets how much async crypto/fs can run at once).
-import { readServiceEnv, serve, startOrRelease, urlFromEnv } from '@runtime-lab/downstream';
+import { readServiceEnv, serve, startOrRelease, urlFromEnv } from '@runtime-lab/service-kit';
 import Fastify from 'fastify';
 import api, { DEFAULT_DOWNSTREAM_URL } from './app.js';
 import { newStopFlag, requestStop } from './faults/blocking-work.js';
@@ -15,7 +15,7 @@ const downstreamUrl = urlFromEnv(process.env, 'DOWNSTREAM_URL', DEFAULT_DOWNSTRE
 const stop = newStopFlag();
 const app = Fastify({ logger: { level: env.logLevel } });
 await startOrRelease('api', app, async () => {
-  await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: { port: env.metricsPort } }, stop });
+  await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: { port: env.metricsPort, host: env.metricsHost } }, stop });
   await serve({
     service: 'api',
     app,

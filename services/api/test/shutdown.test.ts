@@ -4,10 +4,7 @@
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { type TestContext, test } from 'node:test';
-import { setToggles } from '../measure/experiments.js';
-import { send } from '../measure/http.js';
-import { closedLoop } from '../measure/load.js';
-import { API_SERVER, API_SERVER_ALONE, DOWNSTREAM_SERVER, isAlive, type RunningService, startService, stopService } from '../measure/services.js';
+import { API_SERVER, API_SERVER_ALONE, closedLoop, DOWNSTREAM_SERVER, isAlive, type RunningService, send, setToggles, startService, stopService } from '@runtime-lab/test-kit';
 
 const EXIT_BOUND_MS = 5000;
 

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { API_SERVER } from '../measure/services.js';
+import { API_SERVER } from '@runtime-lab/test-kit';
 
 const EXIT_BOUND_MS = 10_000;
 
