@@ -11,7 +11,7 @@
 // Env:   LAB_NODE_LINES="24 26" picks lines; LAB_NODE_LINES=off skips the smoke (says so).
 // A cached binary is reused; `rm -rf .lab/node-lines` fetches the newest release of each line.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +20,12 @@ export const SUPPORTED_LINES = ['22', '24', '26'];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cache = join(root, '.lab', 'node-lines');
+
+/** Every compiled test file of a package (so a file added there is smoked too). */
+function packageTests(dir) {
+  const full = join(root, dir);
+  return existsSync(full) ? readdirSync(full).filter((f) => f.endsWith('.test.js')).sort().map((f) => `${dir}/${f}`) : [];
+}
 
 const SMOKE_FILES = [
   'services/api/dist/test/shutdown.test.js',
@@ -30,12 +36,9 @@ const SMOKE_FILES = [
   'scenarios/dist/test/validate.test.js',
   'scenarios/dist/test/catalogue-files.test.js',
   'packages/cli/dist/test/cli.test.js',
-  'packages/telemetry/dist/test/exposition.test.js',
-  'packages/telemetry/dist/test/http.test.js',
-  'packages/telemetry/dist/test/options.test.js',
-  'packages/telemetry/dist/test/pool.test.js',
-  'packages/telemetry/dist/test/threadpool.test.js',
-  'packages/telemetry/dist/test/watchdog.test.js',
+  // The kit owns start-up and shutdown of both services; the telemetry plugin, measurement.
+  ...packageTests('packages/service-kit/dist/test'),
+  ...packageTests('packages/telemetry/dist/test'),
 ];
 
 function say(message) {
