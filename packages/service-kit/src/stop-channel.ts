@@ -4,7 +4,7 @@
 // { watching: false, reason }, never in a failed start-up; the main thread's own signal
 // handlers still shut the service down, only after the current block ends.
 import { Worker } from 'node:worker_threads';
-import { ConfigError } from './env.js';
+import { ServiceConfigError } from './env.js';
 
 /** The environment variable the supervisor sets: which file descriptor is the channel. */
 export const STOP_FD_VARIABLE = 'LAB_STOP_FD';
@@ -38,7 +38,7 @@ export function stopChannelFd(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env[STOP_FD_VARIABLE];
   if (raw === undefined || raw === '') return undefined;
   const fd = Number(raw);
-  if (!/^\d+$/.test(raw) || fd < 3 || fd > 1023) throw new ConfigError(STOP_FD_VARIABLE, raw, 'a file descriptor from 3 to 1023 (set by the supervisor)');
+  if (!/^\d+$/.test(raw) || fd < 3 || fd > 1023) throw new ServiceConfigError(STOP_FD_VARIABLE, raw, 'a file descriptor from 3 to 1023 (set by the supervisor)');
   return fd;
 }
 
