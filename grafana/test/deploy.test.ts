@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dockerfileStages, effective } from './support/compose.js';
+import { deploySteps, dockerfileStages, effective } from './support/compose.js';
 import { readText, repoPath } from './support/repo.js';
 import { type RunningService, startService } from './support/services.js';
 import { run } from './support/tools.js';
@@ -30,12 +30,7 @@ interface ImageLayout {
 
 function imageLayouts(): ImageLayout[] {
   const stages = dockerfileStages();
-  const filters = new Map<string, string>(); // /deploy/x -> --filter
-  for (const stage of stages) {
-    for (const instruction of stage.instructions) {
-      for (const match of instruction.matchAll(/pnpm deploy --filter (\S+) --prod (\S+)/g)) filters.set(match[2] as string, match[1] as string);
-    }
-  }
+  const filters = new Map(deploySteps(stages).map((step) => [step.out, step.filter])); // /deploy/x -> --filter
   return ['api', 'downstream', 'lab'].map((target) => {
     const copy = stages.find((s) => s.name === target)?.instructions.find((i) => i.startsWith('COPY --from=build /deploy/')) ?? '';
     const [, from = '', to = ''] = /^COPY --from=build (\S+) (\S+)$/.exec(copy) ?? [];
