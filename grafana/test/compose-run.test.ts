@@ -23,6 +23,7 @@ import {
   cutStage,
   deploySteps,
   dockerfileStages,
+  effective,
   repoFilesCopiedFromBuild,
 } from './support/compose.js';
 import { type Daemon, docker, dockerOk, ensureDaemon, ensureSystemTools, freePort, log, nodeStandIn, prometheusStandIn, provideImage, TagLedger } from './support/docker.js';
@@ -200,7 +201,7 @@ describe('the compose path on a real Docker engine, with local STAND-IN images (
       assert.equal(config.WorkingDir, '/app', name);
     }
     const api = inspect<{ Cmd: string[] }>(services.api?.image ?? '', '.Config');
-    assert.deepEqual(api.Cmd, ['node', 'services/api/dist/src/server.js']);
+    assert.deepEqual(api.Cmd, JSON.parse(effective(dockerfileStages(original), 'api', 'CMD') ?? 'null'), "the api image's command is the api stage's CMD");
     const uid = docker(['run', '--rm', '--entrypoint', 'id', services.api?.image ?? '', '-u']);
     assert.equal(uid.stdout.trim(), String(SERVICE_UID), `the node user has uid ${SERVICE_UID}: ${uid.stderr}`);
   });
