@@ -123,7 +123,7 @@ after(() => {
   rmSync(dirname(app), { recursive: true, force: true });
 });
 
-describe("the Dockerfile's pnpm deploy output (no Docker engine here)", () => {
+describe("the Dockerfile's pnpm deploy output, started without Docker", () => {
   it('contains the entry point each image starts', () => {
     for (const layout of layouts.values()) {
       const [node, entry] = layout.command;
