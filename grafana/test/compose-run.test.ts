@@ -34,11 +34,15 @@ import { type RunResult, run } from './support/tools.js';
 /** The services `up` starts: everything but Grafana (no binary for a stand-in) and the on-demand runner. */
 const UP = ['api', 'downstream', 'prometheus'];
 const PROJECT = `runtimelabci${process.pid}`;
-/** The build stage that replaces the Dockerfile's: the host's deploy output, laid out at the paths the runtime stages copy from. */
+/**
+ * The build stage that replaces the Dockerfile's: the host's deploy output, laid out at the paths
+ * the runtime stages copy from, as one tar (ADD unpacks it): the classic builder sends and hashes
+ * one file per build instead of ~10,000 (4x faster here).
+ */
 const STAND_IN_BUILD_STAGE = `# STAND-IN build stage (compose test): the output of the Dockerfile's own pnpm deploy commands,
 # run on the host, at the paths the runtime stages copy from. Everything else is the Dockerfile's.
 FROM scratch AS build
-COPY root/ /
+ADD root.tar /
 
 `;
 const SERVICE_UID = 1000;
@@ -134,6 +138,10 @@ before(
       mkdirSync(dirname(out), { recursive: true });
       copyFileSync(repoPath(file), out);
     }
+    const root = join(context, 'root');
+    const tar = run('tar', ['--create', '--file', join(context, 'root.tar'), '--owner=0', '--group=0', '--numeric-owner', '--directory', root, '.'], { timeoutMs: 120_000 });
+    assert.equal(tar.status, 0, tar.stderr);
+    rmSync(root, { recursive: true });
     const cut = cutStage(original, 'build');
     derived = cut.before + STAND_IN_BUILD_STAGE + cut.after;
     writeFileSync(join(context, 'Dockerfile'), derived);
@@ -214,9 +222,12 @@ describe('the compose path on a real Docker engine, with local STAND-IN images (
     for (const name of UP) {
       const id = containerOf(name);
       const status = await until(`${name} healthy`, 120_000, () => {
-        const health = inspect<{ Status: string }>(id, '.State.Health').Status;
-        if (health === 'unhealthy') throw new Error(`${name} unhealthy`);
-        return health === 'healthy' ? health : undefined;
+        const state = inspect<{ Status: string; Health?: { Status: string } }>(id, '.State');
+        if (state.Status !== 'running' || state.Health?.Status === 'unhealthy') {
+          const logs = docker(['logs', '--tail', '20', id]);
+          assert.fail(`${name} is ${state.Status}, health ${state.Health?.Status}; its log:\n${logs.stdout}${logs.stderr}`);
+        }
+        return state.Health?.Status === 'healthy' ? 'healthy' : undefined;
       });
       assert.equal(status, 'healthy');
       const bindings = inspect<Record<string, Array<{ HostIp: string; HostPort: string }> | null>>(id, '.NetworkSettings.Ports');
@@ -301,7 +312,8 @@ describe('the compose path on a real Docker engine, with local STAND-IN images (
     assert.equal(stop.status, 0, stop.stderr);
     const state = inspect<{ ExitCode: number; FinishedAt: string; OOMKilled: boolean }>(id, '.State');
     const exitMs = Date.parse(state.FinishedAt) - stopAt;
-    log(`docker-compose stop api under a 20 s sleep block: container exit code ${state.ExitCode}, exited ${exitMs} ms after the stop began, command took ${stopWallMs} ms; in-flight /api/orders: ${await blocked}`);
+    const logs = docker(['logs', '--tail', '4', id]);
+    log(`docker-compose stop api under a 20 s sleep block: container exit code ${state.ExitCode}, exited ${exitMs} ms after the stop began, command took ${stopWallMs} ms; in-flight /api/orders: ${await blocked}; the api's last log lines:\n${logs.stdout}${logs.stderr}`);
     assert.equal(state.OOMKilled, false);
     assert.equal(state.ExitCode, 0, `exit ${state.ExitCode} after ${exitMs} ms (137 = SIGKILL at the end of the grace period)`);
     assert.ok(exitMs < 5000, `exited ${exitMs} ms after docker-compose stop began: not well within the 10 s grace period`);

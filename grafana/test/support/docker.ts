@@ -302,9 +302,13 @@ export class TagLedger {
  * not one of our stand-ins), otherwise the stand-in `make()` returns, tagged through the ledger.
  */
 export function provideImage(realRef: string, make: () => string, ledger: TagLedger): { standIn: boolean } {
-  if (imageId(realRef) && !standInKey(realRef)) {
-    log(`${realRef}: the real image is present locally, using it (no stand-in)`);
-    return { standIn: false };
+  if (imageId(realRef)) {
+    if (!standInKey(realRef)) {
+      log(`${realRef}: the real image is present locally, using it (no stand-in)`);
+      return { standIn: false };
+    }
+    // A stand-in still tagged with the real name (a run that was killed before its clean-up).
+    docker(['image', 'rm', realRef]);
   }
   ledger.tag(make(), realRef);
   log(`${realRef}: STAND-IN image (built locally, no registry reachable)`);
