@@ -54,7 +54,6 @@ let original: string;
 let derived: string;
 const port: Record<string, number> = {};
 let env: NodeJS.ProcessEnv;
-let reportsCreated = false;
 let blockingRun: { startedAt: string; finishedAt: string } | undefined;
 
 function compose(args: string[], timeoutMs = 120_000): RunResult {
@@ -97,7 +96,6 @@ function prepareReports(): void {
   const dir = repoPath('reports');
   if (!existsSync(dir)) {
     mkdirSync(dir);
-    reportsCreated = true;
     if (process.getuid?.() === 0) chownSync(dir, SERVICE_UID, SERVICE_UID);
   }
   const stat = statSync(dir);
@@ -175,17 +173,22 @@ after(
     const leftovers: string[] = [];
     try {
       if (env) {
+        const project = `label=com.docker.compose.project=${PROJECT}`;
+        // Volumes the containers use, the image's anonymous /prometheus volume included (it has no project label).
+        const containers = docker(['container', 'ls', '--all', '--quiet', '--filter', project]).stdout.split('\n').filter(Boolean);
+        const volumes = containers.flatMap((id) => inspect<Array<{ Type: string; Name?: string }>>(id, '.Mounts').flatMap((m) => (m.Type === 'volume' && m.Name ? [m.Name] : [])));
         const down = compose(['down', '--volumes', '--remove-orphans', '--timeout', '2'], 120_000);
         if (down.status !== 0) leftovers.push(`docker-compose down exited ${down.status}: ${down.stderr}`);
-        for (const kind of ['container', 'network', 'volume']) {
-          const listed = docker([kind, 'ls', ...(kind === 'container' ? ['--all'] : []), '--quiet', '--filter', `label=com.docker.compose.project=${PROJECT}`]);
+        for (const kind of ['container', 'network']) {
+          const listed = docker([kind, 'ls', ...(kind === 'container' ? ['--all'] : []), '--quiet', '--filter', project]);
           if (listed.stdout.trim()) leftovers.push(`${kind}s left: ${listed.stdout.trim().replace(/\n/g, ' ')}`);
         }
+        const volumesLeft = volumes.filter((name) => docker(['volume', 'inspect', name]).status === 0);
+        if (volumesLeft.length > 0) leftovers.push(`volumes left: ${volumesLeft.join(' ')}`);
       }
       ledger.restore();
     } finally {
       if (context) rmSync(context, { recursive: true, force: true });
-      if (reportsCreated && process.env.CI === undefined) log('./reports was created by this test; the blocking report stays there');
       await daemon?.stop();
       log(`compose test total ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
