@@ -2,11 +2,11 @@
 // what is allowed. Shared by both services; the telemetry plugin reads no environment, so the
 // watchdog's port and host come from here too.
 
-export class ConfigError extends Error {
+export class ServiceConfigError extends Error {
   readonly code = 'LAB_INVALID_CONFIG';
   constructor(variable: string, value: unknown, allowed: string) {
     super(`${variable}=${JSON.stringify(value)} is invalid: expected ${allowed}`);
-    this.name = 'ConfigError';
+    this.name = 'ServiceConfigError';
   }
 }
 
@@ -14,7 +14,7 @@ export function integerFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: n
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
+  if (!/^\d+$/.test(raw) || value < min || value > max) throw new ServiceConfigError(name, raw, `an integer from ${min} to ${max}`);
   return value;
 }
 
@@ -24,9 +24,9 @@ export function urlFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: strin
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(name, raw, 'an http:// URL, e.g. http://127.0.0.1:8081');
+    throw new ServiceConfigError(name, raw, 'an http:// URL, e.g. http://127.0.0.1:8081');
   }
-  if (url.protocol !== 'http:') throw new ConfigError(name, raw, 'an http:// URL, e.g. http://127.0.0.1:8081');
+  if (url.protocol !== 'http:') throw new ServiceConfigError(name, raw, 'an http:// URL, e.g. http://127.0.0.1:8081');
   return url.origin;
 }
 
@@ -50,7 +50,7 @@ export interface ServiceEnv {
 
 export function readServiceEnv(env: NodeJS.ProcessEnv, defaults: { port: number; metricsPort: number }): ServiceEnv {
   const logLevel = env.LOG_LEVEL || 'warn';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel)) throw new ServiceConfigError('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
   const drainMs = integerFromEnv(env, 'SHUTDOWN_DRAIN_MS', 3000, 0, 60_000);
   return {
     port: integerFromEnv(env, 'PORT', defaults.port, 0, 65_535),
