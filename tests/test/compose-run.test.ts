@@ -27,7 +27,18 @@ import {
   effective,
   repoFilesCopiedFromBuild,
 } from '../src/compose.js';
-import { type Daemon, docker, dockerOk, ensureDaemon, ensureSystemTools, log, nodeStandIn, prometheusStandIn, provideImage, TagLedger } from '../src/docker.js';
+import {
+  type Daemon,
+  docker,
+  dockerOk,
+  ensureDaemon,
+  ensureSystemTools,
+  log,
+  nodeStandIn,
+  prometheusStandIn,
+  provideImage,
+  TagLedger,
+} from '../src/docker.js';
 
 /** The services `up` starts: everything but Grafana (no binary for a stand-in) and the on-demand runner. */
 const UP = ['api', 'downstream', 'prometheus'];
@@ -86,7 +97,8 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
@@ -99,7 +111,10 @@ function prepareReports(): void {
     if (process.getuid?.() === 0) chownSync(dir, SERVICE_UID, SERVICE_UID);
   }
   const stat = statSync(dir);
-  assert.ok(stat.uid === SERVICE_UID || (stat.mode & 0o002) !== 0, `${dir} must be writable by uid ${SERVICE_UID} (the lab container's user): chown ${SERVICE_UID} reports`);
+  assert.ok(
+    stat.uid === SERVICE_UID || (stat.mode & 0o002) !== 0,
+    `${dir} must be writable by uid ${SERVICE_UID} (the lab container's user): chown ${SERVICE_UID} reports`,
+  );
 }
 
 before(
@@ -135,7 +150,11 @@ before(
       copyFileSync(repoPath(file), out);
     }
     const root = join(context, 'root');
-    const tar = run('tar', ['--create', '--file', join(context, 'root.tar'), '--owner=0', '--group=0', '--numeric-owner', '--directory', root, '.'], { timeoutMs: 120_000 });
+    const tar = run(
+      'tar',
+      ['--create', '--file', join(context, 'root.tar'), '--owner=0', '--group=0', '--numeric-owner', '--directory', root, '.'],
+      { timeoutMs: 120_000 },
+    );
     assert.equal(tar.status, 0, tar.stderr);
     rmSync(root, { recursive: true });
     const cut = cutStage(original, 'build');
@@ -155,9 +174,19 @@ before(
       dockerOk(['build', '--quiet', '--target', svc.build.target, '--tag', svc.image, context], 600_000);
     }
     const seconds = (from: number, to = Date.now()): string => `${((to - from) / 1000).toFixed(0)} s`;
-    log(`images ready after ${seconds(started)}: stand-ins ${seconds(started, deployStarted)}, pnpm deploy ${seconds(deployStarted, buildStarted)}, docker build ${seconds(buildStarted)}`);
+    log(
+      `images ready after ${seconds(started)}: stand-ins ${seconds(started, deployStarted)}, pnpm deploy ${seconds(deployStarted, buildStarted)}, docker build ${seconds(buildStarted)}`,
+    );
 
-    for (const name of ['API_PORT', 'API_METRICS_PORT', 'RUNNER_METRICS_PORT', 'DOWNSTREAM_PORT', 'DOWNSTREAM_METRICS_PORT', 'PROMETHEUS_PORT', 'GRAFANA_PORT']) {
+    for (const name of [
+      'API_PORT',
+      'API_METRICS_PORT',
+      'RUNNER_METRICS_PORT',
+      'DOWNSTREAM_PORT',
+      'DOWNSTREAM_METRICS_PORT',
+      'PROMETHEUS_PORT',
+      'GRAFANA_PORT',
+    ]) {
       port[name] = await freePort();
     }
     env = { ...process.env };
@@ -176,7 +205,9 @@ after(
         const project = `label=com.docker.compose.project=${PROJECT}`;
         // Volumes the containers use, the image's anonymous /prometheus volume included (it has no project label).
         const containers = docker(['container', 'ls', '--all', '--quiet', '--filter', project]).stdout.split('\n').filter(Boolean);
-        const volumes = containers.flatMap((id) => inspect<Array<{ Type: string; Name?: string }>>(id, '.Mounts').flatMap((m) => (m.Type === 'volume' && m.Name ? [m.Name] : [])));
+        const volumes = containers.flatMap((id) =>
+          inspect<Array<{ Type: string; Name?: string }>>(id, '.Mounts').flatMap((m) => (m.Type === 'volume' && m.Name ? [m.Name] : [])),
+        );
         const down = compose(['down', '--volumes', '--remove-orphans', '--timeout', '2'], 120_000);
         if (down.status !== 0) leftovers.push(`docker-compose down exited ${down.status}: ${down.stderr}`);
         for (const kind of ['container', 'network']) {
@@ -203,7 +234,11 @@ describe('the compose path on a real Docker engine, with local STAND-IN images (
     assert.ok(derived.startsWith(cut.before) && derived.endsWith(cut.after), 'header and every stage but build unchanged');
     assert.equal(derived.length, cut.before.length + STAND_IN_BUILD_STAGE.length + cut.after.length);
     const names = (text: string): string[] => dockerfileStages(text).map((s) => s.name);
-    assert.deepEqual(names(cut.after), names(original).filter((n) => n !== 'build'), 'every runtime stage lies after the build stage, kept whole');
+    assert.deepEqual(
+      names(cut.after),
+      names(original).filter((n) => n !== 'build'),
+      'every runtime stage lies after the build stage, kept whole',
+    );
     assert.deepEqual(names(derived), names(original));
     // The images carry what the runtime stages say: user, command, working directory.
     for (const [name, svc] of Object.entries(services)) {
@@ -213,7 +248,11 @@ describe('the compose path on a real Docker engine, with local STAND-IN images (
       assert.equal(config.WorkingDir, '/app', name);
     }
     const api = inspect<{ Cmd: string[] }>(services.api?.image ?? '', '.Config');
-    assert.deepEqual(api.Cmd, JSON.parse(effective(dockerfileStages(original), 'api', 'CMD') ?? 'null'), "the api image's command is the api stage's CMD");
+    assert.deepEqual(
+      api.Cmd,
+      JSON.parse(effective(dockerfileStages(original), 'api', 'CMD') ?? 'null'),
+      "the api image's command is the api stage's CMD",
+    );
     const uid = docker(['run', '--rm', '--entrypoint', 'id', services.api?.image ?? '', '-u']);
     assert.equal(uid.stdout.trim(), String(SERVICE_UID), `the node user has uid ${SERVICE_UID}: ${uid.stderr}`);
   });
@@ -248,8 +287,15 @@ describe('the compose path on a real Docker engine, with local STAND-IN images (
       const active = await prometheus.targets();
       return jobs.every((job) => active.some((t) => t.labels.job === job && t.health === 'up')) ? active : undefined;
     });
-    for (const job of jobs) assert.ok(targets.some((t) => t.labels.job === job && t.health === 'up'), job);
-    assert.ok(targets.some((t) => t.labels.job === 'runner'), 'the runner job is configured (down between runs)');
+    for (const job of jobs)
+      assert.ok(
+        targets.some((t) => t.labels.job === job && t.health === 'up'),
+        job,
+      );
+    assert.ok(
+      targets.some((t) => t.labels.job === 'runner'),
+      'the runner job is configured (down between runs)',
+    );
   });
 
   it('runs `docker-compose run --rm lab run blocking --quick`: it passes, the report lands in ./reports, Prometheus scraped the runner', async () => {
@@ -280,17 +326,27 @@ describe('the compose path on a real Docker engine, with local STAND-IN images (
     });
     assert.ok(up.length > 0);
     const stall = await prometheus.finiteSamples('max(runtime_eventloop_delay_max_seconds{job="api"})', from, to);
-    assert.ok(Math.max(...stall.map((s) => s.v)) > 0.5, `Prometheus saw the api's loop stall through the watchdog port: ${JSON.stringify(stall.map((s) => s.v))}`);
+    assert.ok(
+      Math.max(...stall.map((s) => s.v)) > 0.5,
+      `Prometheus saw the api's loop stall through the watchdog port: ${JSON.stringify(stall.map((s) => s.v))}`,
+    );
   });
 
   it('runs `docker-compose run --rm lab audit --prometheus http://prometheus:9090`: a verdict from the stack, starvation found on api', () => {
     assert.ok(blockingRun, 'needs the blocking run of the previous test in its window');
     const result = compose(['run', '--rm', 'lab', 'audit', '--prometheus', 'http://prometheus:9090'], 120_000);
     log(`lab audit exit ${result.status}:\n${result.stdout.split('\n').slice(0, 12).join('\n')}`);
-    assert.ok(result.status === 0 || result.status === 1, `audit exit ${result.status} (2 = could not audit): ${result.stderr}${result.stdout}`);
+    assert.ok(
+      result.status === 0 || result.status === 1,
+      `audit exit ${result.status} (2 = could not audit): ${result.stderr}${result.stdout}`,
+    );
     assert.match(result.stdout, /^lab audit: (HEALTHY|DEGRADED|CRITICAL)/);
     assert.match(result.stdout, /^ {2}source {6}prometheus http:\/\/prometheus:9090$/m);
-    assert.match(result.stdout, /^(DEGRADED|CRITICAL) +EventLoopStarvation .* on api api:9464$/m, 'the blocking run in the window is found');
+    assert.match(
+      result.stdout,
+      /^(DEGRADED|CRITICAL) +EventLoopStarvation .* on api api:9464$/m,
+      'the blocking run in the window is found',
+    );
     assert.match(result.stdout, /^ok +\w+ on downstream downstream:9465/m, 'downstream is audited too');
   });
 
@@ -314,7 +370,9 @@ describe('the compose path on a real Docker engine, with local STAND-IN images (
     const state = inspect<{ ExitCode: number; FinishedAt: string; OOMKilled: boolean }>(id, '.State');
     const exitMs = Date.parse(state.FinishedAt) - stopAt;
     const logs = docker(['logs', '--tail', '4', id]);
-    log(`docker-compose stop api under a 20 s sleep block: container exit code ${state.ExitCode}, exited ${exitMs} ms after the stop began, command took ${stopWallMs} ms; in-flight /api/orders: ${await blocked}; the api's last log lines:\n${logs.stdout}${logs.stderr}`);
+    log(
+      `docker-compose stop api under a 20 s sleep block: container exit code ${state.ExitCode}, exited ${exitMs} ms after the stop began, command took ${stopWallMs} ms; in-flight /api/orders: ${await blocked}; the api's last log lines:\n${logs.stdout}${logs.stderr}`,
+    );
     assert.equal(state.OOMKilled, false);
     assert.equal(state.ExitCode, 0, `exit ${state.ExitCode} after ${exitMs} ms (137 = SIGKILL at the end of the grace period)`);
     assert.ok(exitMs < 5000, `exited ${exitMs} ms after docker-compose stop began: not well within the 10 s grace period`);
