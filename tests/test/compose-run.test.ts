@@ -178,17 +178,8 @@ before(
       `images ready after ${seconds(started)}: stand-ins ${seconds(started, deployStarted)}, pnpm deploy ${seconds(deployStarted, buildStarted)}, docker build ${seconds(buildStarted)}`,
     );
 
-    for (const name of [
-      'API_PORT',
-      'API_METRICS_PORT',
-      'RUNNER_METRICS_PORT',
-      'DOWNSTREAM_PORT',
-      'DOWNSTREAM_METRICS_PORT',
-      'PROMETHEUS_PORT',
-      'GRAFANA_PORT',
-    ]) {
-      port[name] = await freePort();
-    }
+    // Every host port the compose file lets us move, moved to a free one.
+    for (const name of COMPOSE_VARIABLES.filter((variable) => variable.endsWith('_PORT'))) port[name] = await freePort();
     env = { ...process.env };
     for (const name of [...COMPOSE_VARIABLES, 'COMPOSE_PROFILES', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) delete env[name];
     for (const [name, value] of Object.entries(port)) env[name] = String(value);
