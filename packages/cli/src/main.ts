@@ -1,6 +1,7 @@
 // Dispatches `lab <command>`. Every failure the user can cause is printed as one line with
 // exit code 2; a stack trace only with LAB_DEBUG=1.
 import { LabError, oneLine } from '@runtime-lab/scenarios';
+import { redactText } from '@runtime-lab/values';
 import { loadAudit } from './audit-loader.js';
 import { down } from './commands/down.js';
 import { fault } from './commands/fault.js';
@@ -35,9 +36,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await handler(rest);
   } catch (error) {
-    if (process.env.LAB_DEBUG) console.error(error);
+    // A URL the user typed (or an error quoting one) may carry a credential.
+    const secrets = [process.env.LAB_ADMIN_TOKEN];
+    if (process.env.LAB_DEBUG) console.error(redactText(error instanceof Error ? (error.stack ?? error.message) : String(error), secrets));
     const prefix = error instanceof LabError ? '' : 'unexpected error: ';
-    console.error(`lab ${command}: ${prefix}${oneLine(error)}`);
+    console.error(redactText(`lab ${command}: ${prefix}${oneLine(error)}`, secrets));
     return error instanceof LabError ? error.exitCode : 2;
   }
 }

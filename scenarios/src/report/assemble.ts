@@ -11,6 +11,7 @@ import { type PlannedPhase, onsetOf, phaseAt } from '../plan.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatSignal } from '../signals.js';
 import { streamName } from '../validate.js';
 import { type ExpectationResult, type PhaseReport, REPORT_SCHEMA_VERSION, type Report } from './schema.js';
+import { redactText } from '@runtime-lab/values';
 
 /**
  * Probe send lateness p99 beyond this share of its SLO is flagged in the report: latencies
@@ -106,7 +107,8 @@ export function assembleReport(input: AssembleInput): Report {
     startedAt: input.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     wallSeconds: input.wallSeconds,
-    target: input.target,
+    // Reports are shared: a credential in a URL the user typed stays out of them.
+    target: { apiUrl: redactText(input.target.apiUrl), metricsUrl: redactText(input.target.metricsUrl) },
     probe,
     runner: {
       cpuSeconds: input.cpuSeconds,

@@ -3,7 +3,7 @@
 // DOWNSTREAM_URL (http://127.0.0.1:8081), LAB_ADMIN_TOKEN, LOG_LEVEL (warn), LAB_SIGNAL_WATCH (on|off),
 // SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), UV_THREADPOOL_SIZE (libuv, default 4:
 // read once by Node at start-up; it sets how much async crypto/fs can run at once).
-import { readServiceEnv, serve, urlFromEnv } from '@runtime-lab/downstream';
+import { readServiceEnv, serve, serviceLoggerOptions, setRedactedNotFound, urlFromEnv } from '@runtime-lab/downstream';
 import Fastify from 'fastify';
 import api, { DEFAULT_DOWNSTREAM_URL } from './app.js';
 import { newStopFlag, requestStop } from './faults/blocking-work.js';
@@ -15,7 +15,8 @@ const stop = newStopFlag();
 const watch = signalWatchEnabled(process.env)
   ? await watchSignalsOffThread(stop)
   : { watching: false, reason: 'the off-thread signal watch is disabled (LAB_SIGNAL_WATCH=off)' };
-const app = Fastify({ logger: { level: env.logLevel } });
+const app = Fastify({ logger: serviceLoggerOptions(env.logLevel, [env.adminToken]) });
+setRedactedNotFound(app, [env.adminToken]);
 if (!watch.watching) app.log.warn(`SIGTERM during a blocking fault waits for the current block to end: ${watch.reason}`);
 await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: { port: env.metricsPort } }, stop });
 await serve({

@@ -6,3 +6,4 @@ export { ConfigError, integerFromEnv, readServiceEnv, urlFromEnv, type ServiceEn
 export { Limiter } from './limiter.js';
 export { sampleLatencyMs } from './latency.js';
 export { serve, type Listening, type ServeOptions } from './serve.js';
+export { serviceLoggerOptions, setRedactedNotFound } from './logger.js';

@@ -5,10 +5,12 @@
 import Fastify from 'fastify';
 import downstream, { DOWNSTREAM_DEFAULTS } from './app.js';
 import { integerFromEnv, readServiceEnv } from './env.js';
+import { serviceLoggerOptions, setRedactedNotFound } from './logger.js';
 import { serve } from './serve.js';
 
 const env = readServiceEnv(process.env, { port: 8081, metricsPort: 9465 });
-const app = Fastify({ logger: { level: env.logLevel } });
+const app = Fastify({ logger: serviceLoggerOptions(env.logLevel, [env.adminToken]) });
+setRedactedNotFound(app, [env.adminToken]);
 await app.register(downstream, {
   adminToken: env.adminToken,
   telemetry: { watchdog: { port: env.metricsPort } },

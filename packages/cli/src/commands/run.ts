@@ -4,8 +4,12 @@
 import { join, relative } from 'node:path';
 import { type Report, crossingText, formatSignal, LabError, loadScenario, observedText, oneLine, runScenario, writeReport } from '@runtime-lab/scenarios';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
+import { redactText } from '@runtime-lab/values';
 import { REPORTS_DIR } from '../paths.js';
 import { DEFAULT_PORTS, isHealthy, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
+
+/** A line for the terminal, without a credential a typed URL or an error may carry. */
+const shown = (line: string): string => redactText(line, [process.env.LAB_ADMIN_TOKEN]);
 
 const RUN_OPTIONS = {
   quick: { value: false },
@@ -53,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   const onFatal = (error: unknown): void => {
     if (fatal !== undefined) return;
     fatal = error;
-    process.stderr.write(`\nunexpected error: ${oneLine(error)}; stopping the run and switching faults off…\n`);
+    process.stderr.write(shown(`\nunexpected error: ${oneLine(error)}; stopping the run and switching faults off…\n`));
     controller.abort(new Error(`unexpected error: ${oneLine(error)}`));
   };
   process.on('SIGINT', onSignal);
@@ -71,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       apiUrl = result.urls.apiUrl;
       metricsUrl = result.urls.metricsUrl;
     }
-    console.log(`running ${scenario.name}${quick ? ' --quick' : ''} (${source}) against ${apiUrl}`);
+    console.log(shown(`running ${scenario.name}${quick ? ' --quick' : ''} (${source}) against ${apiUrl}`));
     const report = await runScenario({
       scenario,
       source,
@@ -84,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
       runnerMetricsHost: process.env.LAB_RUNNER_METRICS_HOST || undefined,
       progress: process.stderr,
       signal: controller.signal,
-      log: (line) => console.log(line),
+      log: (line) => console.log(shown(line)),
     });
     const outDir = stringOption(parsed, 'out') ?? join(REPORTS_DIR, `${timestamp()}-${scenario.name}${quick ? '-quick' : ''}`);
     const files = writeReport(report, outDir);
