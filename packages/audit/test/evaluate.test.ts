@@ -35,6 +35,16 @@ test('a level counts only when held for `for:`; critical wins over degraded', ()
   assert.deepEqual(degraded.reached, { level: 'critical', threshold: 0.95, heldSeconds: 0 });
   assert.equal(held.reached, undefined);
   assert.deepEqual(brief.reached, { level: 'degraded', threshold: 0.8, heldSeconds: 2 });
+  // When: the hold's first and last points (no end while it lasts to the window's end), and the
+  // first point at or above each level.
+  assert.deepEqual(held.held, { startS: 1004, endS: 1008 });
+  assert.deepEqual(held.firstAtOrAbove, { degraded: 1002, critical: 1004 });
+  assert.deepEqual(degraded.held, { startS: 1000 });
+  assert.deepEqual(degraded.firstAtOrAbove, { degraded: 1000, critical: 1004 });
+  assert.deepEqual(brief.held, { startS: 1002, endS: 1004 });
+  const calm = evaluateSeries(series('elu_saturation', pts([0.2, 0.3])), thresholds);
+  assert.equal(calm.held, undefined);
+  assert.deepEqual(calm.firstAtOrAbove, {});
   // event_loop_starvation has for: 6s: four points 2 s apart, not three.
   assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6, 0.6, 0.6])), thresholds).status, 'critical');
   assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6, 0.6, 0.01])), thresholds).status, 'healthy');

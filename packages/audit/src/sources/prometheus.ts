@@ -1,6 +1,7 @@
 // --prometheus: evaluate every rule's PromQL (the alert's own expression) as a range query over
 // the audit window, one point per step, through the HTTP API.
 
+import { formatInstant } from '@runtime-lab/values';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
 import { explainBadPort } from './metrics.js';
@@ -102,7 +103,7 @@ export async function queryPrometheus(options: PrometheusSourceOptions, threshol
     const scope = options.selector ? ` matching {${options.selector}}` : '';
     throw new AuditError(
       'LAB_AUDIT_NO_DATA',
-      `Prometheus at ${options.url} has no runtime_* series${scope} between ${new Date(startS * 1000).toISOString()} and ${new Date(options.endMs).toISOString()}; check --selector, --window and --end`,
+      `Prometheus at ${options.url} has no runtime_* series${scope} between ${formatInstant(startS * 1000)} and ${formatInstant(options.endMs)}; check --selector, --window and --end`,
     );
   }
   return {
@@ -110,7 +111,7 @@ export async function queryPrometheus(options: PrometheusSourceOptions, threshol
     source: {
       kind: 'prometheus',
       urls: [options.url],
-      detail: `window ${formatDuration(options.windowSeconds)} ending ${new Date(options.endMs).toISOString()}, step ${formatDuration(stepSeconds)}, range ${range}${options.selector ? `, selector {${options.selector}}` : ''}`,
+      detail: `window ${formatDuration(options.windowSeconds)} ending ${formatInstant(options.endMs)}, step ${formatDuration(stepSeconds)}, range ${range}${options.selector ? `, selector {${options.selector}}` : ''}`,
       startMs: startS * 1000,
       endMs: options.endMs,
     },

@@ -21,8 +21,9 @@ const RUN_OPTIONS = {
   'no-start': { value: false },
 } as const;
 
+/** UTC, with its Z: "20261129-184701Z" (sorts as text, names the same instant everywhere). */
 function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}Z`;
 }
 
 export async function run(argv: string[]): Promise<number> {
