@@ -1,6 +1,7 @@
 // Validates a scenario object at load time. TypeScript checks catalogue files when they are
 // compiled, but a user's file can be plain JS, stale or hand-edited: every problem is
 // reported with the file, the field path, what was wrong and what is allowed.
+import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import type {
   Expectation,
   LoadStream,
@@ -52,12 +53,12 @@ class Checker {
     return value;
   }
 
+  /** By the lab's one number rule (@runtime-lab/values): NaN, Infinity, fractions for integers and out-of-range values fail; -0 is 0. */
   number(value: unknown, field: string, min: number, max: number, integer = false): number {
-    const allowed = `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`;
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(field, `expected a number, got ${describe(value)}`, allowed);
-    if (integer && !Number.isInteger(value)) this.fail(field, `${value} is not an integer`, allowed);
-    if (value < min || value > max) this.fail(field, `${value} is out of range`, allowed);
-    return value;
+    const rule = { integer, min, max };
+    const reading = checkJsonNumber(value, rule);
+    if (!reading.ok) this.fail(field, typeof value === 'number' ? reading.problem : `expected a number, got ${describe(value)}`, describeNumberRule(rule));
+    return reading.value;
   }
 
   oneOf<T extends string>(value: unknown, field: string, options: readonly T[]): T {

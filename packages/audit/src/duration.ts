@@ -12,7 +12,8 @@ export function parseDuration(text: string): number | undefined {
   if (!WHOLE.test(text)) return undefined;
   let seconds = 0;
   for (const [, amount, unit] of text.matchAll(PART)) seconds += Number(amount) * (UNIT_SECONDS[unit as string] ?? 0);
-  return seconds;
+  // More digits than a double holds (e.g. 400 nines) would make Infinity: not a duration.
+  return Number.isFinite(seconds) ? seconds : undefined;
 }
 
 /** The shortest Prometheus duration for a number of seconds (rounded to whole milliseconds). */

@@ -48,6 +48,7 @@ test('usage errors exit 2 naming the option and what is allowed', async () => {
   assertOneLineError(await run(['--prometheus', 'http://a', '--selector', 'job=api']), /--selector must be label matchers/);
   assertOneLineError(await run(['--prometheus', 'ftp://a']), /--prometheus must be an http\(s\) URL/);
   assertOneLineError(await run(['--prometheus', 'http://a', '--end', 'yesterday']), /--end must be an RFC 3339 time/);
+  assertOneLineError(await run(['--prometheus', 'http://a', '--window', `${'9'.repeat(400)}s`]), /--window must be a Prometheus duration/);
   assertOneLineError(await run(['--metrics', 'http://a/metrics', '--verbose']), /unknown option "--verbose"/);
   assertOneLineError(await run(['--metrics']), /--metrics needs a value/);
   assertOneLineError(await run(['--metrics', 'http://a/metrics', '--duration', '3s']), /--duration 3s is too short for range 10s: rates need at least 5s of scrapes; use 11s or more/);

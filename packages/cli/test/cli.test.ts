@@ -30,7 +30,7 @@ test('a malformed scenario file exits 2 with a one-line reason naming file, fiel
   assert.equal(result.code, 2);
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, result.stderr);
-  assert.match(lines[0] as string, /bad\.scenario\.ts: phases\[0\]\.durationSeconds: -3 is out of range; allowed: an integer from 1 to 600$/);
+  assert.match(lines[0] as string, /bad\.scenario\.ts: phases\[0\]\.durationSeconds: got -3 \(below 1\); allowed: an integer from 1 to 600$/);
 });
 
 test('a scenario file that does not parse exits 2 with one line, no stack trace', async () => {

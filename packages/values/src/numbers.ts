@@ -40,6 +40,7 @@ function inRange(value: number, shown: string, rule: NumberRule): NumberReading 
     if (rule.clampAboveMax) return { ok: true, value: rule.max, clampedFrom: value };
     return { ok: false, problem: `got ${shown} (above ${rule.max})` };
   }
+  if (!Number.isFinite(value)) return { ok: false, problem: `got ${shown} (not a finite number)` };
   // -0 is 0 for every quantity the lab has; keep it out of state and output.
   return { ok: true, value: value === 0 ? 0 : value };
 }

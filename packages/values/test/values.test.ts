@@ -47,6 +47,10 @@ describe('checkJsonNumber', () => {
     assert.deepEqual(checkJsonNumber(JSON.parse('1e400'), FRACTION), { ok: true, value: 1, clampedFrom: Number.POSITIVE_INFINITY });
     assert.deepEqual(checkJsonNumber(JSON.parse('1e400'), PORT), { ok: false, problem: 'got Infinity (above 65535)' });
     assert.deepEqual(checkJsonNumber(JSON.parse('-1e400'), FRACTION), { ok: false, problem: 'got -Infinity (below 0)' });
+    // An unbounded rule still wants a finite number.
+    const any = { integer: false, min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY };
+    assert.deepEqual(checkJsonNumber(Number.POSITIVE_INFINITY, any), { ok: false, problem: 'got Infinity (not a finite number)' });
+    assert.deepEqual(checkJsonNumber(Number.NaN, any), { ok: false, problem: 'got NaN' });
   });
   test('strings, null, fractions for integers; -0 becomes 0', () => {
     assert.deepEqual(checkJsonNumber('5', PORT), { ok: false, problem: 'got "5" (a string, not a number)' });

@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!ref || extra.length > 0) throw new LabError('LAB_USAGE', 'lab run: give exactly one scenario name or file, e.g. `lab run blocking --quick`');
   const quick = parsed.options.quick === true;
   const { scenario, source } = await loadScenario(ref);
-  const runnerPort = portOption(parsed, 'runner-port', process.env.LAB_RUNNER_METRICS_PORT ? Number(process.env.LAB_RUNNER_METRICS_PORT) : 9466);
+  const runnerPort = portOption(parsed, 'runner-port', 9466, 'LAB_RUNNER_METRICS_PORT');
   const defaults = urlsFor(DEFAULT_PORTS);
   const explicitApi = stringOption(parsed, 'api') ?? process.env.LAB_API_URL;
   let apiUrl = explicitApi ?? defaults.apiUrl;
