@@ -7,6 +7,8 @@ export interface WatchdogWorkerData {
   host: string;
   port: number;
   prefix: string;
+  /** A scrape finding an older snapshot asks the main thread for a fresh one. */
+  snapshotMaxAgeMs: number;
 }
 
 export type ToWatchdog =
@@ -16,4 +18,6 @@ export type ToWatchdog =
 
 export type FromWatchdog =
   | { type: 'listening'; host: string; port: number }
+  /** A scrape arrived and the snapshot is older than snapshotMaxAgeMs. */
+  | { type: 'snapshot-wanted' }
   | { type: 'listen-error'; code: string; message: string };

@@ -23,6 +23,33 @@ const startedAtNs = process.hrtime.bigint();
 let snapshotText = '';
 let snapshotTakenAtNs: bigint | undefined;
 
+// A scrape that finds the snapshot older than snapshotMaxAgeMs asks the main thread for a
+// fresh one and waits up to FRESH_WAIT_MS for it; if the main thread is stalled (no heartbeat
+// for STALLED_MS) it does not wait: the previous snapshot and the live stall are the answer.
+const FRESH_WAIT_MS = 200;
+const STALLED_MS = 50;
+let freshWanted = false;
+const waitingForFresh: Array<() => void> = [];
+
+function freshSnapshot(): Promise<void> {
+  if (!freshWanted) {
+    freshWanted = true;
+    const message: FromWatchdog = { type: 'snapshot-wanted' };
+    port?.postMessage(message);
+  }
+  return new Promise((resolve) => {
+    waitingForFresh.push(resolve);
+    setTimeout(resolve, FRESH_WAIT_MS).unref();
+  });
+}
+
+function needsFresh(): boolean {
+  const now = process.hrtime.bigint();
+  const stalledMs = Number(now - Atomics.load(heartbeat, 0)) / 1e6;
+  if (stalledMs >= STALLED_MS) return false;
+  return snapshotTakenAtNs === undefined || Number(now - snapshotTakenAtNs) / 1e6 > data.snapshotMaxAgeMs;
+}
+
 /** The snapshot without the families this thread reports live (the main registry has watchdog_up). */
 function withoutLiveFamilies(text: string): string {
   const kept: string[] = [];
@@ -57,13 +84,14 @@ function liveText(): string {
   );
 }
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
     return;
   }
   if (path === '/metrics') {
+    if (needsFresh()) await freshSnapshot();
     const body = snapshotText + liveText();
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
@@ -83,7 +111,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
 }
 
-const server = createServer(handle);
+const server = createServer((req, res) => void handle(req, res));
 server.keepAliveTimeout = 65_000;
 server.on('error', (error: NodeJS.ErrnoException) => {
   const message: FromWatchdog = { type: 'listen-error', code: error.code ?? 'UNKNOWN', message: error.message };
@@ -100,6 +128,8 @@ port.on('message', (message: ToWatchdog) => {
   if (message.type === 'snapshot') {
     snapshotText = withoutLiveFamilies(message.text);
     snapshotTakenAtNs = message.takenAtNs;
+    freshWanted = false;
+    for (const resolve of waitingForFresh.splice(0)) resolve();
   } else if (message.type === 'crash') {
     setImmediate(() => {
       throw new Error('watchdog crash requested by the main thread (test hook)');
