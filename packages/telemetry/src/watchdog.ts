@@ -34,8 +34,13 @@ export interface Watchdog {
 // Longer than any sane start (the worker only binds a port) but bounded, so a registration
 // that cannot start the worker fails instead of hanging.
 const START_TIMEOUT_MS = 10_000;
-/** Work between two yields while writing a snapshot: the longest stall the snapshot itself adds (largest metric aside). */
-export const SNAPSHOT_SLICE_MS = 5;
+/**
+ * Work between two yields while writing a snapshot: the longest stall the snapshot itself adds
+ * (largest metric aside). Not smaller: every yield lets queued requests run first, and under a
+ * blocking fault each of those can hold the loop for hundreds of ms, so a snapshot in many
+ * slices would arrive late and be stale. A registry of the lab's size is one slice.
+ */
+export const SNAPSHOT_SLICE_MS = 20;
 
 export async function startWatchdog(
   config: WatchdogConfig,

@@ -10,12 +10,12 @@ import { blockFor } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('an unscraped app writes no snapshots; a scrape gets a fresh one; scrapes within snapshotIntervalMs share it', async () => {
+test('an unscraped app writes no snapshots; a scrape gets a fresh one; a steady scraper gets one per scrape, ready in time', async () => {
   const app = Fastify();
   await app.register(telemetry, { watchdog: { port: 0, snapshotIntervalMs: 300 }, defaultMetrics: false, threadpoolCanary: false });
   let collects = 0;
   new Gauge({
-    name: 'test_collects_total_so_far',
+    name: 'test_collects_so_far',
     help: 'How often the registry was collected.',
     registers: [app.telemetry.registry],
     collect() {
@@ -32,13 +32,24 @@ test('an unscraped app writes no snapshots; a scrape gets a fresh one; scrapes w
 
     const first = await (await fetch(url)).text();
     assert.equal(collects, idleFrom + 1, 'one collection for the scrape');
-    assert.match(first, new RegExp(`^test_collects_total_so_far ${collects}$`, 'm'), 'the scrape got the fresh snapshot');
-    const second = await (await fetch(url)).text();
-    assert.equal(collects, idleFrom + 1, 'a second scrape within 300 ms reuses that snapshot');
-    assert.match(second, new RegExp(`^test_collects_total_so_far ${collects}$`, 'm'));
-    await sleep(400);
-    await fetch(url);
-    assert.equal(collects, idleFrom + 2, 'after 300 ms a scrape asks again');
+    assert.match(first, new RegExp(`^test_collects_so_far ${collects}$`, 'm'), 'the scrape got the fresh snapshot');
+
+    // A scraper every 700 ms: about one collection per scrape, written before the scrape arrives.
+    const ages: number[] = [];
+    const scrapes = 5;
+    for (let i = 0; i < scrapes; i++) {
+      await sleep(700);
+      const text = await (await fetch(url)).text();
+      ages.push(Number(/^runtime_watchdog_snapshot_age_seconds (\S+)$/m.exec(text)?.[1]));
+    }
+    const perScrape = (collects - idleFrom - 1) / scrapes;
+    assert.ok(perScrape >= 0.8 && perScrape <= 1.4, `${collects - idleFrom - 1} collections for ${scrapes} scrapes`);
+    // From the third scrape on the scraper's interval is known: the snapshot was prefetched.
+    assert.ok(ages.slice(2).every((age) => age < 0.3), `snapshot ages at scrape time: ${ages.join(', ')} s`);
+
+    const stoppedAt = collects;
+    await sleep(1500);
+    assert.ok(collects <= stoppedAt + 1, 'once the scraper stops, so do the snapshots');
   } finally {
     await app.close();
   }
