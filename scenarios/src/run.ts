@@ -70,7 +70,7 @@ async function preflight(options: RunOptions, admin: AdminClient, scenario: Scen
   } catch (error) {
     throw new LabError('LAB_SERVICE_UNREACHABLE', `api not reachable at ${options.apiUrl}/health (${oneLine(error)}); start it with \`lab up\``);
   }
-  const { scrapeMetrics } = await import('@runtime-lab/telemetry/exposition');
+  const { scrapeMetrics } = await import('@runtime-lab/scrape');
   try {
     await scrapeMetrics(options.metricsUrl, 3000);
   } catch (error) {

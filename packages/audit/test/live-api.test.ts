@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { runAuditCli } from '../src/index.js';
 import { captureIo, hasBinary, type JsonCheck, type JsonReport } from './helpers.js';
 import { API_SERVER, clearFaults, DOWNSTREAM_SERVER, type RunningService, type Stream, servicesBuilt, setFault, startLoad, startService } from './live-services.js';
-import { alertsOf, type PrometheusServer, startPrometheus } from './prometheus-server.js';
+import { alertsOf, type PrometheusServer, startPrometheus } from '@runtime-lab/test-kit';
 
 
 interface Phase {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type FakeService, startFakeService } from './fake-service.js';
 import { hasBinary, ROOT, tempDir } from './helpers.js';
-import { type PrometheusServer, startPrometheus } from './prometheus-server.js';
+import { type PrometheusServer, startPrometheus } from '@runtime-lab/test-kit';
 
 const ZONES = ['Asia/Tokyo', 'America/New_York', 'UTC'];
 const INDEX = fileURLToPath(new URL('../src/index.js', import.meta.url));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { API_ENTRY, DOWNSTREAM_ENTRY } from '../src/paths.js';
 import { type StartedService, startServices, stopServices } from '../src/services.js';
-import { freePort, lab } from './helpers.js';
+import { freePort, lab } from '@runtime-lab/test-kit';
 
 describe('lab fault set: numbers at the edges (real api)', () => {
   let services: StartedService[] = [];

@@ -2,7 +2,7 @@
 // the terminal: error lines of lab fault, lab run and lab audit, through the real CLI.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lab } from './helpers.js';
+import { lab } from '@runtime-lab/test-kit';
 
 const SECRET = 'cli-secret-5e0a91';
 

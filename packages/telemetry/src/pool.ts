@@ -2,6 +2,7 @@
 // measured in the worker (see pool-worker.ts), and utilization computed correctly:
 // busy time / (maxThreads x wall time) over the last interval. piscina 5's own utilization
 // is off by a factor of ~1000, and its runTime includes main-loop delay.
+import { METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_TASKS_TOTAL, METRIC_POOL_THREADS, METRIC_POOL_UTILIZATION_RATIO, METRIC_POOL_WAIT_SECONDS, withPrefix } from '@runtime-lab/metric-names';
 import type { Piscina } from 'piscina';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { nowNs } from './clock.js';
@@ -137,9 +138,9 @@ export class PoolMetrics {
     const p = this.#prefix;
     const pools = this.#pools;
     this.#owned.add(
-      `${p}pool_threads`,
+      withPrefix(METRIC_POOL_THREADS, p),
       new Gauge({
-        name: `${p}pool_threads`,
+        name: withPrefix(METRIC_POOL_THREADS, p),
         help: 'Worker threads in the pool.',
         labelNames: ['pool'],
         registers: [],
@@ -149,9 +150,9 @@ export class PoolMetrics {
       }),
     );
     this.#owned.add(
-      `${p}pool_queue_size`,
+      withPrefix(METRIC_POOL_QUEUE_SIZE, p),
       new Gauge({
-        name: `${p}pool_queue_size`,
+        name: withPrefix(METRIC_POOL_QUEUE_SIZE, p),
         help: 'Tasks waiting for a worker.',
         labelNames: ['pool'],
         registers: [],
@@ -161,9 +162,9 @@ export class PoolMetrics {
       }),
     );
     const wait = this.#owned.add(
-      `${p}pool_wait_seconds`,
+      withPrefix(METRIC_POOL_WAIT_SECONDS, p),
       new Histogram({
-        name: `${p}pool_wait_seconds`,
+        name: withPrefix(METRIC_POOL_WAIT_SECONDS, p),
         help: 'Time from submit until a worker starts the task.',
         labelNames: ['pool'],
         buckets: POOL_BUCKETS_SECONDS,
@@ -171,9 +172,9 @@ export class PoolMetrics {
       }),
     );
     const run = this.#owned.add(
-      `${p}pool_run_seconds`,
+      withPrefix(METRIC_POOL_RUN_SECONDS, p),
       new Histogram({
-        name: `${p}pool_run_seconds`,
+        name: withPrefix(METRIC_POOL_RUN_SECONDS, p),
         help: 'Task run time measured inside the worker.',
         labelNames: ['pool'],
         buckets: POOL_BUCKETS_SECONDS,
@@ -181,18 +182,18 @@ export class PoolMetrics {
       }),
     );
     const utilization = this.#owned.add(
-      `${p}pool_utilization_ratio`,
+      withPrefix(METRIC_POOL_UTILIZATION_RATIO, p),
       new Gauge({
-        name: `${p}pool_utilization_ratio`,
+        name: withPrefix(METRIC_POOL_UTILIZATION_RATIO, p),
         help: `Busy time / (maxThreads x wall time) over the last ${this.#intervalMs} ms.`,
         labelNames: ['pool'],
         registers: [],
       }),
     );
     const tasks = this.#owned.add(
-      `${p}pool_tasks_total`,
+      withPrefix(METRIC_POOL_TASKS_TOTAL, p),
       new Counter({
-        name: `${p}pool_tasks_total`,
+        name: withPrefix(METRIC_POOL_TASKS_TOTAL, p),
         help: 'Tasks finished, by outcome (rejected: never started, e.g. queue full or aborted).',
         labelNames: ['pool', 'outcome'],
         registers: [],

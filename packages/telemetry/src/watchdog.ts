@@ -7,6 +7,7 @@
 // scrapes a second (with a 20 000-series histogram: loop-delay max ~0.9 s and ELU ~0.5 from
 // the telemetry alone). Now an unscraped app pays nothing, a scraped one about one
 // serialization per scrape, written in slices that yield to the loop (snapshot.ts).
+import { METRIC_WATCHDOG_UP, withPrefix } from '@runtime-lab/metric-names';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
@@ -51,8 +52,8 @@ export async function startWatchdog(
   loopDelay: LoopDelayMonitor,
 ): Promise<Watchdog> {
   const up = owned.add(
-    `${prefix}watchdog_up`,
-    new Gauge({ name: `${prefix}watchdog_up`, help: '1 when the watchdog thread runs; 0 after it crashed.', registers: [] }),
+    withPrefix(METRIC_WATCHDOG_UP, prefix),
+    new Gauge({ name: withPrefix(METRIC_WATCHDOG_UP, prefix), help: '1 when the watchdog thread runs; 0 after it crashed.', registers: [] }),
   );
   const heartbeatBuffer = new SharedArrayBuffer(8);
   const heartbeat = new BigInt64Array(heartbeatBuffer);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { parseExposition, sumOf } from '@runtime-lab/telemetry/exposition';
+import { parseExposition, sumOf } from '@runtime-lab/scrape';
 import { downstream as downstreamPlugin } from '@runtime-lab/downstream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { TOGGLE_NAMES } from '../src/faults/catalogue.js';

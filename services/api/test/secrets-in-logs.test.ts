@@ -4,8 +4,7 @@
 // downstream that carry the token.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { send } from '../measure/http.js';
-import { API_SERVER, DOWNSTREAM_SERVER, type RunningService, startService, stopService } from '../measure/services.js';
+import { API_SERVER, DOWNSTREAM_SERVER, type RunningService, send, startService, stopService } from '@runtime-lab/test-kit';
 
 const TOKEN = 'tok-4f1c2a9e-never-log-me';
 const GUESS = 'guess-0b7d-also-a-credential';

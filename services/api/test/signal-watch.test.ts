@@ -2,7 +2,7 @@
 // cannot watch, or the watch switched off, is reported with a reason, never a failed start.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError } from '@runtime-lab/downstream';
+import { ConfigError } from '@runtime-lab/service-kit';
 import { newStopFlag, stopRequested } from '../src/faults/blocking-work.js';
 import { signalWatchEnabled, watchSignalsOffThread } from '../src/shutdown/signal-watch.js';
 

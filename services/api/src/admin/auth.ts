@@ -1,5 +1,5 @@
 // The admin access rule (services/downstream's adminAccessProblem) as this service's LabError.
-import { adminAccessProblem } from '@runtime-lab/downstream';
+import { adminAccessProblem } from '@runtime-lab/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { LabError } from '../errors.js';
 

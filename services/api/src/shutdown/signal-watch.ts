@@ -5,7 +5,7 @@
 // the current block ends instead of at once.
 import { constants } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ConfigError } from '@runtime-lab/downstream';
+import { ConfigError } from '@runtime-lab/service-kit';
 import type { StopFlag } from '../faults/blocking-work.js';
 
 export interface SignalWatch {

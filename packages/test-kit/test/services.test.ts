@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { startService } from '../measure/services.js';
+import { startService } from '../src/services.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-start-service-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,8 +37,8 @@ async function failedStart(path: string, timeoutMs: number): Promise<{ message: 
 }
 
 test('startService: a process that never reports listening is killed when the start times out', async () => {
-  const { message, pid } = await failedStart(script('silent.mjs'), 500);
-  assert.match(message, /did not report listening within 500 ms/);
+  const { message, pid } = await failedStart(script('silent.mjs'), 3000);
+  assert.match(message, /did not report listening within 3000 ms/);
   assert.equal(isAlive(pid), false, `process ${pid} was left running`);
 });
 

@@ -4,7 +4,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, ROOT, stopChild } from './helpers.js';
+import { freePort } from './ports.js';
+import { stopChild } from './process.js';
+import { REPO_ROOT as ROOT } from './repo.js';
 
 export interface PrometheusServer {
   url: string;

@@ -1,18 +1,9 @@
+// Running the built `lab` command as a child process, as a user would.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { repoPath } from './repo.js';
 
-export const BIN = fileURLToPath(new URL('../src/bin.js', import.meta.url));
-
-/** A port that was free a moment ago (services need fixed ports in their env). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
+/** The CLI's built entry point (`pnpm build` first). */
+export const BIN = repoPath('packages/cli/dist/src/bin.js');
 
 export interface CliResult {
   code: number | null;

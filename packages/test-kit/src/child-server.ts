@@ -1,4 +1,4 @@
-// Test helpers: small HTTP servers in child processes, so their stalls cannot stall the test.
+// Small HTTP servers in child processes, so their stalls cannot stall the test.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 

@@ -7,11 +7,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { AdminClient, LabError, type Report, catalogueNames, loadScenario, reportJsonSchema, reportProblems, runScenario } from '@runtime-lab/scenarios';
 import { chromium } from 'playwright-core';
-import { type StartedService, startServices, stopServices } from '../src/services.js';
-import { freePort, lab } from './helpers.js';
+import { type StartedService, startServices, stopServices } from '@runtime-lab/cli';
+import { freePort, lab, repoPath } from '@runtime-lab/test-kit';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-catalogue-'));
 let services: StartedService[] = [];
@@ -140,7 +139,7 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
       assert.ok((await page.locator('table.lead-times tbody tr').count()) >= 5);
       const box = await page.locator('svg.chart').first().boundingBox();
       assert.ok(box && box.width > 600 && box.height > 150, 'the first chart is drawn at a readable size');
-      const shot = process.env.LAB_UPDATE_SCREENSHOT ? fileURLToPath(new URL('../../../../docs/report-screenshot.png', import.meta.url)) : join(dir, 'report.png');
+      const shot = process.env.LAB_UPDATE_SCREENSHOT ? repoPath('docs/report-screenshot.png') : join(dir, 'report.png');
       await page.screenshot({ path: shot, fullPage: false });
       t.diagnostic(`screenshot: ${shot}`);
     } finally {

@@ -6,8 +6,10 @@ import {
   type Families,
   histogramQuantile,
   scrapeMetrics,
+  snapshotTakenAtMs,
   sumOf,
-} from '@runtime-lab/telemetry/exposition';
+} from '@runtime-lab/scrape';
+import { METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
 
 /**
  * The registry as the watchdog serves it. The watchdog serves a snapshot refreshed every ~0.5 s
@@ -19,8 +21,7 @@ export async function snapshot(metricsUrl: string, takenAfterMs?: number): Promi
   const deadline = performance.now() + 10_000;
   for (;;) {
     const scrape = await scrapeMetrics(metricsUrl, 5000);
-    const ageMs = (sumOf(scrape.families, 'runtime_watchdog_snapshot_age_seconds') ?? 0) * 1000;
-    const takenAt = performance.now() - ageMs;
+    const takenAt = snapshotTakenAtMs(performance.now(), sumOf(scrape.families, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS));
     if (takenAfterMs === undefined || takenAt >= takenAfterMs || performance.now() > deadline) return scrape.families;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

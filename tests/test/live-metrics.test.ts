@@ -5,9 +5,7 @@
 // integration.test.ts (they only exist while a scenario runs).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SYNTHETIC_SERIES, parsePromql } from './support/promql.js';
-import { recordingRules, repoPath } from './support/repo.js';
-import { type RunningService, startLabServices } from './support/services.js';
+import { SYNTHETIC_SERIES, parsePromql, recordingRules, type RunningService, startLabServices } from '@runtime-lab/test-kit';
 
 let services: RunningService[] = [];
 
@@ -48,14 +46,12 @@ function serviceMetricsInRules(): Map<string, string[]> {
 }
 
 before(async () => {
-  services = await startLabServices({
-    api: repoPath('services/api/dist/src/server.js'),
-    downstream: repoPath('services/downstream/dist/src/server.js'),
-  });
+  const lab = await startLabServices({ timeoutMs: 30_000 });
+  services = [lab.api, lab.downstream];
 });
 
 after(async () => {
-  await Promise.all(services.map((s) => s.stop()));
+  await Promise.all(services.map((s) => s.stop(5000)));
 });
 
 describe('recording rules against a live scrape of the services', () => {

@@ -7,18 +7,12 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import { DASHBOARDS_DIR } from '../src/index.js';
-import { allQueries, type DashboardJson } from './support/dashboards.js';
-import { PrometheusApi } from './support/prometheus-api.js';
-import { parsePromql } from './support/promql.js';
-import { recordingRules, REPO_ROOT, repoPath } from './support/repo.js';
-import { type RunningService, startLabServices } from './support/services.js';
-import { requireBinary } from './support/tools.js';
+import { startPrometheus, waitForPrometheus } from '@runtime-lab/cli';
+import { DASHBOARDS_DIR } from '@runtime-lab/grafana';
+import { allQueries, freePort, type DashboardJson, PrometheusApi, parsePromql, recordingRules, REPO_ROOT, repoPath, requireBinary, type RunningService, startLabServices } from '@runtime-lab/test-kit';
 
 /**
  * Quick scenarios that between them drive every signal the dashboards show: the loop (blocking),
@@ -28,17 +22,6 @@ import { requireBinary } from './support/tools.js';
 const SCENARIOS = ['blocking', 'executor', 'threadpool', 'queue-amplification'];
 
 /** The CLI's exported Prometheus helpers (packages/cli/src/prometheus.ts). */
-interface CliPrometheus {
-  startPrometheus(options: {
-    portMap?: Record<number, number>;
-    outDir?: string;
-    listen?: string;
-    dataDir?: string;
-    logFile?: string;
-  }): { child: ChildProcess; configFile: string; url: string };
-  waitForPrometheus(url: string, timeoutMs?: number): Promise<void>;
-}
-
 interface ScenarioRun {
   name: string;
   exitCode: number | null;
@@ -55,18 +38,6 @@ const runs: ScenarioRun[] = [];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const nowSeconds = (): number => Date.now() / 1000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function portOf(url: string): number {
   return Number(new URL(url).port);
@@ -102,16 +73,13 @@ function committedDashboards(): DashboardJson[] {
 before(async () => {
   requireBinary('prometheus');
   tmp = mkdtempSync(join(tmpdir(), 'lab-prometheus-'));
-  services = await startLabServices({
-    api: repoPath('services/api/dist/src/server.js'),
-    downstream: repoPath('services/downstream/dist/src/server.js'),
-  });
+  const lab = await startLabServices({ timeoutMs: 30_000 });
+  services = [lab.api, lab.downstream];
   const [api, downstream] = services;
   assert.ok(api && downstream);
   const runnerPort = await freePort();
   const prometheusPort = await freePort();
-  const cli = (await import(pathToFileURL(repoPath('packages/cli/dist/src/index.js')).href)) as CliPrometheus;
-  prometheus = cli.startPrometheus({
+  prometheus = startPrometheus({
     // The compose ports (prometheus.yml) mapped to where this test's processes listen.
     portMap: { 9464: portOf(api.metricsUrl), 9465: portOf(downstream.metricsUrl), 9466: runnerPort, 9090: prometheusPort },
     outDir: tmp,
@@ -119,7 +87,7 @@ before(async () => {
     dataDir: join(tmp, 'data'),
     logFile: join(tmp, 'prometheus.log'),
   });
-  await cli.waitForPrometheus(prometheus.url, 30_000);
+  await waitForPrometheus(prometheus.url, 30_000);
   promApi = new PrometheusApi(prometheus.url);
   // A few scrapes of the idle services first, so rates have a baseline.
   await sleep(5000);
@@ -151,7 +119,7 @@ after(async () => {
     await Promise.race([exited, sleep(10_000)]);
     prometheus.child.kill('SIGKILL');
   }
-  await Promise.all(services.map((s) => s.stop()));
+  await Promise.all(services.map((s) => s.stop(5000)));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -1,5 +1,6 @@
 // Reading the services' environment once at start-up; every error names the variable and
-// what is allowed. Shared by services/api (which depends on this package).
+// what is allowed. Shared by both services; the telemetry plugin reads no environment, so the
+// watchdog's port and host come from here too.
 import { describeNumberRule, readDecimal } from '@runtime-lab/values';
 
 export class ConfigError extends Error {
@@ -42,7 +43,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export interface ServiceEnv {
   port: number;
   host: string;
+  /** The telemetry watchdog's port (METRICS_PORT), passed as the plugin's watchdog.port. */
   metricsPort: number;
+  /** The telemetry watchdog's listen address (METRICS_HOST), passed as the plugin's watchdog.host. */
+  metricsHost: string;
   adminToken: string | undefined;
   logLevel: string;
   /** How long in-flight requests may drain after SIGTERM before they are cut. */
@@ -59,6 +63,7 @@ export function readServiceEnv(env: NodeJS.ProcessEnv, defaults: { port: number;
     port: integerFromEnv(env, 'PORT', defaults.port, 0, 65_535),
     host: env.HOST || '127.0.0.1',
     metricsPort: integerFromEnv(env, 'METRICS_PORT', defaults.metricsPort, 0, 65_535),
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
     adminToken: env.LAB_ADMIN_TOKEN || undefined,
     logLevel,
     drainMs,

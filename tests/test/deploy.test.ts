@@ -11,10 +11,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dockerfileStages, effective } from './support/compose.js';
-import { readText, repoPath } from './support/repo.js';
-import { type RunningService, startService } from './support/services.js';
-import { run } from './support/tools.js';
+import { dockerfileStages, effective } from '../src/compose.js';
+import { readText, repoPath, run, type RunningService, startService } from '@runtime-lab/test-kit';
 
 interface ImageLayout {
   target: string;
@@ -142,9 +140,9 @@ describe("the Dockerfile's pnpm deploy output (no Docker engine here)", () => {
     const started: RunningService[] = [];
     try {
       const entry = (target: string): string => join(app, layouts.get(target)?.command[1] ?? '');
-      const downstream = await startService('downstream (deployed)', entry('downstream'), { NODE_ENV: 'production' });
+      const downstream = await startService(entry('downstream'), { NODE_ENV: 'production' }, 30_000, 'downstream (deployed)');
       started.push(downstream);
-      const api = await startService('api (deployed)', entry('api'), { NODE_ENV: 'production', DOWNSTREAM_URL: downstream.url });
+      const api = await startService(entry('api'), { NODE_ENV: 'production', DOWNSTREAM_URL: downstream.url }, 30_000, 'api (deployed)');
       started.push(api);
       for (const s of started) {
         const response = await fetch(new URL('/health', s.url), { signal: AbortSignal.timeout(5000) });
@@ -159,7 +157,7 @@ describe("the Dockerfile's pnpm deploy output (no Docker engine here)", () => {
       assert.match(audit.stdout, /^lab audit: (HEALTHY|DEGRADED|CRITICAL)/);
       assert.ok(audit.stdout.includes(`thresholds  ${join(app, 'prometheus/thresholds.yml')}\n`), audit.stdout);
     } finally {
-      await Promise.all(started.map((s) => s.stop()));
+      await Promise.all(started.map((s) => s.stop(5000)));
     }
   });
 

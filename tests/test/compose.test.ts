@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { HOME_DASHBOARD_UID } from '../src/index.js';
+import { HOME_DASHBOARD_UID } from '@runtime-lab/grafana';
 import {
   type ComposeService,
   composeConfig,
@@ -17,8 +17,8 @@ import {
   parsePort,
   parseVolume,
   type ResolvedCompose,
-} from './support/compose.js';
-import { prometheusConfig, REPO_ROOT, readText, readYaml, repoPath, scrapeTargets } from './support/repo.js';
+} from '../src/compose.js';
+import { prometheusConfig, REPO_ROOT, readText, readYaml, repoPath, scrapeTargets } from '@runtime-lab/test-kit';
 
 let compose: ResolvedCompose;
 let services: Record<string, ComposeService>;

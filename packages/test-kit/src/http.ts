@@ -11,7 +11,7 @@ export interface Response {
 
 export function send(
   url: string,
-  options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+  options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     const headers = { ...options.headers };
@@ -20,7 +20,7 @@ export function send(
       // Node sends a DELETE body without chunked framing unless the length is given.
       headers['content-length'] = String(Buffer.byteLength(options.body));
     }
-    const req = request(url, { agent, method: options.method ?? 'GET', headers, timeout: options.timeoutMs ?? 30_000 }, (res) => {
+    const req = request(url, { agent, method: options.method ?? 'GET', headers, timeout: options.timeoutMs ?? 30_000, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

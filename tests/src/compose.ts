@@ -1,8 +1,7 @@
 // docker-compose.yml as Debian's docker-compose 1.29 resolves it (`docker-compose config`), and
 // the Dockerfile's stages: what the compose cross-check test compares.
 import { parse } from 'yaml';
-import { readText } from './repo.js';
-import { run } from './tools.js';
+import { readText, run } from '@runtime-lab/test-kit';
 
 export interface ComposeService {
   image?: string;

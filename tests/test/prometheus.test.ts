@@ -5,9 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parsePromql, SYNTHETIC_SERIES } from './support/promql.js';
-import { durationMs, prometheusConfig, readText, readYaml, recordingRules, repoPath, scrapeTargets } from './support/repo.js';
-import { run } from './support/tools.js';
+import { parsePromql, SYNTHETIC_SERIES, durationMs, prometheusConfig, readText, readYaml, recordingRules, repoPath, scrapeTargets, run } from '@runtime-lab/test-kit';
 
 const ruleTestFiles = readdirSync(repoPath('prometheus/tests'))
   .filter((name) => name.endsWith('.test.yml') && name !== 'alerts.test.yml') // alerts.test.yml: packages/audit's alerts.test.ts runs it

@@ -51,8 +51,12 @@ export interface PressureOptions {
   durationMs: number;
   method?: string;
   body?: string;
-  /** Stops the pressure early. */
+  /** Stops the pressure early; requests in flight are aborted (and counted as 'error'). */
   signal?: AbortSignal;
+  /** Per request. Default 30 s. */
+  timeoutMs?: number;
+  /** A lane pauses this long after an error or a status >= 400 (a shed request answers at once: no busy loop). Default 0. */
+  pauseAfterFailureMs?: number;
 }
 
 export async function closedLoop(url: string, options: PressureOptions): Promise<PressureResult> {
@@ -63,7 +67,12 @@ export async function closedLoop(url: string, options: PressureOptions): Promise
       const started = performance.now();
       let status = 'error';
       try {
-        const r = await send(url, { method: options.method ?? 'GET', ...(options.body === undefined ? {} : { body: options.body }) });
+        const r = await send(url, {
+          method: options.method ?? 'GET',
+          ...(options.body === undefined ? {} : { body: options.body }),
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         status = String(r.status);
         if (r.status === 503 && typeof r.headers['retry-after'] === 'string') result.retryAfter.push(r.headers['retry-after']);
       } catch {
@@ -72,6 +81,8 @@ export async function closedLoop(url: string, options: PressureOptions): Promise
       result.requests++;
       result.byStatus[status] = (result.byStatus[status] ?? 0) + 1;
       result.latenciesMs.push(performance.now() - started);
+      const failed = status === 'error' || Number(status) >= 400;
+      if (failed && options.pauseAfterFailureMs && !options.signal?.aborted) await new Promise((resolve) => setTimeout(resolve, options.pauseAfterFailureMs));
     }
   };
   await Promise.all(Array.from({ length: options.connections }, lane));
