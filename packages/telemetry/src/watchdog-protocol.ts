@@ -12,7 +12,8 @@ export interface WatchdogWorkerData {
 }
 
 export type ToWatchdog =
-  | { type: 'snapshot'; text: string; takenAtNs: bigint }
+  /** The exposition text in pieces (their concatenation), so the main thread never joins a large registry at once. */
+  | { type: 'snapshot'; pieces: string[]; takenAtNs: bigint }
   /** Test hook: throw inside the worker so tests exercise the real crash path. */
   | { type: 'crash' };
 

@@ -150,7 +150,7 @@ server.listen(data.port, data.host, () => {
 
 port.on('message', (message: ToWatchdog) => {
   if (message.type === 'snapshot') {
-    snapshotText = withoutLiveFamilies(message.text);
+    snapshotText = withoutLiveFamilies(message.pieces.join(''));
     snapshotTakenAtNs = message.takenAtNs;
     freshWanted = false;
     for (const resolve of waitingForFresh.splice(0)) resolve();

@@ -129,10 +129,10 @@ export async function startWatchdog(
   const write = async (): Promise<void> => {
     try {
       const startedNs = nowNs();
-      const text = await serializeInSlices(registry, SNAPSHOT_SLICE_MS);
+      const pieces = await serializeInSlices(registry, SNAPSHOT_SLICE_MS);
       if (closing) return;
       // Credited to when it started: its values were collected from then on.
-      const message: ToWatchdog = { type: 'snapshot', text, takenAtNs: startedNs };
+      const message: ToWatchdog = { type: 'snapshot', pieces, takenAtNs: startedNs };
       worker.postMessage(message);
     } catch (error) {
       // The snapshot's age keeps growing on the watchdog port, which is the signal for this.

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { Gauge, Registry } from 'prom-client';
+import { Gauge, Histogram, Registry } from 'prom-client';
 import telemetry from '../src/index.js';
 import { serializeInSlices } from '../src/snapshot.js';
 import { blockFor } from './helpers.js';
@@ -76,7 +76,7 @@ test('serializeInSlices: the same bytes as registry.metrics(), with the loop run
     if (counting) setImmediate(count);
   };
   setImmediate(count);
-  const sliced = await serializeInSlices(registry, 5);
+  const sliced = (await serializeInSlices(registry, 5)).join('');
   const turnsDuringSliced = turns;
   turns = 0;
   const whole = await registry.metrics();
@@ -85,4 +85,49 @@ test('serializeInSlices: the same bytes as registry.metrics(), with the loop run
   assert.equal(sliced, whole);
   assert.ok(turnsDuringSliced >= 4, `the loop ran ${turnsDuringSliced} turns during 36 ms of sliced work`);
   assert.ok(turnsDuringWhole <= 1, `registry.metrics() let the loop run ${turnsDuringWhole} turns (it does not yield)`);
+});
+
+test('serializeInSlices writes histograms label set by label set: same bytes, the loop runs inside one large histogram', async () => {
+  const registry = new Registry();
+  const big = new Histogram({ name: 'test_big_seconds', help: 'help with \\ and\nnewline', labelNames: ['id', 'route'], buckets: [0.001, 0.5, 1, 30], registers: [registry] });
+  for (let i = 0; i < 6000; i++) big.observe({ id: `s"${i}\\\n`, route: i % 3 ? '/a' : 7 }, i / 1000);
+  big.observe({ id: 'huge', route: 'x' }, 1e300);
+  new Histogram({ name: 'test_unlabelled_seconds', help: 'h', registers: [registry] }).observe(0.2);
+  new Histogram({ name: 'test_empty_seconds', help: 'h', labelNames: ['k'], registers: [registry] });
+  let collected = 0;
+  // collect() runs before writing (it observes once, so both writers see the same values).
+  new Histogram({
+    name: 'test_collected_seconds',
+    help: 'h',
+    registers: [registry],
+    collect() {
+      collected += 1;
+      if (collected === 1) this.observe(0.1);
+    },
+  });
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    turns += 1;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  const sliced = (await serializeInSlices(registry, 2)).join('');
+  const turnsDuringSliced = turns;
+  counting = false;
+  assert.equal(collected, 1, 'collect() ran once, before writing');
+  assert.match(sliced, /^test_collected_seconds_count 1$/m);
+  assert.ok(sliced === (await registry.metrics()), 'the same bytes as registry.metrics()');
+  assert.ok(turnsDuringSliced >= 3, `the loop ran ${turnsDuringSliced} turns while 6000 label sets were written`);
+});
+
+test('serializeInSlices falls back to prom-client\'s writer where it does not know the shape (default labels, OpenMetrics with exemplars)', async () => {
+  const labelled = new Registry();
+  labelled.setDefaultLabels({ app: 'x' });
+  new Histogram({ name: 'test_a_seconds', help: 'h', labelNames: ['k'], registers: [labelled] }).observe({ k: 'v' }, 0.3);
+  assert.ok((await serializeInSlices(labelled, 5)).join('') === (await labelled.metrics()), 'default labels');
+  const exemplars = new Registry();
+  exemplars.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
+  new Histogram({ name: 'test_b_seconds', help: 'h', labelNames: ['k'], enableExemplars: true, registers: [exemplars] }).observe({ labels: { k: 'v' }, value: 0.3, exemplarLabels: { trace: 't' } as never });
+  assert.ok((await serializeInSlices(exemplars, 5)).join('') === (await exemplars.metrics()), 'exemplars');
 });
