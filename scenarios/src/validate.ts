@@ -2,16 +2,7 @@
 // compiled, but a user's file can be plain JS, stale or hand-edited: every problem is
 // reported with the file, the field path, what was wrong and what is allowed.
 import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
-import type {
-  Expectation,
-  LoadStream,
-  Phase,
-  PhaseOverride,
-  ProbeSpec,
-  QuickProfile,
-  Scenario,
-  ToggleParams,
-} from './define.js';
+import type { Expectation, LoadStream, Phase, PhaseOverride, ProbeSpec, QuickProfile, Scenario, ToggleParams } from './define.js';
 import { ScenarioError } from './errors.js';
 import { SIGNAL_IDS, isSignalId } from './signals.js';
 
@@ -57,7 +48,8 @@ class Checker {
   number(value: unknown, field: string, min: number, max: number, integer = false): number {
     const rule = { integer, min, max };
     const reading = checkJsonNumber(value, rule);
-    if (!reading.ok) this.fail(field, typeof value === 'number' ? reading.problem : `expected a number, got ${describe(value)}`, describeNumberRule(rule));
+    if (!reading.ok)
+      this.fail(field, typeof value === 'number' ? reading.problem : `expected a number, got ${describe(value)}`, describeNumberRule(rule));
     return reading.value;
   }
 
@@ -190,9 +182,11 @@ function checkPhase(c: Checker, value: unknown, field: string): Phase {
 function checkOverride(c: Checker, value: unknown, field: string, phase: Phase): PhaseOverride {
   const o = c.object(value, field, ['durationSeconds', 'settleSeconds', 'streams']);
   const out: PhaseOverride = {};
-  if (o.durationSeconds !== undefined) out.durationSeconds = c.number(o.durationSeconds, `${field}.durationSeconds`, 1, MAX_PHASE_SECONDS, true);
+  if (o.durationSeconds !== undefined)
+    out.durationSeconds = c.number(o.durationSeconds, `${field}.durationSeconds`, 1, MAX_PHASE_SECONDS, true);
   const duration = out.durationSeconds ?? phase.durationSeconds;
-  if (o.settleSeconds !== undefined) out.settleSeconds = c.number(o.settleSeconds, `${field}.settleSeconds`, 0, Math.max(0, duration - 1), true);
+  if (o.settleSeconds !== undefined)
+    out.settleSeconds = c.number(o.settleSeconds, `${field}.settleSeconds`, 0, Math.max(0, duration - 1), true);
   if (o.streams !== undefined) out.streams = checkStreams(c, o.streams, `${field}.streams`);
   return out;
 }

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AdminClient, LabError, type Report, catalogueNames, loadScenario, reportJsonSchema, reportProblems, runScenario } from '@runtime-lab/scenarios';
+import { AdminClient, EngineError, type Report, catalogueNames, loadScenario, reportJsonSchema, reportProblems, runScenario } from '@runtime-lab/scenarios';
 import { chromium } from 'playwright-core';
 import { type StartedService, startServices, stopServices } from '@runtime-lab/cli';
 import { freePort, lab, repoPath } from '@runtime-lab/test-kit';
@@ -205,7 +205,7 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
     await assert.rejects(
       runScenario({ scenario, source, quick: true, apiUrl, metricsUrl, runnerMetricsPort: null, progress: brokenSink }),
       (error: unknown) => {
-        assert.ok(error instanceof LabError, String(error));
+        assert.ok(error instanceof EngineError, String(error));
         assert.equal(error.code, 'LAB_RUN_FAILED');
         assert.match(error.message, /^run aborted: handling a watchdog scrape threw: progress sink broke; faults switched off$/);
         return true;

@@ -35,7 +35,20 @@ export const DEFAULTS = {
   initPath: 'lab-audit.yml',
 } as const;
 
-const VALUE_OPTIONS = ['--prometheus', '--metrics', '--window', '--end', '--step', '--selector', '--duration', '--interval', '--config', '--format', '--fail-on', '--output'];
+const VALUE_OPTIONS = [
+  '--prometheus',
+  '--metrics',
+  '--window',
+  '--end',
+  '--step',
+  '--selector',
+  '--duration',
+  '--interval',
+  '--config',
+  '--format',
+  '--fail-on',
+  '--output',
+];
 const FLAG_OPTIONS = ['--help', '-h', '--init', '--force'];
 const PROMETHEUS_ONLY = ['--window', '--end', '--step', '--selector'];
 const METRICS_ONLY = ['--duration', '--interval'];
@@ -70,7 +83,8 @@ function endTime(value: string): number {
 }
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw usage(`${option} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw usage(`${option} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
   return value as T;
 }
 
@@ -103,7 +117,9 @@ export function parseAuditArgs(argv: string[]): AuditArgs {
       continue;
     }
     if (!VALUE_OPTIONS.includes(name)) {
-      throw usage(`unknown ${raw.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(raw)}; options: ${[...VALUE_OPTIONS, '--init', '--force', '--help'].join(' ')}`);
+      throw usage(
+        `unknown ${raw.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(raw)}; options: ${[...VALUE_OPTIONS, '--init', '--force', '--help'].join(' ')}`,
+      );
     }
     const value = eq !== -1 ? raw.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq === -1 && value.startsWith('--'))) throw usage(`${name} needs a value`);

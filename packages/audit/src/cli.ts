@@ -26,7 +26,13 @@ export async function runAudit(args: AuditArgs, env: NodeJS.ProcessEnv = process
   const thresholds = loadThresholds(configPath);
   const { series, source } = args.prometheus
     ? await queryPrometheus(
-        { url: args.prometheus, windowSeconds: args.windowSeconds, endMs: args.endMs ?? Date.now(), stepSeconds: args.stepSeconds, selector: args.selector },
+        {
+          url: args.prometheus,
+          windowSeconds: args.windowSeconds,
+          endMs: args.endMs ?? Date.now(),
+          stepSeconds: args.stepSeconds,
+          selector: args.selector,
+        },
         thresholds,
       )
     : await sampleMetrics({ urls: args.metrics, durationSeconds: args.durationSeconds, intervalSeconds: args.intervalSeconds }, thresholds);

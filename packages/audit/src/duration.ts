@@ -21,7 +21,14 @@ export function formatDuration(seconds: number): string {
   let ms = Math.round(seconds * 1000);
   if (ms === 0) return '0s';
   let out = '';
-  for (const [unit, size] of [['w', 604800000], ['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['w', 604800000],
+    ['d', 86400000],
+    ['h', 3600000],
+    ['m', 60000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const n = Math.floor(ms / size);
     if (n > 0) {
       out += `${n}${unit}`;

@@ -93,8 +93,12 @@ export function evaluateSeries(series: Series, thresholds: Thresholds): Check {
   let held: Check['held'];
   let reached: Check['reached'];
   const lastT = series.points.at(-1)?.t;
-  const holdOf = (run: Run): NonNullable<Check['held']> => (run.end === lastT ? { startS: run.start } : { startS: run.start, endS: run.end });
-  for (const [level, limit] of [['critical', limits.critical], ['degraded', limits.degraded]] as const) {
+  const holdOf = (run: Run): NonNullable<Check['held']> =>
+    run.end === lastT ? { startS: run.start } : { startS: run.start, endS: run.end };
+  for (const [level, limit] of [
+    ['critical', limits.critical],
+    ['degraded', limits.degraded],
+  ] as const) {
     const run = longestRun(series.points, limit, series.stepSeconds);
     if (run && run.end - run.start >= limits.forSeconds) {
       status = level;
@@ -110,7 +114,10 @@ export function evaluateSeries(series: Series, thresholds: Thresholds): Check {
     }
   }
   const firstAtOrAbove: Check['firstAtOrAbove'] = {};
-  for (const [level, limit] of [['degraded', limits.degraded], ['critical', limits.critical]] as const) {
+  for (const [level, limit] of [
+    ['degraded', limits.degraded],
+    ['critical', limits.critical],
+  ] as const) {
     const first = series.points.find((p) => p.v >= limit);
     if (first) firstAtOrAbove[level] = first.t;
   }

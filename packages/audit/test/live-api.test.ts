@@ -1,4 +1,4 @@
-// The done-criterion: against the live api during each fault's scenario the auditor
+// The auditor's end-to-end check: against the live api during each fault's scenario the auditor
 // reports the expected finding, and HEALTHY on baseline, through --metrics (the watchdog ports)
 // and, where Debian's prometheus is installed, through --prometheus over the same window.
 // The real api and downstream run as child processes on ephemeral ports, with the lab's own

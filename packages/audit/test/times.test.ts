@@ -21,7 +21,11 @@ const ENTRY = `import { runAuditCli } from ${JSON.stringify(INDEX)}; process.exi
 
 /** `lab audit ...` as the CLI runs it (runAuditCli), in a child process with its own TZ. */
 function auditIn(zone: string, args: string[]): { code: number | null; out: string; err: string } {
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', ENTRY, '--', ...args], { env: { ...process.env, TZ: zone }, encoding: 'utf8', timeout: 60_000 });
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', ENTRY, '--', ...args], {
+    env: { ...process.env, TZ: zone },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: child.status, out: child.stdout, err: child.stderr };
 }
 
@@ -29,7 +33,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A zone's wall-clock time without an offset, as a person in that zone would type it. */
 function localText(epochMs: number, zone: string): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
       .formatToParts(new Date(epochMs))
       .map((p) => [p.type, p.value]),
   );
@@ -41,7 +54,9 @@ const isoMs = (text: unknown): number => {
   return Date.parse(text as string);
 };
 
-describe('lab audit times (fake watchdog over real HTTP, real Prometheus, TZ varied)', { skip: hasBinary('prometheus') ? false : 'Debian prometheus not installed' }, () => {
+describe('lab audit times (fake watchdog over real HTTP, real Prometheus, TZ varied)', {
+  skip: hasBinary('prometheus') ? false : 'Debian prometheus not installed',
+}, () => {
   let fake: FakeService;
   let prometheus: PrometheusServer;
   let config: string;
@@ -80,9 +95,21 @@ describe('lab audit times (fake watchdog over real HTTP, real Prometheus, TZ var
 
   it('--end without an offset is refused under every zone, naming the fix', () => {
     for (const zone of ZONES) {
-      const result = auditIn(zone, ['--prometheus', prometheus.url, '--window', '14s', '--end', localText(endMs, zone), '--config', config]);
+      const result = auditIn(zone, [
+        '--prometheus',
+        prometheus.url,
+        '--window',
+        '14s',
+        '--end',
+        localText(endMs, zone),
+        '--config',
+        config,
+      ]);
       assert.equal(result.code, 2, `${zone}: ${result.out}${result.err}`);
-      assert.match(result.err, /^lab audit: --end must be an RFC 3339 time with an offset.*which has no offset: add Z for UTC or the zone's offset such as \+09:00/);
+      assert.match(
+        result.err,
+        /^lab audit: --end must be an RFC 3339 time with an offset.*which has no offset: add Z for UTC or the zone's offset such as \+09:00/,
+      );
       assert.equal(result.out, '');
     }
   });
@@ -92,10 +119,26 @@ describe('lab audit times (fake watchdog over real HTTP, real Prometheus, TZ var
     // The same instant written three ways: UTC, Tokyo's offset, unix seconds.
     const ends = [new Date(endS * 1000).toISOString().replace('.000Z', 'Z'), `${localText(endS * 1000, 'Asia/Tokyo')}+09:00`, String(endS)];
     const reports = ZONES.map((zone, i) => {
-      const result = auditIn(zone, ['--prometheus', prometheus.url, '--window', '16s', '--step', '1s', '--end', ends[i] as string, '--config', config, '--format', 'json']);
+      const result = auditIn(zone, [
+        '--prometheus',
+        prometheus.url,
+        '--window',
+        '16s',
+        '--step',
+        '1s',
+        '--end',
+        ends[i] as string,
+        '--config',
+        config,
+        '--format',
+        'json',
+      ]);
       assert.equal(result.err, '', zone);
       assert.equal(result.code, 1, `${zone}: ${result.out}`);
-      return JSON.parse(result.out) as Record<string, unknown> & { findings: Array<Record<string, unknown>>; source: Record<string, unknown> };
+      return JSON.parse(result.out) as Record<string, unknown> & {
+        findings: Array<Record<string, unknown>>;
+        source: Record<string, unknown>;
+      };
     });
     const [first] = reports;
     for (const report of reports) assert.deepEqual(report, first, 'the zone changes nothing');
@@ -109,7 +152,10 @@ describe('lab audit times (fake watchdog over real HTTP, real Prometheus, TZ var
     const from = isoMs(finding.heldFrom);
     const until = isoMs(finding.heldUntil);
     assert.ok(Math.abs(from - onMs) <= 3000, `held from ${finding.heldFrom}, fault on at ${new Date(onMs).toISOString()}`);
-    assert.ok(until >= offMs - 2000 && until <= offMs + 6000, `held until ${finding.heldUntil}, fault off at ${new Date(offMs).toISOString()}`);
+    assert.ok(
+      until >= offMs - 2000 && until <= offMs + 6000,
+      `held until ${finding.heldUntil}, fault off at ${new Date(offMs).toISOString()}`,
+    );
     const firsts = finding.firstAtOrAbove as Record<string, unknown>;
     assert.equal(isoMs(firsts.critical), from, 'critical crossed when the critical hold began');
     assert.ok(isoMs(firsts.degraded) <= from);
@@ -123,9 +169,18 @@ describe('lab audit times (fake watchdog over real HTTP, real Prometheus, TZ var
     const finding = json.findings.find((f) => f.alert === 'EventLoopStarvation') as Record<string, string>;
     const text = auditIn('America/New_York', args).out;
     assert.ok(text.includes(`  when      held from ${finding.heldFrom} to ${finding.heldUntil}; first >= degraded at `), text);
-    assert.match(text, new RegExp(`^ {2}window {6}${new Date((endS - 16) * 1000).toISOString().replace('.000Z', 'Z')} to ${new Date(endS * 1000).toISOString().replace('.000Z', 'Z')}$`, 'm'));
+    assert.match(
+      text,
+      new RegExp(
+        `^ {2}window {6}${new Date((endS - 16) * 1000).toISOString().replace('.000Z', 'Z')} to ${new Date(endS * 1000).toISOString().replace('.000Z', 'Z')}$`,
+        'm',
+      ),
+    );
     const xml = auditIn('Asia/Tokyo', [...args, '--format', 'junit']).out;
-    assert.match(xml, new RegExp(`<testsuite [^>]*timestamp="${new Date((endS - 16) * 1000).toISOString().replace('.000Z', 'Z')}" time="16.000">`));
+    assert.match(
+      xml,
+      new RegExp(`<testsuite [^>]*timestamp="${new Date((endS - 16) * 1000).toISOString().replace('.000Z', 'Z')}" time="16.000">`),
+    );
     assert.ok(xml.includes(`when: held from ${finding.heldFrom} to ${finding.heldUntil}`), xml);
   });
 });

@@ -1,7 +1,8 @@
 // Dispatches `lab <command>`. Every failure the user can cause is printed as one line with
 // exit code 2; a stack trace only with LAB_DEBUG=1.
-import { LabError, oneLine } from '@runtime-lab/scenarios';
+import { EngineError, oneLine } from '@runtime-lab/scenarios';
 import { redactText } from '@runtime-lab/values';
+import { CliError } from './errors.js';
 import { loadAudit } from './audit-loader.js';
 import { down } from './commands/down.js';
 import { fault } from './commands/fault.js';
@@ -23,12 +24,17 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'audit') {
       const audit = await loadAudit();
       if (audit.kind === 'ready') return await audit.cli(rest);
-      throw new LabError('LAB_USAGE', audit.kind === 'broken' ? `lab audit is unavailable: ${audit.reason}` : 'lab audit is not installed (@runtime-lab/audit is missing)');
+      throw new CliError(
+        'LAB_CLI_USAGE',
+        audit.kind === 'broken'
+          ? `lab audit is unavailable: ${audit.reason}`
+          : 'lab audit is not installed (@runtime-lab/audit is missing)',
+      );
     }
     const handler = COMMANDS[command];
     if (!handler) {
       const audit = (await loadAudit()).kind === 'ready' ? ', audit' : '';
-      throw new LabError('LAB_USAGE', `unknown command "${command}"; allowed: ${Object.keys(COMMANDS).join(', ')}${audit}, help`);
+      throw new CliError('LAB_CLI_USAGE', `unknown command "${command}"; allowed: ${Object.keys(COMMANDS).join(', ')}${audit}, help`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
       console.log(helpText(await loadAudit()));
@@ -39,8 +45,9 @@ export async function main(argv: string[]): Promise<number> {
     // A URL the user typed (or an error quoting one) may carry a credential.
     const secrets = [process.env.LAB_ADMIN_TOKEN];
     if (process.env.LAB_DEBUG) console.error(redactText(error instanceof Error ? (error.stack ?? error.message) : String(error), secrets));
-    const prefix = error instanceof LabError ? '' : 'unexpected error: ';
+    const known = error instanceof CliError || error instanceof EngineError ? error : undefined;
+    const prefix = known ? '' : 'unexpected error: ';
     console.error(redactText(`lab ${command}: ${prefix}${oneLine(error)}`, secrets));
-    return error instanceof LabError ? error.exitCode : 2;
+    return known ? known.exitCode : 2;
   }
 }

@@ -16,7 +16,12 @@ describe('lab fault set: numbers at the edges (real api)', () => {
   let services: StartedService[] = [];
   let apiUrl = '';
   before(async () => {
-    const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const started = await startServices({
       ports: { apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort },
       logDir: join(mkdtempSync(join(tmpdir(), 'lab-numbers-')), 'logs'),
@@ -74,15 +79,31 @@ describe('lab fault set: numbers at the edges (real api)', () => {
 
 describe('environment numbers (real processes)', () => {
   const start = (entry: string, env: Record<string, string>) =>
-    spawnSync(process.execPath, [entry], { env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 20_000 });
+    spawnSync(process.execPath, [entry], {
+      env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'warn', ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
 
   test('a service refuses a malformed number in its environment, naming the variable and what is allowed', () => {
     const cases: Array<[string, Record<string, string>, RegExp]> = [
-      [API_ENTRY, { PORT: '0x10' }, /PORT="0x10" is invalid: expected an integer from 0 to 65535 \(got "0x10" \(not a plain decimal number\)\)/],
+      [
+        API_ENTRY,
+        { PORT: '0x10' },
+        /PORT="0x10" is invalid: expected an integer from 0 to 65535 \(got "0x10" \(not a plain decimal number\)\)/,
+      ],
       [API_ENTRY, { SHUTDOWN_DRAIN_MS: '1e3' }, /SHUTDOWN_DRAIN_MS="1e3" is invalid: expected an integer from 0 to 60000/],
       [API_ENTRY, { SHUTDOWN_DEADLINE_MS: '4500.5' }, /SHUTDOWN_DEADLINE_MS="4500.5" is invalid: .*not an integer/],
-      [DOWNSTREAM_ENTRY, { DOWNSTREAM_CONCURRENCY: 'Infinity' }, /DOWNSTREAM_CONCURRENCY="Infinity" is invalid: expected an integer from 1 to 1024/],
-      [DOWNSTREAM_ENTRY, { DOWNSTREAM_LATENCY_MS: '99999999999999999999' }, /DOWNSTREAM_LATENCY_MS="99999999999999999999" is invalid: .*above 60000/],
+      [
+        DOWNSTREAM_ENTRY,
+        { DOWNSTREAM_CONCURRENCY: 'Infinity' },
+        /DOWNSTREAM_CONCURRENCY="Infinity" is invalid: expected an integer from 1 to 1024/,
+      ],
+      [
+        DOWNSTREAM_ENTRY,
+        { DOWNSTREAM_LATENCY_MS: '99999999999999999999' },
+        /DOWNSTREAM_LATENCY_MS="99999999999999999999" is invalid: .*above 60000/,
+      ],
       [DOWNSTREAM_ENTRY, { METRICS_PORT: '-1' }, /METRICS_PORT="-1" is invalid: expected an integer from 0 to 65535/],
     ];
     for (const [entry, env, words] of cases) {
@@ -95,7 +116,9 @@ describe('environment numbers (real processes)', () => {
 
   test('lab run refuses a malformed LAB_RUNNER_METRICS_PORT with exit 2 before starting anything', async () => {
     for (const value of ['0x10', '1e3', 'abc', '70000']) {
-      const result = await lab(['run', 'baseline', '--quick', '--no-start', '--api', 'http://127.0.0.1:9'], { env: { LAB_RUNNER_METRICS_PORT: value } });
+      const result = await lab(['run', 'baseline', '--quick', '--no-start', '--api', 'http://127.0.0.1:9'], {
+        env: { LAB_RUNNER_METRICS_PORT: value },
+      });
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, new RegExp(`env LAB_RUNNER_METRICS_PORT must be an integer from 0 to 65535; got "${value}"`), value);
     }

@@ -27,6 +27,12 @@ export interface ScrapeScheduleOptions {
   timeoutMs: number;
   /** Stop scheduling after this many scrapes (indexes 0 .. count-1). Default: until stop(). */
   count?: number;
+  /**
+   * A scrape due while the previous one still runs: 'skip' records it as a gap (SKIPPED_SCRAPE),
+   * so every interval of the schedule is accounted for (the runner); 'wait' takes it as soon as the
+   * previous one ends, late but on the same grid of due times (the auditor). Default 'skip'.
+   */
+  whenBusy?: 'skip' | 'wait';
   /** Every attempt, in the order they complete. An exception thrown here goes to onError. */
   onAttempt?: (attempt: ScrapeAttempt) => void;
   onError?: (error: unknown) => void;
@@ -67,13 +73,21 @@ export class ScrapeSchedule {
     const index = this.nextIndex;
     this.nextIndex += 1;
     // A scrape still running when the next is due is not doubled up: that interval is a gap,
-    // recorded as such so the report counts it.
-    if (!this.inFlight) this.inFlight = this.scrape(index).finally(() => (this.inFlight = undefined));
+    // recorded as such so the report counts it, or (whenBusy: 'wait') a late scrape.
+    if (!this.inFlight) this.inFlight = this.track(this.scrape(index));
+    else if (this.scheduleOptions.whenBusy === 'wait') this.inFlight = this.track(this.inFlight.then(() => this.scrape(index)));
     else {
       const now = Date.now();
       this.record({ index, dueMs: this.dueMs(index), startedAtMs: now, atMs: now, error: SKIPPED_SCRAPE });
     }
     this.schedule();
+  }
+
+  private track(scrape: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = scrape.finally(() => {
+      if (this.inFlight === tracked) this.inFlight = undefined;
+    });
+    return tracked;
   }
 
   private dueMs(index: number): number {

@@ -3,25 +3,25 @@
 // watchdog's port and host come from here too.
 import { describeNumberRule, readDecimal } from '@runtime-lab/values';
 
-export class ConfigError extends Error {
+export class ServiceConfigError extends Error {
   readonly code = 'LAB_INVALID_CONFIG';
   constructor(variable: string, value: unknown, allowed: string) {
     super(`${variable}=${JSON.stringify(value)} is invalid: expected ${allowed}`);
-    this.name = 'ConfigError';
+    this.name = 'ServiceConfigError';
   }
 }
 
 /**
  * An integer variable by the lab's one rule (@runtime-lab/values readDecimal): unset or empty
  * gives the fallback; hex, exponents, signs other than -, fractions and out-of-range values
- * throw ConfigError naming the variable, the value and what is allowed.
+ * throw ServiceConfigError naming the variable, the value and what is allowed.
  */
 export function integerFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const rule = { integer: true, min, max };
   const reading = readDecimal(raw, rule);
-  if (!reading.ok) throw new ConfigError(name, raw, `${describeNumberRule(rule)} (${reading.problem})`);
+  if (!reading.ok) throw new ServiceConfigError(name, raw, `${describeNumberRule(rule)} (${reading.problem})`);
   return reading.value;
 }
 
@@ -31,9 +31,9 @@ export function urlFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: strin
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(name, raw, 'an http:// URL, e.g. http://127.0.0.1:8081');
+    throw new ServiceConfigError(name, raw, 'an http:// URL, e.g. http://127.0.0.1:8081');
   }
-  if (url.protocol !== 'http:') throw new ConfigError(name, raw, 'an http:// URL, e.g. http://127.0.0.1:8081');
+  if (url.protocol !== 'http:') throw new ServiceConfigError(name, raw, 'an http:// URL, e.g. http://127.0.0.1:8081');
   return url.origin;
 }
 
@@ -57,7 +57,7 @@ export interface ServiceEnv {
 
 export function readServiceEnv(env: NodeJS.ProcessEnv, defaults: { port: number; metricsPort: number }): ServiceEnv {
   const logLevel = env.LOG_LEVEL || 'warn';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel)) throw new ServiceConfigError('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
   const drainMs = integerFromEnv(env, 'SHUTDOWN_DRAIN_MS', 3000, 0, 60_000);
   return {
     port: integerFromEnv(env, 'PORT', defaults.port, 0, 65_535),

@@ -25,7 +25,13 @@ export function serviceLoggerOptions(level: string, secrets: readonly (string | 
   return {
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'request.headers.authorization'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        'headers.cookie',
+        'request.headers.authorization',
+      ],
       censor: REDACTED,
     },
     serializers: {
@@ -46,7 +52,10 @@ export function serviceLoggerOptions(level: string, secrets: readonly (string | 
     },
     hooks: {
       logMethod(args: unknown[], method: (...args: unknown[]) => void) {
-        method.apply(this, args.map((arg) => (typeof arg === 'string' ? clean(arg) : arg)));
+        method.apply(
+          this,
+          args.map((arg) => (typeof arg === 'string' ? clean(arg) : arg)),
+        );
       },
     },
   };

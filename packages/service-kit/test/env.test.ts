@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import telemetry from '@runtime-lab/telemetry';
 import Fastify from 'fastify';
-import { ConfigError, readServiceEnv } from '../src/index.js';
+import { ServiceConfigError, readServiceEnv } from '../src/index.js';
 
 const DEFAULTS = { port: 8080, metricsPort: 9464 };
 
 test('METRICS_PORT and METRICS_HOST give the watchdog its port and host; a bad METRICS_PORT is named', async () => {
   assert.throws(
     () => readServiceEnv({ METRICS_PORT: 'abc' }, DEFAULTS),
-    (error: unknown) => error instanceof ConfigError && /METRICS_PORT="abc" is invalid: expected an integer from 0 to 65535/.test(error.message),
+    (error: unknown) => error instanceof ServiceConfigError && /METRICS_PORT="abc" is invalid: expected an integer from 0 to 65535/.test(error.message),
   );
   assert.deepEqual(
     (({ metricsPort, metricsHost }) => ({ metricsPort, metricsHost }))(readServiceEnv({}, DEFAULTS)),

@@ -21,7 +21,13 @@ const app = Fastify();
 if (config.plugin) await app.register(telemetry, config.options ?? {});
 app.get('/ping', async () => ({ ok: true }));
 if (config.plugin && config.bigSeries) {
-  const big = new Histogram({ name: 'bench_big_seconds', help: 'A large histogram.', labelNames: ['id'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [app.telemetry.registry] });
+  const big = new Histogram({
+    name: 'bench_big_seconds',
+    help: 'A large histogram.',
+    labelNames: ['id'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [app.telemetry.registry],
+  });
   for (let i = 0; i < config.bigSeries; i++) big.observe({ id: `series-${i}` }, (i % 1000) / 1000);
 }
 // The app's own view of its loop, independent of the plugin: the longest delay and the ELU since

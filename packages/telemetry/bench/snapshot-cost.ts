@@ -38,7 +38,9 @@ async function phase(app: RunningApp, scrapeUrl: string | undefined): Promise<Ph
   return { ...stats, cpuMs: cpuMs(app.pid) - cpuBefore, scrapes: results.length, bytes: results.at(-1)?.body?.length ?? 0 };
 }
 
-console.log(`snapshot cost: one histogram of N label sets (14 buckets); phases of ${seconds} s; scrapes every ${intervalMs} ms; app pinned to CPU ${cpu ?? '(none)'}`);
+console.log(
+  `snapshot cost: one histogram of N label sets (14 buckets); phases of ${seconds} s; scrapes every ${intervalMs} ms; app pinned to CPU ${cpu ?? '(none)'}`,
+);
 for (const size of sizes) {
   for (const variant of ['watchdog', 'main-loop route'] as const) {
     const options = variant === 'watchdog' ? { watchdog: { port: 0 } } : { watchdog: false as const, metricsRoute: true };
@@ -52,7 +54,9 @@ for (const size of sizes) {
       const perScrape = (scraped.cpuMs - idleCpuMs) / Math.max(1, scraped.scrapes);
       console.log(
         `${String(size).padStart(6)} series, ${variant.padEnd(15)}` +
-          (idle ? ` idle: max stall ${fmt(idle.maxMs, 1)} ms, ELU ${fmt(idle.elu, 3)}, CPU ${fmt(idle.cpuMs)} ms;` : ' idle: (not measured: the route costs nothing unscraped);') +
+          (idle
+            ? ` idle: max stall ${fmt(idle.maxMs, 1)} ms, ELU ${fmt(idle.elu, 3)}, CPU ${fmt(idle.cpuMs)} ms;`
+            : ' idle: (not measured: the route costs nothing unscraped);') +
           ` scraped: max stall ${fmt(scraped.maxMs, 1)} ms, ELU ${fmt(scraped.elu, 3)}, ${scraped.scrapes} scrapes of ${fmt(scraped.bytes / 1e6, 1)} MB, CPU ${fmt(perScrape)} ms per scrape`,
       );
     } finally {

@@ -6,7 +6,7 @@ export default telemetry;
 export { telemetry };
 export type { Telemetry } from './plugin.js';
 export type { TelemetryOptions, WatchdogOptions } from './options.js';
-export type { InstrumentedPool, RunOptions } from './pool.js';
+export type { InstrumentedPool, PoolLike, RunOptions } from './pool.js';
 export { ErrorCodes, TelemetryError, type ErrorCode } from './errors.js';
 export { LOOP_DELAY_BUCKETS_SECONDS, LOOP_SAMPLE_PERIOD_MS } from './loop-delay.js';
 export { parseRequestStart, UNMATCHED_ROUTE } from './http.js';

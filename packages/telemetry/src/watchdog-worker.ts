@@ -6,7 +6,12 @@
 //
 // Keep this file dependency-free (node: builtins and local type-only imports): it is loaded
 // by path as a worker, from dist.
-import { METRIC_EVENTLOOP_STALL_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS, METRIC_WATCHDOG_UP, withPrefix } from '@runtime-lab/metric-names';
+import {
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+  METRIC_WATCHDOG_UP,
+  withPrefix,
+} from '@runtime-lab/metric-names';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';

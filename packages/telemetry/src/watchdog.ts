@@ -53,13 +53,23 @@ export async function startWatchdog(
 ): Promise<Watchdog> {
   const up = owned.add(
     withPrefix(METRIC_WATCHDOG_UP, prefix),
-    new Gauge({ name: withPrefix(METRIC_WATCHDOG_UP, prefix), help: '1 when the watchdog thread runs; 0 after it crashed.', registers: [] }),
+    new Gauge({
+      name: withPrefix(METRIC_WATCHDOG_UP, prefix),
+      help: '1 when the watchdog thread runs; 0 after it crashed.',
+      registers: [],
+    }),
   );
   const heartbeatBuffer = new SharedArrayBuffer(8);
   const heartbeat = new BigInt64Array(heartbeatBuffer);
   Atomics.store(heartbeat, 0, nowNs());
 
-  const workerData: WatchdogWorkerData = { heartbeat: heartbeatBuffer, host: config.host, port: config.port, prefix, snapshotMaxAgeMs: config.snapshotIntervalMs };
+  const workerData: WatchdogWorkerData = {
+    heartbeat: heartbeatBuffer,
+    host: config.host,
+    port: config.port,
+    prefix,
+    snapshotMaxAgeMs: config.snapshotIntervalMs,
+  };
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData, name: 'telemetry-watchdog' });
 
   let closing = false;
@@ -108,7 +118,10 @@ export async function startWatchdog(
     closing = true;
     stopTimers();
     up.set(0);
-    log.error({ err: error }, `@runtime-lab/telemetry: watchdog thread ${reason}; metrics on port ${address.port} are gone, the app keeps serving`);
+    log.error(
+      { err: error },
+      `@runtime-lab/telemetry: watchdog thread ${reason}; metrics on port ${address.port} are gone, the app keeps serving`,
+    );
   };
   worker.on('error', (error) => markDown('crashed', error));
   worker.on('exit', (code) => markDown(`exited with code ${code}`));

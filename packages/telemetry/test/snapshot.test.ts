@@ -66,7 +66,10 @@ test('an unscraped app writes no snapshots; a scrape gets a fresh one; a steady 
     const perScrape = (collects - idleFrom - 1) / scrapes;
     assert.ok(perScrape >= 0.8 && perScrape <= 1.4, `${collects - idleFrom - 1} collections for ${scrapes} scrapes`);
     // From the third scrape on the scraper's interval is known: the snapshot was prefetched.
-    assert.ok(ages.slice(2).every((age) => age < 0.3), `snapshot ages at scrape time: ${ages.join(', ')} s`);
+    assert.ok(
+      ages.slice(2).every((age) => age < 0.3),
+      `snapshot ages at scrape time: ${ages.join(', ')} s`,
+    );
 
     const stoppedAt = collects;
     await sleep(1500);
@@ -103,7 +106,13 @@ test('serializeInSlices: the same bytes as registry.metrics(), with the loop run
 
 test('serializeInSlices writes histograms label set by label set: same bytes, the loop runs inside one large histogram', async () => {
   const registry = new Registry();
-  const big = new Histogram({ name: 'test_big_seconds', help: 'help with \\ and\nnewline', labelNames: ['id', 'route'], buckets: [0.001, 0.5, 1, 30], registers: [registry] });
+  const big = new Histogram({
+    name: 'test_big_seconds',
+    help: 'help with \\ and\nnewline',
+    labelNames: ['id', 'route'],
+    buckets: [0.001, 0.5, 1, 30],
+    registers: [registry],
+  });
   for (let i = 0; i < 6000; i++) big.observe({ id: `s"${i}\\\n`, route: i % 3 ? '/a' : 7 }, i / 1000);
   big.observe({ id: 'huge', route: 'x' }, 1e300);
   new Histogram({ name: 'test_unlabelled_seconds', help: 'h', registers: [registry] }).observe(0.2);
@@ -126,16 +135,23 @@ test('serializeInSlices writes histograms label set by label set: same bytes, th
   assert.equal(collected, 1, 'collect() ran once, before writing');
   assert.match(sliced, /^test_collected_seconds_count 1$/m);
   assert.ok(sliced === (await registry.metrics()), 'the same bytes as registry.metrics()');
-  assert.ok(turnsDuringSliced >= 10, `the loop ran ${turnsDuringSliced} turns while 6000 label sets were written (4 metrics: at most 4 turns between them)`);
+  assert.ok(
+    turnsDuringSliced >= 10,
+    `the loop ran ${turnsDuringSliced} turns while 6000 label sets were written (4 metrics: at most 4 turns between them)`,
+  );
 });
 
-test('serializeInSlices falls back to prom-client\'s writer where it does not know the shape (default labels, OpenMetrics with exemplars)', async () => {
+test("serializeInSlices falls back to prom-client's writer where it does not know the shape (default labels, OpenMetrics with exemplars)", async () => {
   const labelled = new Registry();
   labelled.setDefaultLabels({ app: 'x' });
   new Histogram({ name: 'test_a_seconds', help: 'h', labelNames: ['k'], registers: [labelled] }).observe({ k: 'v' }, 0.3);
   assert.ok((await serializeInSlices(labelled, 5)).join('') === (await labelled.metrics()), 'default labels');
   const exemplars = new Registry();
   exemplars.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
-  new Histogram({ name: 'test_b_seconds', help: 'h', labelNames: ['k'], enableExemplars: true, registers: [exemplars] }).observe({ labels: { k: 'v' }, value: 0.3, exemplarLabels: { trace: 't' } as never });
+  new Histogram({ name: 'test_b_seconds', help: 'h', labelNames: ['k'], enableExemplars: true, registers: [exemplars] }).observe({
+    labels: { k: 'v' },
+    value: 0.3,
+    exemplarLabels: { trace: 't' } as never,
+  });
   assert.ok((await serializeInSlices(exemplars, 5)).join('') === (await exemplars.metrics()), 'exemplars');
 });

@@ -17,8 +17,8 @@ export interface NumberRule {
 }
 
 export type NumberReading =
-  | { ok: true; value: number; /** The value asked for, when it was clamped to max. */ clampedFrom?: number }
-  | { ok: false; /** What was wrong, e.g. `got "0x10" (not a decimal number)`. */ problem: string };
+  | { ok: true; value: number /** The value asked for, when it was clamped to max. */; clampedFrom?: number }
+  | { ok: false /** What was wrong, e.g. `got "0x10" (not a decimal number)`. */; problem: string };
 
 /** The rule in words, e.g. "an integer from 0 to 65535 (larger values are clamped to 65535)". */
 export function describeNumberRule(rule: NumberRule): string {
@@ -70,7 +70,10 @@ export function readDecimal(text: string, rule: NumberRule): NumberReading {
 export function checkJsonNumber(value: unknown, rule: NumberRule): NumberReading {
   if (typeof value !== 'number') {
     const shown = JSON.stringify(value) ?? String(value);
-    return { ok: false, problem: `got ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}${typeof value === 'string' ? ' (a string, not a number)' : ''}` };
+    return {
+      ok: false,
+      problem: `got ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}${typeof value === 'string' ? ' (a string, not a number)' : ''}`,
+    };
   }
   if (Number.isNaN(value)) return { ok: false, problem: 'got NaN' };
   return inRange(value, showNumber(value), rule);

@@ -3,8 +3,7 @@
 // window on a laptop in Tokyo and on a CI runner in UTC. Written times are RFC 3339 in UTC
 // with a "Z", so every one carries its offset and sorts as text.
 
-export const INSTANT_SYNTAX =
-  'an RFC 3339 time with an offset, e.g. 2026-11-29T18:47:01Z or 2026-11-29T18:47:01+09:00, or unix seconds';
+export const INSTANT_SYNTAX = 'an RFC 3339 time with an offset, e.g. 2026-11-29T18:47:01Z or 2026-11-29T18:47:01+09:00, or unix seconds';
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})?$/;
 
@@ -31,7 +30,11 @@ export function readInstant(text: string): InstantReading {
   // Date.parse rolls 2026-02-30 over to March; a date that does not exist is a typo.
   const civil = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
   const exists =
-    civil.getUTCFullYear() === Number(y) && civil.getUTCMonth() === Number(mo) - 1 && civil.getUTCDate() === Number(d) && civil.getUTCHours() === Number(h) && civil.getUTCMinutes() === Number(mi);
+    civil.getUTCFullYear() === Number(y) &&
+    civil.getUTCMonth() === Number(mo) - 1 &&
+    civil.getUTCDate() === Number(d) &&
+    civil.getUTCHours() === Number(h) &&
+    civil.getUTCMinutes() === Number(mi);
   if (Number.isNaN(epochMs) || !exists) return { ok: false, problem: `got ${shown}, which is not a valid date and time` };
   return { ok: true, epochMs };
 }

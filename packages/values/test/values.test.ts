@@ -8,7 +8,25 @@ const FRACTION = { integer: false, min: 0, max: 1, clampAboveMax: true };
 
 describe('readDecimal', () => {
   test('refuses every spelling Number() would accept but a person would not mean', () => {
-    for (const text of ['', ' ', ' 80', '80 ', '+80', '0x10', '0o10', '0b10', '1e3', '1E3', 'Infinity', '-Infinity', 'NaN', '.5', '5.', '1_000', '80abc']) {
+    for (const text of [
+      '',
+      ' ',
+      ' 80',
+      '80 ',
+      '+80',
+      '0x10',
+      '0o10',
+      '0b10',
+      '1e3',
+      '1E3',
+      'Infinity',
+      '-Infinity',
+      'NaN',
+      '.5',
+      '5.',
+      '1_000',
+      '80abc',
+    ]) {
       const reading = readDecimal(text, { integer: false, min: -1e9, max: 1e9 });
       assert.equal(reading.ok, false, JSON.stringify(text));
       if (!reading.ok) assert.match(reading.problem, /^got "/);
@@ -74,7 +92,15 @@ describe('readInstant', () => {
     assert.deepEqual(readInstant(String(Date.UTC(2026, 10, 29, 18, 47, 1) / 1000)), utc);
   });
   test('dates that do not exist and other shapes are refused', () => {
-    for (const text of ['2026-02-30T00:00:00Z', '2026-11-29', '2026-11-29 18:47:01Z', '2026-11-29T18:47Z', 'yesterday', '1e9', '99999999999999999']) {
+    for (const text of [
+      '2026-02-30T00:00:00Z',
+      '2026-11-29',
+      '2026-11-29 18:47:01Z',
+      '2026-11-29T18:47Z',
+      'yesterday',
+      '1e9',
+      '99999999999999999',
+    ]) {
       assert.equal(readInstant(text).ok, false, text);
     }
   });

@@ -44,7 +44,13 @@ export interface AssembleInput {
 }
 
 /** What the expectations and lead times say about one view of the run. */
-function judge(scenario: Scenario, timeline: Timeline, phases: PhaseReport[], thresholds: Record<SignalId, number>, onset: { from: number; to: number }) {
+function judge(
+  scenario: Scenario,
+  timeline: Timeline,
+  phases: PhaseReport[],
+  thresholds: Record<SignalId, number>,
+  onset: { from: number; to: number },
+) {
   const readings = buildReadings(timeline);
   const lead = leadTimes({ readings, onsetSeconds: onset.from, onsetEndSeconds: onset.to, thresholds });
   const expectations = evaluate(scenario.expectations, { timeline, readings, phases, leadTimes: lead.rows });
@@ -124,7 +130,12 @@ export function assembleReport(input: AssembleInput): Report {
     },
     phases: phaseReports,
     expectations,
-    leadTimeReference: { onsetSeconds, onsetPhase: onset?.phase.name ?? '', sloSeconds: thresholds.probeP99, sloBreachSeconds: lead.sloBreachSeconds },
+    leadTimeReference: {
+      onsetSeconds,
+      onsetPhase: onset?.phase.name ?? '',
+      sloSeconds: thresholds.probeP99,
+      sloBreachSeconds: lead.sloBreachSeconds,
+    },
     leadTimes: lead.rows,
     series: toReportSeries(timeline, readings, (bin) => phaseAt(phases, bin)),
     notes: notesFor(input, phaseReports, thresholds, inconclusive !== undefined),
@@ -132,8 +143,12 @@ export function assembleReport(input: AssembleInput): Report {
 }
 
 function scheduleVerdict(input: AssembleInput, dependent: ExpectationResult[]): string {
-  const late = input.scheduleError ? `probe send lateness p99 ${input.scheduleError.p99Ms.toFixed(1)} ms, max ${input.scheduleError.maxMs.toFixed(0)} ms` : 'its open-loop streams sent late';
-  const which = dependent.map((e) => `"${e.description}" ${e.passed ? 'passes' : 'fails'} only when that lateness is charged to the service`);
+  const late = input.scheduleError
+    ? `probe send lateness p99 ${input.scheduleError.p99Ms.toFixed(1)} ms, max ${input.scheduleError.maxMs.toFixed(0)} ms`
+    : 'its open-loop streams sent late';
+  const which = dependent.map(
+    (e) => `"${e.description}" ${e.passed ? 'passes' : 'fails'} only when that lateness is charged to the service`,
+  );
   return `the runner could not keep its schedule (${late}): ${which.join('; ')}; rerun on a quieter machine`;
 }
 
@@ -168,7 +183,8 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
     'The threadpool canary’s callback runs on the main loop, so a busy loop delays it too: its lower bound keeps only the (1 − ELU) share that is certainly the threadpool’s (a blocked loop, ELU 1, claims nothing); its upper bound is as measured.',
   ];
   const failed = timeline.failedScrapes();
-  if (failed.length > 0) notes.push(`${failed.length} of ${timeline.scrapeCount()} watchdog scrapes failed or were skipped; their seconds show no server data.`);
+  if (failed.length > 0)
+    notes.push(`${failed.length} of ${timeline.scrapeCount()} watchdog scrapes failed or were skipped; their seconds show no server data.`);
   const stale = timeline.staleSeconds();
   if (stale.length > 0) {
     notes.push(

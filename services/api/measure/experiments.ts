@@ -1,4 +1,4 @@
-// The measurements behind the "Done when" bullets, as functions: the tests run them
+// The measurements behind the api's claims (docs/services.md, docs/faults.md), as functions: the tests run them
 // briefly and assert on ratios; bench/*.ts runs them longer and prints the figures.
 // Each experiment resets every toggle before and after, so they can run back to back.
 import { type Families, sumOf } from '@runtime-lab/scrape';

@@ -18,7 +18,12 @@ const watch = signalWatchEnabled(process.env)
 const app = Fastify({ logger: serviceLoggerOptions(env.logLevel, [env.adminToken]) });
 setRedactedNotFound(app, [env.adminToken]);
 if (!watch.watching) app.log.warn(`SIGTERM during a blocking fault waits for the current block to end: ${watch.reason}`);
-await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: { port: env.metricsPort, host: env.metricsHost } }, stop });
+await app.register(api, {
+  downstreamUrl,
+  adminToken: env.adminToken,
+  telemetry: { watchdog: { port: env.metricsPort, host: env.metricsHost } },
+  stop,
+});
 await serve({
   service: 'api',
   app,

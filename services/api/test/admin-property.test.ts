@@ -42,7 +42,21 @@ const plausibleBody = fc.dictionary(fc.constantFrom(...paramNames), edgyValue, {
 // Numbers as JSON text, which JSON.stringify cannot produce: overflow to ±Infinity (1e400),
 // underflow to 0, negative zero, exponents, fractions, more digits than a double holds.
 const numberText = fc.oneof(
-  fc.constantFrom('1e400', '-1e400', '1E3', '2e-1', '1e-400', '-0', '-0.0', '0.0', '1.5', '0.5', '1e308', '123456789012345678901234567890', '-1'),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '1E3',
+    '2e-1',
+    '1e-400',
+    '-0',
+    '-0.0',
+    '0.0',
+    '1.5',
+    '0.5',
+    '1e308',
+    '123456789012345678901234567890',
+    '-1',
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => d.toExponential()),
   fc.integer({ min: 0, max: 40_000 }).map(String),
 );
@@ -65,7 +79,14 @@ const requestArb = fc.record({
     fc.constantFrom('..', '%00', 'BLOCKING', 'blocking%20'),
   ),
   body: fc.option(fc.oneof(plausibleBody, plausibleBody, numberTextBody, numberTextBody, anyJson, brokenJson), { nil: undefined }),
-  contentType: fc.constantFrom('application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', undefined),
+  contentType: fc.constantFrom(
+    'application/json',
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    undefined,
+  ),
 });
 
 async function currentState(): Promise<unknown[]> {
@@ -98,7 +119,10 @@ test('>= 1000 random and malformed admin requests: never a 5xx, and a 4xx change
         }
       }
       if (response.status === 200 && req.method === 'PUT') {
-        const { fault, clamped } = JSON.parse(response.body) as { fault: { name: keyof typeof catalogue; params: Record<string, unknown>; remainingSeconds: number | null }; clamped: Array<{ param: string; requested: unknown; applied: number }> };
+        const { fault, clamped } = JSON.parse(response.body) as {
+          fault: { name: keyof typeof catalogue; params: Record<string, unknown>; remainingSeconds: number | null };
+          clamped: Array<{ param: string; requested: unknown; applied: number }>;
+        };
         // Whatever numbers came in, the applied ones are finite, integers where the catalogue
         // says so, inside [min, max]; a clamp reports what was asked (Infinity by name).
         const specs = catalogue[fault.name].params as Record<string, { type: string; min?: number; max?: number }>;
@@ -109,7 +133,8 @@ test('>= 1000 random and malformed admin requests: never a 5xx, and a 4xx change
           if (spec.type === 'integer') assert.ok(Number.isInteger(value), `${key}=${value} from ${req.body}`);
           assert.ok(value >= (spec.min as number) && value <= (spec.max as number), `${key}=${value} from ${req.body}`);
         }
-        for (const c of clamped) assert.ok(c.requested === 'Infinity' || (typeof c.requested === 'number' && c.requested > c.applied), JSON.stringify(c));
+        for (const c of clamped)
+          assert.ok(c.requested === 'Infinity' || (typeof c.requested === 'number' && c.requested > c.applied), JSON.stringify(c));
         const listed = (await currentState()).find((t) => (t as { name: string }).name === fault.name);
         assert.deepEqual(listed, stableState([fault])[0]);
       }
@@ -155,14 +180,27 @@ test('numbers at the edges, one by one: Infinity is clamped and named, -Infinity
 });
 
 test('POST /api/report rows: no type coercion ("0x10" was run as 16 rows), edges refused by name', async () => {
-  for (const body of ['{"rows":"0x10"}', '{"rows":"16"}', '{"rows":1e400}', '{"rows":1.5}', '{"rows":0}', '{"rows":-0.0001}', '{"rows":null}', '{"rows":5,"x":1}', '[5]']) {
+  for (const body of [
+    '{"rows":"0x10"}',
+    '{"rows":"16"}',
+    '{"rows":1e400}',
+    '{"rows":1.5}',
+    '{"rows":0}',
+    '{"rows":-0.0001}',
+    '{"rows":null}',
+    '{"rows":5,"x":1}',
+    '[5]',
+  ]) {
     const response = await send(`${base}/api/report`, { method: 'POST', body });
     assert.equal(response.status, 400, `${body} -> ${response.body}`);
     const { error, message } = JSON.parse(response.body) as { error: string; message: string };
     assert.equal(error, 'LAB_INVALID_BODY', body);
     assert.match(message, /rows|\{"rows": n\}/, body);
   }
-  assert.match(JSON.parse((await send(`${base}/api/report`, { method: 'POST', body: '{"rows":"0x10"}' })).body).message, /rows: expected an integer from 1 to 100000, got "0x10" \(a string, not a number\)/);
+  assert.match(
+    JSON.parse((await send(`${base}/api/report`, { method: 'POST', body: '{"rows":"0x10"}' })).body).message,
+    /rows: expected an integer from 1 to 100000, got "0x10" \(a string, not a number\)/,
+  );
   for (const body of ['{"rows":5}', '{"rows":-0}', '{}', 'null']) {
     const response = await send(`${base}/api/report`, { method: 'POST', body });
     assert.equal(response.status, body === '{"rows":-0}' ? 400 : 200, `${body} -> ${response.body}`);

@@ -211,7 +211,7 @@ describe('admin API (inject)', () => {
     await app.inject({ method: 'DELETE', url: '/admin/faults' });
   });
 
-  test('the routes of DESIGN.md answer', async () => {
+  test('the routes of docs/services.md answer', async () => {
     for (const [method, url] of [
       ['GET', '/api/ping'],
       ['GET', '/api/orders'],

@@ -43,11 +43,26 @@ describe('secrets in logs (real processes, LOG_LEVEL=trace)', () => {
 
   test('the logs are verbose enough to have carried the token (request lines with URLs, 401s, 404s, 400s)', () => {
     const logged = lines.filter((l) => l.startsWith('{"level"'));
-    assert.ok(logged.some((l) => l.includes('/admin/faults?token=[redacted]')), 'the refused request is logged, with its token redacted');
-    assert.ok(logged.some((l) => l.includes('/admin/nope?token=[redacted] not found')), 'the 404 is logged, with its token redacted');
-    assert.ok(logged.some((l) => l.includes('/admin/config?token=[redacted]&x=1')), 'other query parameters are kept');
-    assert.ok(logged.some((l) => l.includes('"statusCode":401')), '401 responses are logged');
-    assert.ok(logged.some((l) => l.includes('"statusCode":400')), '400 responses are logged');
+    assert.ok(
+      logged.some((l) => l.includes('/admin/faults?token=[redacted]')),
+      'the refused request is logged, with its token redacted',
+    );
+    assert.ok(
+      logged.some((l) => l.includes('/admin/nope?token=[redacted] not found')),
+      'the 404 is logged, with its token redacted',
+    );
+    assert.ok(
+      logged.some((l) => l.includes('/admin/config?token=[redacted]&x=1')),
+      'other query parameters are kept',
+    );
+    assert.ok(
+      logged.some((l) => l.includes('"statusCode":401')),
+      '401 responses are logged',
+    );
+    assert.ok(
+      logged.some((l) => l.includes('"statusCode":400')),
+      '400 responses are logged',
+    );
   });
 
   test('no line at any level contains the token or a guessed token', () => {

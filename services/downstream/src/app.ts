@@ -3,7 +3,11 @@
 // queue-amplification fault does that). A request carrying X-Deadline-Ms (deadline
 // propagation) is dropped when it expires while waiting, and stops when its caller hangs up;
 // one without it is served in full even if nobody is listening any more.
-import { METRIC_LAB_DOWNSTREAM_DROPPED_TOTAL, METRIC_LAB_DOWNSTREAM_INFLIGHT, METRIC_LAB_DOWNSTREAM_WAITING } from '@runtime-lab/metric-names';
+import {
+  METRIC_LAB_DOWNSTREAM_DROPPED_TOTAL,
+  METRIC_LAB_DOWNSTREAM_INFLIGHT,
+  METRIC_LAB_DOWNSTREAM_WAITING,
+} from '@runtime-lab/metric-names';
 import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import { setTimeout as sleep } from 'node:timers/promises';
 import telemetry, { type TelemetryOptions } from '@runtime-lab/telemetry';

@@ -144,7 +144,10 @@ describe('downstream over real HTTP', () => {
       const bad = await get(`${base}/api/work`, { [DEADLINE_HEADER]: raw });
       assert.equal(bad.status, 400, raw);
       assert.equal(JSON.parse(bad.body).error, 'LAB_INVALID_DEADLINE');
-      assert.ok(JSON.parse(bad.body).message.includes(`x-deadline-ms must be a whole number of milliseconds ${range}; got "${raw}"`), bad.body);
+      assert.ok(
+        JSON.parse(bad.body).message.includes(`x-deadline-ms must be a whole number of milliseconds ${range}; got "${raw}"`),
+        bad.body,
+      );
     }
     // Before the bound, 2^31 ms overflowed setTimeout, which then fired after 1 ms: dropped as "deadline".
     const longest = await get(`${base}/api/work`, { [DEADLINE_HEADER]: String(MAX_DEADLINE_MS) });
@@ -197,7 +200,12 @@ describe('downstream over real HTTP', () => {
     const secured = await start({}, 'tok');
     try {
       assert.equal((await secured.app.inject({ method: 'GET', url: '/admin/config' })).statusCode, 401);
-      const ok = await secured.app.inject({ method: 'GET', url: '/admin/config', headers: { authorization: 'Bearer tok' }, remoteAddress: '10.0.0.9' });
+      const ok = await secured.app.inject({
+        method: 'GET',
+        url: '/admin/config',
+        headers: { authorization: 'Bearer tok' },
+        remoteAddress: '10.0.0.9',
+      });
       assert.equal(ok.statusCode, 200);
     } finally {
       await secured.app.close();

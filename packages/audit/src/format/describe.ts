@@ -59,7 +59,10 @@ export function timesOf(check: Check): CheckTimes {
 export function whenOf(check: Check): string {
   const times = timesOf(check);
   if (times.heldFrom === null) return '';
-  const hold = times.heldUntil === null ? `held from ${times.heldFrom}, still at the end of the window` : `held from ${times.heldFrom} to ${times.heldUntil}`;
+  const hold =
+    times.heldUntil === null
+      ? `held from ${times.heldFrom}, still at the end of the window`
+      : `held from ${times.heldFrom} to ${times.heldUntil}`;
   const firsts = (['degraded', 'critical'] as const).map((level) => {
     const at = times.firstAtOrAbove[level];
     return at === null ? `never >= ${level}` : `first >= ${level} at ${at}`;

@@ -17,18 +17,28 @@ export function formatJunit(report: AuditReport): string {
   for (const c of report.checks) {
     const open = `    <testcase classname="lab.audit.${c.rule}" name="${xml(`${c.alert} on ${targetOf(c)}`)}">`;
     const when = whenOf(c);
-    const details = xml(`${evidenceOf(c)}\n${when ? `when: ${when}\n` : ''}${report.source.kind === 'prometheus' ? 'query' : 'metrics'}: ${c.query}\nwhy: ${c.explanation}\nhint: ${c.hint}`);
+    const details = xml(
+      `${evidenceOf(c)}\n${when ? `when: ${when}\n` : ''}${report.source.kind === 'prometheus' ? 'query' : 'metrics'}: ${c.query}\nwhy: ${c.explanation}\nhint: ${c.hint}`,
+    );
     if (c.status !== 'healthy' && failsRun(c, report.failOn)) {
       failures++;
-      cases.push(`${open}\n      <failure type="${c.status}" message="${xml(`${BANNER[c.status]}: ${evidenceOf(c)}`)}">${details}</failure>\n    </testcase>`);
+      cases.push(
+        `${open}\n      <failure type="${c.status}" message="${xml(`${BANNER[c.status]}: ${evidenceOf(c)}`)}">${details}</failure>\n    </testcase>`,
+      );
     } else if (c.status !== 'healthy') {
-      cases.push(`${open}\n      <system-out>${xml(`${BANNER[c.status]} (below --fail-on ${report.failOn})`)}\n${details}</system-out>\n    </testcase>`);
+      cases.push(
+        `${open}\n      <system-out>${xml(`${BANNER[c.status]} (below --fail-on ${report.failOn})`)}\n${details}</system-out>\n    </testcase>`,
+      );
     } else {
-      cases.push(`${open}\n      <system-out>${xml(when ? `${evidenceOf(c)}\nwhen: ${when}` : evidenceOf(c))}</system-out>\n    </testcase>`);
+      cases.push(
+        `${open}\n      <system-out>${xml(when ? `${evidenceOf(c)}\nwhen: ${when}` : evidenceOf(c))}</system-out>\n    </testcase>`,
+      );
     }
   }
   for (const id of report.noData) {
-    cases.push(`    <testcase classname="lab.audit.${id}" name="${xml(RULES[id].alert)}">\n      <skipped message="${xml(`no data: the source has no ${RULES[id].metrics}`)}"/>\n    </testcase>`);
+    cases.push(
+      `    <testcase classname="lab.audit.${id}" name="${xml(RULES[id].alert)}">\n      <skipped message="${xml(`no data: the source has no ${RULES[id].metrics}`)}"/>\n    </testcase>`,
+    );
   }
   const total = report.checks.length + report.noData.length;
   const suite = xml(`lab audit (${report.source.kind} ${report.source.urls.join(', ')})`);

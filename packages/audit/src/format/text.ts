@@ -11,7 +11,10 @@ export function formatText(report: AuditReport): string {
   const findings = findingsOf(report);
   const failing = findings.filter((f) => failsRun(f, report.failOn)).length;
   const lines: string[] = [];
-  const counts = findings.length === 0 ? 'no findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${failing} at or above --fail-on ${report.failOn}`;
+  const counts =
+    findings.length === 0
+      ? 'no findings'
+      : `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${failing} at or above --fail-on ${report.failOn}`;
   lines.push(`lab audit: ${BANNER[report.status]} (${counts})`);
   lines.push(`  source      ${report.source.kind} ${report.source.urls.join(', ')}`);
   lines.push(`              ${report.source.detail}`);

@@ -78,6 +78,8 @@ async function scrapeAll(
         intervalMs: options.intervalMs,
         timeoutMs: options.timeoutMs,
         count: options.count,
+        // A slow scrape makes the next one late, never a gap: every tick of --duration is scraped.
+        whenBusy: 'wait',
         onAttempt: (scraped) => {
           const attempt = asAttempt(scraped);
           history[i]?.push(attempt);

@@ -43,7 +43,13 @@ function apiUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
 
-async function queryRange(options: PrometheusSourceOptions, query: string, startS: number, endS: number, stepS: number): Promise<MatrixResult[]> {
+async function queryRange(
+  options: PrometheusSourceOptions,
+  query: string,
+  startS: number,
+  endS: number,
+  stepS: number,
+): Promise<MatrixResult[]> {
   const url = apiUrl(options.url, '/api/v1/query_range');
   const body = new URLSearchParams({ query, start: String(startS), end: String(endS), step: String(stepS) });
   let response: Response;
@@ -65,7 +71,10 @@ async function queryRange(options: PrometheusSourceOptions, query: string, start
   }
   if (parsed.status !== 'success') {
     const code = response.status === 400 || response.status === 422 ? 'LAB_AUDIT_USAGE' : 'LAB_AUDIT_CONNECTION';
-    throw new AuditError(code, `Prometheus rejected a query (HTTP ${response.status}): ${parsed.error ?? 'no reason given'}; check --selector`);
+    throw new AuditError(
+      code,
+      `Prometheus rejected a query (HTTP ${response.status}): ${parsed.error ?? 'no reason given'}; check --selector`,
+    );
   }
   if (parsed.data?.resultType !== 'matrix' || !Array.isArray(parsed.data.result)) {
     throw new AuditError('LAB_AUDIT_CONNECTION', `unexpected answer from ${url}: resultType ${parsed.data?.resultType}`);
@@ -82,7 +91,10 @@ function seriesOf(rule: RuleId, result: MatrixResult, query: string, stepSeconds
   return { rule, labels, query, stepSeconds, points: result.values.map(([t, v]) => ({ t, v: Number(v) })) };
 }
 
-export async function queryPrometheus(options: PrometheusSourceOptions, thresholds: Thresholds): Promise<{ series: Series[]; source: SourceInfo }> {
+export async function queryPrometheus(
+  options: PrometheusSourceOptions,
+  thresholds: Thresholds,
+): Promise<{ series: Series[]; source: SourceInfo }> {
   const stepSeconds = options.stepSeconds ?? defaultStep(options.windowSeconds);
   const endS = options.endMs / 1000;
   const startS = endS - options.windowSeconds;

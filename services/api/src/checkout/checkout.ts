@@ -4,7 +4,7 @@
 import { METRIC_LAB_CHECKOUT_BACKLOG, METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS, METRIC_LAB_CHECKOUT_SHED_TOTAL, METRIC_LAB_DOWNSTREAM_CALLS_TOTAL, METRIC_LAB_DOWNSTREAM_RETRIES_TOTAL } from '@runtime-lab/metric-names';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { LabError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { HARD_QUEUE_CAP, type ParamsOf } from '../faults/catalogue.js';
 import type { FaultState } from '../faults/state.js';
 import { CallQueue, type QueuedCall } from './call-queue.js';
@@ -156,13 +156,13 @@ export class Checkout {
 
   /** One checkout. `cancelled` fires when the client went away (used only with deadline propagation). */
   async run(cancelled: AbortSignal): Promise<CheckoutResult> {
-    if (this.#closing.signal.aborted) throw new LabError('LAB_SHUTTING_DOWN', 503, 'api is shutting down', {}, 1);
+    if (this.#closing.signal.aborted) throw new ApiError('LAB_SHUTTING_DOWN', 503, 'api is shutting down', {}, 1);
     const started = performance.now();
     const settings = this.settings();
     const shedding = this.#state.get('load-shedding');
     if (shedding && this.#queue.backlog + settings.fanOut > shedding.maxBacklog) {
       this.#metrics.shed.inc();
-      throw new LabError(
+      throw new ApiError(
         'LAB_SHED',
         503,
         `checkout shed: ${this.#queue.backlog} downstream calls already queued, limit ${shedding.maxBacklog}; retry after ${shedding.retryAfterSeconds} s`,
@@ -176,7 +176,7 @@ export class Checkout {
     const failed = results.filter((ok) => !ok).length;
     const result = { calls: settings.fanOut, attempts: counter.attempts, failed, tookMs: Math.round(performance.now() - started) };
     if (failed > 0) {
-      throw new LabError(
+      throw new ApiError(
         'LAB_DOWNSTREAM_FAILED',
         504,
         `${failed} of ${settings.fanOut} downstream calls failed after ${counter.attempts} attempts`,

@@ -1,4 +1,4 @@
-// The routes of DESIGN.md. Each carries its catalogue name in `config.labRoute`, which is how
+// The lab's routes (table in docs/services.md). Each carries its catalogue name in `config.labRoute`, which is how
 // the blocking fault finds the routes it was told to hit.
 import { pbkdf2 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import type { FastifyPluginAsync } from 'fastify';
 import type { HashResult, ReportResult } from '../pool/tasks.js';
-import { LabError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { assetPath } from '../paths.js';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -32,12 +32,16 @@ function reportRows(body: unknown): number {
   if (body === undefined || body === null) return 1000;
   const keys = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
   if (!keys || keys.some((k) => k !== 'rows')) {
-    throw new LabError('LAB_INVALID_BODY', 400, `body of POST /api/report must be {"rows": n} or empty; got ${JSON.stringify(body)?.slice(0, 60)}`);
+    throw new ApiError(
+      'LAB_INVALID_BODY',
+      400,
+      `body of POST /api/report must be {"rows": n} or empty; got ${JSON.stringify(body)?.slice(0, 60)}`,
+    );
   }
   const rows = (body as { rows?: unknown }).rows;
   if (rows === undefined) return 1000;
   const reading = checkJsonNumber(rows, ROWS);
-  if (!reading.ok) throw new LabError('LAB_INVALID_BODY', 400, `rows: expected ${describeNumberRule(ROWS)}, ${reading.problem}`);
+  if (!reading.ok) throw new ApiError('LAB_INVALID_BODY', 400, `rows: expected ${describeNumberRule(ROWS)}, ${reading.problem}`);
   return reading.value;
 }
 
@@ -67,15 +71,11 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/orders', { config: { labRoute: 'orders' } }, async () => ({ orders: ORDERS }));
 
-  app.post(
-    '/api/report',
-    { config: { labRoute: 'report' } },
-    async (request) => {
-      const rows = reportRows(request.body);
-      const result = await pools.report.run<ReportResult>({ kind: 'report', taskMs: pools.reportTaskMs(), rows }, pools.retryAfterSeconds());
-      return { report: result };
-    },
-  );
+  app.post('/api/report', { config: { labRoute: 'report' } }, async (request) => {
+    const rows = reportRows(request.body);
+    const result = await pools.report.run<ReportResult>({ kind: 'report', taskMs: pools.reportTaskMs(), rows }, pools.retryAfterSeconds());
+    return { report: result };
+  });
 
   app.get('/api/hash', { config: { labRoute: 'hash' } }, async () => {
     const { jobsPerRequest, iterations, concurrency } = state.get('threadpool-saturation') ?? HEALTHY_HASH;
@@ -110,7 +110,10 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/health', async () => ({
     status: 'ok',
-    active: state.list().filter((t) => t.active).map((t) => t.name),
+    active: state
+      .list()
+      .filter((t) => t.active)
+      .map((t) => t.name),
   }));
 };
 

@@ -5,7 +5,7 @@ import Module, { register } from 'node:module';
 import { extname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Scenario } from './define.js';
-import { LabError, ScenarioError, oneLine } from './errors.js';
+import { EngineError, ScenarioError, oneLine } from './errors.js';
 import { validateScenario } from './validate.js';
 
 const CATALOGUE_DIR = fileURLToPath(new URL('./catalogue/', import.meta.url));
@@ -70,12 +70,12 @@ export async function loadScenario(ref: string, cwd = process.cwd()): Promise<Lo
     path = resolve(CATALOGUE_DIR, `${ref}${SCENARIO_SUFFIX}`);
     shown = `scenarios/src/catalogue/${ref}.scenario.ts`;
     if (!existsSync(path)) {
-      throw new LabError('LAB_SCENARIO_NOT_FOUND', `no scenario named "${ref}"; allowed: ${catalogueNames().join(', ')} or a path to a .scenario.ts file`);
+      throw new EngineError('LAB_SCENARIO_NOT_FOUND', `no scenario named "${ref}"; allowed: ${catalogueNames().join(', ')} or a path to a .scenario.ts file`);
     }
   } else {
     path = resolve(cwd, ref);
     shown = relative(cwd, path) || path;
-    if (!existsSync(path)) throw new LabError('LAB_SCENARIO_NOT_FOUND', `${shown}: no such file; allowed: a catalogue name (${catalogueNames().join(', ')}) or an existing file`);
+    if (!existsSync(path)) throw new EngineError('LAB_SCENARIO_NOT_FOUND', `${shown}: no such file; allowed: a catalogue name (${catalogueNames().join(', ')}) or an existing file`);
     if (!['.ts', '.mts', '.cts', '.js', '.mjs'].includes(extname(path))) {
       throw new ScenarioError(shown, 'file', `extension "${extname(path)}" is not supported`, '.ts, .mts, .js, .mjs');
     }
