@@ -9,6 +9,8 @@ export interface WatchdogWorkerData {
   prefix: string;
   /** A scrape finding an older snapshot asks the main thread for a fresh one. */
   snapshotMaxAgeMs: number;
+  /** /livez answers 503 while the heartbeat is older than this. */
+  livenessMaxStallMs: number;
 }
 
 export type ToWatchdog =

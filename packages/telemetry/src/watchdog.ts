@@ -24,6 +24,7 @@ export interface WatchdogConfig {
   /** A scrape that finds the snapshot older than this asks for a fresh one (and waits a little for it). */
   snapshotIntervalMs: number;
   heartbeatIntervalMs: number;
+  livenessMaxStallMs: number;
 }
 
 export interface Watchdog {
@@ -69,6 +70,7 @@ export async function startWatchdog(
     port: config.port,
     prefix,
     snapshotMaxAgeMs: config.snapshotIntervalMs,
+    livenessMaxStallMs: config.livenessMaxStallMs,
   };
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData, name: 'telemetry-watchdog' });
 
