@@ -1,6 +1,7 @@
 // Validates a scenario object at load time. TypeScript checks catalogue files when they are
 // compiled, but a user's file can be plain JS, stale or hand-edited: every problem is
 // reported with the file, the field path, what was wrong and what is allowed.
+import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import type {
   Expectation,
   LoadStream,
@@ -56,12 +57,13 @@ class Checker {
     return value;
   }
 
+  /** By the lab's one number rule (@runtime-lab/values): NaN, Infinity, fractions for integers and out-of-range values fail; -0 is 0. */
   number(value: unknown, field: string, min: number, max: number, integer = false): number {
-    const allowed = `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`;
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(field, `expected a number, got ${describe(value)}`, allowed);
-    if (integer && !Number.isInteger(value)) this.fail(field, `${value} is not an integer`, allowed);
-    if (value < min || value > max) this.fail(field, `${value} is out of range`, allowed);
-    return value;
+    const rule = { integer, min, max };
+    const reading = checkJsonNumber(value, rule);
+    if (!reading.ok)
+      this.fail(field, typeof value === 'number' ? reading.problem : `expected a number, got ${describe(value)}`, describeNumberRule(rule));
+    return reading.value;
   }
 
   oneOf<T extends string>(value: unknown, field: string, options: readonly T[]): T {
@@ -101,7 +103,11 @@ function checkColdProbe(c: Checker, value: unknown, field: string): ColdProbeSpe
   // The warm probe's fields: both are open-loop probes, only the connection differs.
   const probe = checkProbe(c, value, field);
   if (probe.ratePerSecond !== undefined && probe.ratePerSecond > MAX_COLD_RATE) {
-    c.fail(`${field}.ratePerSecond`, `${probe.ratePerSecond} is out of range`, `a number from 1 to ${MAX_COLD_RATE} (each request opens a connection)`);
+    c.fail(
+      `${field}.ratePerSecond`,
+      `got ${probe.ratePerSecond} (above ${MAX_COLD_RATE})`,
+      `a number from 1 to ${MAX_COLD_RATE} (each request opens a connection)`,
+    );
   }
   return probe;
 }
@@ -216,9 +222,11 @@ function checkPhase(c: Checker, value: unknown, field: string): Phase {
 function checkOverride(c: Checker, value: unknown, field: string, phase: Phase): PhaseOverride {
   const o = c.object(value, field, ['durationSeconds', 'settleSeconds', 'streams']);
   const out: PhaseOverride = {};
-  if (o.durationSeconds !== undefined) out.durationSeconds = c.number(o.durationSeconds, `${field}.durationSeconds`, 1, MAX_PHASE_SECONDS, true);
+  if (o.durationSeconds !== undefined)
+    out.durationSeconds = c.number(o.durationSeconds, `${field}.durationSeconds`, 1, MAX_PHASE_SECONDS, true);
   const duration = out.durationSeconds ?? phase.durationSeconds;
-  if (o.settleSeconds !== undefined) out.settleSeconds = c.number(o.settleSeconds, `${field}.settleSeconds`, 0, Math.max(0, duration - 1), true);
+  if (o.settleSeconds !== undefined)
+    out.settleSeconds = c.number(o.settleSeconds, `${field}.settleSeconds`, 0, Math.max(0, duration - 1), true);
   if (o.streams !== undefined) out.streams = checkStreams(c, o.streams, `${field}.streams`);
   return out;
 }
@@ -264,7 +272,19 @@ function checkExpectation(c: Checker, value: unknown, field: string, phases: str
 /** Validates `value` as read from `file`; returns a clean copy or throws a ScenarioError. */
 export function validateScenario(value: unknown, file: string): Scenario {
   const c = new Checker(file);
-  const o = c.object(value, '', ['name', 'title', 'description', 'guide', 'probe', 'coldProbe', 'liveness', 'phases', 'expectations', 'thresholds', 'quick']);
+  const o = c.object(value, '', [
+    'name',
+    'title',
+    'description',
+    'guide',
+    'probe',
+    'coldProbe',
+    'liveness',
+    'phases',
+    'expectations',
+    'thresholds',
+    'quick',
+  ]);
   const scenario: Scenario = {
     name: c.string(o.name, 'name', TOGGLE_NAME, 'kebab-case, e.g. "blocking"'),
     title: c.string(o.title, 'title'),

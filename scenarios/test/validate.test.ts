@@ -80,14 +80,14 @@ test('the cold probe and the liveness probe are settable, each checked with the 
   assert.deepEqual(applyQuickProfile(s).liveness, { periodSeconds: 1, failureThreshold: 2 });
   assert.equal(
     problem((x) => ((x as Record<string, unknown>).coldProbe = { ratePerSecond: 500 })),
-    'x.scenario.ts: coldProbe.ratePerSecond: 500 is out of range; allowed: a number from 1 to 200 (each request opens a connection)',
+    'x.scenario.ts: coldProbe.ratePerSecond: got 500 (above 200); allowed: a number from 1 to 200 (each request opens a connection)',
   );
   assert.equal(
     problem((x) => ((x as Record<string, unknown>).liveness = { timeoutSeconds: 0.5 })),
-    'x.scenario.ts: liveness.timeoutSeconds: 0.5 is not an integer; allowed: an integer from 1 to 60',
+    'x.scenario.ts: liveness.timeoutSeconds: got 0.5 (not an integer); allowed: an integer from 1 to 60',
   );
   assert.match(problem((x) => ((x as Record<string, unknown>).liveness = { period: 5 })), /liveness\.period: unknown field; allowed: route, timeoutSeconds, periodSeconds, failureThreshold$/);
-  assert.match(problem((x) => ((x as Record<string, unknown>).liveness = { failureThreshold: 0 })), /liveness\.failureThreshold: 0 is out of range; allowed: an integer from 1 to 100$/);
+  assert.match(problem((x) => ((x as Record<string, unknown>).liveness = { failureThreshold: 0 })), /liveness\.failureThreshold: got 0 \(below 1\); allowed: an integer from 1 to 100$/);
 });
 
 test('a scenario file outside the repository can import defineScenario from @runtime-lab/scenarios', async () => {

@@ -1,6 +1,7 @@
 // Command-line parsing for `lab audit`. Hand-written rather than node:util parseArgs because
 // `--init` takes an optional value, and every mistake must name the option and what it allows.
 
+import { INSTANT_SYNTAX, readInstant } from '@runtime-lab/values';
 import { DURATION_SYNTAX, parseDuration } from './duration.js';
 import { AuditError } from './errors.js';
 import type { Severity } from './evaluate.js';
@@ -34,7 +35,20 @@ export const DEFAULTS = {
   initPath: 'lab-audit.yml',
 } as const;
 
-const VALUE_OPTIONS = ['--prometheus', '--metrics', '--window', '--end', '--step', '--selector', '--duration', '--interval', '--config', '--format', '--fail-on', '--output'];
+const VALUE_OPTIONS = [
+  '--prometheus',
+  '--metrics',
+  '--window',
+  '--end',
+  '--step',
+  '--selector',
+  '--duration',
+  '--interval',
+  '--config',
+  '--format',
+  '--fail-on',
+  '--output',
+];
 const FLAG_OPTIONS = ['--help', '-h', '--init', '--force'];
 const PROMETHEUS_ONLY = ['--window', '--end', '--step', '--selector'];
 const METRICS_ONLY = ['--duration', '--interval'];
@@ -61,17 +75,16 @@ function duration(option: string, value: string, min: number): number {
   return seconds;
 }
 
+// A time without an offset is refused rather than read in the machine's zone (see readInstant).
 function endTime(value: string): number {
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
-    throw usage(`--end must be an RFC 3339 time (2024-05-01T12:00:00Z) or unix seconds; got ${JSON.stringify(value)}`);
-  }
-  return ms;
+  const reading = readInstant(value);
+  if (!reading.ok) throw usage(`--end must be ${INSTANT_SYNTAX}; ${reading.problem}`);
+  return reading.epochMs;
 }
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw usage(`${option} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw usage(`${option} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
   return value as T;
 }
 
@@ -104,7 +117,9 @@ export function parseAuditArgs(argv: string[]): AuditArgs {
       continue;
     }
     if (!VALUE_OPTIONS.includes(name)) {
-      throw usage(`unknown ${raw.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(raw)}; options: ${[...VALUE_OPTIONS, '--init', '--force', '--help'].join(' ')}`);
+      throw usage(
+        `unknown ${raw.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(raw)}; options: ${[...VALUE_OPTIONS, '--init', '--force', '--help'].join(' ')}`,
+      );
     }
     const value = eq !== -1 ? raw.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq === -1 && value.startsWith('--'))) throw usage(`${name} needs a value`);
@@ -177,7 +192,9 @@ Source (exactly one):
 
 With --prometheus:
   --window DUR         how far back to look (default 5m)
-  --end TIME           end of the window: RFC 3339 or unix seconds (default: now)
+  --end TIME           end of the window: RFC 3339 with an offset (2026-11-29T18:47:01Z,
+                       ...+09:00) or unix seconds (default: now); a time without an offset
+                       is refused, never read in this machine's zone
   --step DUR           resolution of the range queries (default 2s, coarser for long windows)
   --selector MATCHERS  label matchers added to every query, e.g. job="api"
 

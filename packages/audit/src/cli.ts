@@ -3,6 +3,7 @@
 // and a message, one line for errors, no stack trace.
 
 import { writeFileSync } from 'node:fs';
+import { redactText } from '@runtime-lab/values';
 import { type AuditArgs, HELP, parseAuditArgs } from './args.js';
 import { AuditError } from './errors.js';
 import { formatJson } from './format/json.js';
@@ -25,7 +26,13 @@ export async function runAudit(args: AuditArgs, env: NodeJS.ProcessEnv = process
   const thresholds = loadThresholds(configPath);
   const { series, source } = args.prometheus
     ? await queryPrometheus(
-        { url: args.prometheus, windowSeconds: args.windowSeconds, endMs: args.endMs ?? Date.now(), stepSeconds: args.stepSeconds, selector: args.selector },
+        {
+          url: args.prometheus,
+          windowSeconds: args.windowSeconds,
+          endMs: args.endMs ?? Date.now(),
+          stepSeconds: args.stepSeconds,
+          selector: args.selector,
+        },
         thresholds,
       )
     : await sampleMetrics({ urls: args.metrics, durationSeconds: args.durationSeconds, intervalSeconds: args.intervalSeconds }, thresholds);
@@ -51,7 +58,8 @@ export async function runAuditCli(argv: string[], io: AuditIo = process): Promis
       return 0;
     }
     const report = await runAudit(args);
-    const text = formatReport(report, args.format);
+    // Reports are shared (CI artefacts): a credential in a URL the user typed stays out of them.
+    const text = redactText(formatReport(report, args.format), [process.env.LAB_ADMIN_TOKEN]);
     const code = exitCodeFor(report);
     if (args.output) {
       try {
@@ -66,7 +74,7 @@ export async function runAuditCli(argv: string[], io: AuditIo = process): Promis
     return code;
   } catch (error) {
     const message = error instanceof AuditError ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`;
-    io.stderr.write(`lab audit: ${message.split('\n')[0]}\n`);
+    io.stderr.write(redactText(`lab audit: ${message.split('\n')[0]}\n`, [process.env.LAB_ADMIN_TOKEN]));
     return 2;
   }
 }

@@ -12,7 +12,8 @@ export function parseDuration(text: string): number | undefined {
   if (!WHOLE.test(text)) return undefined;
   let seconds = 0;
   for (const [, amount, unit] of text.matchAll(PART)) seconds += Number(amount) * (UNIT_SECONDS[unit as string] ?? 0);
-  return seconds;
+  // More digits than a double holds (e.g. 400 nines) would make Infinity: not a duration.
+  return Number.isFinite(seconds) ? seconds : undefined;
 }
 
 /** The shortest Prometheus duration for a number of seconds (rounded to whole milliseconds). */
@@ -20,7 +21,14 @@ export function formatDuration(seconds: number): string {
   let ms = Math.round(seconds * 1000);
   if (ms === 0) return '0s';
   let out = '';
-  for (const [unit, size] of [['w', 604800000], ['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['w', 604800000],
+    ['d', 86400000],
+    ['h', 3600000],
+    ['m', 60000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const n = Math.floor(ms / size);
     if (n > 0) {
       out += `${n}${unit}`;

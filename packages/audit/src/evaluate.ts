@@ -41,6 +41,14 @@ export interface Check {
   threshold: number;
   /** Longest time the value stayed at or above `threshold`, in seconds (0 for a single point). */
   heldSeconds: number;
+  /**
+   * That longest hold, in epoch seconds: its first point, and its last point at or above the
+   * threshold unless the hold lasted to the end of the window (`endS` undefined: still going).
+   * Undefined for a healthy check that never reached its degraded threshold.
+   */
+  held?: { startS: number; endS?: number };
+  /** Epoch seconds of the first point at or above each level's threshold (however briefly). */
+  firstAtOrAbove: { degraded?: number; critical?: number };
   /** The next level up, when the value reached it but did not hold it for `for`. */
   reached?: { level: Severity; threshold: number; heldSeconds: number };
   forSeconds: number;
@@ -82,17 +90,36 @@ export function evaluateSeries(series: Series, thresholds: Thresholds): Check {
   let status: Status = 'healthy';
   let threshold = limits.degraded;
   let heldSeconds = 0;
+  let held: Check['held'];
   let reached: Check['reached'];
-  for (const [level, limit] of [['critical', limits.critical], ['degraded', limits.degraded]] as const) {
+  const lastT = series.points.at(-1)?.t;
+  const holdOf = (run: Run): NonNullable<Check['held']> =>
+    run.end === lastT ? { startS: run.start } : { startS: run.start, endS: run.end };
+  for (const [level, limit] of [
+    ['critical', limits.critical],
+    ['degraded', limits.degraded],
+  ] as const) {
     const run = longestRun(series.points, limit, series.stepSeconds);
     if (run && run.end - run.start >= limits.forSeconds) {
       status = level;
       threshold = limit;
       heldSeconds = run.end - run.start;
+      held = holdOf(run);
       break;
     }
     // Only the nearest level above the verdict is worth a mention.
-    if (run) reached = { level, threshold: limit, heldSeconds: run.end - run.start };
+    if (run) {
+      reached = { level, threshold: limit, heldSeconds: run.end - run.start };
+      if (level === 'degraded') held = holdOf(run);
+    }
+  }
+  const firstAtOrAbove: Check['firstAtOrAbove'] = {};
+  for (const [level, limit] of [
+    ['degraded', limits.degraded],
+    ['critical', limits.critical],
+  ] as const) {
+    const first = series.points.find((p) => p.v >= limit);
+    if (first) firstAtOrAbove[level] = first.t;
   }
   return {
     rule: series.rule,
@@ -103,6 +130,8 @@ export function evaluateSeries(series: Series, thresholds: Thresholds): Check {
     peak,
     threshold,
     heldSeconds,
+    ...(held ? { held } : {}),
+    firstAtOrAbove,
     ...(reached ? { reached } : {}),
     forSeconds: limits.forSeconds,
     points: defined.length,

@@ -5,19 +5,45 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseExposition } from '@runtime-lab/scrape';
-import { type Attempt, evaluateSeries, formatValue, loadThresholds, longestRun, type Point, type Series, seriesFromScrapes } from '../src/index.js';
+import {
+  type Attempt,
+  evaluateSeries,
+  formatValue,
+  loadThresholds,
+  longestRun,
+  type Point,
+  type Series,
+  seriesFromScrapes,
+} from '../src/index.js';
 import { ROOT } from './helpers.js';
 
 const thresholds = loadThresholds(join(ROOT, 'prometheus/thresholds.yml'));
 const pts = (values: number[], step = 2, start = 1000): Point[] => values.map((v, i) => ({ t: start + i * step, v }));
-const series = (rule: Series['rule'], points: Point[], stepSeconds = 2): Series => ({ rule, labels: { instance: 'x' }, points, query: 'q', stepSeconds });
+const series = (rule: Series['rule'], points: Point[], stepSeconds = 2): Series => ({
+  rule,
+  labels: { instance: 'x' },
+  points,
+  query: 'q',
+  stepSeconds,
+});
 
 test('longestRun finds the longest contiguous stretch at or above the threshold', () => {
   assert.deepEqual(longestRun(pts([0, 1, 1, 0, 1, 1, 1, 0]), 1, 2), { start: 1008, end: 1012 });
   assert.equal(longestRun(pts([0, 0.5]), 1, 2), undefined);
   // NaN (no value at that step) breaks a run; so does a gap of more than two steps.
   assert.deepEqual(longestRun(pts([1, Number.NaN, 1]), 1, 2), { start: 1000, end: 1000 });
-  assert.deepEqual(longestRun([{ t: 0, v: 1 }, { t: 2, v: 1 }, { t: 10, v: 1 }], 1, 2), { start: 0, end: 2 });
+  assert.deepEqual(
+    longestRun(
+      [
+        { t: 0, v: 1 },
+        { t: 2, v: 1 },
+        { t: 10, v: 1 },
+      ],
+      1,
+      2,
+    ),
+    { start: 0, end: 2 },
+  );
 });
 
 test('a level counts only when held for `for:`; critical wins over degraded', () => {
@@ -35,6 +61,16 @@ test('a level counts only when held for `for:`; critical wins over degraded', ()
   assert.deepEqual(degraded.reached, { level: 'critical', threshold: 0.95, heldSeconds: 0 });
   assert.equal(held.reached, undefined);
   assert.deepEqual(brief.reached, { level: 'degraded', threshold: 0.8, heldSeconds: 2 });
+  // When: the hold's first and last points (no end while it lasts to the window's end), and the
+  // first point at or above each level.
+  assert.deepEqual(held.held, { startS: 1004, endS: 1008 });
+  assert.deepEqual(held.firstAtOrAbove, { degraded: 1002, critical: 1004 });
+  assert.deepEqual(degraded.held, { startS: 1000 });
+  assert.deepEqual(degraded.firstAtOrAbove, { degraded: 1000, critical: 1004 });
+  assert.deepEqual(brief.held, { startS: 1002, endS: 1004 });
+  const calm = evaluateSeries(series('elu_saturation', pts([0.2, 0.3])), thresholds);
+  assert.equal(calm.held, undefined);
+  assert.deepEqual(calm.firstAtOrAbove, {});
   // event_loop_starvation has for: 6s: four points 2 s apart, not three.
   assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6, 0.6, 0.6])), thresholds).status, 'critical');
   assert.equal(evaluateSeries(series('event_loop_starvation', pts([0.6, 0.6, 0.6, 0.01])), thresholds).status, 'healthy');
@@ -66,12 +102,25 @@ test('--metrics twins: rate from counters, reset-safe; canary mean from _sum/_co
     scrape(3000, 'runtime_eventloop_active_seconds_total 0.2\n'),
   ];
   const [elu] = seriesFromScrapes('elu_saturation', attempts, 2, 1, { instance: 'x' });
-  assert.deepEqual(elu?.points.map((p) => Number(p.v.toFixed(3))), [0.5, 0.7]);
+  assert.deepEqual(
+    elu?.points.map((p) => Number(p.v.toFixed(3))),
+    [0.5, 0.7],
+  );
   // A watchdog snapshot 0.5 s old describes the moment 0.5 s before the scrape: 1 s of activity
   // between snapshots taken 1 s apart is 100%, not the 200% the scrape times would suggest.
-  const snap = (active: number, age: number): string => `runtime_eventloop_active_seconds_total ${active}\nruntime_watchdog_snapshot_age_seconds ${age}\n`;
-  const [stalled] = seriesFromScrapes('elu_saturation', [scrape(0, snap(5, 0.1)), scrape(1500, snap(6, 0.6)), scrape(2500, snap(6.9, 0.1))], 2, 1, {});
-  assert.deepEqual(stalled?.points.map((p) => Number(p.v.toFixed(3))), [1, 0.6]);
+  const snap = (active: number, age: number): string =>
+    `runtime_eventloop_active_seconds_total ${active}\nruntime_watchdog_snapshot_age_seconds ${age}\n`;
+  const [stalled] = seriesFromScrapes(
+    'elu_saturation',
+    [scrape(0, snap(5, 0.1)), scrape(1500, snap(6, 0.6)), scrape(2500, snap(6.9, 0.1))],
+    2,
+    1,
+    {},
+  );
+  assert.deepEqual(
+    stalled?.points.map((p) => Number(p.v.toFixed(3))),
+    [1, 0.6],
+  );
   // With a 10 s range a rate needs 5 s of span: none of these points qualifies.
   assert.deepEqual(seriesFromScrapes('elu_saturation', attempts, 10, 1, {}), []);
 
@@ -79,16 +128,51 @@ test('--metrics twins: rate from counters, reset-safe; canary mean from _sum/_co
     `runtime_threadpool_canary_seconds_sum ${sum}\nruntime_threadpool_canary_seconds_count ${count}\nruntime_threadpool_canary_pending_seconds ${pending}\nruntime_eventloop_delay_max_seconds ${loop}\nruntime_eventloop_active_seconds_total ${active}\n`;
   // Ten new canaries of 300 ms each next to one 400 ms hiccup on a loop busy 10% of the time:
   // the loop's share is 40 ms. Then nothing finishes but one canary pends for 1.5 s.
-  const tp = seriesFromScrapes('threadpool_starvation', [scrape(0, canary(1, 5, 0, 0.4, 0)), scrape(1000, canary(4, 15, 0, 0.4, 0.1)), scrape(2000, canary(4, 15, 1.5, 0.4, 0.2))], 2, 1, {});
+  const tp = seriesFromScrapes(
+    'threadpool_starvation',
+    [scrape(0, canary(1, 5, 0, 0.4, 0)), scrape(1000, canary(4, 15, 0, 0.4, 0.1)), scrape(2000, canary(4, 15, 1.5, 0.4, 0.2))],
+    2,
+    1,
+    {},
+  );
   // The first point has no span for a mean or an ELU: the pending gauge (0) undiscounted.
-  assert.deepEqual(tp[0]?.points.map((p) => Number(p.v.toFixed(4))), [0, 0.26, 1.46]);
-  const gaps = seriesFromScrapes('scrape_gaps', [scrape(0, 'x 1\n'), { atMs: 1000, error: 'timeout' }, { atMs: 2000, error: 'timeout' }, scrape(3000, 'x 1\n')], 2, 1, {});
-  assert.deepEqual(gaps[0]?.points.map((p) => Number(p.v.toFixed(3))), [0, 0.5, 0.667, 0.667]);
+  assert.deepEqual(
+    tp[0]?.points.map((p) => Number(p.v.toFixed(4))),
+    [0, 0.26, 1.46],
+  );
+  const gaps = seriesFromScrapes(
+    'scrape_gaps',
+    [scrape(0, 'x 1\n'), { atMs: 1000, error: 'timeout' }, { atMs: 2000, error: 'timeout' }, scrape(3000, 'x 1\n')],
+    2,
+    1,
+    {},
+  );
+  assert.deepEqual(
+    gaps[0]?.points.map((p) => Number(p.v.toFixed(3))),
+    [0, 0.5, 0.667, 0.667],
+  );
   // Older attempts fall out of the range of *_over_time twins.
   const age = (v: number): string => `runtime_watchdog_snapshot_age_seconds ${v}\n`;
-  assert.deepEqual(seriesFromScrapes('stale_snapshot', [scrape(0, age(5)), scrape(1000, age(0.1)), scrape(5000, age(0.2))], 2, 1, {})[0]?.points.map((p) => p.v), [5, 5, 0.2]);
+  assert.deepEqual(
+    seriesFromScrapes('stale_snapshot', [scrape(0, age(5)), scrape(1000, age(0.1)), scrape(5000, age(0.2))], 2, 1, {})[0]?.points.map(
+      (p) => p.v,
+    ),
+    [5, 5, 0.2],
+  );
   // Starvation reads the latest scrape only (instant, like its PromQL); a failed scrape gives no point.
   const loop = (v: number): string => `runtime_eventloop_delay_max_seconds ${v}\nruntime_eventloop_stall_seconds 0.001\n`;
-  const starvation = seriesFromScrapes('event_loop_starvation', [scrape(0, loop(0.9)), scrape(1000, loop(0.01)), { atMs: 2000, error: 'timeout' }], 10, 1, {});
-  assert.deepEqual(starvation[0]?.points.map((p) => [p.t, p.v]), [[0, 0.9], [1, 0.01]]);
+  const starvation = seriesFromScrapes(
+    'event_loop_starvation',
+    [scrape(0, loop(0.9)), scrape(1000, loop(0.01)), { atMs: 2000, error: 'timeout' }],
+    10,
+    1,
+    {},
+  );
+  assert.deepEqual(
+    starvation[0]?.points.map((p) => [p.t, p.v]),
+    [
+      [0, 0.9],
+      [1, 0.01],
+    ],
+  );
 });

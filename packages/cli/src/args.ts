@@ -1,5 +1,6 @@
 // A small argv parser: `--name value`, `--name=value`, boolean `--flag`, positionals. Unknown
 // options are errors that list what the command accepts.
+import { describeNumberRule, type NumberRule, readDecimal } from '@runtime-lab/values';
 import { CliError } from './errors.js';
 
 export interface OptionSpec {
@@ -48,13 +49,28 @@ export function stringOption(parsed: Parsed, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export function portOption(parsed: Parsed, name: string, fallback: number | null): number | null {
+/**
+ * A number typed on the command line or in the environment, read by the lab's one rule
+ * (@runtime-lab/values readDecimal: plain decimal digits; "", hex, exponents, Infinity, NaN and
+ * fractions-for-integers refused). `what` names it in the error, e.g. "--ttl" or "env LAB_X".
+ */
+export function decimal(what: string, raw: string, rule: NumberRule, context = 'lab'): number {
+  const reading = readDecimal(raw, rule);
+  if (!reading.ok) throw new CliError('LAB_CLI_USAGE', `${context}: ${what} must be ${describeNumberRule(rule)}; ${reading.problem}`);
+  return reading.value;
+}
+
+const PORT = { integer: true, min: 0, max: 65_535 };
+
+export function portOption(parsed: Parsed, name: string, fallback: number | null, envName?: string): number | null {
   const raw = stringOption(parsed, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'off') return null;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CliError('LAB_CLI_USAGE', `--${name} ${raw} is not a port; allowed: 0-65535 (0 = any free port) or "off"`);
+  if (raw === undefined) {
+    const fromEnv = envName ? process.env[envName] : undefined;
+    return fromEnv === undefined || fromEnv === '' ? fallback : decimal(`env ${envName}`, fromEnv, PORT);
   }
-  return port;
+  if (raw === 'off') return null;
+  const reading = readDecimal(raw, PORT);
+  if (!reading.ok)
+    throw new CliError('LAB_CLI_USAGE', `--${name} is not a port; allowed: 0-65535 (0 = any free port) or "off"; ${reading.problem}`);
+  return reading.value;
 }

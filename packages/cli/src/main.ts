@@ -1,6 +1,7 @@
 // Dispatches `lab <command>`. Every failure the user can cause is printed as one line with
 // exit code 2; a stack trace only with LAB_DEBUG=1.
 import { EngineError, oneLine } from '@runtime-lab/scenarios';
+import { redactText } from '@runtime-lab/values';
 import { CliError } from './errors.js';
 import { loadAudit } from './audit-loader.js';
 import { down } from './commands/down.js';
@@ -23,7 +24,12 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'audit') {
       const audit = await loadAudit();
       if (audit.kind === 'ready') return await audit.cli(rest);
-      throw new CliError('LAB_CLI_USAGE', audit.kind === 'broken' ? `lab audit is unavailable: ${audit.reason}` : 'lab audit is not installed (@runtime-lab/audit is missing)');
+      throw new CliError(
+        'LAB_CLI_USAGE',
+        audit.kind === 'broken'
+          ? `lab audit is unavailable: ${audit.reason}`
+          : 'lab audit is not installed (@runtime-lab/audit is missing)',
+      );
     }
     const handler = COMMANDS[command];
     if (!handler) {
@@ -36,10 +42,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await handler(rest);
   } catch (error) {
-    if (process.env.LAB_DEBUG) console.error(error);
+    // A URL the user typed (or an error quoting one) may carry a credential.
+    const secrets = [process.env.LAB_ADMIN_TOKEN];
+    if (process.env.LAB_DEBUG) console.error(redactText(error instanceof Error ? (error.stack ?? error.message) : String(error), secrets));
     const known = error instanceof CliError || error instanceof EngineError ? error : undefined;
     const prefix = known ? '' : 'unexpected error: ';
-    console.error(`lab ${command}: ${prefix}${oneLine(error)}`);
+    console.error(redactText(`lab ${command}: ${prefix}${oneLine(error)}`, secrets));
     return known ? known.exitCode : 2;
   }
 }

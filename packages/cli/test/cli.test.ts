@@ -30,7 +30,10 @@ test('a malformed scenario file exits 2 with a one-line reason naming file, fiel
   assert.equal(result.code, 2);
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, result.stderr);
-  assert.match(lines[0] as string, /bad\.scenario\.ts: phases\[0\]\.durationSeconds: -3 is out of range; allowed: an integer from 1 to 600$/);
+  assert.match(
+    lines[0] as string,
+    /bad\.scenario\.ts: phases\[0\]\.durationSeconds: got -3 \(below 1\); allowed: an integer from 1 to 600$/,
+  );
 });
 
 test('a scenario file that does not parse exits 2 with one line, no stack trace', async () => {
@@ -54,7 +57,10 @@ test('an unknown scenario name and a remote target are refused with exit 2', asy
 
 test('the native Prometheus config points every target at 127.0.0.1 on the same port, rule files absolute', () => {
   const out = writeNativePrometheusConfig({ outDir: join(dir, 'prom') });
-  const config = parse(readFileSync(out, 'utf8')) as { rule_files: string[]; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+  const config = parse(readFileSync(out, 'utf8')) as {
+    rule_files: string[];
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
   const targets = Object.fromEntries(config.scrape_configs.map((s) => [s.job_name, s.static_configs.flatMap((g) => g.targets)]));
   assert.deepEqual(targets.api, ['127.0.0.1:9464']);
   assert.deepEqual(targets.downstream, ['127.0.0.1:9465']);
@@ -65,14 +71,22 @@ test('the native Prometheus config points every target at 127.0.0.1 on the same 
 });
 
 test('lab audit: only the package itself missing means "not installed"; a broken build is reported, not hidden', async () => {
-  const missing = Object.assign(new Error("Cannot find package '@runtime-lab/audit' imported from /x/main.js"), { code: 'ERR_MODULE_NOT_FOUND' });
-  assert.deepEqual(await loadAudit(() => Promise.reject(missing)), { kind: 'not-installed' });
-  const brokenBuild = Object.assign(new Error("Cannot find module '/repo/packages/audit/dist/src/rules.js' imported from /repo/packages/audit/dist/src/index.js"), {
+  const missing = Object.assign(new Error("Cannot find package '@runtime-lab/audit' imported from /x/main.js"), {
     code: 'ERR_MODULE_NOT_FOUND',
   });
+  assert.deepEqual(await loadAudit(() => Promise.reject(missing)), { kind: 'not-installed' });
+  const brokenBuild = Object.assign(
+    new Error("Cannot find module '/repo/packages/audit/dist/src/rules.js' imported from /repo/packages/audit/dist/src/index.js"),
+    {
+      code: 'ERR_MODULE_NOT_FOUND',
+    },
+  );
   const broken = await loadAudit(() => Promise.reject(brokenBuild));
   assert.equal(broken.kind, 'broken');
-  assert.match(broken.kind === 'broken' ? broken.reason : '', /could not be loaded: Cannot find module '\/repo\/packages\/audit\/dist\/src\/rules\.js'/);
+  assert.match(
+    broken.kind === 'broken' ? broken.reason : '',
+    /could not be loaded: Cannot find module '\/repo\/packages\/audit\/dist\/src\/rules\.js'/,
+  );
   assert.equal((await loadAudit(() => Promise.reject(new SyntaxError('Unexpected token')))).kind, 'broken');
   assert.equal((await loadAudit(() => Promise.resolve({}))).kind, 'broken', 'no runAuditCli export');
   assert.equal((await loadAudit()).kind, 'ready', 'the real package loads');

@@ -1,5 +1,6 @@
 // X-Deadline-Ms, the remaining budget a caller hands downstream (deadline propagation): the
 // api sends it, downstream honours it. One definition, so the two cannot disagree.
+import { readDecimal } from '@runtime-lab/values';
 
 export const DEADLINE_HEADER = 'x-deadline-ms';
 
@@ -11,6 +12,8 @@ export const MAX_DEADLINE_MS = 2_147_483_647;
 
 /** The budget in ms, or a message that names the header, what was sent and what is allowed. */
 export function parseDeadlineMs(raw: string | string[]): number | { problem: string } {
-  if (typeof raw === 'string' && /^\d+$/.test(raw) && Number(raw) <= MAX_DEADLINE_MS) return Number(raw);
-  return { problem: `${DEADLINE_HEADER} must be a whole number of milliseconds from 0 to ${MAX_DEADLINE_MS}, got ${JSON.stringify(raw)}` };
+  const reading = typeof raw === 'string' ? readDecimal(raw, { integer: true, min: 0, max: MAX_DEADLINE_MS }) : undefined;
+  if (reading?.ok) return reading.value;
+  const why = reading ? `; ${reading.problem}` : `, got ${JSON.stringify(raw)} (sent more than once)`;
+  return { problem: `${DEADLINE_HEADER} must be a whole number of milliseconds from 0 to ${MAX_DEADLINE_MS}${why}` };
 }

@@ -1,6 +1,7 @@
 // Reading the services' environment once at start-up; every error names the variable and
 // what is allowed. Shared by both services; the telemetry plugin reads no environment, so the
 // watchdog's port and host come from here too.
+import { describeNumberRule, readDecimal } from '@runtime-lab/values';
 
 export class ServiceConfigError extends Error {
   readonly code = 'LAB_INVALID_CONFIG';
@@ -10,12 +11,18 @@ export class ServiceConfigError extends Error {
   }
 }
 
+/**
+ * An integer variable by the lab's one rule (@runtime-lab/values readDecimal): unset or empty
+ * gives the fallback; hex, exponents, signs other than -, fractions and out-of-range values
+ * throw ServiceConfigError naming the variable, the value and what is allowed.
+ */
 export function integerFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new ServiceConfigError(name, raw, `an integer from ${min} to ${max}`);
-  return value;
+  const rule = { integer: true, min, max };
+  const reading = readDecimal(raw, rule);
+  if (!reading.ok) throw new ServiceConfigError(name, raw, `${describeNumberRule(rule)} (${reading.problem})`);
+  return reading.value;
 }
 
 export function urlFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string): string {

@@ -6,3 +6,4 @@ export { ServiceConfigError, integerFromEnv, readServiceEnv, urlFromEnv, watchdo
 export { serve, startOrRelease, type Listening, type ServeOptions } from './serve.js';
 export { openStopChannel, STOP_FD_VARIABLE, type StopChannel, stopChannelFd } from './stop-channel.js';
 export { KILL_GRACE_MS, supervise, type SuperviseOptions } from './supervise.js';
+export { serviceLoggerOptions, setRedactedNotFound } from './logger.js';

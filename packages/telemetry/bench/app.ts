@@ -2,12 +2,16 @@
 // running while its event loop is blocked. Config comes from BENCH_APP as JSON:
 //   { "plugin": true, "options": { ...TelemetryOptions } }
 // It prints one JSON line {"appPort":…, "watchdogPort":…} once it listens.
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
+import { Histogram } from 'prom-client';
 import telemetry, { type TelemetryOptions } from '../src/index.js';
 
 interface BenchAppConfig {
   plugin: boolean;
   options?: TelemetryOptions;
+  /** Adds a histogram with this many label sets to the plugin's registry (the cost of a large registry). */
+  bigSeries?: number;
 }
 
 const config = JSON.parse(process.env.BENCH_APP ?? '{"plugin":true}') as BenchAppConfig;
@@ -16,6 +20,28 @@ const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 const app = Fastify();
 if (config.plugin) await app.register(telemetry, config.options ?? {});
 app.get('/ping', async () => ({ ok: true }));
+if (config.plugin && config.bigSeries) {
+  const big = new Histogram({
+    name: 'bench_big_seconds',
+    help: 'A large histogram.',
+    labelNames: ['id'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [app.telemetry.registry],
+  });
+  for (let i = 0; i < config.bigSeries; i++) big.observe({ id: `series-${i}` }, (i % 1000) / 1000);
+}
+// The app's own view of its loop, independent of the plugin: the longest delay and the ELU since
+// the previous call of GET /bench/loop (Node's histogram: a long stall is one sample of its length).
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+let eluMark = performance.eventLoopUtilization();
+app.get('/bench/loop', async () => {
+  const elu = performance.eventLoopUtilization(eluMark);
+  eluMark = performance.eventLoopUtilization();
+  const maxMs = loopDelay.max / 1e6;
+  loopDelay.reset();
+  return { maxMs, elu: elu.utilization };
+});
 // Busy-spins for ms: a synchronous stall of the event loop. Returns the stall's start and end
 // on process.hrtime (CLOCK_MONOTONIC: comparable with the benchmark process's clock).
 app.get<{ Querystring: { ms?: string } }>('/block', async (request) => {

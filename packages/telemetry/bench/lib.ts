@@ -18,13 +18,19 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export async function startApp(plugin: boolean, options: TelemetryOptions = {}, pinCpu?: number): Promise<RunningApp> {
+export async function startApp(
+  plugin: boolean,
+  options: TelemetryOptions = {},
+  pinCpu?: number,
+  extra: { bigSeries?: number } = {},
+): Promise<RunningApp> {
   const script = new URL('./app.js', import.meta.url).pathname;
   // Pinned to one CPU when taskset exists, so two apps compared with each other run on the same
   // core instead of wherever the scheduler put each (a large source of spread on 2 cores).
-  const [command, args] = pinCpu === undefined ? [process.execPath, [script]] : ['taskset', ['-c', String(pinCpu), process.execPath, script]];
+  const [command, args] =
+    pinCpu === undefined ? [process.execPath, [script]] : ['taskset', ['-c', String(pinCpu), process.execPath, script]];
   const child: ChildProcess = spawn(command, args, {
-    env: { ...process.env, BENCH_APP: JSON.stringify({ plugin, options }) },
+    env: { ...process.env, BENCH_APP: JSON.stringify({ plugin, options, ...extra }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -7,15 +7,20 @@ export interface WatchdogWorkerData {
   host: string;
   port: number;
   prefix: string;
+  /** A scrape finding an older snapshot asks the main thread for a fresh one. */
+  snapshotMaxAgeMs: number;
   /** /livez answers 503 while the heartbeat is older than this. */
   livenessMaxStallMs: number;
 }
 
 export type ToWatchdog =
-  | { type: 'snapshot'; text: string; takenAtNs: bigint }
+  /** The exposition text in pieces (their concatenation), so the main thread never joins a large registry at once. */
+  | { type: 'snapshot'; pieces: string[]; takenAtNs: bigint }
   /** Test hook: throw inside the worker so tests exercise the real crash path. */
   | { type: 'crash' };
 
 export type FromWatchdog =
   | { type: 'listening'; host: string; port: number }
+  /** A scrape arrived and the snapshot is older than snapshotMaxAgeMs. */
+  | { type: 'snapshot-wanted' }
   | { type: 'listen-error'; code: string; message: string };

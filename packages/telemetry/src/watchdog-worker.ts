@@ -6,7 +6,12 @@
 //
 // Keep this file dependency-free (node: builtins and local type-only imports): it is loaded
 // by path as a worker, from dist.
-import { METRIC_EVENTLOOP_STALL_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS, METRIC_WATCHDOG_UP, withPrefix } from '@runtime-lab/metric-names';
+import {
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+  METRIC_WATCHDOG_UP,
+  withPrefix,
+} from '@runtime-lab/metric-names';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
@@ -23,6 +28,55 @@ const liveNames = new Set([stallName, ageName, upName]);
 const startedAtNs = process.hrtime.bigint();
 let snapshotText = '';
 let snapshotTakenAtNs: bigint | undefined;
+
+// A scrape that finds the snapshot older than snapshotMaxAgeMs asks the main thread for a
+// fresh one and waits up to FRESH_WAIT_MS for it; if the main thread is stalled (no heartbeat
+// for STALLED_MS) it does not wait: the previous snapshot and the live stall are the answer.
+// Scrapers come back at a steady interval, so after each scrape the next snapshot is asked
+// for half a snapshotMaxAgeMs before the next scrape is due: written in a gap between stalls,
+// it is there when the scrape comes, even when the loop is blocked most of the time.
+const FRESH_WAIT_MS = 200;
+const STALLED_MS = 50;
+/** Scrapes further apart than this are not a schedule worth preparing for. */
+const MAX_SCRAPE_GAP_MS = 60_000;
+let freshWanted = false;
+const waitingForFresh: Array<() => void> = [];
+let lastScrapeNs: bigint | undefined;
+let prefetch: NodeJS.Timeout | undefined;
+
+function askForSnapshot(): void {
+  if (freshWanted) return;
+  freshWanted = true;
+  const message: FromWatchdog = { type: 'snapshot-wanted' };
+  port?.postMessage(message);
+}
+
+function prepareForNextScrape(): void {
+  const now = process.hrtime.bigint();
+  if (lastScrapeNs !== undefined) {
+    const gapMs = Number(now - lastScrapeNs) / 1e6;
+    if (gapMs <= MAX_SCRAPE_GAP_MS) {
+      clearTimeout(prefetch);
+      prefetch = setTimeout(askForSnapshot, Math.max(0, gapMs - data.snapshotMaxAgeMs / 2)).unref();
+    }
+  }
+  lastScrapeNs = now;
+}
+
+function freshSnapshot(): Promise<void> {
+  askForSnapshot();
+  return new Promise((resolve) => {
+    waitingForFresh.push(resolve);
+    setTimeout(resolve, FRESH_WAIT_MS).unref();
+  });
+}
+
+function needsFresh(): boolean {
+  const now = process.hrtime.bigint();
+  const stalledMs = Number(now - Atomics.load(heartbeat, 0)) / 1e6;
+  if (stalledMs >= STALLED_MS) return false;
+  return snapshotTakenAtNs === undefined || Number(now - snapshotTakenAtNs) / 1e6 > data.snapshotMaxAgeMs;
+}
 
 /** The snapshot without the families this thread reports live (the main registry has watchdog_up). */
 function withoutLiveFamilies(text: string): string {
@@ -67,13 +121,15 @@ function liveText(): string {
   );
 }
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
     return;
   }
   if (path === '/metrics') {
+    if (needsFresh()) await freshSnapshot();
+    prepareForNextScrape();
     const body = snapshotText + liveText();
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
@@ -101,7 +157,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /livez\n');
 }
 
-const server = createServer(handle);
+const server = createServer((req, res) => void handle(req, res));
 server.keepAliveTimeout = 65_000;
 server.on('error', (error: NodeJS.ErrnoException) => {
   const message: FromWatchdog = { type: 'listen-error', code: error.code ?? 'UNKNOWN', message: error.message };
@@ -116,8 +172,10 @@ server.listen(data.port, data.host, () => {
 
 port.on('message', (message: ToWatchdog) => {
   if (message.type === 'snapshot') {
-    snapshotText = withoutLiveFamilies(message.text);
+    snapshotText = withoutLiveFamilies(message.pieces.join(''));
     snapshotTakenAtNs = message.takenAtNs;
+    freshWanted = false;
+    for (const resolve of waitingForFresh.splice(0)) resolve();
   } else if (message.type === 'crash') {
     setImmediate(() => {
       throw new Error('watchdog crash requested by the main thread (test hook)');

@@ -1,6 +1,12 @@
-// Main-thread side of the watchdog: writes the heartbeat to shared memory, refreshes the
-// registry snapshot the worker serves, and turns a worker crash into runtime_watchdog_up 0
-// (logged; the app keeps serving).
+// Main-thread side of the watchdog: writes the heartbeat to shared memory, writes the registry
+// snapshot the worker serves when a scrape asks for one, and turns a worker crash into
+// runtime_watchdog_up 0 (logged; the app keeps serving).
+//
+// Snapshots on demand, not on a fixed period: serializing a registry costs the main thread
+// the same as a /metrics route would, so a 500 ms period made an unscraped app pay for two
+// scrapes a second (with a 20 000-series histogram: loop-delay max ~0.9 s and ELU ~0.5 from
+// the telemetry alone). Now an unscraped app pays nothing, a scraped one about one
+// serialization per scrape, written in slices that yield to the loop (snapshot.ts).
 import { METRIC_WATCHDOG_UP, withPrefix } from '@runtime-lab/metric-names';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
@@ -9,11 +15,13 @@ import { nowNs } from './clock.js';
 import { portInUse, watchdogStartFailed } from './errors.js';
 import { LOOP_SAMPLE_PERIOD_MS, type LoopDelayMonitor } from './loop-delay.js';
 import type { OwnedMetrics } from './owned-metrics.js';
+import { serializeInSlices } from './snapshot.js';
 import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
 
 export interface WatchdogConfig {
   host: string;
   port: number;
+  /** A scrape that finds the snapshot older than this asks for a fresh one (and waits a little for it). */
   snapshotIntervalMs: number;
   heartbeatIntervalMs: number;
   livenessMaxStallMs: number;
@@ -28,6 +36,13 @@ export interface Watchdog {
 // Longer than any sane start (the worker only binds a port) but bounded, so a registration
 // that cannot start the worker fails instead of hanging.
 const START_TIMEOUT_MS = 10_000;
+/**
+ * Work between two yields while writing a snapshot: the longest stall the snapshot itself adds
+ * (largest metric aside). Not smaller: every yield lets queued requests run first, and under a
+ * blocking fault each of those can hold the loop for hundreds of ms, so a snapshot in many
+ * slices would arrive late and be stale. A registry of the lab's size is one slice.
+ */
+export const SNAPSHOT_SLICE_MS = 20;
 
 export async function startWatchdog(
   config: WatchdogConfig,
@@ -39,7 +54,11 @@ export async function startWatchdog(
 ): Promise<Watchdog> {
   const up = owned.add(
     withPrefix(METRIC_WATCHDOG_UP, prefix),
-    new Gauge({ name: withPrefix(METRIC_WATCHDOG_UP, prefix), help: '1 when the watchdog thread runs; 0 after it crashed.', registers: [] }),
+    new Gauge({
+      name: withPrefix(METRIC_WATCHDOG_UP, prefix),
+      help: '1 when the watchdog thread runs; 0 after it crashed.',
+      registers: [],
+    }),
   );
   const heartbeatBuffer = new SharedArrayBuffer(8);
   const heartbeat = new BigInt64Array(heartbeatBuffer);
@@ -50,16 +69,15 @@ export async function startWatchdog(
     host: config.host,
     port: config.port,
     prefix,
+    snapshotMaxAgeMs: config.snapshotIntervalMs,
     livenessMaxStallMs: config.livenessMaxStallMs,
   };
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData, name: 'telemetry-watchdog' });
 
   let closing = false;
   let heartbeatTimer: NodeJS.Timeout | undefined;
-  let snapshotTimer: NodeJS.Timeout | undefined;
   const stopTimers = (): void => {
     clearInterval(heartbeatTimer);
-    clearTimeout(snapshotTimer);
   };
 
   const address = await new Promise<{ host: string; port: number }>((resolve, reject) => {
@@ -79,6 +97,7 @@ export async function startWatchdog(
       reject(error);
     }
     function onMessage(message: FromWatchdog): void {
+      if (message.type === 'snapshot-wanted') return; // the first snapshot is written right after start
       if (message.type === 'listening') {
         cleanup();
         resolve({ host: message.host, port: message.port });
@@ -101,7 +120,10 @@ export async function startWatchdog(
     closing = true;
     stopTimers();
     up.set(0);
-    log.error({ err: error }, `@runtime-lab/telemetry: watchdog thread ${reason}; metrics on port ${address.port} are gone, the app keeps serving`);
+    log.error(
+      { err: error },
+      `@runtime-lab/telemetry: watchdog thread ${reason}; metrics on port ${address.port} are gone, the app keeps serving`,
+    );
   };
   worker.on('error', (error) => markDown('crashed', error));
   worker.on('exit', (code) => markDown(`exited with code ${code}`));
@@ -117,25 +139,32 @@ export async function startWatchdog(
   if (config.heartbeatIntervalMs === LOOP_SAMPLE_PERIOD_MS) loopDelay.onTick(beat);
   else heartbeatTimer = setInterval(beat, config.heartbeatIntervalMs).unref();
 
-  const takeSnapshot = async (): Promise<void> => {
+  // One snapshot at a time: scrapes that ask while one is being written get that one.
+  let writing: Promise<void> | undefined;
+  const write = async (): Promise<void> => {
     try {
-      const text = await registry.metrics();
+      const startedNs = nowNs();
+      const pieces = await serializeInSlices(registry, SNAPSHOT_SLICE_MS);
       if (closing) return;
-      const message: ToWatchdog = { type: 'snapshot', text, takenAtNs: nowNs() };
+      // Credited to when it started: its values were collected from then on.
+      const message: ToWatchdog = { type: 'snapshot', pieces, takenAtNs: startedNs };
       worker.postMessage(message);
     } catch (error) {
       // The snapshot's age keeps growing on the watchdog port, which is the signal for this.
       log.warn({ err: error }, '@runtime-lab/telemetry: could not collect the registry snapshot');
     }
   };
-  const scheduleSnapshot = (): void => {
-    snapshotTimer = setTimeout(async () => {
-      await takeSnapshot();
-      if (!closing) scheduleSnapshot();
-    }, config.snapshotIntervalMs).unref();
+  const takeSnapshot = (): Promise<void> => {
+    writing ??= write().finally(() => {
+      writing = undefined;
+    });
+    return writing;
   };
+  worker.on('message', (message: FromWatchdog) => {
+    if (message.type === 'snapshot-wanted' && !closing) void takeSnapshot();
+  });
+  // The first scrape should not find nothing at all.
   await takeSnapshot();
-  scheduleSnapshot();
 
   return {
     address,

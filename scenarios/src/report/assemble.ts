@@ -15,6 +15,7 @@ import { type PlannedPhase, onsetOf, phaseAt } from '../plan.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from '../signals.js';
 import { streamName } from '../validate.js';
 import { type ExpectationResult, type PhaseReport, REPORT_SCHEMA_VERSION, type Report } from './schema.js';
+import { redactText } from '@runtime-lab/values';
 
 /**
  * Probe send lateness p99 beyond this share of its SLO is flagged in the report: latencies
@@ -80,7 +81,14 @@ function abovePhasesOf(scenario: Scenario, timeline: Timeline, readings: Reading
 }
 
 /** What the expectations and lead times say about one view of the run. */
-function judge(scenario: Scenario, timeline: Timeline, phases: PhaseReport[], planned: PlannedPhase[], thresholds: Record<SignalId, number>, search: SearchWindow) {
+function judge(
+  scenario: Scenario,
+  timeline: Timeline,
+  phases: PhaseReport[],
+  planned: PlannedPhase[],
+  thresholds: Record<SignalId, number>,
+  search: SearchWindow,
+) {
   const readings = buildReadings(timeline);
   const lead = leadTimes({
     readings,
@@ -152,7 +160,8 @@ export function assembleReport(input: AssembleInput): Report {
     startedAt: input.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     wallSeconds: input.wallSeconds,
-    target: input.target,
+    // Reports are shared: a credential in a URL the user typed stays out of them.
+    target: { apiUrl: redactText(input.target.apiUrl), metricsUrl: redactText(input.target.metricsUrl) },
     probe,
     coldProbe: input.coldProbe,
     liveness: input.liveness,
@@ -186,8 +195,12 @@ export function assembleReport(input: AssembleInput): Report {
 }
 
 function scheduleVerdict(input: AssembleInput, dependent: ExpectationResult[]): string {
-  const late = input.scheduleError ? `probe send lateness p99 ${input.scheduleError.p99Ms.toFixed(1)} ms, max ${input.scheduleError.maxMs.toFixed(0)} ms` : 'its open-loop streams sent late';
-  const which = dependent.map((e) => `"${e.description}" ${e.passed ? 'passes' : 'fails'} only when that lateness is charged to the service`);
+  const late = input.scheduleError
+    ? `probe send lateness p99 ${input.scheduleError.p99Ms.toFixed(1)} ms, max ${input.scheduleError.maxMs.toFixed(0)} ms`
+    : 'its open-loop streams sent late';
+  const which = dependent.map(
+    (e) => `"${e.description}" ${e.passed ? 'passes' : 'fails'} only when that lateness is charged to the service`,
+  );
   return `the runner could not keep its schedule (${late}): ${which.join('; ')}; rerun on a quieter machine`;
 }
 
@@ -224,7 +237,8 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
     'The threadpool canary’s callback runs on the main loop, so a busy loop delays it too: its lower bound keeps only the (1 − ELU) share that is certainly the threadpool’s (a blocked loop, ELU 1, claims nothing); its upper bound is as measured. The lead-time table and the chart’s line use that lower bound.',
   ];
   const failed = timeline.failedScrapes();
-  if (failed.length > 0) notes.push(`${failed.length} of ${timeline.scrapeCount()} watchdog scrapes failed or were skipped; their seconds show no server data.`);
+  if (failed.length > 0)
+    notes.push(`${failed.length} of ${timeline.scrapeCount()} watchdog scrapes failed or were skipped; their seconds show no server data.`);
   const stale = timeline.staleSeconds();
   if (stale.length > 0) {
     notes.push(

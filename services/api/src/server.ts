@@ -6,7 +6,15 @@
 // the supervisor), SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), LIVENESS_MAX_STALL_MS
 // (10000: /livez on the metrics port fails after the loop stalled this long), UV_THREADPOOL_SIZE
 // (libuv, default 4: read once by Node at start-up; it sets how much async crypto/fs can run at once).
-import { readServiceEnv, serve, startOrRelease, urlFromEnv, watchdogOptions } from '@runtime-lab/service-kit';
+import {
+  readServiceEnv,
+  serve,
+  serviceLoggerOptions,
+  setRedactedNotFound,
+  startOrRelease,
+  urlFromEnv,
+  watchdogOptions,
+} from '@runtime-lab/service-kit';
 import Fastify from 'fastify';
 import api, { DEFAULT_DOWNSTREAM_URL } from './app.js';
 import { newStopFlag, requestStop } from './faults/blocking-work.js';
@@ -14,7 +22,8 @@ import { newStopFlag, requestStop } from './faults/blocking-work.js';
 const env = readServiceEnv(process.env, { port: 8080, metricsPort: 9464 });
 const downstreamUrl = urlFromEnv(process.env, 'DOWNSTREAM_URL', DEFAULT_DOWNSTREAM_URL);
 const stop = newStopFlag();
-const app = Fastify({ logger: { level: env.logLevel } });
+const app = Fastify({ logger: serviceLoggerOptions(env.logLevel, [env.adminToken]) });
+setRedactedNotFound(app, [env.adminToken]);
 await startOrRelease('api', app, async () => {
   await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: watchdogOptions(env) }, stop });
   await serve({

@@ -3,7 +3,12 @@
 // queue-amplification fault does that). A request carrying X-Deadline-Ms (deadline
 // propagation) is dropped when it expires while waiting, and stops when its caller hangs up;
 // one without it is served in full even if nobody is listening any more.
-import { METRIC_LAB_DOWNSTREAM_DROPPED_TOTAL, METRIC_LAB_DOWNSTREAM_INFLIGHT, METRIC_LAB_DOWNSTREAM_WAITING } from '@runtime-lab/metric-names';
+import {
+  METRIC_LAB_DOWNSTREAM_DROPPED_TOTAL,
+  METRIC_LAB_DOWNSTREAM_INFLIGHT,
+  METRIC_LAB_DOWNSTREAM_WAITING,
+} from '@runtime-lab/metric-names';
+import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import { setTimeout as sleep } from 'node:timers/promises';
 import telemetry, { type TelemetryOptions } from '@runtime-lab/telemetry';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -67,12 +72,9 @@ export function parseSettings(input: unknown, base: DownstreamSettings): Downstr
   for (const [key, value] of Object.entries(body)) {
     const limit = Object.hasOwn(LIMITS, key) ? LIMITS[key as keyof DownstreamSettings] : undefined;
     if (!limit) return { error: 'LAB_INVALID_PARAMS', message: `${JSON.stringify(key)} is not a setting; allowed: ${allowed.join(', ')}` };
-    const ok = typeof value === 'number' && Number.isFinite(value) && (!limit.integer || Number.isInteger(value));
-    if (!ok || value < limit.min || value > limit.max) {
-      const kind = limit.integer ? 'an integer' : 'a number';
-      return { error: 'LAB_INVALID_PARAMS', message: `${key}: expected ${kind} from ${limit.min} to ${limit.max}, got ${JSON.stringify(value)}` };
-    }
-    next[key as keyof DownstreamSettings] = value;
+    const reading = checkJsonNumber(value, limit);
+    if (!reading.ok) return { error: 'LAB_INVALID_PARAMS', message: `${key}: expected ${describeNumberRule(limit)}, ${reading.problem}` };
+    next[key as keyof DownstreamSettings] = reading.value;
   }
   return next;
 }

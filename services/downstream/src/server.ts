@@ -6,10 +6,19 @@
 // LAB_STOP_FD (set by the supervisor).
 import Fastify from 'fastify';
 import downstream, { DOWNSTREAM_DEFAULTS } from './app.js';
-import { integerFromEnv, readServiceEnv, serve, startOrRelease, watchdogOptions } from '@runtime-lab/service-kit';
+import {
+  integerFromEnv,
+  readServiceEnv,
+  serve,
+  serviceLoggerOptions,
+  setRedactedNotFound,
+  startOrRelease,
+  watchdogOptions,
+} from '@runtime-lab/service-kit';
 
 const env = readServiceEnv(process.env, { port: 8081, metricsPort: 9465 });
-const app = Fastify({ logger: { level: env.logLevel } });
+const app = Fastify({ logger: serviceLoggerOptions(env.logLevel, [env.adminToken]) });
+setRedactedNotFound(app, [env.adminToken]);
 await startOrRelease('downstream', app, async () => {
   await app.register(downstream, {
     adminToken: env.adminToken,

@@ -139,11 +139,15 @@ describe('downstream over real HTTP', () => {
 
   test('X-Deadline-Ms beyond what a timer can wait is a 400 naming the header and the range; the maximum itself is served', async () => {
     const range = `from 0 to ${MAX_DEADLINE_MS}`;
-    for (const raw of [String(MAX_DEADLINE_MS + 1), '99999999999999999999', '-5', '1.5', 'soon']) {
+    // Numbers at the edges too: hex, exponent, sign, spaces, Infinity, NaN are not "whole numbers".
+    for (const raw of [String(MAX_DEADLINE_MS + 1), '99999999999999999999', '-5', '1.5', 'soon', '0x10', '1e3', '+5', 'Infinity', 'NaN']) {
       const bad = await get(`${base}/api/work`, { [DEADLINE_HEADER]: raw });
       assert.equal(bad.status, 400, raw);
       assert.equal(JSON.parse(bad.body).error, 'LAB_INVALID_DEADLINE');
-      assert.ok(JSON.parse(bad.body).message.includes(`x-deadline-ms must be a whole number of milliseconds ${range}, got "${raw}"`), bad.body);
+      assert.ok(
+        JSON.parse(bad.body).message.includes(`x-deadline-ms must be a whole number of milliseconds ${range}; got "${raw}"`),
+        bad.body,
+      );
     }
     // Before the bound, 2^31 ms overflowed setTimeout, which then fired after 1 ms: dropped as "deadline".
     const longest = await get(`${base}/api/work`, { [DEADLINE_HEADER]: String(MAX_DEADLINE_MS) });
@@ -196,7 +200,12 @@ describe('downstream over real HTTP', () => {
     const secured = await start({}, 'tok');
     try {
       assert.equal((await secured.app.inject({ method: 'GET', url: '/admin/config' })).statusCode, 401);
-      const ok = await secured.app.inject({ method: 'GET', url: '/admin/config', headers: { authorization: 'Bearer tok' }, remoteAddress: '10.0.0.9' });
+      const ok = await secured.app.inject({
+        method: 'GET',
+        url: '/admin/config',
+        headers: { authorization: 'Bearer tok' },
+        remoteAddress: '10.0.0.9',
+      });
       assert.equal(ok.statusCode, 200);
     } finally {
       await secured.app.close();

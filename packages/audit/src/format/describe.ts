@@ -4,6 +4,7 @@ import type { Check, Status } from '../evaluate.js';
 import { formatDuration } from '../duration.js';
 import { RULES } from '../rules.js';
 import { formatValue } from '../units.js';
+import { formatInstant } from '@runtime-lab/values';
 
 export const BANNER: Record<Status, string> = { healthy: 'HEALTHY', degraded: 'DEGRADED', critical: 'CRITICAL' };
 
@@ -26,4 +27,45 @@ export function evidenceOf(check: Check): string {
     : '';
   if (check.status === 'healthy') return `${rule.measures} peaked at ${peak} (degraded at ${limit}${reached})`;
   return `${rule.measures} ${peak} >= ${check.status} ${limit}, held ${formatValue('seconds', check.heldSeconds)} (for: ${forText}${reached})`;
+}
+
+/** An epoch-seconds time as RFC 3339 UTC ("2026-11-29T18:47:01Z"), or null. */
+export function instantOf(epochS: number | undefined): string | null {
+  return epochS === undefined ? null : formatInstant(Math.round(epochS * 1000));
+}
+
+/** The absolute times of a check, as every format reports them. */
+export interface CheckTimes {
+  /** First point of the longest hold at or above the reported threshold. */
+  heldFrom: string | null;
+  /** Its last point at or above, or null when the hold lasted to the end of the window. */
+  heldUntil: string | null;
+  firstAtOrAbove: { degraded: string | null; critical: string | null };
+}
+
+export function timesOf(check: Check): CheckTimes {
+  return {
+    heldFrom: instantOf(check.held?.startS),
+    heldUntil: instantOf(check.held?.endS),
+    firstAtOrAbove: { degraded: instantOf(check.firstAtOrAbove.degraded), critical: instantOf(check.firstAtOrAbove.critical) },
+  };
+}
+
+/**
+ * When, in words: "held from 2026-11-29T18:46:20Z to 2026-11-29T18:46:34Z; first >= degraded at
+ * 2026-11-29T18:46:18Z, first >= critical at 2026-11-29T18:46:20Z" (the thresholds are in the
+ * evidence). Empty when the value never reached its degraded threshold.
+ */
+export function whenOf(check: Check): string {
+  const times = timesOf(check);
+  if (times.heldFrom === null) return '';
+  const hold =
+    times.heldUntil === null
+      ? `held from ${times.heldFrom}, still at the end of the window`
+      : `held from ${times.heldFrom} to ${times.heldUntil}`;
+  const firsts = (['degraded', 'critical'] as const).map((level) => {
+    const at = times.firstAtOrAbove[level];
+    return at === null ? `never >= ${level}` : `first >= ${level} at ${at}`;
+  });
+  return `${hold}; ${firsts.join(', ')}`;
 }

@@ -1,8 +1,10 @@
-// Machine-readable report. Non-finite numbers become null (JSON has no NaN or Infinity).
+// Machine-readable report. Non-finite numbers become null (JSON has no NaN or Infinity); times
+// are RFC 3339 in UTC (with Z), epoch milliseconds stay beside them in source.
 
 import type { AuditReport } from '../report.js';
 import { exitCodeFor, findingsOf } from '../report.js';
-import { evidenceOf, targetOf } from './describe.js';
+import { formatInstant } from '@runtime-lab/values';
+import { evidenceOf, targetOf, timesOf } from './describe.js';
 
 export function formatJson(report: AuditReport): string {
   const checks = report.checks.map((c) => ({
@@ -15,6 +17,7 @@ export function formatJson(report: AuditReport): string {
     value: c.peak,
     threshold: c.threshold,
     heldSeconds: c.heldSeconds,
+    ...timesOf(c),
     forSeconds: c.forSeconds,
     reached: c.reached,
     points: c.points,
@@ -27,7 +30,7 @@ export function formatJson(report: AuditReport): string {
     status: report.status,
     exitCode: exitCodeFor(report),
     failOn: report.failOn,
-    source: report.source,
+    source: { ...report.source, start: formatInstant(report.source.startMs), end: formatInstant(report.source.endMs) },
     thresholdsFile: report.thresholdsFile,
     findings: checks.filter((c) => c.status !== 'healthy'),
     checks,

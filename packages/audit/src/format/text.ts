@@ -4,28 +4,37 @@
 import { formatDuration } from '../duration.js';
 import { type AuditReport, failsRun, findingsOf } from '../report.js';
 import { RULES } from '../rules.js';
-import { BANNER, evidenceOf, targetOf } from './describe.js';
+import { formatInstant } from '@runtime-lab/values';
+import { BANNER, evidenceOf, targetOf, whenOf } from './describe.js';
 
 export function formatText(report: AuditReport): string {
   const findings = findingsOf(report);
   const failing = findings.filter((f) => failsRun(f, report.failOn)).length;
   const lines: string[] = [];
-  const counts = findings.length === 0 ? 'no findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${failing} at or above --fail-on ${report.failOn}`;
+  const counts =
+    findings.length === 0
+      ? 'no findings'
+      : `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${failing} at or above --fail-on ${report.failOn}`;
   lines.push(`lab audit: ${BANNER[report.status]} (${counts})`);
   lines.push(`  source      ${report.source.kind} ${report.source.urls.join(', ')}`);
   lines.push(`              ${report.source.detail}`);
+  lines.push(`  window      ${formatInstant(report.source.startMs)} to ${formatInstant(report.source.endMs)}`);
   lines.push(`  thresholds  ${report.thresholdsFile}`);
   for (const f of findings) {
     lines.push('');
     lines.push(`${BANNER[f.status]}  ${f.alert} (${f.title}) on ${targetOf(f)}`);
     lines.push(`  evidence  ${evidenceOf(f)}`);
+    lines.push(`  when      ${whenOf(f)}`);
     lines.push(`  ${report.source.kind === 'prometheus' ? 'query   ' : 'metrics '}  ${f.query}`);
     lines.push(`  why       ${f.explanation}`);
     lines.push(`  hint      ${f.hint}`);
   }
   const healthy = report.checks.filter((c) => c.status === 'healthy');
   if (healthy.length > 0 || report.noData.length > 0 || report.disabled.length > 0) lines.push('');
-  for (const c of healthy) lines.push(`ok        ${c.alert} on ${targetOf(c)}: ${evidenceOf(c)}`);
+  for (const c of healthy) {
+    const when = whenOf(c);
+    lines.push(`ok        ${c.alert} on ${targetOf(c)}: ${evidenceOf(c)}${when ? ` (${when})` : ''}`);
+  }
   for (const id of report.noData) lines.push(`no data   ${RULES[id].alert}: the source has no ${RULES[id].metrics}`);
   for (const id of report.disabled) lines.push(`disabled  ${RULES[id].alert}`);
   lines.push('');

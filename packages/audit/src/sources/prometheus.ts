@@ -1,6 +1,7 @@
 // --prometheus: evaluate every rule's PromQL (the alert's own expression) as a range query over
 // the audit window, one point per step, through the HTTP API.
 
+import { formatInstant } from '@runtime-lab/values';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
 import { explainBadPort } from './metrics.js';
@@ -42,7 +43,13 @@ function apiUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
 
-async function queryRange(options: PrometheusSourceOptions, query: string, startS: number, endS: number, stepS: number): Promise<MatrixResult[]> {
+async function queryRange(
+  options: PrometheusSourceOptions,
+  query: string,
+  startS: number,
+  endS: number,
+  stepS: number,
+): Promise<MatrixResult[]> {
   const url = apiUrl(options.url, '/api/v1/query_range');
   const body = new URLSearchParams({ query, start: String(startS), end: String(endS), step: String(stepS) });
   let response: Response;
@@ -64,7 +71,10 @@ async function queryRange(options: PrometheusSourceOptions, query: string, start
   }
   if (parsed.status !== 'success') {
     const code = response.status === 400 || response.status === 422 ? 'LAB_AUDIT_USAGE' : 'LAB_AUDIT_CONNECTION';
-    throw new AuditError(code, `Prometheus rejected a query (HTTP ${response.status}): ${parsed.error ?? 'no reason given'}; check --selector`);
+    throw new AuditError(
+      code,
+      `Prometheus rejected a query (HTTP ${response.status}): ${parsed.error ?? 'no reason given'}; check --selector`,
+    );
   }
   if (parsed.data?.resultType !== 'matrix' || !Array.isArray(parsed.data.result)) {
     throw new AuditError('LAB_AUDIT_CONNECTION', `unexpected answer from ${url}: resultType ${parsed.data?.resultType}`);
@@ -81,7 +91,10 @@ function seriesOf(rule: RuleId, result: MatrixResult, query: string, stepSeconds
   return { rule, labels, query, stepSeconds, points: result.values.map(([t, v]) => ({ t, v: Number(v) })) };
 }
 
-export async function queryPrometheus(options: PrometheusSourceOptions, thresholds: Thresholds): Promise<{ series: Series[]; source: SourceInfo }> {
+export async function queryPrometheus(
+  options: PrometheusSourceOptions,
+  thresholds: Thresholds,
+): Promise<{ series: Series[]; source: SourceInfo }> {
   const stepSeconds = options.stepSeconds ?? defaultStep(options.windowSeconds);
   const endS = options.endMs / 1000;
   const startS = endS - options.windowSeconds;
@@ -102,7 +115,7 @@ export async function queryPrometheus(options: PrometheusSourceOptions, threshol
     const scope = options.selector ? ` matching {${options.selector}}` : '';
     throw new AuditError(
       'LAB_AUDIT_NO_DATA',
-      `Prometheus at ${options.url} has no runtime_* series${scope} between ${new Date(startS * 1000).toISOString()} and ${new Date(options.endMs).toISOString()}; check --selector, --window and --end`,
+      `Prometheus at ${options.url} has no runtime_* series${scope} between ${formatInstant(startS * 1000)} and ${formatInstant(options.endMs)}; check --selector, --window and --end`,
     );
   }
   return {
@@ -110,7 +123,7 @@ export async function queryPrometheus(options: PrometheusSourceOptions, threshol
     source: {
       kind: 'prometheus',
       urls: [options.url],
-      detail: `window ${formatDuration(options.windowSeconds)} ending ${new Date(options.endMs).toISOString()}, step ${formatDuration(stepSeconds)}, range ${range}${options.selector ? `, selector {${options.selector}}` : ''}`,
+      detail: `window ${formatDuration(options.windowSeconds)} ending ${formatInstant(options.endMs)}, step ${formatDuration(stepSeconds)}, range ${range}${options.selector ? `, selector {${options.selector}}` : ''}`,
       startMs: startS * 1000,
       endMs: options.endMs,
     },

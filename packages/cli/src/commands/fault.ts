@@ -1,19 +1,25 @@
 // `lab fault`: list, set and clear faults and mitigations from the terminal.
 import { AdminClient, type ServiceCatalogue } from '@runtime-lab/scenarios';
+import { describeNumberRule, readDecimal } from '@runtime-lab/values';
+import { decimal, parseArgs, stringOption } from '../args.js';
 import { CliError } from '../errors.js';
-import { parseArgs, stringOption } from '../args.js';
 import { DEFAULT_PORTS, urlsFor } from '../services.js';
 
-function coerce(name: string, key: string, raw: string, catalogue: ServiceCatalogue): string | number | string[] {
+function coerce(name: string, key: string, raw: string, catalogue: ServiceCatalogue, notes: string[]): string | number | string[] {
   const spec = catalogue.toggles[name]?.params[key];
   if (!spec) {
     const allowed = Object.keys(catalogue.toggles[name]?.params ?? {});
     throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: unknown parameter "${key}"; allowed: ${allowed.join(', ') || 'none'}`);
   }
   if (spec.type === 'integer' || spec.type === 'number') {
-    const value = Number(raw);
-    if (!Number.isFinite(value)) throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: ${key}=${raw} is not a number; allowed: ${spec.min} to ${spec.max}`);
-    return value;
+    // The api's rule, read from text: above max is clamped (by the api, which says so), the
+    // rest ("", 0x10, 1e3, 1.5 for an integer, below min) is refused here.
+    const rule = { integer: spec.type === 'integer', min: spec.min ?? 0, max: spec.max ?? Number.MAX_VALUE, clampAboveMax: true };
+    const reading = readDecimal(raw, rule);
+    if (!reading.ok)
+      throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: ${key} must be ${describeNumberRule(rule)}; ${reading.problem}`);
+    if (reading.clampedFrom !== undefined) notes.push(`${key} clamped from ${raw} to ${spec.max}`);
+    return reading.value;
   }
   if (spec.type === 'set') return raw.split(',').filter(Boolean);
   return raw;
@@ -26,24 +32,38 @@ export async function fault(argv: string[]): Promise<number> {
   if (action === 'list') {
     const faults = await admin.list();
     for (const f of faults) {
-      const params = f.active ? ` ${JSON.stringify(f.params)}${f.remainingSeconds !== null ? `, ${Math.round(f.remainingSeconds)} s left` : ''}` : '';
+      const params = f.active
+        ? ` ${JSON.stringify(f.params)}${f.remainingSeconds !== null ? `, ${Math.round(f.remainingSeconds)} s left` : ''}`
+        : '';
       console.log(`${f.active ? 'ON ' : 'off'}  ${f.kind.padEnd(10)} ${f.name}${params}`);
     }
     return 0;
   }
   if (action === 'set') {
-    if (!name) throw new CliError('LAB_CLI_USAGE', 'lab fault set: name a fault or mitigation, e.g. `lab fault set blocking durationMs=300`');
+    if (!name)
+      throw new CliError('LAB_CLI_USAGE', 'lab fault set: name a fault or mitigation, e.g. `lab fault set blocking durationMs=300`');
     const catalogue = await admin.catalogue();
-    if (!catalogue.toggles[name]) throw new CliError('LAB_CLI_USAGE', `lab fault set: no toggle named "${name}"; allowed: ${Object.keys(catalogue.toggles).join(', ')}`);
+    if (!catalogue.toggles[name])
+      throw new CliError(
+        'LAB_CLI_USAGE',
+        `lab fault set: no toggle named "${name}"; allowed: ${Object.keys(catalogue.toggles).join(', ')}`,
+      );
     const params: Record<string, string | number | string[]> = {};
+    const notes: string[] = [];
     for (const pair of pairs) {
       const eq = pair.indexOf('=');
       if (eq <= 0) throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: "${pair}" is not key=value`);
-      params[pair.slice(0, eq)] = coerce(name, pair.slice(0, eq), pair.slice(eq + 1), catalogue);
+      params[pair.slice(0, eq)] = coerce(name, pair.slice(0, eq), pair.slice(eq + 1), catalogue, notes);
     }
     const ttl = stringOption(parsed, 'ttl');
-    await admin.set(name, params, ttl === undefined ? undefined : Number(ttl));
-    console.log(`${name} on`);
+    await admin.set(
+      name,
+      params,
+      ttl === undefined
+        ? undefined
+        : decimal('--ttl', ttl, { integer: true, ...catalogue.ttlSeconds, clampAboveMax: true }, `lab fault set ${name}`),
+    );
+    console.log(`${name} on${notes.length ? ` (${notes.join('; ')})` : ''}`);
     return 0;
   }
   if (action === 'clear') {
@@ -52,5 +72,8 @@ export async function fault(argv: string[]): Promise<number> {
     console.log(name ? `${name} off` : 'all faults and mitigations off');
     return 0;
   }
-  throw new CliError('LAB_CLI_USAGE', `lab fault: unknown action "${action}"; allowed: list, set <name> [key=value ...] [--ttl s], clear [name]`);
+  throw new CliError(
+    'LAB_CLI_USAGE',
+    `lab fault: unknown action "${action}"; allowed: list, set <name> [key=value ...] [--ttl s], clear [name]`,
+  );
 }

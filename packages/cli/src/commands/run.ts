@@ -5,8 +5,12 @@ import { join, relative } from 'node:path';
 import { type Report, loadScenario, oneLine, runScenario, terminalSummary, writeReport } from '@runtime-lab/scenarios';
 import { CliError } from '../errors.js';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
+import { redactText } from '@runtime-lab/values';
 import { REPORTS_DIR } from '../paths.js';
 import { DEFAULT_PORTS, isHealthy, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
+
+/** A line for the terminal, without a credential a typed URL or an error may carry. */
+const shown = (line: string): string => redactText(line, [process.env.LAB_ADMIN_TOKEN]);
 
 const RUN_OPTIONS = {
   quick: { value: false },
@@ -18,17 +22,19 @@ const RUN_OPTIONS = {
   'no-start': { value: false },
 } as const;
 
+/** UTC, with its Z: "20261129-184701Z" (sorts as text, names the same instant everywhere). */
 function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}Z`;
 }
 
 export async function run(argv: string[]): Promise<number> {
   const parsed: Parsed = parseArgs(argv, RUN_OPTIONS, 'run');
   const [ref, ...extra] = parsed.positionals;
-  if (!ref || extra.length > 0) throw new CliError('LAB_CLI_USAGE', 'lab run: give exactly one scenario name or file, e.g. `lab run blocking --quick`');
+  if (!ref || extra.length > 0)
+    throw new CliError('LAB_CLI_USAGE', 'lab run: give exactly one scenario name or file, e.g. `lab run blocking --quick`');
   const quick = parsed.options.quick === true;
   const { scenario, source } = await loadScenario(ref);
-  const runnerPort = portOption(parsed, 'runner-port', process.env.LAB_RUNNER_METRICS_PORT ? Number(process.env.LAB_RUNNER_METRICS_PORT) : 9466);
+  const runnerPort = portOption(parsed, 'runner-port', 9466, 'LAB_RUNNER_METRICS_PORT');
   const defaults = urlsFor(DEFAULT_PORTS);
   const explicitApi = stringOption(parsed, 'api') ?? process.env.LAB_API_URL;
   let apiUrl = explicitApi ?? defaults.apiUrl;
@@ -54,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const onFatal = (error: unknown): void => {
     if (fatal !== undefined) return;
     fatal = error;
-    process.stderr.write(`\nunexpected error: ${oneLine(error)}; stopping the run and switching faults off…\n`);
+    process.stderr.write(shown(`\nunexpected error: ${oneLine(error)}; stopping the run and switching faults off…\n`));
     controller.abort(new Error(`unexpected error: ${oneLine(error)}`));
   };
   process.on('SIGINT', onSignal);
@@ -63,7 +69,8 @@ export async function run(argv: string[]): Promise<number> {
   process.on('unhandledRejection', onFatal);
   try {
     if (!explicitApi && !(await isHealthy(apiUrl))) {
-      if (parsed.options['no-start']) throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
+      if (parsed.options['no-start'])
+        throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
       console.log('starting api and downstream for this run (`lab up` keeps them running between runs)…');
       // Detached: in a process group of their own, so Ctrl-C reaches only the runner, which
       // switches the faults off through them and stops them afterwards.
@@ -72,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       apiUrl = result.urls.apiUrl;
       metricsUrl = result.urls.metricsUrl;
     }
-    console.log(`running ${scenario.name}${quick ? ' --quick' : ''} (${source}) against ${apiUrl}`);
+    console.log(shown(`running ${scenario.name}${quick ? ' --quick' : ''} (${source}) against ${apiUrl}`));
     const report = await runScenario({
       scenario,
       source,
@@ -85,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
       runnerMetricsHost: process.env.LAB_RUNNER_METRICS_HOST || undefined,
       progress: process.stderr,
       signal: controller.signal,
-      log: (line) => console.log(line),
+      log: (line) => console.log(shown(line)),
     });
     const outDir = stringOption(parsed, 'out') ?? join(REPORTS_DIR, `${timestamp()}-${scenario.name}${quick ? '-quick' : ''}`);
     const files = writeReport(report, outDir);

@@ -2,7 +2,15 @@
 // accepts. Regenerate with `pnpm --filter @runtime-lab/api faults-doc`; a test fails when the
 // committed file is stale.
 import { join } from 'node:path';
-import { catalogue, HARD_QUEUE_CAP, type ParamSpec, ROUTE_URLS, type RouteName, type ToggleSpec, TTL_SECONDS } from '../faults/catalogue.js';
+import {
+  catalogue,
+  HARD_QUEUE_CAP,
+  type ParamSpec,
+  ROUTE_URLS,
+  type RouteName,
+  type ToggleSpec,
+  TTL_SECONDS,
+} from '../faults/catalogue.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
 /** Where the committed document lives (repo root docs/). */
@@ -66,10 +74,14 @@ export function renderFaultsDoc(): string {
     '`GET /admin/faults` lists all of them with their state, parameters and time left. The control page is `GET /admin`.',
     '',
     `- Every toggle expires after \`ttlSeconds\` (default ${TTL_SECONDS.default}, ${TTL_SECONDS.min} … ${TTL_SECONDS.max}) unless renewed by another PUT.`,
-    '- A value above its maximum is clamped, and the response lists it under `clamped: [{ param, requested, applied }]`;',
-    '  anything else invalid (wrong type, below the minimum, unknown parameter) is a 400 that names the field and what is allowed.',
+    '- A value above its maximum is clamped, and the response lists it under `clamped: [{ param, requested, applied }]`',
+    '  (JSON\'s `1e400` parses as Infinity: clamped too, reported as `requested: "Infinity"`); `-0` is 0;',
+    '  anything else invalid (wrong type such as the string `"16"`, a fraction for an integer, below the minimum, `-1e400`,',
+    '  unknown parameter) is a 400 that names the field and what is allowed, and changes nothing.',
+    '- `lab fault set name key=value` reads values by the same rule: plain decimal digits only (`""`, `0x10`, `1e3`, `Infinity`,',
+    '  `NaN` and `1.5` for an integer are refused with exit 2); above the maximum it sends the value and says it was clamped.',
     `- "Unbounded" queues are still hard-capped at ${HARD_QUEUE_CAP} entries, so no fault can kill the process. Past the cap,`,
-    '  a report/offload task or a `child-process` burn is refused with 503 and `Retry-After`; a checkout\'s downstream call',
+    "  a report/offload task or a `child-process` burn is refused with 503 and `Retry-After`; a checkout's downstream call",
     '  fails at once and is retried like any failed call, and a checkout left with failed calls answers 504.',
     '- Pool work is not left to run out after a change: when a toggle that shapes a pool (`executor-saturation`,',
     '  `larger-pool`, `load-shedding`, `offload`) changes or goes off, the old pool is replaced and its queued and running tasks are',

@@ -2,12 +2,14 @@
 // Fastify's ajv: ajv (as Fastify configures it) coerces types and strips unknown keys silently,
 // and it cannot clamp. Here nothing is coerced, unknown keys are errors, values over a maximum
 // are clamped and reported, and every message names the field and what is allowed.
+import { checkJsonNumber } from '@runtime-lab/values';
 import { ApiError } from '../errors.js';
 import { catalogue, defaultParams, type ParamSpec, type ParamsOf, TTL_SECONDS, type ToggleName } from './catalogue.js';
 
 export interface Clamp {
   param: string;
-  requested: number;
+  /** What was asked for; "Infinity" for a number too large for a double (JSON's 1e400). */
+  requested: number | 'Infinity';
   applied: number;
 }
 
@@ -48,12 +50,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 type Checked = { ok: true; value: unknown; clamp?: Clamp } | { ok: false; message: string };
 
+// The lab's one number rule for JSON (@runtime-lab/values): above max is clamped, Infinity
+// included; below min, fractions for integers, strings and null are refused; -0 is 0.
 function checkNumber(param: string, spec: { min: number; max: number }, value: unknown, integer: boolean): Checked {
-  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < spec.min) {
-    return { ok: false, message: `got ${show(value)}` };
-  }
-  if (value > spec.max) return { ok: true, value: spec.max, clamp: { param, requested: value, applied: spec.max } };
-  return { ok: true, value };
+  const reading = checkJsonNumber(value, { integer, min: spec.min, max: spec.max, clampAboveMax: true });
+  if (!reading.ok) return { ok: false, message: reading.problem };
+  if (reading.clampedFrom === undefined) return { ok: true, value: reading.value };
+  const requested = Number.isFinite(reading.clampedFrom) ? reading.clampedFrom : 'Infinity';
+  return { ok: true, value: reading.value, clamp: { param, requested, applied: reading.value } };
 }
 
 function checkParam(param: string, spec: ParamSpec, value: unknown): Checked {
@@ -102,7 +106,10 @@ export function validateToggleBody<N extends ToggleName>(name: N, body: unknown)
     if (key === 'ttlSeconds') {
       const checked = checkNumber(key, TTL_SECONDS, value, true);
       if (!checked.ok) {
-        problems.push({ param: key, message: `ttlSeconds: expected an integer from ${TTL_SECONDS.min} to ${TTL_SECONDS.max} (larger values are clamped), ${checked.message}` });
+        problems.push({
+          param: key,
+          message: `ttlSeconds: expected an integer from ${TTL_SECONDS.min} to ${TTL_SECONDS.max} (larger values are clamped), ${checked.message}`,
+        });
         continue;
       }
       if (checked.clamp) clamped.push(checked.clamp);

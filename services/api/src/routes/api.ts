@@ -3,9 +3,10 @@
 import { pbkdf2 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { Type } from '@sinclair/typebox';
+import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import type { FastifyPluginAsync } from 'fastify';
 import type { HashResult, ReportResult } from '../pool/tasks.js';
+import { ApiError } from '../errors.js';
 import { assetPath } from '../paths.js';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -21,10 +22,28 @@ const ORDERS = Array.from({ length: 20 }, (_, i) => ({
   status: i % 5 === 0 ? 'shipped' : 'paid',
 }));
 
-const ReportBody = Type.Union([
-  Type.Object({ rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false }),
-  Type.Null(),
-]);
+const ROWS = { integer: true, min: 1, max: 100_000 };
+
+/**
+ * Rows of a POST /api/report body ({"rows": n}, empty or null: 1000). Checked by hand rather
+ * than by a schema: Fastify's ajv coerces types, so {"rows":"0x10"} would have run 16 rows.
+ */
+function reportRows(body: unknown): number {
+  if (body === undefined || body === null) return 1000;
+  const keys = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
+  if (!keys || keys.some((k) => k !== 'rows')) {
+    throw new ApiError(
+      'LAB_INVALID_BODY',
+      400,
+      `body of POST /api/report must be {"rows": n} or empty; got ${JSON.stringify(body)?.slice(0, 60)}`,
+    );
+  }
+  const rows = (body as { rows?: unknown }).rows;
+  if (rows === undefined) return 1000;
+  const reading = checkJsonNumber(rows, ROWS);
+  if (!reading.ok) throw new ApiError('LAB_INVALID_BODY', 400, `rows: expected ${describeNumberRule(ROWS)}, ${reading.problem}`);
+  return reading.value;
+}
 
 /** Runs `count` jobs, at most `concurrency` at a time. */
 async function inBatches<T>(count: number, concurrency: number, job: (index: number) => Promise<T>): Promise<T[]> {
@@ -52,15 +71,11 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/orders', { config: { labRoute: 'orders' } }, async () => ({ orders: ORDERS }));
 
-  app.post<{ Body: { rows?: number } | null }>(
-    '/api/report',
-    { config: { labRoute: 'report' }, schema: { body: ReportBody } },
-    async (request) => {
-      const rows = request.body?.rows ?? 1000;
-      const result = await pools.report.run<ReportResult>({ kind: 'report', taskMs: pools.reportTaskMs(), rows }, pools.retryAfterSeconds());
-      return { report: result };
-    },
-  );
+  app.post('/api/report', { config: { labRoute: 'report' } }, async (request) => {
+    const rows = reportRows(request.body);
+    const result = await pools.report.run<ReportResult>({ kind: 'report', taskMs: pools.reportTaskMs(), rows }, pools.retryAfterSeconds());
+    return { report: result };
+  });
 
   app.get('/api/hash', { config: { labRoute: 'hash' } }, async () => {
     const { jobsPerRequest, iterations, concurrency } = state.get('threadpool-saturation') ?? HEALTHY_HASH;
@@ -95,7 +110,10 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/health', async () => ({
     status: 'ok',
-    active: state.list().filter((t) => t.active).map((t) => t.name),
+    active: state
+      .list()
+      .filter((t) => t.active)
+      .map((t) => t.name),
   }));
 };
 

@@ -1,0 +1,157 @@
+// The watchdog's registry snapshot is the plugin's own main-thread work: written when a scrape
+// asks (not on a fixed period), and in slices that let the event loop run between metrics.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import Fastify from 'fastify';
+import { Gauge, Histogram, Registry } from 'prom-client';
+import telemetry from '../src/index.js';
+import { serializeInSlices } from '../src/snapshot.js';
+import { blockFor } from './helpers.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Counts event-loop turns (a setImmediate chain) until stop(); take() returns the count so far and restarts it. */
+function countLoopTurns(): { take(): number; stop(): void } {
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    turns += 1;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  return {
+    take() {
+      const n = turns;
+      turns = 0;
+      return n;
+    },
+    stop() {
+      counting = false;
+    },
+  };
+}
+
+test('an unscraped app writes no snapshots; a scrape gets a fresh one; a steady scraper gets one per scrape, ready in time', async () => {
+  const app = Fastify();
+  await app.register(telemetry, { watchdog: { port: 0, snapshotIntervalMs: 300 }, defaultMetrics: false, threadpoolCanary: false });
+  let collects = 0;
+  new Gauge({
+    name: 'test_collects_so_far',
+    help: 'How often the registry was collected.',
+    registers: [app.telemetry.registry],
+    collect() {
+      collects += 1;
+      this.set(collects);
+    },
+  });
+  await app.ready();
+  try {
+    const url = `http://127.0.0.1:${app.telemetry.watchdogAddress()?.port}/metrics`;
+    const idleFrom = collects;
+    await sleep(1500);
+    assert.equal(collects, idleFrom, 'no collection in 1.5 s without a scrape (a 300 ms period would have made ~5)');
+
+    const first = await (await fetch(url)).text();
+    assert.equal(collects, idleFrom + 1, 'one collection for the scrape');
+    assert.match(first, new RegExp(`^test_collects_so_far ${collects}$`, 'm'), 'the scrape got the fresh snapshot');
+
+    // A scraper every 700 ms: about one collection per scrape, written before the scrape arrives.
+    const ages: number[] = [];
+    const scrapes = 5;
+    for (let i = 0; i < scrapes; i++) {
+      await sleep(700);
+      const text = await (await fetch(url)).text();
+      ages.push(Number(/^runtime_watchdog_snapshot_age_seconds (\S+)$/m.exec(text)?.[1]));
+    }
+    const perScrape = (collects - idleFrom - 1) / scrapes;
+    assert.ok(perScrape >= 0.8 && perScrape <= 1.4, `${collects - idleFrom - 1} collections for ${scrapes} scrapes`);
+    // From the third scrape on the scraper's interval is known: the snapshot was prefetched.
+    assert.ok(
+      ages.slice(2).every((age) => age < 0.3),
+      `snapshot ages at scrape time: ${ages.join(', ')} s`,
+    );
+
+    const stoppedAt = collects;
+    await sleep(1500);
+    assert.ok(collects <= stoppedAt + 1, 'once the scraper stops, so do the snapshots');
+  } finally {
+    await app.close();
+  }
+});
+
+test('serializeInSlices: the same bytes as registry.metrics(), with the loop running between slices', async () => {
+  const registry = new Registry();
+  for (let i = 0; i < 12; i++) {
+    new Gauge({
+      name: `test_slow_${i}`,
+      help: `A gauge whose collection costs 3 ms (${i}).`,
+      labelNames: ['k'],
+      registers: [registry],
+      collect() {
+        blockFor(3);
+        this.set({ k: 'a"b\\\\c' }, i);
+      },
+    });
+  }
+  const loop = countLoopTurns();
+  const sliced = (await serializeInSlices(registry, 5)).join('');
+  const turnsDuringSliced = loop.take();
+  const whole = await registry.metrics();
+  const turnsDuringWhole = loop.take();
+  loop.stop();
+  assert.equal(sliced, whole);
+  assert.ok(turnsDuringSliced >= 4, `the loop ran ${turnsDuringSliced} turns during 36 ms of sliced work`);
+  assert.ok(turnsDuringWhole <= 1, `registry.metrics() let the loop run ${turnsDuringWhole} turns (it does not yield)`);
+});
+
+test('serializeInSlices writes histograms label set by label set: same bytes, the loop runs inside one large histogram', async () => {
+  const registry = new Registry();
+  const big = new Histogram({
+    name: 'test_big_seconds',
+    help: 'help with \\ and\nnewline',
+    labelNames: ['id', 'route'],
+    buckets: [0.001, 0.5, 1, 30],
+    registers: [registry],
+  });
+  for (let i = 0; i < 6000; i++) big.observe({ id: `s"${i}\\\n`, route: i % 3 ? '/a' : 7 }, i / 1000);
+  big.observe({ id: 'huge', route: 'x' }, 1e300);
+  new Histogram({ name: 'test_unlabelled_seconds', help: 'h', registers: [registry] }).observe(0.2);
+  new Histogram({ name: 'test_empty_seconds', help: 'h', labelNames: ['k'], registers: [registry] });
+  let collected = 0;
+  // collect() runs before writing (it observes once, so both writers see the same values).
+  new Histogram({
+    name: 'test_collected_seconds',
+    help: 'h',
+    registers: [registry],
+    collect() {
+      collected += 1;
+      if (collected === 1) this.observe(0.1);
+    },
+  });
+  const loop = countLoopTurns();
+  const sliced = (await serializeInSlices(registry, 2)).join('');
+  const turnsDuringSliced = loop.take();
+  loop.stop();
+  assert.equal(collected, 1, 'collect() ran once, before writing');
+  assert.match(sliced, /^test_collected_seconds_count 1$/m);
+  assert.ok(sliced === (await registry.metrics()), 'the same bytes as registry.metrics()');
+  assert.ok(
+    turnsDuringSliced >= 10,
+    `the loop ran ${turnsDuringSliced} turns while 6000 label sets were written (4 metrics: at most 4 turns between them)`,
+  );
+});
+
+test("serializeInSlices falls back to prom-client's writer where it does not know the shape (default labels, OpenMetrics with exemplars)", async () => {
+  const labelled = new Registry();
+  labelled.setDefaultLabels({ app: 'x' });
+  new Histogram({ name: 'test_a_seconds', help: 'h', labelNames: ['k'], registers: [labelled] }).observe({ k: 'v' }, 0.3);
+  assert.ok((await serializeInSlices(labelled, 5)).join('') === (await labelled.metrics()), 'default labels');
+  const exemplars = new Registry();
+  exemplars.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
+  new Histogram({ name: 'test_b_seconds', help: 'h', labelNames: ['k'], enableExemplars: true, registers: [exemplars] }).observe({
+    labels: { k: 'v' },
+    value: 0.3,
+    exemplarLabels: { trace: 't' } as never,
+  });
+  assert.ok((await serializeInSlices(exemplars, 5)).join('') === (await exemplars.metrics()), 'exemplars');
+});
