@@ -89,11 +89,24 @@ export interface Check {
   message: string;
 }
 
-export function diagnoseMystery(stateDir: string, kind: string, route: string): Check {
+/**
+ * Fails when the hidden fault is no longer on: it expired, or something switched every fault off
+ * (`lab run` does before and after each run, `lab fault clear`, the page's reset).
+ */
+async function assertStillOn(state: MysteryState): Promise<void> {
+  if ((await mysteryCall(state.apiUrl, 'GET')).active) return;
+  throw new WorkshopError(
+    'LAB_WORKSHOP_UNAVAILABLE',
+    'the incident is no longer on: it expired, or every fault was switched off (lab run, lab fault clear, the page\'s reset all do); `lab workshop mystery reveal` shows what it was, `mystery start` begins another',
+  );
+}
+
+export async function diagnoseMystery(stateDir: string, kind: string, route: string): Promise<Check> {
   if (!(MYSTERY_KINDS as readonly string[]).includes(kind)) throw new WorkshopError('LAB_WORKSHOP_USAGE', `no fault kind "${kind}"; allowed: ${MYSTERY_KINDS.join(', ')}`);
   const routeName = route.replace(/^\/api\//, '');
   if (!(API_ROUTE_NAMES as string[]).includes(routeName)) throw new WorkshopError('LAB_WORKSHOP_USAGE', `no route "${route}"; allowed: ${API_ROUTE_NAMES.join(', ')} (or /api/<name>)`);
-  const { draw } = current(stateDir);
+  const { state, draw } = current(stateDir);
+  await assertStillOn(state);
   const kindRight = draw.kind === kind;
   const routeRight = draw.routes.includes(routeName as ApiRoute);
   if (kindRight && routeRight) {
@@ -145,6 +158,7 @@ export async function mitigateMystery(stateDir: string, mitigation: string, seco
   const catalogue = await admin.catalogue();
   const mitigations = Object.entries(catalogue.toggles).filter(([, t]) => t.kind === 'mitigation').map(([name]) => name);
   if (!mitigations.includes(mitigation)) throw new WorkshopError('LAB_WORKSHOP_USAGE', `no mitigation "${mitigation}"; allowed: ${mitigations.join(', ')}`);
+  await assertStillOn(state);
   const route = MYSTERIES[draw.kind].measureRoute;
   const before = await probeP99Seconds(state.apiUrl, route, seconds);
   const remaining = (await mysteryCall(state.apiUrl, 'GET')).remainingSeconds ?? 60;

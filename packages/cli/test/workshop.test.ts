@@ -175,8 +175,14 @@ describe('mystery incident on a running api', () => {
     assert.equal(readMystery(stateDir), undefined);
     assert.ok(await exited(state.trafficPid), 'the traffic process stopped');
     assert.equal((await run(['mystery', 'diagnose', 'blocking', route])).code, 2, 'no incident running: usage error');
+    // An incident switched off by someone else (lab run, lab fault clear) is reported, not judged.
+    assert.equal((await run(['mystery', 'start', '--api', api, '--seed', '8', '--no-traffic', '--ttl', '60'])).code, 0);
+    assert.equal((await lab(['fault', 'clear', '--api', api])).code, 0);
+    const gone = await run(['mystery', 'diagnose', 'blocking', route]);
+    assert.equal(gone.code, 2);
+    assert.match(gone.stderr, /the incident is no longer on: it expired, or every fault was switched off/);
     const progress = await run(['progress']);
-    assert.match(progress.stdout, /mystery incidents: 1 started, 1 diagnosed, 1 mitigated/);
+    assert.match(progress.stdout, /mystery incidents: 2 started, 1 diagnosed, 1 mitigated/);
   });
 });
 

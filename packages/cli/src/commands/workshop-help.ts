@@ -49,6 +49,8 @@ Exit codes:
   Switches on a hidden fault on the lab api (drawn at random; --seed replays a draw; --kind for instructors)
   plus background traffic on every route, for --ttl seconds (default 600). \`lab fault list\`, GET
   /admin/faults, the /admin page and lab_fault_active show only that a mystery is on, not which.
+  Investigate with lab audit, dashboards, /metrics and your own requests; \`lab run\`, \`lab fault clear\` and
+  the page's reset switch every fault off, this one included.
 lab workshop mystery diagnose <kind> <route>
   kinds: blocking, executor-saturation, threadpool-saturation, queue-amplification;
   routes: ping, orders, report, hash, config, checkout. Wrong: a hint and exit 1.

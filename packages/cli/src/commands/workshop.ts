@@ -192,13 +192,14 @@ const mystery: Sub = async (argv) => {
       traffic: parsed.options['no-traffic'] !== true,
     });
     console.log(`incident ${started.number} is on for ${started.ttlSeconds} s (seed ${started.seed}), with traffic on every route.`);
-    console.log('Investigate with lab run, lab audit, the dashboards and the metrics; then:');
+    console.log('Investigate with lab audit, the dashboards, the api\'s /metrics and requests of your own (not lab run:');
+    console.log('a run switches every fault off first, this one included); then:');
     console.log(`  lab workshop mystery diagnose <kind> <route>   kinds: ${MYSTERY_KINDS.join(', ')}; routes: ${API_ROUTE_NAMES.join(', ')}`);
     return 0;
   }
   if (action === 'diagnose') {
     const [kind, route] = exactly(args, 2, 'mystery diagnose <kind> <route>') as [string, string];
-    const check = diagnoseMystery(LAB_DIR, kind, route);
+    const check = await diagnoseMystery(LAB_DIR, kind, route);
     console.log(check.correct ? check.message : `not it. Hint: ${check.message}`);
     return check.correct ? 0 : 1;
   }
