@@ -24,9 +24,15 @@ export interface LoadPlan {
   durationSeconds: number;
 }
 
+/** One line of a verdict: `passed` null for a figure shown for reading, not judged. */
+export interface JudgedLine {
+  passed: boolean | null;
+  text: string;
+}
+
 export interface Judgement {
-  /** One line per signal checked: pass/FAIL, the figure and the bound. */
-  lines: { passed: boolean; text: string }[];
+  /** One line per signal checked: pass/FAIL (or info), the figure and the bound. */
+  lines: JudgedLine[];
   /** Shown when a check failed: points at the signal, never at the fix. */
   hint: string;
 }
@@ -74,8 +80,9 @@ function judgeLoop(route: string, m: Measurement, c: Calibration): Judgement {
   const bound = c.syncMs / 2 / 1000;
   const ping = m.pingP99Seconds;
   const loop = m.loopDelayP99;
-  const lines = [
+  const lines: JudgedLine[] = [
     { passed: ping !== null && ping < bound, text: `/ping probe P99 (open loop, warm connections) ${ms(ping)}, bound ${ms(bound)}` },
+    { passed: null, text: `/ping on a new connection per request (cold client) P99 ${ms(m.coldPingP99Seconds)}, for reading: accepting a connection waits for the loop too` },
     { passed: loop !== null && loop.lower < bound, text: `event-loop delay p99 (watchdog /metrics) ${ms(loop?.lower ?? null)}–${ms(loop?.upper ?? null)}, bound ${ms(bound)}` },
     { passed: m.route.errors === 0, text: `${route}: ${m.route.requests} requests, ${m.route.errors} errors or timeouts, P99 ${ms(m.route.p99Seconds)}` },
   ];
@@ -139,7 +146,7 @@ export const EXERCISES: Record<ExerciseId, Exercise> = {
     judge: (m) => {
       const budget = FAN_OUT.routeBudgetSeconds;
       const callsPerRequest = m.route.requests ? m.dependencyCalls / m.route.requests : 0;
-      const lines = [
+      const lines: JudgedLine[] = [
         { passed: m.route.p99Seconds !== null && m.route.p99Seconds < budget, text: `/dashboard client P99 (open loop) ${ms(m.route.p99Seconds)}, budget ${ms(budget)}` },
         { passed: callsPerRequest <= FAN_OUT.maxCallsPerRequest, text: `dependency calls per /dashboard request ${callsPerRequest.toFixed(2)}, budget ${FAN_OUT.maxCallsPerRequest} (3 widgets, one retry each)` },
         { passed: m.route.errors === 0, text: `/dashboard: ${m.route.requests} requests, ${m.route.errors} errors or timeouts; in-flight requests at most ${m.inflightMax ?? 'n/a'}` },

@@ -17,6 +17,8 @@ export interface StreamFigures {
 
 export interface Measurement {
   pingP99Seconds: number | null;
+  /** The same /ping probe on a new connection per request (the cold client: accept waits for the loop too). */
+  coldPingP99Seconds: number | null;
   route: StreamFigures;
   /** The p99 bucket of the loop-delay histogram over the load window (delta of two scrapes). */
   loopDelayP99: { lower: number; upper: number } | null;
@@ -26,6 +28,7 @@ export interface Measurement {
 }
 
 const PING_RATE = 20;
+const COLD_PING_RATE = 5;
 
 function figures(records: OpenLoopRecord[]): StreamFigures {
   const latencies = records.map((r) => r.latencyMs).sort((a, b) => a - b);
@@ -45,7 +48,11 @@ export function quantileBucket(q: number, buckets: Bucket[]): { lower: number; u
   return { lower, upper: Number.POSITIVE_INFINITY };
 }
 
-async function stream(url: string, plan: { method: 'GET' | 'POST'; body?: unknown; ratePerSecond: number; durationMs: number; warm: boolean }, into: OpenLoopRecord[]): Promise<OpenLoopStream> {
+async function stream(
+  url: string,
+  plan: { method: 'GET' | 'POST'; body?: unknown; ratePerSecond: number; durationMs: number; warm: boolean; newConnections?: boolean },
+  into: OpenLoopRecord[],
+): Promise<OpenLoopStream> {
   const s = new OpenLoopStream({
     url,
     method: plan.method,
@@ -54,6 +61,7 @@ async function stream(url: string, plan: { method: 'GET' | 'POST'; body?: unknow
     durationMs: plan.durationMs,
     segments: constantRate(plan.ratePerSecond),
     ...(plan.warm ? { warmup: { path: '/ping', sockets: warmSocketsFor(plan.ratePerSecond) } } : {}),
+    ...(plan.newConnections ? { connection: 'new' as const } : {}),
     onRecords: (records) => into.push(...records),
   });
   await s.ready();
@@ -65,12 +73,15 @@ export async function measureUnderLoad(serviceUrl: string, metricsUrl: string, p
   const durationMs = plan.durationSeconds * 1000;
   const pings: OpenLoopRecord[] = [];
   const routeRecords: OpenLoopRecord[] = [];
+  const coldPings: OpenLoopRecord[] = [];
   const probe = await stream(new URL('/ping', serviceUrl).href, { method: 'GET', ratePerSecond: PING_RATE, durationMs, warm: true }, pings);
+  const coldProbe = await stream(new URL('/ping', serviceUrl).href, { method: 'GET', ratePerSecond: COLD_PING_RATE, durationMs, warm: false, newConnections: true }, coldPings);
   const load = await stream(new URL(plan.path, serviceUrl).href, { method: plan.method, body: plan.body, ratePerSecond: plan.ratePerSecond, durationMs, warm: true }, routeRecords);
   const before = await scrapeMetrics(metricsUrl, 3000);
   const callsBefore = dependencyCalls();
   const start = Date.now() + 100;
   probe.start(start);
+  coldProbe.start(start);
   load.start(start);
   let inflightMax: number | null = null;
   const poll = setInterval(() => {
@@ -83,7 +94,7 @@ export async function measureUnderLoad(serviceUrl: string, metricsUrl: string, p
     );
   }, 500);
   try {
-    await Promise.all([probe.done(), load.done()]);
+    await Promise.all([probe.done(), coldProbe.done(), load.done()]);
   } finally {
     clearInterval(poll);
   }
@@ -91,6 +102,7 @@ export async function measureUnderLoad(serviceUrl: string, metricsUrl: string, p
   const delta = bucketsDelta(bucketsOf(after.families, METRIC_EVENTLOOP_DELAY_SECONDS), bucketsOf(before.families, METRIC_EVENTLOOP_DELAY_SECONDS));
   return {
     pingP99Seconds: figures(pings).p99Seconds,
+    coldPingP99Seconds: figures(coldPings).p99Seconds,
     route: figures(routeRecords),
     loopDelayP99: quantileBucket(0.99, delta),
     inflightMax,

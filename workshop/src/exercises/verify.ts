@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { WorkshopError } from '../errors.js';
 import { EXERCISE_SERVICE_DIR } from '../paths.js';
-import { EXERCISE_IDS, type Exercise, type Fixtures, exerciseById } from './catalogue.js';
+import { EXERCISE_IDS, type Exercise, type Fixtures, type JudgedLine, exerciseById } from './catalogue.js';
 import { type Dependency, startDependency } from './dependency.js';
 import { measureUnderLoad } from './measure.js';
 
@@ -17,8 +17,8 @@ export const DEFAULT_ROUTES_DIR = join(EXERCISE_SERVICE_DIR, 'routes');
 export interface VerifyResult {
   exercise: string;
   passed: boolean;
-  /** Checks in order: behaviour first, then signals. */
-  lines: { passed: boolean; text: string }[];
+  /** Checks in order: behaviour first, then signals (passed null: a figure for reading, not judged). */
+  lines: JudgedLine[];
   hint?: string;
 }
 
@@ -128,7 +128,7 @@ export async function verifyExercise(id: string, routesDir = DEFAULT_ROUTES_DIR,
     const measurement = await measureUnderLoad(service.url, service.metricsUrl, plan, dependency.calls);
     const judgement = exercise.judge(measurement, calibration);
     const lines = [...behaviour, ...judgement.lines];
-    const passed = lines.every((l) => l.passed);
+    const passed = lines.every((l) => l.passed !== false);
     return { exercise: id, passed, lines, ...(passed ? {} : { hint: judgement.hint }) };
   } finally {
     if (service) await stop(service.child);

@@ -28,7 +28,7 @@ Exit codes:
 `,
   list: 'lab workshop list\n  The modules in teaching order: number, id, minutes, title, and how many of its questions you answered right.\n',
   show: 'lab workshop show <module> [--answers]\n  Prints the module (without its front matter) for the terminal, then its prediction questions with their choices.\n  The "Answer key" section is left out unless --answers is given (for instructors).\n',
-  run: `lab workshop run <module> [--compose] [--out DIR] [--api URL] [--metrics URL] [--no-start]
+  run: `lab workshop run <module> [--compose] [--out DIR] [--api URL] [--metrics URL] [--runner-port N|off] [--no-start]
   Runs the module's scenario with its short profile, exactly as \`lab run <scenario> --quick\` (same options,
   same report), then compares the module's expected observations with what this run measured.
   --compose   print the command for the compose path (docker compose run --rm lab run <scenario> --quick)

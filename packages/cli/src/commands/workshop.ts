@@ -101,7 +101,14 @@ const show: Sub = async (argv) => {
   return 0;
 };
 
-const RUN_PASSTHROUGH = { compose: { value: false }, out: { value: true }, api: { value: true }, metrics: { value: true }, 'no-start': { value: false } } as const;
+const RUN_PASSTHROUGH = {
+  compose: { value: false },
+  out: { value: true },
+  api: { value: true },
+  metrics: { value: true },
+  'runner-port': { value: true },
+  'no-start': { value: false },
+} as const;
 
 const runModule: Sub = async (argv) => {
   const parsed = parseArgs(argv, RUN_PASSTHROUGH, 'workshop run');
@@ -114,7 +121,7 @@ const runModule: Sub = async (argv) => {
   }
   const out = stringOption(parsed, 'out') ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-workshop-${module.id}`);
   const passthrough = ['--quick', '--out', out];
-  for (const name of ['api', 'metrics'] as const) {
+  for (const name of ['api', 'metrics', 'runner-port'] as const) {
     const value = stringOption(parsed, name);
     if (value) passthrough.push(`--${name}`, value);
   }
@@ -156,7 +163,7 @@ const verify: Sub = async (argv) => {
   const parsed = parseArgs(argv, { dir: { value: true } }, 'workshop verify');
   const [exercise] = exactly(parsed.positionals, 1, `verify <exercise> (one of ${EXERCISE_IDS.join(', ')})`);
   const result = await verifyExercise(exercise as string, stringOption(parsed, 'dir') ?? DEFAULT_ROUTES_DIR, (line) => console.log(line));
-  for (const line of result.lines) console.log(`  ${line.passed ? 'pass' : 'FAIL'}  ${line.text}`);
+  for (const line of result.lines) console.log(`  ${line.passed === null ? 'info' : line.passed ? 'pass' : 'FAIL'}  ${line.text}`);
   console.log(`\n${result.passed ? 'PASS' : 'FAIL'}: ${result.exercise}`);
   if (result.hint) console.log(`hint: ${result.hint}`);
   updateProgress(LAB_DIR, (p) => {
