@@ -17,8 +17,8 @@ export interface PortToCheck {
   port: number;
   /** The environment variable that moves it. */
   env: string;
-  /** When something answers GET <healthUrl>/health there, it is the lab itself: fine. */
-  healthUrl?: string;
+  /** When this URL answers 2xx, the port is held by the lab itself (or, for Prometheus, a Prometheus): fine. */
+  labUrl?: string;
 }
 
 export interface LaptopCheckOptions {
@@ -52,9 +52,9 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function answersHealth(url: string): Promise<boolean> {
+async function answers(url: string): Promise<boolean> {
   try {
-    const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(1000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
     await response.arrayBuffer();
     return response.ok;
   } catch {
@@ -65,7 +65,7 @@ async function answersHealth(url: string): Promise<boolean> {
 export async function checkPort(p: PortToCheck): Promise<CheckItem> {
   const name = `port ${p.port} (${p.name})`;
   if (await portFree(p.port)) return { status: 'OK', name, detail: 'free' };
-  if (p.healthUrl && (await answersHealth(p.healthUrl))) return { status: 'OK', name, detail: 'in use by the lab (`lab up` is running)' };
+  if (p.labUrl && (await answers(p.labUrl))) return { status: 'OK', name, detail: `in use by the lab (\`lab up\` or compose is running: ${p.labUrl} answers)` };
   return { status: 'WARN', name, detail: `in use by another program: move the lab off it with \`export ${p.env}=<free port>\` (lab up, the auto-start of lab run and docker compose all follow it)` };
 }
 

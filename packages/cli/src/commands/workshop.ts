@@ -251,14 +251,15 @@ const reset: Sub = async (argv) => {
 const check: Sub = async (argv) => {
   exactly(parseArgs(argv, {}, 'workshop check').positionals, 0, 'check');
   const urls = urlsFor(DEFAULT_PORTS);
+  const runnerPort = Number(process.env.LAB_RUNNER_METRICS_PORT || 9466);
   const ports = [
-    { name: 'api', port: DEFAULT_PORTS.apiPort, env: PORT_ENV.apiPort, healthUrl: urls.apiUrl },
-    { name: 'api metrics', port: DEFAULT_PORTS.apiMetricsPort, env: PORT_ENV.apiMetricsPort },
-    { name: 'downstream', port: DEFAULT_PORTS.downstreamPort, env: PORT_ENV.downstreamPort, healthUrl: urls.downstreamUrl },
-    { name: 'downstream metrics', port: DEFAULT_PORTS.downstreamMetricsPort, env: PORT_ENV.downstreamMetricsPort },
-    { name: 'runner metrics', port: Number(process.env.LAB_RUNNER_METRICS_PORT || 9466), env: 'LAB_RUNNER_METRICS_PORT' },
-    { name: 'Prometheus', port: prometheusPort(), env: 'PROMETHEUS_PORT' },
-    { name: 'Grafana (compose)', port: Number(process.env.GRAFANA_PORT || 3000), env: 'GRAFANA_PORT' },
+    { name: 'api', port: DEFAULT_PORTS.apiPort, env: PORT_ENV.apiPort, labUrl: `${urls.apiUrl}/health` },
+    { name: 'api metrics', port: DEFAULT_PORTS.apiMetricsPort, env: PORT_ENV.apiMetricsPort, labUrl: urls.metricsUrl.replace(/\/metrics$/, '/healthz') },
+    { name: 'downstream', port: DEFAULT_PORTS.downstreamPort, env: PORT_ENV.downstreamPort, labUrl: `${urls.downstreamUrl}/health` },
+    { name: 'downstream metrics', port: DEFAULT_PORTS.downstreamMetricsPort, env: PORT_ENV.downstreamMetricsPort, labUrl: urls.downstreamMetricsUrl.replace(/\/metrics$/, '/healthz') },
+    { name: 'runner metrics', port: runnerPort, env: 'LAB_RUNNER_METRICS_PORT' },
+    { name: 'Prometheus', port: prometheusPort(), env: 'PROMETHEUS_PORT', labUrl: `http://127.0.0.1:${prometheusPort()}/-/ready` },
+    { name: 'Grafana (compose)', port: Number(process.env.GRAFANA_PORT || 3000), env: 'GRAFANA_PORT', labUrl: `http://127.0.0.1:${process.env.GRAFANA_PORT || 3000}/api/health` },
   ];
   const items: CheckItem[] = await laptopCheck({ repoRoot: REPO_ROOT, ports, builtFiles: [API_ENTRY, DOWNSTREAM_ENTRY] });
   for (const item of items) console.log(`${item.status.padEnd(4)}  ${item.name}: ${item.detail}`);
