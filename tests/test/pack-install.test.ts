@@ -19,6 +19,7 @@ const PACKAGES = {
   scrape: 'packages/scrape',
   scenarios: 'scenarios',
   audit: 'packages/audit',
+  workshop: 'workshop',
   cli: 'packages/cli',
 } as const;
 type PackageKey = keyof typeof PACKAGES;
@@ -212,7 +213,8 @@ describe('the lab CLI (with the runner and the auditor) from its tarballs', () =
   let service: Running | undefined;
 
   before(() => {
-    const keys: PackageKey[] = ['metric-names', 'scrape', 'scenarios', 'audit', 'cli'];
+    // The cli depends on the workshop, which depends on the plugin (its exercise service uses it).
+    const keys: PackageKey[] = ['metric-names', 'scrape', 'telemetry', 'scenarios', 'audit', 'workshop', 'cli'];
     for (const key of keys) {
       const versions = packedManifest(tarball(key));
       assert.doesNotMatch(JSON.stringify([versions.dependencies, versions.devDependencies]), /workspace:|catalog:/, `${key}: plain versions`);

@@ -27,7 +27,12 @@ Usage:
   lab fault set <name> [k=v ...] [--ttl S]   switch one on, e.g. lab fault set blocking durationMs=300 routes=orders,ping
   lab fault clear [name]            switch one off, or everything
   lab report <report.json> [--out DIR]       re-render report.md and report.html from report.json
+  lab workshop <subcommand>         the workshop: list, show, run, answer, verify, mystery, progress, reset,
+                                    check (see \`lab workshop --help\`)
 ${auditLine}  lab help                          this text
+
+Ports: API_PORT, API_METRICS_PORT, DOWNSTREAM_PORT, DOWNSTREAM_METRICS_PORT (and PROMETHEUS_PORT for lab up)
+move the native lab, as they move the compose one; lab up and lab run's auto-start follow them.
 
 Exit codes:
   0  the scenario's expectations were met (other commands: success)

@@ -2,6 +2,7 @@
 // exit code 2; a stack trace only with LAB_DEBUG=1.
 import { EngineError, oneLine } from '@runtime-lab/scenarios';
 import { redactText } from '@runtime-lab/values';
+import { WorkshopError } from '@runtime-lab/workshop';
 import { CliError } from './errors.js';
 import { loadAudit } from './audit-loader.js';
 import { down } from './commands/down.js';
@@ -10,9 +11,11 @@ import { list } from './commands/list.js';
 import { report } from './commands/report.js';
 import { run } from './commands/run.js';
 import { up } from './commands/up.js';
+import { workshop } from './commands/workshop.js';
 import { helpText } from './help.js';
+import { checkPortEnv } from './services.js';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { up, down, run, fault, report, list };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { up, down, run, fault, report, list, workshop };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,12 +34,14 @@ export async function main(argv: string[]): Promise<number> {
           : 'lab audit is not installed (@runtime-lab/audit is missing)',
       );
     }
+    checkPortEnv();
     const handler = COMMANDS[command];
     if (!handler) {
       const audit = (await loadAudit()).kind === 'ready' ? ', audit' : '';
       throw new CliError('LAB_CLI_USAGE', `unknown command "${command}"; allowed: ${Object.keys(COMMANDS).join(', ')}${audit}, help`);
     }
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // `lab workshop` has a help of its own per subcommand.
+    if (command !== 'workshop' && (rest.includes('--help') || rest.includes('-h'))) {
       console.log(helpText(await loadAudit()));
       return 0;
     }
@@ -45,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     // A URL the user typed (or an error quoting one) may carry a credential.
     const secrets = [process.env.LAB_ADMIN_TOKEN];
     if (process.env.LAB_DEBUG) console.error(redactText(error instanceof Error ? (error.stack ?? error.message) : String(error), secrets));
-    const known = error instanceof CliError || error instanceof EngineError ? error : undefined;
+    const known = error instanceof CliError || error instanceof EngineError || error instanceof WorkshopError ? error : undefined;
     const prefix = known ? '' : 'unexpected error: ';
     console.error(redactText(`lab ${command}: ${prefix}${oneLine(error)}`, secrets));
     return known ? known.exitCode : 2;

@@ -13,7 +13,58 @@ export interface ServicePorts {
   downstreamMetricsPort: number;
 }
 
-export const DEFAULT_PORTS: ServicePorts = { apiPort: 8080, apiMetricsPort: 9464, downstreamPort: 8081, downstreamMetricsPort: 9465 };
+/** The lab's ports when nothing moves them. */
+export const STANDARD_PORTS: ServicePorts = { apiPort: 8080, apiMetricsPort: 9464, downstreamPort: 8081, downstreamMetricsPort: 9465 };
+
+/**
+ * Environment variables that move the native lab's ports: the same names docker-compose.yml uses
+ * for its host ports, so one `export API_PORT=18080` moves both. `lab up`, the auto-start of
+ * `lab run` and the default URLs of every command follow them.
+ */
+export const PORT_ENV: Record<keyof ServicePorts, string> = {
+  apiPort: 'API_PORT',
+  apiMetricsPort: 'API_METRICS_PORT',
+  downstreamPort: 'DOWNSTREAM_PORT',
+  downstreamMetricsPort: 'DOWNSTREAM_METRICS_PORT',
+};
+
+/** The ports from `env` (PORT_ENV), the standard ones where unset; a bad value is a usage error. */
+export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): ServicePorts {
+  const ports = { ...STANDARD_PORTS };
+  for (const key of Object.keys(PORT_ENV) as (keyof ServicePorts)[]) {
+    const raw = env[PORT_ENV[key]];
+    if (raw === undefined || raw === '') continue;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError('LAB_CLI_USAGE', `${PORT_ENV[key]}=${raw} is not a port; allowed: 1-65535`);
+    ports[key] = port;
+  }
+  return ports;
+}
+
+/** The ports every command uses by default (read once; see PORT_ENV). */
+export const DEFAULT_PORTS: ServicePorts = (() => {
+  try {
+    return portsFromEnv();
+  } catch {
+    // main() reports the bad variable (checkPortEnv); until then the standard ports stand in
+    return { ...STANDARD_PORTS };
+  }
+})();
+
+/** Prometheus's port for `lab up` (PROMETHEUS_PORT, as in docker-compose.yml; default 9090). */
+export function prometheusPort(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PROMETHEUS_PORT;
+  if (raw === undefined || raw === '') return 9090;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError('LAB_CLI_USAGE', `PROMETHEUS_PORT=${raw} is not a port; allowed: 1-65535`);
+  return port;
+}
+
+/** Throws the usage error for a bad port variable (main() calls it before any command). */
+export function checkPortEnv(): void {
+  portsFromEnv();
+  prometheusPort();
+}
 
 export interface ServiceUrls {
   apiUrl: string;

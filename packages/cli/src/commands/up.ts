@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type Parsed, parseArgs } from '../args.js';
 import { LAB_DIR } from '../paths.js';
 import { prometheusAvailable, startPrometheus, waitForPrometheus } from '../prometheus.js';
-import { isHealthy, startServices, urlsFor, DEFAULT_PORTS } from '../services.js';
+import { isHealthy, prometheusPort, startServices, urlsFor, DEFAULT_PORTS, STANDARD_PORTS } from '../services.js';
 import { readState, runsOurProcess, writeState, type LabState } from '../state.js';
 
 export async function up(argv: string[]): Promise<number> {
@@ -30,7 +30,12 @@ export async function up(argv: string[]): Promise<number> {
   } else if (!prometheusAvailable()) {
     console.log('prometheus  not installed: `lab run` works without it (Debian: apt-get install prometheus)');
   } else {
-    const prom = startPrometheus({ detached: true, logFile: join(logDir, 'prometheus.log') });
+    // Moved ports (API_PORT…) are rewritten into the derived config, so Prometheus follows them.
+    const portMap: Record<number, number> = Object.fromEntries(
+      (Object.keys(STANDARD_PORTS) as (keyof typeof STANDARD_PORTS)[]).filter((k) => STANDARD_PORTS[k] !== DEFAULT_PORTS[k]).map((k) => [STANDARD_PORTS[k], DEFAULT_PORTS[k]]),
+    );
+    portMap[9090] = prometheusPort(); // its own scrape target
+    const prom = startPrometheus({ detached: true, logFile: join(logDir, 'prometheus.log'), portMap, listen: `127.0.0.1:${prometheusPort()}` });
     state.processes.push({ name: 'prometheus', pid: prom.child.pid as number, marker: 'prometheus' });
     state.urls.prometheusUrl = prom.url;
     writeState(state);

@@ -52,6 +52,29 @@ const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: FastifyInstanc
     return { fault: state.view(name), warnings };
   });
 
+  // The workshop's mystery incidents: a fault switched on for real but shown as off in every view
+  // above, on the page and in lab_fault_* (fault="mystery" says that one is on, not which). The
+  // name travels in the body, not the URL, so it does not reach a request log either.
+  app.get('/admin/mystery', async () => state.mystery());
+
+  app.put('/admin/mystery', async (request) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const { fault, ...rest } = body;
+    if (typeof fault !== 'string' || !isToggleName(fault) || catalogue[fault].kind !== 'fault') {
+      const faults = TOGGLE_NAMES.filter((n) => catalogue[n].kind === 'fault');
+      throw new ApiError('LAB_INVALID_PARAMS', 400, `PUT /admin/mystery needs "fault", one of: ${faults.join(', ')}`, { allowed: faults });
+    }
+    const { params, ttlSeconds, clamped } = validateToggleBody(fault, rest);
+    const warnings = await state.activate(fault, params, ttlSeconds, true);
+    // The answer names nothing either: the caller (lab workshop mystery) already knows.
+    return { mystery: state.mystery(), clamped: clamped.length > 0, warnings: warnings.length };
+  });
+
+  app.delete('/admin/mystery', async () => {
+    const warnings = await state.clearMystery();
+    return { mystery: state.mystery(), warnings: warnings.length };
+  });
+
   app.delete('/admin/faults', async () => {
     const warnings = await state.reset();
     return { faults: state.list(), warnings };

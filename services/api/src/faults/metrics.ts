@@ -12,6 +12,9 @@ export function registerFaultMetrics(registry: Registry, state: FaultState): voi
     registers: [registry],
     collect() {
       for (const toggle of state.list()) this.set({ fault: toggle.name, kind: toggle.kind }, toggle.active ? 1 : 0);
+      // A mystery incident (the workshop) shows as fault="mystery": an annotation that something is
+      // on, not which; list() already shows the hidden toggle as off.
+      this.set({ fault: 'mystery', kind: 'fault' }, state.mystery().active ? 1 : 0);
     },
   });
   new Gauge({

@@ -36,6 +36,15 @@ interface Active {
   params: Record<string, unknown>;
   expiresAtMs: number;
   timer: NodeJS.Timeout;
+  /** A mystery incident (the workshop): on for real, shown as off in every view. */
+  hidden: boolean;
+}
+
+/** What the views say about a hidden (mystery) toggle: that one is on, and for how long, not which. */
+export interface MysteryView {
+  active: boolean;
+  expiresAt: string | null;
+  remainingSeconds: number | null;
 }
 
 export class FaultState {
@@ -74,10 +83,14 @@ export class FaultState {
     return this.get('load-shedding')?.retryAfterSeconds ?? 1;
   }
 
+  /**
+   * The toggle as the admin API, the page and the metrics show it. A hidden toggle reads as off
+   * (its real state is only in get()/isActive(), which the routes use): see mystery().
+   */
   view(name: ToggleName): ToggleView {
     const entry = this.#active.get(name);
     const spec = catalogue[name];
-    if (!entry) {
+    if (!entry || entry.hidden) {
       return { name, kind: spec.kind, active: false, params: defaultParams(name), expiresAt: null, remainingSeconds: null };
     }
     return {
@@ -94,8 +107,33 @@ export class FaultState {
     return TOGGLE_NAMES.map((name) => this.view(name));
   }
 
-  /** Turns a toggle on (or replaces its parameters and renews its TTL). Returns listener warnings. */
-  async activate<N extends ToggleName>(name: N, params: ParamsOf<N>, ttlSeconds: number): Promise<string[]> {
+  /** Whether a hidden toggle is on, without saying which (GET /admin/mystery, lab_fault_active{fault="mystery"}). */
+  mystery(): MysteryView {
+    const entry = [...this.#active.values()].find((a) => a.hidden);
+    if (!entry) return { active: false, expiresAt: null, remainingSeconds: null };
+    return {
+      active: true,
+      expiresAt: new Date(entry.expiresAtMs).toISOString(),
+      remainingSeconds: Math.max(0, Math.ceil((entry.expiresAtMs - this.#now()) / 1000)),
+    };
+  }
+
+  /** Switches the hidden toggle off, if one is on (DELETE /admin/mystery). */
+  async clearMystery(): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const [name, entry] of [...this.#active.entries()]) {
+      if (entry.hidden) warnings.push(...(await this.deactivate(name)));
+    }
+    return warnings;
+  }
+
+  /**
+   * Turns a toggle on (or replaces its parameters and renews its TTL). Returns listener warnings.
+   * `hidden`: a mystery incident; at most one at a time, so a new one replaces the previous one.
+   * Setting a toggle openly (hidden false) makes it visible again.
+   */
+  async activate<N extends ToggleName>(name: N, params: ParamsOf<N>, ttlSeconds: number, hidden = false): Promise<string[]> {
+    const warnings = hidden ? await this.clearMystery() : [];
     const previous = this.#active.get(name);
     if (previous) clearTimeout(previous.timer);
     const timer = setTimeout(() => {
@@ -103,8 +141,9 @@ export class FaultState {
     }, ttlSeconds * 1000);
     timer.unref();
     const copy = structuredClone(params) as Record<string, unknown>;
-    this.#active.set(name, { params: copy, expiresAtMs: this.#now() + ttlSeconds * 1000, timer });
-    return this.#emit({ name, active: true, params: copy, reason: 'put' });
+    this.#active.set(name, { params: copy, expiresAtMs: this.#now() + ttlSeconds * 1000, timer, hidden });
+    warnings.push(...(await this.#emit({ name, active: true, params: copy, reason: 'put' })));
+    return warnings;
   }
 
   async deactivate(name: ToggleName, reason: ToggleChange['reason'] = 'delete'): Promise<string[]> {

@@ -1,0 +1,40 @@
+// Each module's expected observations, checked against a real run of its scenario through
+// `lab workshop run` (the attendee's command), so a module's text cannot drift from what the lab
+// shows. One quick run per module with observations; run inside netns-run.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Lab, lab, startLabServices } from '@runtime-lab/test-kit';
+import { loadModules } from '@runtime-lab/workshop';
+
+const modules = (await loadModules()).filter((m) => m.scenario && m.observations.length > 0);
+
+describe('every module\'s expected observations hold in a real --quick run', () => {
+  let services: Lab;
+  before(async () => {
+    services = await startLabServices();
+  });
+  after(async () => {
+    await services.stop();
+  });
+
+  test('there is at least one module with observations to check', () => {
+    assert.ok(modules.length >= 1);
+  });
+
+  for (const module of modules) {
+    test(`${module.id} (scenario ${module.scenario})`, async () => {
+      const out = mkdtempSync(join(tmpdir(), `lab-workshop-obs-${module.id}-`));
+      const result = await lab(
+        ['workshop', 'run', module.id, '--api', services.api.url, '--metrics', services.api.metricsUrl, '--runner-port', 'off', '--out', out],
+        { env: { LAB_STATE_DIR: out }, timeoutMs: 300_000 },
+      );
+      const checks = module.observations.reduce((n, o) => n + o.checks.length, 0);
+      const lines = result.stdout.split('\n').filter((l) => /^ {2}(as expected|DIFFERENT)/.test(l));
+      assert.equal(lines.length, checks, result.stdout + result.stderr);
+      assert.deepEqual(lines.filter((l) => l.includes('DIFFERENT')), [], `${module.file}: observations differ from this run:\n${result.stdout}`);
+    });
+  }
+});
