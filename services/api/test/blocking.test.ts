@@ -51,7 +51,12 @@ test('cpu 200 ms on /api/orders under load: ping is slow for the client, calm se
 
   // The lesson: the client waits, the server-side histogram does not see it, loop delay does.
   assert.ok(cpu.pingP50Ms >= 150, `client-side ping p50 ${cpu.pingP50Ms} ms should be >= 150: ${figures}`);
-  assert.ok(cpu.serverPingP99Ms < 10, `server-side ping p99 ${cpu.serverPingP99Ms} ms should stay < 10: ${figures}`);
+  // A same-run ratio, not an absolute bound: on a loaded machine the server-side p99 itself grows
+  // (16 ms once at load 13), but it stays a small fraction of what the client felt.
+  assert.ok(
+    cpu.serverPingP99Ms * 20 <= cpu.pingP99Ms,
+    `server-side ping p99 ${cpu.serverPingP99Ms} ms should stay below 1/20 of the client's ${cpu.pingP99Ms} ms: ${figures}`,
+  );
   assert.ok(cpu.loopDelayP99Ms >= 150, `loop delay p99 ${cpu.loopDelayP99Ms} ms should show the stall: ${figures}`);
 
   // The contrast: the same work, off the loop or in slices.
