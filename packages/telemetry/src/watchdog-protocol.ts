@@ -1,5 +1,6 @@
 // Messages between the main thread and the watchdog worker. Type-only: the worker file must
 // stay free of dependencies, and types vanish at compile time.
+import type { SamplerEvent, StallAttributionConfig } from './stall-sampler.js';
 
 export interface WatchdogWorkerData {
   /** BigInt64Array[0]: the main thread's last heartbeat, process.hrtime.bigint() nanoseconds. */
@@ -7,6 +8,8 @@ export interface WatchdogWorkerData {
   host: string;
   port: number;
   prefix: string;
+  /** Stall attribution (stall-sampler.ts); absent when the option is off. */
+  attribution?: StallAttributionConfig;
 }
 
 export type ToWatchdog =
@@ -16,4 +19,5 @@ export type ToWatchdog =
 
 export type FromWatchdog =
   | { type: 'listening'; host: string; port: number }
-  | { type: 'listen-error'; code: string; message: string };
+  | { type: 'listen-error'; code: string; message: string }
+  | SamplerEvent;

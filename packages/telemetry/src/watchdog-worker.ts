@@ -8,6 +8,7 @@
 // by path as a worker, from dist.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
+import { StallSampler } from './stall-sampler.js';
 import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
 
 const data = workerData as WatchdogWorkerData;
@@ -20,6 +21,7 @@ const upName = `${data.prefix}watchdog_up`;
 const liveNames = new Set([stallName, ageName, upName]);
 
 const startedAtNs = process.hrtime.bigint();
+const sampler = data.attribution ? new StallSampler(data.attribution, heartbeat, (event) => port.postMessage(event)) : undefined;
 let snapshotText = '';
 let snapshotTakenAtNs: bigint | undefined;
 
@@ -80,7 +82,16 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }
-  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
+  if (path === '/stalls') {
+    if (!sampler) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('stall attribution is off: register the plugin with stallAttribution: {}\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : JSON.stringify(sampler.snapshot()));
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /stalls\n');
 }
 
 const server = createServer(handle);
@@ -94,6 +105,7 @@ server.listen(data.port, data.host, () => {
   const bound = typeof address === 'object' && address ? address.port : data.port;
   const message: FromWatchdog = { type: 'listening', host: data.host, port: bound };
   port.postMessage(message);
+  void sampler?.start();
 });
 
 port.on('message', (message: ToWatchdog) => {

@@ -8,6 +8,7 @@ import { nowNs } from './clock.js';
 import { portInUse, watchdogStartFailed } from './errors.js';
 import { LOOP_SAMPLE_PERIOD_MS, type LoopDelayMonitor } from './loop-delay.js';
 import type { OwnedMetrics } from './owned-metrics.js';
+import type { SamplerEvent, StallAttributionConfig } from './stall-sampler.js';
 import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
 
 export interface WatchdogConfig {
@@ -15,6 +16,9 @@ export interface WatchdogConfig {
   port: number;
   snapshotIntervalMs: number;
   heartbeatIntervalMs: number;
+  /** Stall attribution in the worker; its events go to onSamplerEvent. */
+  attribution?: StallAttributionConfig;
+  onSamplerEvent?: (event: SamplerEvent) => void;
 }
 
 export interface Watchdog {
@@ -44,6 +48,7 @@ export async function startWatchdog(
   Atomics.store(heartbeat, 0, nowNs());
 
   const workerData: WatchdogWorkerData = { heartbeat: heartbeatBuffer, host: config.host, port: config.port, prefix };
+  if (config.attribution) workerData.attribution = config.attribution;
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData, name: 'telemetry-watchdog' });
 
   let closing = false;
@@ -74,6 +79,8 @@ export async function startWatchdog(
       if (message.type === 'listening') {
         cleanup();
         resolve({ host: message.host, port: message.port });
+      } else if (message.type !== 'listen-error') {
+        return;
       } else if (message.code === 'EADDRINUSE') {
         fail(portInUse(config.host, config.port, new Error(message.message)));
       } else {
@@ -95,6 +102,12 @@ export async function startWatchdog(
     up.set(0);
     log.error({ err: error }, `@runtime-lab/telemetry: watchdog thread ${reason}; metrics on port ${address.port} are gone, the app keeps serving`);
   };
+  const onSamplerEvent = config.onSamplerEvent;
+  if (onSamplerEvent) {
+    worker.on('message', (message: FromWatchdog) => {
+      if (!closing && (message.type === 'stall' || message.type === 'attribution-on' || message.type === 'attribution-off')) onSamplerEvent(message);
+    });
+  }
   worker.on('error', (error) => markDown('crashed', error));
   worker.on('exit', (code) => markDown(`exited with code ${code}`));
   // A process whose only remaining handle is the watchdog should still be able to exit.
