@@ -6,7 +6,7 @@ export default telemetry;
 export { telemetry };
 export type { Telemetry } from './plugin.js';
 export type { StallAttributionOptions, TelemetryOptions, WatchdogOptions } from './options.js';
-export type { AttributedStall } from './stall-sampler.js';
+export type { AttributedStall, StallsSnapshot } from './stall-sampler.js';
 export type { StallFrame } from './stall-capture.js';
 export type { InstrumentedPool, RunOptions } from './pool.js';
 export { ErrorCodes, TelemetryError, type ErrorCode } from './errors.js';

@@ -48,6 +48,18 @@ export interface AttributedStall {
   note?: string;
 }
 
+/** The body of GET /stalls on the watchdog port. */
+export interface StallsSnapshot {
+  /** false when the runtime refused the inspector session (reason says why). */
+  enabled: boolean;
+  reason?: string;
+  thresholdMs: number;
+  /** The stall in progress, once it passed the threshold. */
+  ongoing: AttributedStall | null;
+  /** Finished stalls, newest first. */
+  recent: AttributedStall[];
+}
+
 export type SamplerEvent =
   | { type: 'attribution-on'; thresholdMs: number }
   | { type: 'attribution-off'; reason: string }
@@ -83,6 +95,7 @@ export class StallSampler {
   #session: Session | undefined;
   #timer: NodeJS.Timeout | undefined;
   #ongoing: Ongoing | undefined;
+  #offReason: string | undefined = 'starting';
   readonly #recent: AttributedStall[] = [];
 
   constructor(config: StallAttributionConfig, heartbeat: BigInt64Array, emit: (event: SamplerEvent) => void) {
@@ -102,17 +115,20 @@ export class StallSampler {
       session.connectToMainThread();
       this.#session = session;
     } catch (error) {
-      this.#emit({ type: 'attribution-off', reason: `the inspector is not available: ${(error as Error).message}` });
+      this.#offReason = `the inspector is not available: ${(error as Error).message}`;
+      this.#emit({ type: 'attribution-off', reason: this.#offReason });
       return;
     }
+    this.#offReason = undefined;
     this.#timer = setInterval(() => this.#poll(), this.#pollMs);
     this.#emit({ type: 'attribution-on', thresholdMs: this.#config.thresholdMs });
   }
 
   /** What GET /stalls serves: the ongoing stall (if any) and the recent ones, newest first. */
-  snapshot(): { thresholdMs: number; ongoing: AttributedStall | null; recent: AttributedStall[] } {
+  snapshot(): StallsSnapshot {
     const ongoing = this.#ongoing && !this.#ongoing.ended ? this.#record(this.#ongoing, process.hrtime.bigint()) : null;
-    return { thresholdMs: this.#config.thresholdMs, ongoing, recent: [...this.#recent] };
+    const state = this.#offReason === undefined ? { enabled: true } : { enabled: false, reason: this.#offReason };
+    return { ...state, thresholdMs: this.#config.thresholdMs, ongoing, recent: [...this.#recent] };
   }
 
   #poll(): void {
