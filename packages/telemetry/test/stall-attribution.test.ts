@@ -60,7 +60,7 @@ async function stallBetween(fromMs: number, toMs: number, url = watchdogUrl): Pr
     if (longest) return longest;
     await pause(100);
   }
-  assert.fail(`no stall began between ${fromMs} and ${toMs}: ${JSON.stringify(await stalls())}`);
+  assert.fail(`no stall began between ${fromMs} and ${toMs}: ${JSON.stringify(await stalls(url))}`);
 }
 
 test('a stall is attributed to the function that blocked, mapped to its TypeScript line, and listed while it lasts', async () => {
@@ -78,7 +78,8 @@ test('a stall is attributed to the function that blocked, mapped to its TypeScri
        else setTimeout(poll, 25);
      };
      parentPort.once('message', (m) => { goMs = m; poll(); });
-     parentPort.postMessage('ready');`,
+     // The first fetch of a thread loads its HTTP client: done before the block starts.
+     fetch(workerData + '/stalls').then(() => parentPort.postMessage('ready'));`,
     { eval: true, workerData: watchdogUrl },
   );
   after(() => poller.terminate());
@@ -190,6 +191,41 @@ test('bad stallAttribution options fail registration with a message naming the o
   await noWatchdog.close();
 });
 
+const FIXTURE = fileURLToPath(new URL('./fixtures/attribution-app.js', import.meta.url));
+
+async function startFixture(nodeArgs: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, FIXTURE], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const exited = once(child, 'exit');
+  after(() => child.kill('SIGKILL'));
+  const output: string[] = [];
+  const reader = createInterface({ input: child.stdout });
+  reader.on('line', (line) => output.push(line));
+  const [first] = (await once(reader, 'line')) as [string];
+  const ports = JSON.parse(first) as { port: number; watchdogPort: number };
+  return { child, exited, output, reader, ports };
+}
+
+// DESIGN's shutdown bound: a process asked to stop exits within 1 s.
+const SHUTDOWN_BOUND_MS = 1000;
+
+test('closing the app right after a sampled stall ends lets the process exit by itself within 1 s', async () => {
+  const { exited, reader, output, ports } = await startFixture([], { BLOCK_MS: '1500' });
+  const url = `http://127.0.0.1:${ports.watchdogPort}`;
+  let ongoing: AttributedStall | null = null;
+  for (let i = 0; i < 60 && !ongoing?.frame; i++) {
+    await pause(25);
+    ongoing = (await stalls(url)).ongoing;
+  }
+  assert.equal(ongoing?.frame?.function, 'holdTheLoop', 'a capture was taken during the block');
+  const [line] = (await once(reader, 'line')) as [string];
+  const { blockEndedAtMs } = JSON.parse(line) as { blockEndedAtMs: number };
+  const [code, signal] = (await exited) as [number | null, string | null];
+  const exitMs = Date.now() - blockEndedAtMs;
+  assert.equal(signal, null, output.join('\n'));
+  assert.equal(code, 0, output.join('\n'));
+  assert.ok(exitMs < SHUTDOWN_BOUND_MS, `exited ${exitMs} ms after the block ended and the app closed (bound ${SHUTDOWN_BOUND_MS} ms)`);
+});
+
 // Node's permission model refuses the inspector (ERR_ACCESS_DENIED) on every supported line:
 // a real runtime that does not allow attribution. The app must keep serving, say why once.
 test('fails safe where the inspector is refused (permission model): logged once, metric 0, app serves', async () => {
@@ -197,14 +233,7 @@ test('fails safe where the inspector is refused (permission model): logged once,
   const permission = flags.has('--permission') ? '--permission' : '--experimental-permission';
   const args = [permission, '--allow-fs-read=*', '--allow-worker'];
   if (flags.has('--allow-net')) args.push('--allow-net');
-  const script = fileURLToPath(new URL('./fixtures/attribution-app.js', import.meta.url));
-  const child = spawn(process.execPath, [...args, script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  after(() => child.kill('SIGKILL'));
-  const output: string[] = [];
-  const reader = createInterface({ input: child.stdout });
-  reader.on('line', (line) => output.push(line));
-  const [first] = (await once(reader, 'line')) as [string];
-  const ports = JSON.parse(first) as { port: number; watchdogPort: number };
+  const { output, ports } = await startFixture(args);
   const url = `http://127.0.0.1:${ports.watchdogPort}`;
   let snapshot = await stalls(url);
   for (let i = 0; i < 50 && snapshot.reason === 'starting'; i++) {
