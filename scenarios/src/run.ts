@@ -13,6 +13,7 @@ import { assembleReport } from './report/assemble.js';
 import type { Report } from './report/schema.js';
 import { RunnerMetrics } from './runner-metrics.js';
 import { Sampler } from './sample/sampler.js';
+import { StallCollector } from './sample/stalls.js';
 import type { Snapshot } from './sample/snapshot.js';
 import { assertTargetAllowed } from './targets.js';
 import { checkTogglesAgainst } from './toggles.js';
@@ -164,6 +165,8 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     },
   });
 
+  const stallCollector = new StallCollector(options.metricsUrl);
+  let stalls: Awaited<ReturnType<StallCollector['stop']>> | undefined;
   const pending: Promise<unknown>[] = [];
   let running: (() => Promise<unknown>)[] = [];
   let restored = false;
@@ -174,6 +177,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     timeline = new Timeline(startMs, totalSeconds);
     probe.start(startMs);
     sampler.start(startMs);
+    stallCollector.start();
 
     for (const planned of phases) {
       const { phase } = planned;
@@ -197,6 +201,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     await probe.kill().catch(() => {});
   } finally {
     await sampler.stop().catch(() => {});
+    stalls = await stallCollector.stop().catch(() => undefined);
     progress?.end();
     metrics.finish();
     try {
@@ -238,6 +243,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       scheduleError.totalCount > 0 ? { p99Ms: scheduleError.getValueAtPercentile(99) / 1000, maxMs: scheduleError.maxValue / 1000 } : null,
     probeSockets: probe.openSockets,
     restored,
+    ...(stalls ? { stalls } : {}),
   });
 }
 

@@ -10,6 +10,8 @@ import type { LoadStream, Scenario } from '../define.js';
 import { type PlannedPhase, onsetOf, phaseAt } from '../plan.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatSignal } from '../signals.js';
 import { streamName } from '../validate.js';
+import type { CollectedStalls } from '../sample/stalls.js';
+import { summariseHeldTheLoop } from './held-the-loop.js';
 import { type ExpectationResult, type PhaseReport, REPORT_SCHEMA_VERSION, type Report } from './schema.js';
 
 /**
@@ -40,6 +42,8 @@ export interface AssembleInput {
   scheduleError: { p99Ms: number; maxMs: number } | null;
   probeSockets: number;
   restored: boolean;
+  /** The service's attributed stalls (GET /stalls), when collected. */
+  stalls?: CollectedStalls;
 }
 
 /** What the expectations and lead times say about one view of the run. */
@@ -125,6 +129,7 @@ export function assembleReport(input: AssembleInput): Report {
     leadTimeReference: { onsetSeconds, onsetPhase: onset?.phase.name ?? '', sloSeconds: thresholds.probeP99, sloBreachSeconds: lead.sloBreachSeconds },
     leadTimes: lead.rows,
     series: toReportSeries(timeline, readings, (bin) => phaseAt(phases, bin)),
+    ...(input.stalls ? { heldTheLoop: summariseHeldTheLoop(input.stalls, phases, timeline.startMs) } : {}),
     notes: notesFor(input, phaseReports, thresholds, inconclusive !== undefined),
   };
 }

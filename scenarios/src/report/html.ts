@@ -2,6 +2,7 @@
 // opens offline from disk and can be attached to an incident ticket as it is.
 import { SIGNALS, type SignalId } from '../signals.js';
 import { leadHeadline, leadRows, observedText, phaseCell, runLine, signalsWithData, statLabel, streamsText, togglesText, verdictText } from './format.js';
+import { heldTheLoopTable } from './held-the-loop.js';
 import type { Report } from './schema.js';
 import { type ChartLine, lineChart } from './svg-chart.js';
 
@@ -131,6 +132,11 @@ export function renderHtml(report: Report): string {
       'lead-times',
     ),
   );
+  if (report.heldTheLoop) {
+    const held = heldTheLoopTable(report.heldTheLoop);
+    body.push('<h2>What held the loop</h2>', `<p>${esc(held.intro)}</p>`);
+    if (held.rows.length > 0) body.push(table(held.header, held.rows.map((r) => r.map(esc)), 'held-the-loop'));
+  }
   body.push('<h2>Timeline</h2>', ...charts(report));
   body.push('<h2>Phases</h2>');
   body.push(

@@ -1,6 +1,7 @@
 // report.md: the same content as the HTML report minus the charts, for terminals and PRs.
 import { SIGNALS } from '../signals.js';
 import { leadHeadline, leadRows, observedText, phaseCell, runLine, signalsWithData, statLabel, streamsText, togglesText, verdictText } from './format.js';
+import { heldTheLoopTable } from './held-the-loop.js';
 import type { Report } from './schema.js';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
@@ -37,6 +38,11 @@ export function renderMarkdown(report: Report): string {
       leadRows(report).map((r) => [r.label, r.threshold, r.afterOnset, r.vsBreach, r.value]),
     ),
   );
+  if (report.heldTheLoop) {
+    const held = heldTheLoopTable(report.heldTheLoop);
+    out.push('', '## What held the loop', '', held.intro);
+    if (held.rows.length > 0) out.push('', table(held.header, held.rows));
+  }
   out.push('', '## Phases', '');
   out.push(
     table(

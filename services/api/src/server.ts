@@ -17,7 +17,7 @@ const watch = signalWatchEnabled(process.env)
   : { watching: false, reason: 'the off-thread signal watch is disabled (LAB_SIGNAL_WATCH=off)' };
 const app = Fastify({ logger: { level: env.logLevel } });
 if (!watch.watching) app.log.warn(`SIGTERM during a blocking fault waits for the current block to end: ${watch.reason}`);
-await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: { port: env.metricsPort }, stallAttribution: {} }, stop });
+await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: { port: env.metricsPort }, stallAttribution: { recentStalls: 200 } }, stop });
 await serve({
   service: 'api',
   app,

@@ -2,7 +2,7 @@
 // after; restores a healthy service on every exit path (the runner does, see run.ts in
 // scenarios), including an uncaught exception; writes the report folder; exits 0 / 1 / 2.
 import { join, relative } from 'node:path';
-import { type Report, crossingText, formatSignal, LabError, loadScenario, observedText, oneLine, runScenario, writeReport } from '@runtime-lab/scenarios';
+import { type Report, crossingText, heldTheLoopLines, formatSignal, LabError, loadScenario, observedText, oneLine, runScenario, writeReport } from '@runtime-lab/scenarios';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
 import { REPORTS_DIR } from '../paths.js';
 import { DEFAULT_PORTS, isHealthy, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
@@ -121,6 +121,10 @@ function printSummary(report: Report): void {
   }
   const never = report.leadTimes.filter((r) => r.status === 'never').map((r) => r.label);
   if (never.length) console.log(`    never: ${never.join(', ')}`);
+  if (report.heldTheLoop) {
+    console.log('\n  what held the loop (per phase, top frame):');
+    for (const line of heldTheLoopLines(report.heldTheLoop)) console.log(`    ${line}`);
+  }
   const r = report.runner;
   const lateness = r.probeScheduleErrorP99Ms === null ? '' : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(1)} ms`;
   console.log(`\n${report.verdict.toUpperCase()}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${r.cpuSeconds.toFixed(1)} s${lateness})`);
