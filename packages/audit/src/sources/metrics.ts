@@ -1,11 +1,12 @@
 // --metrics: scrape one or more endpoints (normally the watchdog ports, which answer during
 // stalls) at a fixed interval for a fixed duration, then judge the series computed from them.
 
-import { scrapeMetrics } from '@runtime-lab/telemetry/exposition';
+import { type Families, scrapeMetrics } from '@runtime-lab/telemetry/exposition';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
 import type { Series } from '../evaluate.js';
 import type { SourceInfo } from '../report.js';
+import { heldByFromScrapes } from '../attribution.js';
 import { RULE_IDS } from '../rules.js';
 import { type Attempt, seriesFromScrapes } from '../scrape-points.js';
 import type { Thresholds } from '../thresholds.js';
@@ -106,6 +107,9 @@ export async function sampleMetrics(options: MetricsSourceOptions, thresholds: T
       mine.push(...seriesFromScrapes(rule, attempts, thresholds.rangeSeconds, intervalSeconds, { instance: url }));
     }
     if (!mine.some((s) => s.rule !== 'scrape_gaps' && s.points.length > 0)) throw noRuntimeMetrics(url);
+    const answered = attempts.flatMap((a) => (a.families ? [a.families] : []));
+    const heldBy = answered.length > 1 ? heldByFromScrapes(answered[0] as Families, answered[answered.length - 1] as Families) : undefined;
+    for (const s of mine) if (heldBy && s.rule === 'event_loop_starvation') s.heldBy = heldBy;
     series.push(...mine);
   }
   const scrapes = history.get(urls[0] as string)?.length ?? 0;
