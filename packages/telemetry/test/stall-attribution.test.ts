@@ -46,8 +46,10 @@ async function stalls(url = watchdogUrl): Promise<StallsSnapshot> {
 
 // On a shared machine the main thread also stalls for reasons of its own (a module loaded on
 // first use, the OS not scheduling it): each test picks the stall that began inside its own
-// window. startedAt is the last heartbeat before the stall, up to one 10 ms period early.
-const HEARTBEAT_SLACK_MS = 50;
+// window. startedAt is the last heartbeat before the stall: one 10 ms period early on an idle
+// machine, more when the OS deschedules the process just before (75 ms seen). Blocks that must be
+// told apart are at least 200 ms apart.
+const HEARTBEAT_SLACK_MS = 150;
 
 /** Waits for the finished stall that began between `fromMs` and `toMs` (epoch ms); the longest if several. */
 async function stallBetween(fromMs: number, toMs: number, url = watchdogUrl): Promise<AttributedStall> {
@@ -143,7 +145,8 @@ test('no stall is captured when blocks stay under the threshold; the same block 
   await pause(400);
   const underMs = Date.now();
   const all = (await stalls(url)).recent;
-  const listed = all.filter((s) => Date.parse(s.startedAt) >= fromMs - HEARTBEAT_SLACK_MS);
+  // Strict here (one heartbeat period): a stall of the app's start-up may have begun just before.
+  const listed = all.filter((s) => Date.parse(s.startedAt) >= fromMs - 20);
   assert.deepEqual(listed, [], 'nothing listed for blocks under the threshold');
   // The counter counts what is listed (a stall while the app started, if any, in both).
   assert.equal(sumOf(parseExposition(await quietRegistry.metrics()), 'runtime_eventloop_attributed_stalls_total') ?? 0, all.length);
@@ -208,11 +211,12 @@ async function startFixture(nodeArgs: string[], env: Record<string, string> = {}
 // DESIGN's shutdown bound: a process asked to stop exits within 1 s.
 const SHUTDOWN_BOUND_MS = 1000;
 
-test('closing the app right after a sampled stall ends lets the process exit by itself within 1 s', async () => {
-  const { exited, reader, output, ports } = await startFixture([], { BLOCK_MS: '1500' });
+test('closing the app right after a sampled stall ends lets the process exit by itself within 1 s', async (t) => {
+  const { exited, reader, output, ports } = await startFixture([], { BLOCK_MS: '3000' });
   const url = `http://127.0.0.1:${ports.watchdogPort}`;
   let ongoing: AttributedStall | null = null;
-  for (let i = 0; i < 60 && !ongoing?.frame; i++) {
+  // Read while the 3 s block lasts (a busy machine can take a while to start polling).
+  for (let i = 0; i < 100 && !ongoing?.frame; i++) {
     await pause(25);
     ongoing = (await stalls(url)).ongoing;
   }
@@ -221,6 +225,7 @@ test('closing the app right after a sampled stall ends lets the process exit by 
   const { blockEndedAtMs } = JSON.parse(line) as { blockEndedAtMs: number };
   const [code, signal] = (await exited) as [number | null, string | null];
   const exitMs = Date.now() - blockEndedAtMs;
+  t.diagnostic(`exit ${exitMs} ms after the block ended`);
   assert.equal(signal, null, output.join('\n'));
   assert.equal(code, 0, output.join('\n'));
   assert.ok(exitMs < SHUTDOWN_BOUND_MS, `exited ${exitMs} ms after the block ended and the app closed (bound ${SHUTDOWN_BOUND_MS} ms)`);
