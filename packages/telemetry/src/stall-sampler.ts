@@ -125,10 +125,11 @@ export class StallSampler {
   }
 
   /** What GET /stalls serves: the ongoing stall (if any) and the recent ones, newest first. */
-  snapshot(): StallsSnapshot {
+  snapshot(sinceMs?: number): StallsSnapshot {
     const ongoing = this.#ongoing && !this.#ongoing.ended ? this.#record(this.#ongoing, process.hrtime.bigint()) : null;
     const state = this.#offReason === undefined ? { enabled: true } : { enabled: false, reason: this.#offReason };
-    return { ...state, thresholdMs: this.#config.thresholdMs, ongoing, recent: [...this.#recent] };
+    const recent = sinceMs === undefined ? [...this.#recent] : this.#recent.filter((s) => Date.parse(s.startedAt) > sinceMs);
+    return { ...state, thresholdMs: this.#config.thresholdMs, ongoing, recent };
   }
 
   #poll(): void {

@@ -87,8 +87,15 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('stall attribution is off: register the plugin with stallAttribution: {}\n');
       return;
     }
+    // ?since=<ISO 8601 or epoch ms>: only stalls that started after it (a poller's increment).
+    const since = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('since');
+    const sinceMs = since === null ? undefined : /^\d+$/.test(since) ? Number(since) : Date.parse(since);
+    if (Number.isNaN(sinceMs)) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`since: got ${JSON.stringify(since)}, allowed: an ISO 8601 date-time or epoch milliseconds\n`);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : JSON.stringify(sampler.snapshot()));
+    res.end(req.method === 'HEAD' ? undefined : JSON.stringify(sampler.snapshot(sinceMs)));
     return;
   }
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /stalls\n');

@@ -129,6 +129,20 @@ test('a stall inside a third-party library is attributed to the library function
   assert.notEqual(stall.frame.function, '<anonymous>');
 });
 
+test('GET /stalls?since= lists only stalls that began after it; a bad value is a 400 naming what is allowed', async () => {
+  const fromMs = Date.now();
+  blockFor(300);
+  const stall = await stallBetween(fromMs, Date.now());
+  const startedMs = Date.parse(stall.startedAt);
+  const since = async (value: string) => (await (await fetch(`${watchdogUrl}/stalls?since=${value}`)).json()) as StallsSnapshot;
+  assert.ok((await since(String(startedMs - 1))).recent.some((s) => s.startedAt === stall.startedAt));
+  assert.deepEqual((await since(String(startedMs))).recent, []);
+  assert.deepEqual((await since(encodeURIComponent(new Date(startedMs).toISOString()))).recent, []);
+  const bad = await fetch(`${watchdogUrl}/stalls?since=yesterday`);
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /^since: got "yesterday", allowed: an ISO 8601 date-time or epoch milliseconds/);
+});
+
 test('no stall is captured when blocks stay under the threshold; the same block over it is', async () => {
   // Its own app with a 300 ms threshold, so 150 ms blocks sit far below it even on a busy machine.
   const quietRegistry = new Registry();

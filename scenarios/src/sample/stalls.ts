@@ -23,6 +23,7 @@ export class StallCollector {
   #thresholdMs: number | null = null;
   #unavailable: string | undefined;
   #answered = false;
+  #newestMs: number | undefined;
 
   /** `metricsUrl` is the watchdog's /metrics URL; /stalls is read from the same origin. */
   constructor(metricsUrl: string) {
@@ -48,7 +49,10 @@ export class StallCollector {
 
   async #poll(): Promise<void> {
     try {
-      const response = await fetch(this.#url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      // Only what is new since the last poll: the list can hold hundreds of stalls, and parsing
+      // it all every 2 s would cost the runner's own schedule.
+      const url = this.#newestMs === undefined ? this.#url : `${this.#url}?since=${this.#newestMs}`;
+      const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
       if (response.status === 404) {
         this.#answered = true;
         this.#unavailable = `the service does not attribute stalls (${this.#url} answered 404)`;
@@ -59,7 +63,10 @@ export class StallCollector {
       this.#answered = true;
       this.#thresholdMs = snapshot.thresholdMs;
       this.#unavailable = snapshot.enabled ? undefined : `stall attribution is off in the service: ${snapshot.reason ?? 'no reason given'}`;
-      for (const stall of snapshot.recent) this.#byKey.set(`${stall.startedAt} ${stall.label}`, stall);
+      for (const stall of snapshot.recent) {
+        this.#byKey.set(`${stall.startedAt} ${stall.label}`, stall);
+        this.#newestMs = Math.max(this.#newestMs ?? 0, Date.parse(stall.startedAt));
+      }
     } catch {
       // A missed poll loses nothing unless more stalls than the watchdog keeps happen before the next.
     }
