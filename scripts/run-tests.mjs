@@ -5,14 +5,29 @@
 // refuse to report success when there are none.
 // Usage: node scripts/run-tests.mjs [substring ...]  (only files whose path contains one)
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packageDirs = ['packages', 'services']
-  .flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((d) => join(root, group, d)) : []))
-  .concat([join(root, 'scenarios'), join(root, 'grafana')]);
+
+// The workspace packages, read from pnpm-workspace.yaml (entries `- dir` or `- group/*`), so a new
+// package's tests are found without editing this list.
+function workspacePackageDirs() {
+  const text = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8');
+  const block = /^packages:\n((?:[ \t]+-[^\n]*\n?)+)/m.exec(text);
+  if (!block) throw new Error('run-tests: pnpm-workspace.yaml has no packages: list');
+  return block[1]
+    .split('\n')
+    .map((line) => line.replace(/^\s*-\s*/, '').replace(/["']/g, '').trim())
+    .filter(Boolean)
+    .flatMap((entry) => {
+      if (!entry.endsWith('/*')) return [join(root, entry)];
+      const group = join(root, entry.slice(0, -2));
+      return existsSync(group) ? readdirSync(group).map((d) => join(group, d)) : [];
+    });
+}
+const packageDirs = workspacePackageDirs();
 
 function collect(dir, out) {
   if (!existsSync(dir)) return out;

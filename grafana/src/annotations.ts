@@ -1,5 +1,6 @@
 // Annotations shared by the dashboards: fault toggles (the api's lab_fault_active gauges) and
 // scenario phases (the runner's lab_runner_phase_info), both through recorded series.
+import { METRIC_LAB_FAULT_ACTIVE, METRIC_LAB_RUNNER_PHASE_INFO } from '@runtime-lab/metric-names';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { PROMETHEUS_DATASOURCE, SCRAPE_INTERVAL } from './datasource.js';
 
@@ -9,7 +10,7 @@ export function faultAnnotations(): dashboard.AnnotationQueryBuilder {
     .datasource(PROMETHEUS_DATASOURCE)
     .enable(true)
     .iconColor('red')
-    .expr('fault_kind:lab_fault_active:max > 0')
+    .expr(`fault_kind:${METRIC_LAB_FAULT_ACTIVE}:max > 0`)
     .step(SCRAPE_INTERVAL)
     .titleFormat('{{kind}}: {{fault}}')
     .tagKeys('fault,kind')
@@ -23,7 +24,7 @@ export function phaseAnnotations(): dashboard.AnnotationQueryBuilder {
     .datasource(PROMETHEUS_DATASOURCE)
     .enable(true)
     .iconColor('blue')
-    .expr('scenario_phase:lab_runner_phase_info:max > 0')
+    .expr(`scenario_phase:${METRIC_LAB_RUNNER_PHASE_INFO}:max > 0`)
     .step(SCRAPE_INTERVAL)
     .titleFormat('{{scenario}}: {{phase}}')
     .tagKeys('scenario,phase')

@@ -8,9 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DASHBOARDS_DIR, findStaleDashboards, generateDashboards, HOME_DASHBOARD_UID, PROMETHEUS_DATASOURCE } from '../src/index.js';
-import { allPanels, allQueries, type DashboardJson, type QueryRef } from './support/dashboards.js';
-import { parsePromql } from './support/promql.js';
-import { durationMs, prometheusConfig, readYaml, recordingRules } from './support/repo.js';
+import { allPanels, allQueries, type DashboardJson, type QueryRef, parsePromql, durationMs, prometheusConfig, readYaml, recordingRules } from '@runtime-lab/test-kit';
 
 const committed: DashboardJson[] = readdirSync(DASHBOARDS_DIR)
   .filter((name) => name.endsWith('.json'))

@@ -1,7 +1,7 @@
 // Client of the service's admin API (GET/PUT/DELETE /admin/faults…), used by the runner and
-// by `lab fault`. Errors are LabErrors with the service's own message, on one line.
+// by `lab fault`. Errors are EngineErrors with the service's own message, on one line.
 import type { ToggleParams } from './define.js';
-import { LabError } from './errors.js';
+import { EngineError } from './errors.js';
 
 export interface FaultView {
   name: string;
@@ -54,7 +54,7 @@ export class AdminClient {
       });
     } catch (error) {
       const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new LabError('LAB_SERVICE_UNREACHABLE', `${method} ${url} failed: ${cause}`);
+      throw new EngineError('LAB_SERVICE_UNREACHABLE', `${method} ${url} failed: ${cause}`);
     }
     const text = await response.text();
     if (!response.ok) {
@@ -65,7 +65,7 @@ export class AdminClient {
       } catch {
         // not JSON: keep the text
       }
-      throw new LabError('LAB_FAULT_REJECTED', `${method} ${url}: HTTP ${response.status}: ${message.trim().slice(0, 500)}`);
+      throw new EngineError('LAB_FAULT_REJECTED', `${method} ${url}: HTTP ${response.status}: ${message.trim().slice(0, 500)}`);
     }
     return (text ? JSON.parse(text) : {}) as T;
   }
@@ -98,6 +98,6 @@ export class AdminClient {
         await new Promise((r) => setTimeout(r, 300 * (i + 1)));
       }
     }
-    throw new LabError('LAB_RESTORE_FAILED', `could not restore a healthy service: ${last instanceof Error ? last.message : String(last)}`);
+    throw new EngineError('LAB_RESTORE_FAILED', `could not restore a healthy service: ${last instanceof Error ? last.message : String(last)}`);
   }
 }

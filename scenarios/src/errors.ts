@@ -1,7 +1,7 @@
 // Errors with stable codes, one catalogue for the package. The CLI prints `message` as one
 // line and exits with `exitCode`; a stack trace is never what a user sees for these.
 
-export type LabErrorCode =
+export type EngineErrorCode =
   | 'LAB_SCENARIO_INVALID'
   | 'LAB_SCENARIO_NOT_FOUND'
   | 'LAB_TARGET_NOT_ALLOWED'
@@ -13,20 +13,20 @@ export type LabErrorCode =
   | 'LAB_REPORT_INVALID'
   | 'LAB_USAGE';
 
-export class LabError extends Error {
-  readonly code: LabErrorCode;
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
   /** Exit code for the CLI: 2 means the run could not be carried out. */
   readonly exitCode: number;
 
-  constructor(code: LabErrorCode, message: string, exitCode = 2) {
+  constructor(code: EngineErrorCode, message: string, exitCode = 2) {
     super(message);
-    this.name = 'LabError';
+    this.name = 'EngineError';
     this.code = code;
     this.exitCode = exitCode;
   }
 }
 
-export class ScenarioError extends LabError {
+export class ScenarioError extends EngineError {
   readonly file: string;
   readonly field: string;
 

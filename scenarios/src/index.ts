@@ -1,7 +1,7 @@
 export { AdminClient, type FaultView, type ServiceCatalogue } from './admin.js';
 export * from './define.js';
-export { LabError, ScenarioError, oneLine, type LabErrorCode } from './errors.js';
-export { catalogueNames, loadScenario, type LoadedScenario } from './load.js';
+export { EngineError, ScenarioError, oneLine, type EngineErrorCode } from './errors.js';
+export { catalogueNames, loadScenario, type LoadedScenario } from './scenario-files.js';
 export { OpenLoopStream, constantRate, steppedRate, warmSocketsFor, type OpenLoopRecord } from './load/open-loop.js';
 export { PressureStream, type PressureSummary } from './load/pressure.js';
 export { crossingText, observedText } from './report/format.js';

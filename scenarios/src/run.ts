@@ -4,7 +4,7 @@
 import { AdminClient } from './admin.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
 import type { Phase, Scenario, ToggleParams } from './define.js';
-import { LabError, oneLine } from './errors.js';
+import { EngineError, oneLine } from './errors.js';
 import { type OpenLoopRecord, OpenLoopStream, constantRate, steppedRate, warmSocketsFor } from './load/open-loop.js';
 import { type PressureRecord, PressureStream } from './load/pressure.js';
 import { plan, phaseAt } from './plan.js';
@@ -69,13 +69,13 @@ async function preflight(options: RunOptions, admin: AdminClient, scenario: Scen
     const response = await fetch(new URL('/health', options.apiUrl), { signal: AbortSignal.timeout(3000) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
   } catch (error) {
-    throw new LabError('LAB_SERVICE_UNREACHABLE', `api not reachable at ${options.apiUrl}/health (${oneLine(error)}); start it with \`lab up\``);
+    throw new EngineError('LAB_SERVICE_UNREACHABLE', `api not reachable at ${options.apiUrl}/health (${oneLine(error)}); start it with \`lab up\``);
   }
-  const { scrapeMetrics } = await import('@runtime-lab/telemetry/exposition');
+  const { scrapeMetrics } = await import('@runtime-lab/scrape');
   try {
     await scrapeMetrics(options.metricsUrl, 3000);
   } catch (error) {
-    throw new LabError('LAB_SERVICE_UNREACHABLE', `watchdog metrics not reachable: ${oneLine(error)}`);
+    throw new EngineError('LAB_SERVICE_UNREACHABLE', `watchdog metrics not reachable: ${oneLine(error)}`);
   }
   checkTogglesAgainst(scenario, await admin.catalogue(), options.source);
 }
@@ -218,11 +218,11 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   if (failure !== undefined || signal.aborted) {
     if (options.signal?.aborted) {
       const reason = options.signal.reason instanceof Error ? options.signal.reason.message : String(options.signal.reason ?? 'aborted');
-      throw new LabError('LAB_INTERRUPTED', `run interrupted (${reason}); ${faultsState}`);
+      throw new EngineError('LAB_INTERRUPTED', `run interrupted (${reason}); ${faultsState}`);
     }
-    if (internal.signal.aborted) throw new LabError('LAB_RUN_FAILED', `run aborted: ${oneLine(internal.signal.reason)}; ${faultsState}`);
-    if (failure instanceof LabError) throw failure;
-    throw new LabError('LAB_RUN_FAILED', `run failed: ${oneLine(failure)}; ${faultsState}`);
+    if (internal.signal.aborted) throw new EngineError('LAB_RUN_FAILED', `run aborted: ${oneLine(internal.signal.reason)}; ${faultsState}`);
+    if (failure instanceof EngineError) throw failure;
+    throw new EngineError('LAB_RUN_FAILED', `run failed: ${oneLine(failure)}; ${faultsState}`);
   }
 
   const tl = timeline as Timeline;

@@ -1,6 +1,7 @@
 // The runner's own client-side metrics (lab_runner_* in docs/metrics.md), served over HTTP
 // for Prometheus while a run is in progress. A registry of its own, never prom-client's
 // global one, so nothing else in the process leaks into it.
+import { METRIC_LAB_RUNNER_PHASE_INFO, METRIC_LAB_RUNNER_REQUESTS_TOTAL, METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS, METRIC_LAB_RUNNER_UP } from '@runtime-lab/metric-names';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -18,25 +19,25 @@ export class RunnerMetrics {
 
   constructor(private readonly scenario: string) {
     this.duration = new Histogram({
-      name: 'lab_runner_request_duration_seconds',
+      name: METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS,
       help: 'Client-side latency seen by the scenario runner (probe and ramp: from the intended send time; pressure: closed loop).',
       labelNames: ['scenario', 'phase', 'stream', 'kind'],
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: [this.registry],
     });
     this.requests = new Counter({
-      name: 'lab_runner_requests_total',
+      name: METRIC_LAB_RUNNER_REQUESTS_TOTAL,
       help: 'Requests sent by the scenario runner, by outcome.',
       labelNames: ['scenario', 'phase', 'stream', 'outcome'],
       registers: [this.registry],
     });
     this.phaseInfo = new Gauge({
-      name: 'lab_runner_phase_info',
+      name: METRIC_LAB_RUNNER_PHASE_INFO,
       help: '1 for the phase the runner is in.',
       labelNames: ['scenario', 'phase'],
       registers: [this.registry],
     });
-    this.up = new Gauge({ name: 'lab_runner_up', help: '1 while a run is in progress.', labelNames: ['scenario'], registers: [this.registry] });
+    this.up = new Gauge({ name: METRIC_LAB_RUNNER_UP, help: '1 while a run is in progress.', labelNames: ['scenario'], registers: [this.registry] });
     this.up.set({ scenario }, 1);
   }
 

@@ -1,6 +1,6 @@
 // The lab only ever sends load to this machine (loopback) or to the compose stack's own
 // services; anything else needs an explicit --allow-remote.
-import { LabError } from './errors.js';
+import { EngineError } from './errors.js';
 
 export const COMPOSE_SERVICES = ['api', 'downstream', 'prometheus', 'grafana', 'lab'] as const;
 
@@ -18,13 +18,13 @@ export function assertTargetAllowed(url: string, what: string, allowRemote: bool
   try {
     parsed = new URL(url);
   } catch {
-    throw new LabError('LAB_USAGE', `${what} ${JSON.stringify(url)} is not a URL; allowed: e.g. http://127.0.0.1:8080`);
+    throw new EngineError('LAB_USAGE', `${what} ${JSON.stringify(url)} is not a URL; allowed: e.g. http://127.0.0.1:8080`);
   }
   if (parsed.protocol !== 'http:') {
-    throw new LabError('LAB_USAGE', `${what} ${url} uses ${parsed.protocol}; allowed: http:`);
+    throw new EngineError('LAB_USAGE', `${what} ${url} uses ${parsed.protocol}; allowed: http:`);
   }
   if (!allowRemote && !isAllowedHost(parsed.hostname)) {
-    throw new LabError(
+    throw new EngineError(
       'LAB_TARGET_NOT_ALLOWED',
       `${what} ${url} is not on this machine; allowed: loopback (127.0.0.0/8, ::1, localhost) or a compose service (${COMPOSE_SERVICES.join(', ')}), or pass --allow-remote`,
     );

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { catalogueNames, loadScenario } from '../src/load.js';
+import { catalogueNames, loadScenario } from '../src/scenario-files.js';
 import { applyQuickProfile } from '../src/validate.js';
 
 const GUIDES = fileURLToPath(new URL('../../guides/', import.meta.url));

@@ -1,6 +1,6 @@
 // Hand-made watchdog snapshots for the analysis tests: what a scrape of the api's watchdog
 // port would have read, with cumulative histograms built from lists of observations.
-import type { Bucket } from '@runtime-lab/telemetry/exposition';
+import type { Bucket } from '@runtime-lab/scrape';
 import type { Snapshot } from '../src/sample/snapshot.js';
 
 /** Power-of-two loop-delay bounds (seconds), 1 ms to 16.384 s. */

@@ -2,8 +2,8 @@
 // time, per-frame sums, top-N plus one "other frames" row, and the unavailable case.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AttributedStall } from '@runtime-lab/telemetry';
 import type { PlannedPhase } from '../src/plan.js';
+import type { StallRecord } from '../src/sample/stalls.js';
 import { FRAMES_PER_PHASE, heldTheLoopLines, heldTheLoopTable, summariseHeldTheLoop } from '../src/report/held-the-loop.js';
 
 const START_MS = Date.parse('2026-01-01T00:00:00.000Z');
@@ -12,18 +12,8 @@ const phases = [
   { phase: { name: 'fault', durationSeconds: 10 }, startSeconds: 10, settleSeconds: 1 },
 ] as unknown as PlannedPhase[];
 
-function stall(atSeconds: number, label: string | null, durationSeconds: number): AttributedStall {
-  return {
-    startedAt: new Date(START_MS + atSeconds * 1000).toISOString(),
-    ongoing: false,
-    durationSeconds,
-    firstStackAfterMs: label ? 120 : null,
-    frame: null,
-    label,
-    frames: [],
-    samples: label ? 1 : 0,
-    requests: 1,
-  };
+function stall(atSeconds: number, label: string | null, durationSeconds: number): StallRecord {
+  return { startedAt: new Date(START_MS + atSeconds * 1000).toISOString(), durationSeconds, label };
 }
 
 test('stalls are counted in the phase they began in, summed per frame, longest first', () => {

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { build } from 'hdr-histogram-js';
 import { type OpenLoopRecord, OpenLoopStream, constantRate } from '../src/load/open-loop.js';
 import { PressureStream } from '../src/load/pressure.js';
-import { type ChildServer, childServer } from './helpers.js';
+import { type ChildServer, childServer } from '@runtime-lab/test-kit';
 
 // A server whose event loop stalls for 1 s every 2.5 s (the first stall 0.5 s in), and which
 // logs each request's X-Request-Start and arrival time on /echo-start.

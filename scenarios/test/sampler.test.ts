@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SKIPPED_SCRAPE, Sampler } from '../src/sample/sampler.js';
-import { type ChildServer, childServer } from './helpers.js';
+import { type ChildServer, childServer } from '@runtime-lab/test-kit';
 
 const METRICS_SERVER = `
 const http = require('http');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ScenarioError } from '../src/errors.js';
-import { loadScenario } from '../src/load.js';
+import { loadScenario } from '../src/scenario-files.js';
 import { applyQuickProfile, validateScenario } from '../src/validate.js';
 
 const valid = () => ({

@@ -1,5 +1,6 @@
 // Where work waits when the event loop does not: the piscina pool, the libuv threadpool, and the
 // checkout queue in front of the downstream service.
+import { METRIC_LAB_CHECKOUT_BACKLOG, METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS, METRIC_LAB_DOWNSTREAM_INFLIGHT, METRIC_LAB_DOWNSTREAM_WAITING, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_POOL_UTILIZATION_RATIO, METRIC_POOL_WAIT_SECONDS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_THREADPOOL_INFLIGHT } from '@runtime-lab/metric-names';
 import { faultAnnotations, phaseAnnotations } from '../annotations.js';
 import { buildDashboard } from '../layout.js';
 import { timeseries } from '../panels.js';
@@ -26,8 +27,8 @@ export function build() {
             height: 8,
             min: 0,
             queries: [
-              { expr: 'job_pool:runtime_pool_queue_size:max', legend: '{{pool}} queued' },
-              { expr: 'job_pool:runtime_pool_threads:max', legend: '{{pool}} threads' },
+              { expr: `job_pool:${METRIC_POOL_QUEUE_SIZE}:max`, legend: '{{pool}} queued' },
+              { expr: `job_pool:${METRIC_POOL_THREADS}:max`, legend: '{{pool}} threads' },
             ],
           }),
           timeseries({
@@ -39,8 +40,8 @@ export function build() {
             height: 8,
             logScale: true,
             queries: [
-              { expr: 'job_pool:runtime_pool_wait_seconds:p99_rate10s', legend: '{{pool}} wait P99' },
-              { expr: 'job_pool:runtime_pool_run_seconds:p99_rate10s', legend: '{{pool}} run P99' },
+              { expr: `job_pool:${METRIC_POOL_WAIT_SECONDS}:p99_rate10s`, legend: '{{pool}} wait P99' },
+              { expr: `job_pool:${METRIC_POOL_RUN_SECONDS}:p99_rate10s`, legend: '{{pool}} run P99' },
             ],
           }),
           timeseries({
@@ -52,7 +53,7 @@ export function build() {
             height: 8,
             min: 0,
             max: 1,
-            queries: [{ expr: 'job_pool:runtime_pool_utilization_ratio:max', legend: '{{pool}}' }],
+            queries: [{ expr: `job_pool:${METRIC_POOL_UTILIZATION_RATIO}:max`, legend: '{{pool}}' }],
           }),
           timeseries({
             title: 'Pool tasks by outcome',
@@ -78,8 +79,8 @@ export function build() {
             height: 8,
             logScale: true,
             queries: [
-              { expr: 'job:runtime_threadpool_canary_seconds:p99_rate10s', legend: 'canary P99 {{job}}' },
-              { expr: 'job:runtime_threadpool_canary_pending_seconds:max', legend: 'oldest pending canary {{job}}' },
+              { expr: `job:${METRIC_THREADPOOL_CANARY_SECONDS}:p99_rate10s`, legend: 'canary P99 {{job}}' },
+              { expr: `job:${METRIC_THREADPOOL_CANARY_PENDING_SECONDS}:max`, legend: 'oldest pending canary {{job}}' },
             ],
           }),
           timeseries({
@@ -90,7 +91,7 @@ export function build() {
             width: 12,
             height: 8,
             min: 0,
-            queries: [{ expr: 'job:runtime_threadpool_inflight:max', legend: 'in flight {{job}}' }],
+            queries: [{ expr: `job:${METRIC_THREADPOOL_INFLIGHT}:max`, legend: 'in flight {{job}}' }],
           }),
         ],
       },
@@ -106,9 +107,9 @@ export function build() {
             height: 8,
             min: 0,
             queries: [
-              { expr: 'job:lab_checkout_backlog:max', legend: 'api backlog' },
-              { expr: 'job:lab_downstream_waiting:max', legend: 'downstream waiting' },
-              { expr: 'job:lab_downstream_inflight:max', legend: 'downstream in service' },
+              { expr: `job:${METRIC_LAB_CHECKOUT_BACKLOG}:max`, legend: 'api backlog' },
+              { expr: `job:${METRIC_LAB_DOWNSTREAM_WAITING}:max`, legend: 'downstream waiting' },
+              { expr: `job:${METRIC_LAB_DOWNSTREAM_INFLIGHT}:max`, legend: 'downstream in service' },
             ],
           }),
           timeseries({
@@ -120,8 +121,8 @@ export function build() {
             height: 8,
             min: 0,
             queries: [
-              { expr: 'job:lab_checkout_downstream_calls:mean_rate10s', legend: 'mean' },
-              { expr: 'job:lab_checkout_downstream_calls:p99_rate10s', legend: 'P99' },
+              { expr: `job:${METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS}:mean_rate10s`, legend: 'mean' },
+              { expr: `job:${METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS}:p99_rate10s`, legend: 'P99' },
             ],
           }),
           timeseries({

@@ -1,5 +1,6 @@
 // The home dashboard: the lab's lesson on one screen. Loop delay and live stall against the
 // server-side and client-side P99 on one (log) time axis, so the divergence is seen, not argued.
+import { METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_EVENTLOOP_UTILIZATION_RATIO, METRIC_HTTP_QUEUE_TIME_SECONDS, METRIC_HTTP_REQUESTS_INFLIGHT, METRIC_HTTP_REQUEST_DURATION_SECONDS, METRIC_LAB_FAULT_ACTIVE, METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
 import { faultAnnotations, phaseAnnotations } from '../annotations.js';
 import { buildDashboard } from '../layout.js';
 import { COLORS, stat, timeseries } from '../panels.js';
@@ -33,7 +34,7 @@ export function build() {
             unit: 's',
             width: 6,
             height: 5,
-            query: { expr: 'job:runtime_eventloop_delay_max_seconds:max{job="api"}', legend: 'loop delay max' },
+            query: { expr: `job:${METRIC_EVENTLOOP_DELAY_MAX_SECONDS}:max{job="api"}`, legend: 'loop delay max' },
             thresholds: [
               [0.05, 'orange'],
               [0.1, 'red'],
@@ -46,7 +47,7 @@ export function build() {
             unit: 's',
             width: 6,
             height: 5,
-            query: { expr: 'job:runtime_eventloop_stall_seconds:max{job="api"}', legend: 'live stall' },
+            query: { expr: `job:${METRIC_EVENTLOOP_STALL_SECONDS}:max{job="api"}`, legend: 'live stall' },
             thresholds: [
               [0.1, 'orange'],
               [0.5, 'red'],
@@ -60,7 +61,7 @@ export function build() {
             width: 6,
             height: 5,
             query: {
-              expr: 'max(scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{kind="probe"})',
+              expr: `max(scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s{kind="probe"})`,
               legend: 'probe P99',
             },
             thresholds: [
@@ -76,7 +77,7 @@ export function build() {
             width: 6,
             height: 5,
             query: {
-              expr: 'job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api",route="/api/ping"}',
+              expr: `job_route:${METRIC_HTTP_REQUEST_DURATION_SECONDS}:p99_rate10s{job="api",route="/api/ping"}`,
               legend: 'server P99 /api/ping',
             },
             thresholds: [
@@ -99,15 +100,15 @@ export function build() {
             logScale: true,
             colors: VIEW_COLORS,
             queries: [
-              { expr: 'job:runtime_eventloop_delay_max_seconds:max{job="api"}', legend: 'loop delay max (api)' },
-              { expr: 'job:runtime_eventloop_delay_seconds:p99_rate10s{job="api"}', legend: 'loop delay p99 (api)' },
-              { expr: 'job:runtime_eventloop_stall_seconds:max{job="api"}', legend: 'live stall (api)' },
+              { expr: `job:${METRIC_EVENTLOOP_DELAY_MAX_SECONDS}:max{job="api"}`, legend: 'loop delay max (api)' },
+              { expr: `job:${METRIC_EVENTLOOP_DELAY_SECONDS}:p99_rate10s{job="api"}`, legend: 'loop delay p99 (api)' },
+              { expr: `job:${METRIC_EVENTLOOP_STALL_SECONDS}:max{job="api"}`, legend: 'live stall (api)' },
               {
-                expr: 'job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api",route!="/health"}',
+                expr: `job_route:${METRIC_HTTP_REQUEST_DURATION_SECONDS}:p99_rate10s{job="api",route!="/health"}`,
                 legend: 'server P99 {{route}}',
               },
               {
-                expr: 'scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{kind="probe"}',
+                expr: `scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s{kind="probe"}`,
                 legend: 'client P99 {{stream}}',
               },
             ],
@@ -138,7 +139,7 @@ export function build() {
             min: 0,
             max: 1,
             queries: [
-              { expr: 'job:runtime_eventloop_utilization_ratio:max', legend: 'ELU 1 s {{job}}' },
+              { expr: `job:${METRIC_EVENTLOOP_UTILIZATION_RATIO}:max`, legend: 'ELU 1 s {{job}}' },
               { expr: 'job:runtime_eventloop_active_seconds:rate10s', legend: 'ELU 10 s {{job}}' },
             ],
           }),
@@ -150,7 +151,7 @@ export function build() {
             width: 12,
             height: 8,
             min: 0,
-            queries: [{ expr: 'job:runtime_http_requests_inflight:sum', legend: 'in flight {{job}}' }],
+            queries: [{ expr: `job:${METRIC_HTTP_REQUESTS_INFLIGHT}:sum`, legend: 'in flight {{job}}' }],
           }),
           timeseries({
             title: 'Time waiting for the loop (queue time P99)',
@@ -161,7 +162,7 @@ export function build() {
             height: 8,
             logScale: true,
             colors: [{ match: '.*', color: COLORS.queue }],
-            queries: [{ expr: 'job_route:runtime_http_queue_time_seconds:p99_rate10s', legend: 'queue time P99 {{route}}' }],
+            queries: [{ expr: `job_route:${METRIC_HTTP_QUEUE_TIME_SECONDS}:p99_rate10s`, legend: 'queue time P99 {{route}}' }],
           }),
           timeseries({
             title: 'Completed requests per route',
@@ -183,7 +184,7 @@ export function build() {
             logScale: true,
             queries: [
               { expr: 'job:nodejs_eventloop_lag_p99_seconds:max{job="api"}', legend: 'prom-client p99 (reset per scrape)' },
-              { expr: 'job:runtime_eventloop_delay_seconds:p99_rate10s{job="api"}', legend: 'corrected p99 (cumulative)' },
+              { expr: `job:${METRIC_EVENTLOOP_DELAY_SECONDS}:p99_rate10s{job="api"}`, legend: 'corrected p99 (cumulative)' },
             ],
           }),
           timeseries({
@@ -196,7 +197,7 @@ export function build() {
             min: 0,
             queries: [
               { expr: 'job:up:min', legend: 'up {{job}}' },
-              { expr: 'job:runtime_watchdog_snapshot_age_seconds:max', legend: 'snapshot age (s) {{job}}' },
+              { expr: `job:${METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS}:max`, legend: 'snapshot age (s) {{job}}' },
             ],
           }),
           timeseries({
@@ -209,7 +210,7 @@ export function build() {
             min: 0,
             max: 1,
             stepped: true,
-            queries: [{ expr: 'fault_kind:lab_fault_active:max', legend: '{{kind}} {{fault}}' }],
+            queries: [{ expr: `fault_kind:${METRIC_LAB_FAULT_ACTIVE}:max`, legend: '{{kind}} {{fault}}' }],
           }),
         ],
       },

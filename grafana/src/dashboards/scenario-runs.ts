@@ -1,4 +1,5 @@
 // The scenario runner's own, client-side view: latency and outcomes per stream and phase.
+import { METRIC_HTTP_REQUEST_DURATION_SECONDS, METRIC_LAB_RUNNER_PHASE_INFO, METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS, METRIC_LAB_RUNNER_UP } from '@runtime-lab/metric-names';
 import { faultAnnotations, phaseAnnotations } from '../annotations.js';
 import { buildDashboard } from '../layout.js';
 import { COLORS, timeseries } from '../panels.js';
@@ -27,8 +28,8 @@ export function build() {
             max: 1,
             stepped: true,
             queries: [
-              { expr: 'scenario:lab_runner_up:max', legend: '{{scenario}} running' },
-              { expr: 'scenario_phase:lab_runner_phase_info:max', legend: '{{scenario}} / {{phase}}' },
+              { expr: `scenario:${METRIC_LAB_RUNNER_UP}:max`, legend: '{{scenario}} running' },
+              { expr: `scenario_phase:${METRIC_LAB_RUNNER_PHASE_INFO}:max`, legend: '{{scenario}} / {{phase}}' },
             ],
           }),
         ],
@@ -46,7 +47,7 @@ export function build() {
             logScale: true,
             queries: [
               {
-                expr: 'scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s',
+                expr: `scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s`,
                 legend: '{{stream}} ({{kind}}) P99',
               },
             ],
@@ -61,7 +62,7 @@ export function build() {
             logScale: true,
             queries: [
               {
-                expr: 'scenario_stream_kind:lab_runner_request_duration_seconds:p50_rate10s',
+                expr: `scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p50_rate10s`,
                 legend: '{{stream}} ({{kind}}) P50',
               },
             ],
@@ -76,7 +77,7 @@ export function build() {
             logScale: true,
             queries: [
               {
-                expr: 'scenario_phase_stream_kind:lab_runner_request_duration_seconds:p99_rate10s',
+                expr: `scenario_phase_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s`,
                 legend: '{{phase}}: {{stream}}',
               },
             ],
@@ -105,11 +106,11 @@ export function build() {
             ],
             queries: [
               {
-                expr: 'scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{kind="probe"}',
+                expr: `scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s{kind="probe"}`,
                 legend: 'client P99 {{stream}}',
               },
               {
-                expr: 'job_route:runtime_http_request_duration_seconds:p99_rate10s{job="api",route!="/health"}',
+                expr: `job_route:${METRIC_HTTP_REQUEST_DURATION_SECONDS}:p99_rate10s{job="api",route!="/health"}`,
                 legend: 'server P99 {{route}}',
               },
             ],

@@ -3,10 +3,11 @@
 // (runtime_eventloop_attributed_stall_seconds_total{frame}, present only where the service turned
 // stall attribution on). Both sources compute the same quantity: the counters' increase over the
 // window, per frame.
-import { type Families, samplesOf } from '@runtime-lab/telemetry/exposition';
+import { METRIC_EVENTLOOP_ATTRIBUTED_STALL_SECONDS_TOTAL, METRIC_EVENTLOOP_ATTRIBUTED_STALLS_TOTAL } from '@runtime-lab/metric-names';
+import { type Families, samplesOf } from '@runtime-lab/scrape';
 
-export const ATTRIBUTED_STALL_SECONDS = 'runtime_eventloop_attributed_stall_seconds_total';
-export const ATTRIBUTED_STALLS = 'runtime_eventloop_attributed_stalls_total';
+export const ATTRIBUTED_STALL_SECONDS = METRIC_EVENTLOOP_ATTRIBUTED_STALL_SECONDS_TOTAL;
+export const ATTRIBUTED_STALLS = METRIC_EVENTLOOP_ATTRIBUTED_STALLS_TOTAL;
 
 /** The frame that held the loop longest in the window. */
 export interface HeldBy {

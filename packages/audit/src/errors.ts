@@ -22,7 +22,7 @@ export class AuditError extends Error {
 }
 
 /** A config error that points at a place in the file, printed as `file:line:col: reason`. */
-export class ConfigError extends AuditError {
+export class ThresholdsError extends AuditError {
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -30,7 +30,7 @@ export class ConfigError extends AuditError {
 
   constructor(file: string, line: number, column: number, reason: string) {
     super('LAB_AUDIT_CONFIG', `${file}:${line}:${column}: ${reason}`);
-    this.name = 'ConfigError';
+    this.name = 'ThresholdsError';
     this.file = file;
     this.line = line;
     this.column = column;

@@ -4,7 +4,7 @@ export { ALERT_GROUP, type AlertRule, alertRules, alertRulesPath, renderAlertRul
 export { type AuditArgs, DEFAULTS, type Format, HELP, parseAuditArgs } from './args.js';
 export { type AuditIo, formatReport, runAudit, runAuditCli } from './cli.js';
 export { formatDuration, parseDuration } from './duration.js';
-export { AuditError, type AuditErrorCode, ConfigError } from './errors.js';
+export { AuditError, type AuditErrorCode, ThresholdsError } from './errors.js';
 export { type Check, evaluateSeries, longestRun, type Point, type Series, type Severity, type Status, worstStatus } from './evaluate.js';
 export { formatJson } from './format/json.js';
 export { formatJunit } from './format/junit.js';

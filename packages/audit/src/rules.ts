@@ -2,6 +2,7 @@
 // compare it with the thresholds (generated into prometheus/rules/alerts.yml), the --prometheus
 // source evaluates the very same PromQL over the audit window, and the --metrics source computes
 // the same quantity from direct scrapes (scrape-points.ts). Names follow docs/metrics.md.
+import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
 
 export const RULE_IDS = [
   'event_loop_starvation',
@@ -62,10 +63,10 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     // count, while stalls that keep coming back, or one of a second or more, do.
     promql: (s) =>
       larger(
-        `max by (job, instance) (${select('runtime_eventloop_delay_max_seconds', s)})`,
-        `max by (job, instance) (${select('runtime_eventloop_stall_seconds', s)})`,
+        `max by (job, instance) (${select(METRIC_EVENTLOOP_DELAY_MAX_SECONDS, s)})`,
+        `max by (job, instance) (${select(METRIC_EVENTLOOP_STALL_SECONDS, s)})`,
       ),
-    metrics: 'max of runtime_eventloop_delay_max_seconds and runtime_eventloop_stall_seconds',
+    metrics: `max of ${METRIC_EVENTLOOP_DELAY_MAX_SECONDS} and ${METRIC_EVENTLOOP_STALL_SECONDS}`,
     explanation:
       'The main thread went this long without returning to the event loop: every request, timer and I/O callback waited behind it, however calm the server-side P99 looks.',
     hint: 'Find the synchronous work on the request path (CPU loops, *Sync calls, huge JSON, backtracking regex) with `node --cpu-prof`; offload it to a worker pool or split it with setImmediate.',
@@ -77,8 +78,8 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     measures: 'event-loop utilization',
     unit: 'ratio',
     seriesLabels: [],
-    promql: (s, r) => `max by (job, instance) (rate(${select('runtime_eventloop_active_seconds_total', s)}[${r}]))`,
-    metrics: 'increase of runtime_eventloop_active_seconds_total per second',
+    promql: (s, r) => `max by (job, instance) (rate(${select(METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, s)}[${r}]))`,
+    metrics: `increase of ${METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL} per second`,
     explanation:
       'The loop was busy almost all the time, so any extra work queues behind it: latency climbs steeply before throughput stops growing.',
     hint: 'Move CPU work off the main thread or add instances; plot ELU against request rate to find the knee before users do.',
@@ -91,8 +92,8 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     unit: 'tasks_per_worker',
     seriesLabels: ['pool'],
     promql: (s, r) =>
-      `max by (job, instance, pool) (avg_over_time(${select('runtime_pool_queue_size', s)}[${r}]) / avg_over_time(${select('runtime_pool_threads', s)}[${r}]))`,
-    metrics: 'runtime_pool_queue_size / runtime_pool_threads, averaged',
+      `max by (job, instance, pool) (avg_over_time(${select(METRIC_POOL_QUEUE_SIZE, s)}[${r}]) / avg_over_time(${select(METRIC_POOL_THREADS, s)}[${r}]))`,
+    metrics: `${METRIC_POOL_QUEUE_SIZE} / ${METRIC_POOL_THREADS}, averaged`,
     explanation:
       'Tasks reached the worker pool faster than it ran them: each one now waits for the whole queue ahead of it, multiplying its latency.',
     hint: 'Bound the queue (piscina maxQueue) and shed load with 503 + Retry-After, size the pool to the cores, or make the tasks shorter.',
@@ -115,15 +116,15 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     // covers a pool so starved that no canary finishes; read per step, not max_over_time, so one
     // canary stuck for a moment is not held over the whole range (`for:` filters it).
     promql: (s, r) => {
-      const mean = `sum by (job, instance) (rate(${select('runtime_threadpool_canary_seconds_sum', s)}[${r}])) / sum by (job, instance) (rate(${select('runtime_threadpool_canary_seconds_count', s)}[${r}]))`;
-      const canary = larger(`(${mean})`, `max by (job, instance) (${select('runtime_threadpool_canary_pending_seconds', s)})`);
+      const mean = `sum by (job, instance) (rate(${select(`${METRIC_THREADPOOL_CANARY_SECONDS}_sum`, s)}[${r}])) / sum by (job, instance) (rate(${select(`${METRIC_THREADPOOL_CANARY_SECONDS}_count`, s)}[${r}]))`;
+      const canary = larger(`(${mean})`, `max by (job, instance) (${select(METRIC_THREADPOOL_CANARY_PENDING_SECONDS, s)})`);
       const loopShare =
-        `max by (job, instance) (max_over_time(${select('runtime_eventloop_delay_max_seconds', s)}[${r}]))` +
-        ` * max by (job, instance) (rate(${select('runtime_eventloop_active_seconds_total', s)}[${r}]))`;
+        `max by (job, instance) (max_over_time(${select(METRIC_EVENTLOOP_DELAY_MAX_SECONDS, s)}[${r}]))` +
+        ` * max by (job, instance) (rate(${select(METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, s)}[${r}]))`;
       return `clamp_min((${canary}) - (${loopShare}), 0) or (${canary})`;
     },
     metrics:
-      'max of mean runtime_threadpool_canary_seconds and runtime_threadpool_canary_pending_seconds, minus max runtime_eventloop_delay_max_seconds x ELU',
+      `max of mean ${METRIC_THREADPOOL_CANARY_SECONDS} and ${METRIC_THREADPOOL_CANARY_PENDING_SECONDS}, minus max ${METRIC_EVENTLOOP_DELAY_MAX_SECONDS} x ELU`,
     explanation:
       'A tiny fs operation waited this long for a libuv threadpool thread: fs, dns.lookup, crypto and zlib all queue behind the same few threads.',
     hint: 'Cap concurrent crypto/zlib calls or move them to a worker pool; raise UV_THREADPOOL_SIZE only when the queued work is really I/O.',
@@ -138,8 +139,8 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     // Little's law: busy workers L = arrival rate x mean run time, and rate() of the histogram's
     // _sum is exactly that product (seconds of work finished per second).
     promql: (s, r) =>
-      `max by (job, instance, pool) (rate(${select('runtime_pool_run_seconds_sum', s)}[${r}]) / avg_over_time(${select('runtime_pool_threads', s)}[${r}]))`,
-    metrics: 'increase of runtime_pool_run_seconds_sum per second / runtime_pool_threads',
+      `max by (job, instance, pool) (rate(${select(`${METRIC_POOL_RUN_SECONDS}_sum`, s)}[${r}]) / avg_over_time(${select(METRIC_POOL_THREADS, s)}[${r}]))`,
+    metrics: `increase of ${METRIC_POOL_RUN_SECONDS}_sum per second / ${METRIC_POOL_THREADS}`,
     explanation:
       "By Little's law the pool needed this share of its threads just to keep up: near 100% every thread is always busy and any burst queues.",
     hint: 'Add threads (up to the cores), make tasks cheaper, or admit less work (bounded queue, load shedding).',
@@ -151,8 +152,8 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     measures: 'downstream calls queued in the checkout backlog',
     unit: 'calls',
     seriesLabels: [],
-    promql: (s, r) => `max by (job, instance) (max_over_time(${select('lab_checkout_backlog', s)}[${r}]))`,
-    metrics: 'lab_checkout_backlog',
+    promql: (s, r) => `max by (job, instance) (max_over_time(${select(METRIC_LAB_CHECKOUT_BACKLOG, s)}[${r}]))`,
+    metrics: METRIC_LAB_CHECKOUT_BACKLOG,
     explanation:
       'Checkouts queued downstream calls faster than downstream finished them: every queued call adds waiting, and timeouts plus retries add more calls.',
     hint: 'Bound the queue and shed (503 + Retry-After), give retries a budget, and propagate deadlines so work whose caller gave up is dropped.',
@@ -177,10 +178,10 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     measures: "age of the watchdog's registry snapshot",
     unit: 'seconds',
     seriesLabels: [],
-    promql: (s, r) => `max by (job, instance) (max_over_time(${select('runtime_watchdog_snapshot_age_seconds', s)}[${r}]))`,
-    metrics: 'runtime_watchdog_snapshot_age_seconds',
+    promql: (s, r) => `max by (job, instance) (max_over_time(${select(METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS, s)}[${r}]))`,
+    metrics: METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
     explanation:
       'The watchdog served a registry snapshot this old: the main thread had not refreshed it, so every other value from this target lags reality by that much.',
-    hint: 'The main thread is stalled or gone: read runtime_eventloop_stall_seconds and the process logs.',
+    hint: `The main thread is stalled or gone: read ${METRIC_EVENTLOOP_STALL_SECONDS} and the process logs.`,
   },
 };

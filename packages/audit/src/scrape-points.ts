@@ -3,7 +3,8 @@
 // diffed between the oldest and newest scrape in the range, as rate() does (without its
 // extrapolation to the range edges).
 
-import { type Families, samplesOf } from '@runtime-lab/telemetry/exposition';
+import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
+import { type Families, increasePerSecond, samplesOf, snapshotTakenAtMs } from '@runtime-lab/scrape';
 import type { Point, Series } from './evaluate.js';
 import { RULES, type RuleId } from './rules.js';
 
@@ -63,12 +64,9 @@ function minRateSpanMs(rangeSeconds: number): number {
   return 0.9 * Math.max(1000, (rangeSeconds * 1000) / 2);
 }
 
-// The watchdog serves a registry snapshot taken `age` seconds before the scrape; during a stall
-// that is over a second. Its counters describe that moment, so rates are taken between snapshot
-// times, not scrape times (otherwise a stall reads as an ELU of 120%).
+// Rates are taken between snapshot times, not scrape times (@runtime-lab/scrape's counters.ts says why).
 function takenAtMs(scrape: Scraped): number {
-  const age = values(scrape, 'runtime_watchdog_snapshot_age_seconds')[0];
-  return age !== undefined && Number.isFinite(age) && age >= 0 ? scrape.atMs - age * 1000 : scrape.atMs;
+  return snapshotTakenAtMs(scrape.atMs, values(scrape, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS)[0]);
 }
 
 /** Increase per second between the oldest and newest scrape; undefined across a counter reset. */
@@ -78,16 +76,13 @@ function ratePerSecond(ok: Scraped[], rangeSeconds: number, name: string, match?
   if (!first || !last) return undefined;
   const spanMs = takenAtMs(last) - takenAtMs(first);
   if (spanMs < minRateSpanMs(rangeSeconds)) return undefined;
-  const a = sumAt(first, name, match);
-  const b = sumAt(last, name, match);
-  if (a === undefined || b === undefined || b < a) return undefined;
-  return (b - a) / (spanMs / 1000);
+  return increasePerSecond(sumAt(first, name, match), sumAt(last, name, match), spanMs);
 }
 
 function poolsOf(ok: Scraped[]): string[] {
   const pools = new Set<string>();
   for (const scrape of ok) {
-    for (const s of samplesOf(scrape.families, 'runtime_pool_threads')) if (s.labels.pool !== undefined) pools.add(s.labels.pool);
+    for (const s of samplesOf(scrape.families, METRIC_POOL_THREADS)) if (s.labels.pool !== undefined) pools.add(s.labels.pool);
   }
   return [...pools].sort();
 }
@@ -105,34 +100,34 @@ function one(value: number | undefined): Value[] {
 
 const POINTS: Record<RuleId, PointFn> = {
   // Instant, like its PromQL: the latest scrape only, when it is the current attempt.
-  event_loop_starvation: (ok, attempts) => one(maxOf(latestOf(ok, attempts), ['runtime_eventloop_delay_max_seconds', 'runtime_eventloop_stall_seconds'])),
-  elu_saturation: (ok, _attempts, range) => one(ratePerSecond(ok, range, 'runtime_eventloop_active_seconds_total')),
+  event_loop_starvation: (ok, attempts) => one(maxOf(latestOf(ok, attempts), [METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS])),
+  elu_saturation: (ok, _attempts, range) => one(ratePerSecond(ok, range, METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL)),
   executor_queue: (ok) =>
     poolsOf(ok).flatMap((pool) => {
-      const queued = avgOf(ok, 'runtime_pool_queue_size', { pool });
-      const threads = avgOf(ok, 'runtime_pool_threads', { pool });
+      const queued = avgOf(ok, METRIC_POOL_QUEUE_SIZE, { pool });
+      const threads = avgOf(ok, METRIC_POOL_THREADS, { pool });
       return queued === undefined || !threads ? [] : [{ labels: { pool }, value: queued / threads }];
     }),
   threadpool_starvation: (ok, attempts, range) => {
-    const seconds = ratePerSecond(ok, range, 'runtime_threadpool_canary_seconds_sum');
-    const count = ratePerSecond(ok, range, 'runtime_threadpool_canary_seconds_count');
+    const seconds = ratePerSecond(ok, range, `${METRIC_THREADPOOL_CANARY_SECONDS}_sum`);
+    const count = ratePerSecond(ok, range, `${METRIC_THREADPOOL_CANARY_SECONDS}_count`);
     const mean = seconds !== undefined && count ? seconds / count : undefined;
-    const pending = maxOf(latestOf(ok, attempts), ['runtime_threadpool_canary_pending_seconds']);
+    const pending = maxOf(latestOf(ok, attempts), [METRIC_THREADPOOL_CANARY_PENDING_SECONDS]);
     const canary = mean === undefined ? pending : pending === undefined ? mean : Math.max(mean, pending);
     if (canary === undefined) return [];
-    const loop = maxOf(ok, ['runtime_eventloop_delay_max_seconds']);
-    const elu = ratePerSecond(ok, range, 'runtime_eventloop_active_seconds_total');
+    const loop = maxOf(ok, [METRIC_EVENTLOOP_DELAY_MAX_SECONDS]);
+    const elu = ratePerSecond(ok, range, METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL);
     return one(loop === undefined || elu === undefined ? canary : Math.max(0, canary - loop * elu));
   },
   concurrency_saturation: (ok, _attempts, range) =>
     poolsOf(ok).flatMap((pool) => {
-      const busy = ratePerSecond(ok, range, 'runtime_pool_run_seconds_sum', { pool });
-      const threads = avgOf(ok, 'runtime_pool_threads', { pool });
+      const busy = ratePerSecond(ok, range, `${METRIC_POOL_RUN_SECONDS}_sum`, { pool });
+      const threads = avgOf(ok, METRIC_POOL_THREADS, { pool });
       return busy === undefined || !threads ? [] : [{ labels: { pool }, value: busy / threads }];
     }),
-  backlog_growth: (ok) => one(maxOf(ok, ['lab_checkout_backlog'])),
+  backlog_growth: (ok) => one(maxOf(ok, [METRIC_LAB_CHECKOUT_BACKLOG])),
   scrape_gaps: (_ok, attempts) => one(attempts.filter((a) => !a.families).length / attempts.length),
-  stale_snapshot: (ok) => one(maxOf(ok, ['runtime_watchdog_snapshot_age_seconds'])),
+  stale_snapshot: (ok) => one(maxOf(ok, [METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS])),
 };
 
 /**

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument, type YAMLMap } from 'yaml';
 import { DURATION_SYNTAX, parseDuration } from './duration.js';
-import { AuditError, ConfigError } from './errors.js';
+import { AuditError, ThresholdsError } from './errors.js';
 import { RULE_IDS, type RuleId } from './rules.js';
 import { normalizeSelector, SELECTOR_SYNTAX } from './selector.js';
 
@@ -38,12 +38,16 @@ const RULE_KEYS = ['enabled', 'degraded', 'critical', 'for', 'selector'];
 /** Where the lab keeps its thresholds, relative to the repo root. */
 const THRESHOLDS_IN_REPO = 'prometheus/thresholds.yml';
 
+/** Where `pnpm pack` puts a copy of the lab's thresholds inside this package (scripts/ship-thresholds.mjs), relative to dist/src. */
+const SHIPPED_THRESHOLDS = '../thresholds.yml';
+
 /**
  * The lab's own thresholds file: the first prometheus/thresholds.yml found walking up from this
- * module. A fixed relative path only works in a checkout (packages/audit/dist/src); `pnpm deploy`
- * installs this package under packages/cli/node_modules/.pnpm/…, and the lab image puts the repo's
- * file at /app/prometheus/thresholds.yml, its repo path (see the Dockerfile), so a walk up finds
- * it in both without a second copy to keep in step.
+ * module, else the copy shipped in the package. A fixed relative path only works in a checkout
+ * (packages/audit/dist/src); `pnpm deploy` installs this package under packages/cli/node_modules/.pnpm/…,
+ * and the lab image puts the repo's file at /app/prometheus/thresholds.yml, its repo path (see the
+ * Dockerfile), so a walk up finds it in both without a second copy to keep in step. Installed from
+ * npm there is no repo above: the tarball carries dist/thresholds.yml, copied when it was packed.
  */
 export function defaultThresholdsPath(from: string = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -51,13 +55,15 @@ export function defaultThresholdsPath(from: string = dirname(fileURLToPath(impor
     if (existsSync(candidate)) return candidate;
     if (dirname(dir) === dir) break;
   }
+  const shipped = join(from, SHIPPED_THRESHOLDS);
+  if (existsSync(shipped)) return shipped;
   throw new AuditError(
     'LAB_AUDIT_CONFIG',
-    `cannot find the lab's default thresholds: no ${THRESHOLDS_IN_REPO} in ${from} or any directory above it; pass --config PATH or set LAB_AUDIT_CONFIG`,
+    `cannot find the lab's default thresholds (none shipped at ${shipped}): no ${THRESHOLDS_IN_REPO} in ${from} or any directory above it; pass --config PATH or set LAB_AUDIT_CONFIG`,
   );
 }
 
-/** Reads and validates a thresholds file (default: the lab's own); throws AuditError / ConfigError with a one-line message. */
+/** Reads and validates a thresholds file (default: the lab's own); throws AuditError / ThresholdsError with a one-line message. */
 export function loadThresholds(file: string = defaultThresholdsPath()): Thresholds {
   let text: string;
   try {
@@ -75,7 +81,7 @@ export function parseThresholds(text: string, file: string): Thresholds {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const fail = (offset: number | undefined, reason: string): never => {
     const pos = lines.linePos(offset ?? 0);
-    throw new ConfigError(file, pos.line, pos.col, reason);
+    throw new ThresholdsError(file, pos.line, pos.col, reason);
   };
   const firstError = doc.errors[0];
   if (firstError) fail(firstError.pos[0], `not valid YAML: ${firstError.message}`);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseExposition } from '@runtime-lab/telemetry/exposition';
+import { parseExposition } from '@runtime-lab/scrape';
 import { heldByFromScrapes } from '../src/attribution.js';
 import { buildReport, formatJson, formatJunit, formatText, parseThresholds, type Series } from '../src/index.js';
 import { ROOT } from './helpers.js';

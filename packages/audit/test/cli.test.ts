@@ -74,7 +74,7 @@ test('--init writes the commented default config, refuses to overwrite without -
 });
 
 // The Docker image installs this package under packages/cli/node_modules/.pnpm/… (pnpm deploy) and
-// puts the repo's thresholds at /app/prometheus/thresholds.yml; grafana's deploy test runs the
+// puts the repo's thresholds at /app/prometheus/thresholds.yml; tests/test/deploy.test.ts runs the
 // real layout, this one the lookup alone.
 test('default thresholds: found walking up from the package, in a checkout and in the image layout', (t) => {
   assert.equal(defaultThresholdsPath(), join(ROOT, 'prometheus/thresholds.yml'));
@@ -89,6 +89,20 @@ test('default thresholds: found walking up from the package, in a checkout and i
       error.code === 'LAB_AUDIT_CONFIG' &&
       error.message.includes(`no prometheus/thresholds.yml in ${installed} or any directory above it; pass --config PATH or set LAB_AUDIT_CONFIG`),
   );
+  mkdirSync(join(app, 'prometheus'));
+  writeFileSync(join(app, 'prometheus/thresholds.yml'), THRESHOLDS);
+  assert.equal(defaultThresholdsPath(installed), join(app, 'prometheus/thresholds.yml'));
+});
+
+// Installed from npm, no repo lies above the package: the copy `pnpm pack` put in dist/ is used.
+test('default thresholds: the copy shipped in the package when no prometheus/thresholds.yml lies above it', (t) => {
+  const app = tempDir(t, 'audit-npm-');
+  const installed = join(app, 'node_modules/@runtime-lab/audit/dist/src');
+  mkdirSync(installed, { recursive: true });
+  assert.throws(() => defaultThresholdsPath(installed), (error: unknown) => error instanceof AuditError && error.code === 'LAB_AUDIT_CONFIG');
+  writeFileSync(join(installed, '../thresholds.yml'), THRESHOLDS);
+  assert.equal(defaultThresholdsPath(installed), join(app, 'node_modules/@runtime-lab/audit/dist/thresholds.yml'));
+  // A repo layout above still wins: the lab image and a checkout keep reading prometheus/thresholds.yml.
   mkdirSync(join(app, 'prometheus'));
   writeFileSync(join(app, 'prometheus/thresholds.yml'), THRESHOLDS);
   assert.equal(defaultThresholdsPath(installed), join(app, 'prometheus/thresholds.yml'));

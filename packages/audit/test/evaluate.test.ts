@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseExposition } from '@runtime-lab/telemetry/exposition';
+import { parseExposition } from '@runtime-lab/scrape';
 import { type Attempt, evaluateSeries, formatValue, loadThresholds, longestRun, type Point, type Series, seriesFromScrapes } from '../src/index.js';
 import { ROOT } from './helpers.js';
 

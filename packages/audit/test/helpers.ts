@@ -1,17 +1,14 @@
 // Shared test plumbing: repo paths, promtool/prometheus discovery, temp dirs.
 
-import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findBinary, freePort } from '@runtime-lab/test-kit';
 
-/** Repo root (this file is dist/test/helpers.js). */
-export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export { REPO_ROOT as ROOT } from '@runtime-lab/test-kit';
 
 export function hasBinary(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+  return findBinary(name) !== undefined;
 }
 
 export function tempDir(t: { after(fn: () => void): void }, prefix = 'audit-test-'): string {
@@ -44,15 +41,6 @@ export function captureIo(): { io: { stdout: { write(s: string): boolean }; stde
   };
 }
 
-/** A loopback port that was free a moment ago: bound on port 0, then released. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** A port nothing listens on, so a connection is refused at once. */
 export const closedPort = freePort;
 
@@ -74,14 +62,4 @@ export interface JsonReport {
   findings: JsonCheck[];
   checks: JsonCheck[];
   noData: string[];
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
-export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(killer);
 }

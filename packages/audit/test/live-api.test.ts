@@ -1,4 +1,4 @@
-// The done-criterion: against the live api during each fault's scenario the auditor
+// The auditor's end-to-end check: against the live api during each fault's scenario the auditor
 // reports the expected finding, and HEALTHY on baseline, through --metrics (the watchdog ports)
 // and, where Debian's prometheus is installed, through --prometheus over the same window.
 // The real api and downstream run as child processes on ephemeral ports, with the lab's own
@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { runAuditCli } from '../src/index.js';
 import { captureIo, hasBinary, type JsonCheck, type JsonReport } from './helpers.js';
 import { API_SERVER, clearFaults, DOWNSTREAM_SERVER, type RunningService, type Stream, servicesBuilt, setFault, startLoad, startService } from './live-services.js';
-import { alertsOf, type PrometheusServer, startPrometheus } from './prometheus-server.js';
+import { alertsOf, type PrometheusServer, startPrometheus } from '@runtime-lab/test-kit';
 
 
 interface Phase {

@@ -1,6 +1,6 @@
 // A small argv parser: `--name value`, `--name=value`, boolean `--flag`, positionals. Unknown
 // options are errors that list what the command accepts.
-import { LabError } from '@runtime-lab/scenarios';
+import { CliError } from './errors.js';
 
 export interface OptionSpec {
   /** true: takes a value; false: a boolean flag. */
@@ -29,15 +29,15 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
     const option = spec[name];
     if (!option) {
       const allowed = Object.keys(spec).map((k) => `--${k}`);
-      throw new LabError('LAB_USAGE', `lab ${command}: unknown option --${name}; allowed: ${allowed.join(', ') || 'none'}`);
+      throw new CliError('LAB_CLI_USAGE', `lab ${command}: unknown option --${name}; allowed: ${allowed.join(', ') || 'none'}`);
     }
     if (!option.value) {
-      if (eq !== -1) throw new LabError('LAB_USAGE', `lab ${command}: --${name} takes no value`);
+      if (eq !== -1) throw new CliError('LAB_CLI_USAGE', `lab ${command}: --${name} takes no value`);
       parsed.options[name] = true;
       continue;
     }
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined || value === '') throw new LabError('LAB_USAGE', `lab ${command}: --${name} needs a value`);
+    if (value === undefined || value === '') throw new CliError('LAB_CLI_USAGE', `lab ${command}: --${name} needs a value`);
     parsed.options[name] = value;
   }
   return parsed;
@@ -54,7 +54,7 @@ export function portOption(parsed: Parsed, name: string, fallback: number | null
   if (raw === 'off') return null;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new LabError('LAB_USAGE', `--${name} ${raw} is not a port; allowed: 0-65535 (0 = any free port) or "off"`);
+    throw new CliError('LAB_CLI_USAGE', `--${name} ${raw} is not a port; allowed: 0-65535 (0 = any free port) or "off"`);
   }
   return port;
 }

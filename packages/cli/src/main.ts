@@ -1,6 +1,7 @@
 // Dispatches `lab <command>`. Every failure the user can cause is printed as one line with
 // exit code 2; a stack trace only with LAB_DEBUG=1.
-import { LabError, oneLine } from '@runtime-lab/scenarios';
+import { EngineError, oneLine } from '@runtime-lab/scenarios';
+import { CliError } from './errors.js';
 import { loadAudit } from './audit-loader.js';
 import { down } from './commands/down.js';
 import { fault } from './commands/fault.js';
@@ -22,12 +23,12 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'audit') {
       const audit = await loadAudit();
       if (audit.kind === 'ready') return await audit.cli(rest);
-      throw new LabError('LAB_USAGE', audit.kind === 'broken' ? `lab audit is unavailable: ${audit.reason}` : 'lab audit is not installed (@runtime-lab/audit is missing)');
+      throw new CliError('LAB_CLI_USAGE', audit.kind === 'broken' ? `lab audit is unavailable: ${audit.reason}` : 'lab audit is not installed (@runtime-lab/audit is missing)');
     }
     const handler = COMMANDS[command];
     if (!handler) {
       const audit = (await loadAudit()).kind === 'ready' ? ', audit' : '';
-      throw new LabError('LAB_USAGE', `unknown command "${command}"; allowed: ${Object.keys(COMMANDS).join(', ')}${audit}, help`);
+      throw new CliError('LAB_CLI_USAGE', `unknown command "${command}"; allowed: ${Object.keys(COMMANDS).join(', ')}${audit}, help`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
       console.log(helpText(await loadAudit()));
@@ -36,8 +37,9 @@ export async function main(argv: string[]): Promise<number> {
     return await handler(rest);
   } catch (error) {
     if (process.env.LAB_DEBUG) console.error(error);
-    const prefix = error instanceof LabError ? '' : 'unexpected error: ';
+    const known = error instanceof CliError || error instanceof EngineError ? error : undefined;
+    const prefix = known ? '' : 'unexpected error: ';
     console.error(`lab ${command}: ${prefix}${oneLine(error)}`);
-    return error instanceof LabError ? error.exitCode : 2;
+    return known ? known.exitCode : 2;
   }
 }

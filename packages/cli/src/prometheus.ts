@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { LabError } from '@runtime-lab/scenarios';
+import { CliError } from './errors.js';
 import { parse, stringify } from 'yaml';
 import { LAB_DIR, PROMETHEUS_CONFIG } from './paths.js';
 
@@ -35,7 +35,7 @@ export function writeNativePrometheusConfig(options: DerivedConfigOptions = {}):
     for (const group of scrape.static_configs ?? []) {
       group.targets = (group.targets ?? []).map((target) => {
         const port = Number(target.slice(target.lastIndexOf(':') + 1));
-        if (!Number.isInteger(port)) throw new LabError('LAB_USAGE', `${source}: target ${target} has no port`);
+        if (!Number.isInteger(port)) throw new CliError('LAB_CLI_USAGE', `${source}: target ${target} has no port`);
         return `${host}:${options.portMap?.[port] ?? port}`;
       });
     }
@@ -87,5 +87,5 @@ export async function waitForPrometheus(url: string, timeoutMs = 20_000): Promis
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new LabError('LAB_SERVICE_UNREACHABLE', `prometheus did not become ready at ${url} within ${timeoutMs / 1000} s`);
+  throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `prometheus did not become ready at ${url} within ${timeoutMs / 1000} s`);
 }

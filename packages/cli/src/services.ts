@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabError } from '@runtime-lab/scenarios';
+import { CliError } from './errors.js';
 import { API_ENTRY, DOWNSTREAM_ENTRY, REPO_ROOT } from './paths.js';
 
 export interface ServicePorts {
@@ -59,17 +59,17 @@ export async function waitForHealth(url: string, child: ChildProcess | undefined
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) {
-      throw new LabError('LAB_SERVICE_UNREACHABLE', `${name} exited with code ${child.exitCode} while starting (see its log)`);
+      throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `${name} exited with code ${child.exitCode} while starting (see its log)`);
     }
     if (await isHealthy(url)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new LabError('LAB_SERVICE_UNREACHABLE', `${name} did not answer ${url}/health within ${timeoutMs / 1000} s`);
+  throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `${name} did not answer ${url}/health within ${timeoutMs / 1000} s`);
 }
 
 function checkBuilt(): void {
   for (const entry of [API_ENTRY, DOWNSTREAM_ENTRY]) {
-    if (!existsSync(entry)) throw new LabError('LAB_SERVICE_UNREACHABLE', `${entry} is missing; build first: pnpm build`);
+    if (!existsSync(entry)) throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `${entry} is missing; build first: pnpm build`);
   }
 }
 
@@ -100,7 +100,7 @@ export async function startServices(options: StartOptions = {}): Promise<{ servi
     ['downstream', urls.downstreamUrl],
   ] as const) {
     if (await isHealthy(url, 500)) {
-      throw new LabError('LAB_SERVICE_UNREACHABLE', `something already answers ${url}/health (${name} port busy); stop it (\`lab down\`) or use --api`);
+      throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `something already answers ${url}/health (${name} port busy); stop it (\`lab down\`) or use --api`);
     }
   }
   const services: StartedService[] = [];

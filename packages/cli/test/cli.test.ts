@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { loadAudit } from '../src/audit-loader.js';
 import { writeNativePrometheusConfig } from '../src/prometheus.js';
-import { lab } from './helpers.js';
+import { lab } from '@runtime-lab/test-kit';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-cli-'));
 

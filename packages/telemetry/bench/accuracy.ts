@@ -6,7 +6,7 @@
 //  - prom-client: what each scraper's first reading after the block shows in
 //    nodejs_eventloop_lag_p99_seconds / nodejs_eventloop_lag_max_seconds.
 // Usage: node packages/telemetry/dist/bench/accuracy.js [trialsPerSize=20]
-import { bucketsDelta, bucketsOf, parseExposition, sumOf, type Bucket } from '../src/exposition.js';
+import { bucketsDelta, bucketsOf, parseExposition, sumOf, type Bucket } from '@runtime-lab/scrape';
 import { fmt, get, median, nowMs, sleep, startApp, type GetResult } from './lib.js';
 
 const trialsPerSize = Number(process.argv[2] ?? 20);

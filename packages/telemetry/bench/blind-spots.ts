@@ -3,7 +3,7 @@
 //    1 s: client-side latency vs the server-side histogram (onRequest -> response) vs queue time;
 //  - ELU of the interval holding the block vs the cumulative ELU since the process started.
 // Usage: node packages/telemetry/dist/bench/blind-spots.js [blockMs=1000] [warmSeconds=20]
-import { bucketsDelta, bucketsOf, histogramQuantile, parseExposition, sumOf } from '../src/exposition.js';
+import { bucketsDelta, bucketsOf, histogramQuantile, parseExposition, sumOf } from '@runtime-lab/scrape';
 import { fmt, get, nowMs, percentile, sleep, startApp, type GetResult } from './lib.js';
 
 const blockMs = Number(process.argv[2] ?? 1000);

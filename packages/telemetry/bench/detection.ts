@@ -3,7 +3,7 @@
 // reading of >= 100 ms stall (target <= 150 ms). In the same run, a Prometheus-like scraper on a
 // main-loop /metrics route shows when prom-client's default lag metrics first reveal it.
 // Usage: node packages/telemetry/dist/bench/detection.js [trials=5] [blockMs=2000]
-import { parseExposition, sumOf } from '../src/exposition.js';
+import { parseExposition, sumOf } from '@runtime-lab/scrape';
 import { fmt, get, median, pollOpenLoop, scrapeLoop, sleep, startApp, type GetResult } from './lib.js';
 
 const trials = Number(process.argv[2] ?? 5);

@@ -3,7 +3,7 @@
 // Usage: node packages/telemetry/dist/bench/pool.js
 import Fastify from 'fastify';
 import { Piscina } from 'piscina';
-import { parseExposition, sumOf } from '../src/exposition.js';
+import { parseExposition, sumOf } from '@runtime-lab/scrape';
 import telemetry from '../src/index.js';
 import { fmt, sleep } from './lib.js';
 

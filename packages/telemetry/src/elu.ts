@@ -4,6 +4,7 @@
 // started, which hides the present (a loop saturated for the last minute of an hour-long run
 // reads as 2 %). The gauge is the ELU of the last interval; the counter lets rate() give ELU
 // over any window Prometheus chooses.
+import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_UTILIZATION_RATIO, withPrefix } from '@runtime-lab/metric-names';
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge } from 'prom-client';
 import type { OwnedMetrics } from './owned-metrics.js';
@@ -14,18 +15,18 @@ export interface EluMonitor {
 
 export function startElu(owned: OwnedMetrics, prefix: string, intervalMs: number): EluMonitor {
   const gauge = owned.add(
-    `${prefix}eventloop_utilization_ratio`,
+    withPrefix(METRIC_EVENTLOOP_UTILIZATION_RATIO, prefix),
     new Gauge({
-      name: `${prefix}eventloop_utilization_ratio`,
+      name: withPrefix(METRIC_EVENTLOOP_UTILIZATION_RATIO, prefix),
       help: `Event-loop utilization (active / (active + idle)) over the last ${intervalMs} ms.`,
       registers: [],
     }),
   );
   let countedActiveMs = performance.eventLoopUtilization().active;
   owned.add(
-    `${prefix}eventloop_active_seconds_total`,
+    withPrefix(METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, prefix),
     new Counter({
-      name: `${prefix}eventloop_active_seconds_total`,
+      name: withPrefix(METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, prefix),
       help: 'Time the event loop spent active (not waiting for I/O); rate() of it is ELU over any window.',
       registers: [],
       collect() {

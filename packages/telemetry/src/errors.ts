@@ -41,7 +41,7 @@ export function portInUse(host: string, port: number, cause?: unknown): Telemetr
   return new TelemetryError(
     ErrorCodes.PORT_IN_USE,
     `@runtime-lab/telemetry: watchdog port ${port} on ${host} is already in use; ` +
-      'set watchdog.port (or METRICS_PORT) to a free port, 0 for an ephemeral one, or watchdog: false',
+      'set watchdog.port to a free port, 0 for an ephemeral one, or watchdog: false',
     { cause },
   );
 }

@@ -15,6 +15,7 @@
 // In-flight is counted from 'http.server.request.start', so requests that never reach the HTTP
 // server (fastify.inject()) are neither counted nor left in flight: inject() is not measured.
 // Series are cached per (method, route, status class) and observed with fast-histogram.ts.
+import { METRIC_HTTP_QUEUE_TIME_SECONDS, METRIC_HTTP_REQUESTS_INFLIGHT, METRIC_HTTP_REQUEST_DURATION_SECONDS, withPrefix } from '@runtime-lab/metric-names';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -76,9 +77,9 @@ export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: 
     this[kOpenOnSocket] = 0;
   };
   owned.add(
-    `${prefix}http_requests_inflight`,
+    withPrefix(METRIC_HTTP_REQUESTS_INFLIGHT, prefix),
     new Gauge({
-      name: `${prefix}http_requests_inflight`,
+      name: withPrefix(METRIC_HTTP_REQUESTS_INFLIGHT, prefix),
       help: 'Requests received and not yet answered.',
       registers: [],
       collect() {
@@ -87,18 +88,18 @@ export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: 
     }),
   );
   const duration = owned.add(
-    `${prefix}http_request_duration_seconds`,
+    withPrefix(METRIC_HTTP_REQUEST_DURATION_SECONDS, prefix),
     new FastHistogram({
-      name: `${prefix}http_request_duration_seconds`,
+      name: withPrefix(METRIC_HTTP_REQUEST_DURATION_SECONDS, prefix),
       help: 'Server-side request duration, onRequest to response sent (misses time spent waiting for the loop).',
       labelNames: ['method', 'route', 'status_class'],
       buckets: HTTP_BUCKETS_SECONDS,
     }),
   );
   const queueTime = owned.add(
-    `${prefix}http_queue_time_seconds`,
+    withPrefix(METRIC_HTTP_QUEUE_TIME_SECONDS, prefix),
     new FastHistogram({
-      name: `${prefix}http_queue_time_seconds`,
+      name: withPrefix(METRIC_HTTP_QUEUE_TIME_SECONDS, prefix),
       help: 'X-Request-Start (client send time) to onRequest: time a request waited before the server saw it.',
       labelNames: ['route'],
       buckets: HTTP_BUCKETS_SECONDS,

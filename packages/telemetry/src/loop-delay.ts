@@ -10,6 +10,7 @@
 // while the timer is pending delays exactly one firing, by D minus the part of the period
 // that had already elapsed, so it is recorded as ONE observation in [D - period, D]: never
 // split into many small samples, never lost. The period (10 ms) bounds that error.
+import { METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, withPrefix } from '@runtime-lab/metric-names';
 import { Gauge, Histogram } from 'prom-client';
 import { nowMs } from './clock.js';
 import type { OwnedMetrics } from './owned-metrics.js';
@@ -63,9 +64,9 @@ export interface LoopDelayMonitor {
 
 export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSeconds: number): LoopDelayMonitor {
   const histogram = owned.add(
-    `${prefix}eventloop_delay_seconds`,
+    withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
     new Histogram({
-      name: `${prefix}eventloop_delay_seconds`,
+      name: withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
       help: `Event-loop delay: lateness of a ${LOOP_SAMPLE_PERIOD_MS} ms timer; a stall is one observation of its length. Cumulative, never reset.`,
       buckets: [...LOOP_DELAY_BUCKETS_SECONDS],
       registers: [],
@@ -73,9 +74,9 @@ export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSec
   );
   const window = new WindowMax(maxWindowSeconds);
   owned.add(
-    `${prefix}eventloop_delay_max_seconds`,
+    withPrefix(METRIC_EVENTLOOP_DELAY_MAX_SECONDS, prefix),
     new Gauge({
-      name: `${prefix}eventloop_delay_max_seconds`,
+      name: withPrefix(METRIC_EVENTLOOP_DELAY_MAX_SECONDS, prefix),
       help: `Largest event-loop delay observed in the last ${maxWindowSeconds} s.`,
       registers: [],
       collect() {

@@ -4,9 +4,9 @@ import { Registry } from 'prom-client';
 import { invalidOption } from './errors.js';
 
 export interface WatchdogOptions {
-  /** Default Number(process.env.METRICS_PORT ?? 9464); 0 picks an ephemeral port. */
+  /** Default 9464; 0 picks an ephemeral port. The plugin reads no environment: pass the port you want. */
   port?: number;
-  /** Default process.env.METRICS_HOST ?? '127.0.0.1' (compose sets 0.0.0.0). */
+  /** Default '127.0.0.1' (the lab's compose file has its services pass 0.0.0.0). */
   host?: string;
   /** How often the main thread refreshes the registry snapshot the watchdog serves. Default 500. */
   snapshotIntervalMs?: number;
@@ -125,22 +125,10 @@ function intIn(name: string, value: unknown, fallback: number, min: number, max:
   return value;
 }
 
-function portFrom(value: unknown): number {
-  if (value !== undefined) return intIn('watchdog.port', value, DEFAULTS.port, 0, 65535);
-  const env = process.env.METRICS_PORT;
-  if (env === undefined || env === '') return DEFAULTS.port;
-  const port = Number(env);
-  if (!/^\d+$/.test(env) || port > 65535) {
-    throw invalidOption('watchdog.port (from env METRICS_PORT)', env, 'an integer from 0 to 65535');
-  }
-  return port;
-}
-
 function hostFrom(value: unknown): string {
-  const host = value ?? process.env.METRICS_HOST ?? DEFAULTS.host;
+  const host = value ?? DEFAULTS.host;
   if (typeof host !== 'string' || host.trim() === '') {
-    const name = value === undefined ? 'watchdog.host (from env METRICS_HOST)' : 'watchdog.host';
-    throw invalidOption(name, host, "a host name or IP address, e.g. '127.0.0.1' or '0.0.0.0'");
+    throw invalidOption('watchdog.host', host, "a host name or IP address, e.g. '127.0.0.1' or '0.0.0.0'");
   }
   return host;
 }
@@ -151,7 +139,7 @@ function watchdogFrom(value: unknown): FilledOptions['watchdog'] {
   if (!isPlainObject(value)) throw invalidOption('watchdog', value, `false or an object with ${WATCHDOG_KEYS.join(', ')}`);
   checkKeys('watchdog.', value, WATCHDOG_KEYS);
   return {
-    port: portFrom(value.port),
+    port: intIn('watchdog.port', value.port, DEFAULTS.port, 0, 65535),
     host: hostFrom(value.host),
     snapshotIntervalMs: intIn('watchdog.snapshotIntervalMs', value.snapshotIntervalMs, DEFAULTS.snapshotIntervalMs, 10, 1000),
     heartbeatIntervalMs: intIn('watchdog.heartbeatIntervalMs', value.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs, 1, 100),

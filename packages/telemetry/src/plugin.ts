@@ -2,7 +2,6 @@
 // started if a later step fails (registration "changes nothing") or when the app closes.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Piscina } from 'piscina';
 import { isMainThread } from 'node:worker_threads';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { startElu } from './elu.js';
@@ -11,7 +10,7 @@ import { registerHttp } from './http.js';
 import { startLoopDelay } from './loop-delay.js';
 import { fillOptions, type TelemetryOptions } from './options.js';
 import { OwnedMetrics } from './owned-metrics.js';
-import { type InstrumentedPool, PoolMetrics } from './pool.js';
+import { type InstrumentedPool, PoolMetrics, type PoolLike } from './pool.js';
 import { createStallAttribution } from './stall-attribution.js';
 import { createThreadpoolTracker, startThreadpoolCanary } from './threadpool-canary.js';
 import { startWatchdog, type Watchdog, type WatchdogConfig } from './watchdog.js';
@@ -25,7 +24,7 @@ export interface Telemetry {
   /** Counts runtime_threadpool_inflight while `work` is pending. */
   trackThreadpool<T>(work: Promise<T>): Promise<T>;
   /** Times tasks of a piscina pool whose worker handler is wrapped in measured(). */
-  instrumentPool(name: string, pool: Piscina): InstrumentedPool;
+  instrumentPool<P extends PoolLike>(name: string, pool: P): InstrumentedPool<P>;
 }
 
 declare module 'fastify' {

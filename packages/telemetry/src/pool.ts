@@ -2,19 +2,38 @@
 // measured in the worker (see pool-worker.ts), and utilization computed correctly:
 // busy time / (maxThreads x wall time) over the last interval. piscina 5's own utilization
 // is off by a factor of ~1000, and its runTime includes main-loop delay.
-import type { Piscina } from 'piscina';
+import { METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_TASKS_TOTAL, METRIC_POOL_THREADS, METRIC_POOL_UTILIZATION_RATIO, METRIC_POOL_WAIT_SECONDS, withPrefix } from '@runtime-lab/metric-names';
+import type { MessagePort } from 'node:worker_threads';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { nowNs } from './clock.js';
 import { invalidPool, poolNotMeasured } from './errors.js';
 import type { OwnedMetrics } from './owned-metrics.js';
 import { CLOCK_END, CLOCK_START, ENVELOPE_KEY, type TaskEnvelope } from './pool-envelope.js';
 
-export type RunOptions = NonNullable<Parameters<Piscina['run']>[1]>;
+/**
+ * The options of piscina's pool.run(task, options) the plugin passes through. Spelled out here so
+ * the plugin's types do not require piscina, an optional dependency of the plugin's users.
+ */
+export interface RunOptions {
+  /** As MessagePort.postMessage takes it (piscina derives its own type the same way). */
+  transferList?: Parameters<MessagePort['postMessage']>[1];
+  filename?: string | null;
+  name?: string | null;
+  signal?: AbortSignal | null;
+}
 
-export interface InstrumentedPool {
+/** What instrumentPool() uses of a piscina 5 pool (a `Piscina` instance satisfies it). */
+export interface PoolLike {
+  run(task: unknown, options?: RunOptions): Promise<unknown>;
+  readonly queueSize: number;
+  readonly threads: readonly unknown[];
+  readonly options: { readonly maxThreads: number };
+}
+
+export interface InstrumentedPool<P extends PoolLike = PoolLike> {
   /** Like pool.run(task, options), timed; the worker's handler must be wrapped in measured(). */
   run<R>(task: unknown, options?: RunOptions): Promise<R>;
-  readonly pool: Piscina;
+  readonly pool: P;
 }
 
 export const POOL_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -27,7 +46,7 @@ interface Task {
 
 interface PoolState {
   name: string;
-  pool: Piscina;
+  pool: PoolLike;
   running: Set<Task>;
   /** [start, end] of tasks that settled since the last utilization tick. */
   settled: Array<[bigint, bigint]>;
@@ -61,7 +80,7 @@ export class PoolMetrics {
     this.#intervalMs = intervalMs;
   }
 
-  instrument(name: string, pool: Piscina): InstrumentedPool {
+  instrument<P extends PoolLike>(name: string, pool: P): InstrumentedPool<P> {
     if (typeof name !== 'string' || !POOL_NAME.test(name)) {
       throw invalidPool(`name ${JSON.stringify(name)} is not allowed: use 1-64 characters from [a-zA-Z0-9_.:-]`);
     }
@@ -137,9 +156,9 @@ export class PoolMetrics {
     const p = this.#prefix;
     const pools = this.#pools;
     this.#owned.add(
-      `${p}pool_threads`,
+      withPrefix(METRIC_POOL_THREADS, p),
       new Gauge({
-        name: `${p}pool_threads`,
+        name: withPrefix(METRIC_POOL_THREADS, p),
         help: 'Worker threads in the pool.',
         labelNames: ['pool'],
         registers: [],
@@ -149,9 +168,9 @@ export class PoolMetrics {
       }),
     );
     this.#owned.add(
-      `${p}pool_queue_size`,
+      withPrefix(METRIC_POOL_QUEUE_SIZE, p),
       new Gauge({
-        name: `${p}pool_queue_size`,
+        name: withPrefix(METRIC_POOL_QUEUE_SIZE, p),
         help: 'Tasks waiting for a worker.',
         labelNames: ['pool'],
         registers: [],
@@ -161,9 +180,9 @@ export class PoolMetrics {
       }),
     );
     const wait = this.#owned.add(
-      `${p}pool_wait_seconds`,
+      withPrefix(METRIC_POOL_WAIT_SECONDS, p),
       new Histogram({
-        name: `${p}pool_wait_seconds`,
+        name: withPrefix(METRIC_POOL_WAIT_SECONDS, p),
         help: 'Time from submit until a worker starts the task.',
         labelNames: ['pool'],
         buckets: POOL_BUCKETS_SECONDS,
@@ -171,9 +190,9 @@ export class PoolMetrics {
       }),
     );
     const run = this.#owned.add(
-      `${p}pool_run_seconds`,
+      withPrefix(METRIC_POOL_RUN_SECONDS, p),
       new Histogram({
-        name: `${p}pool_run_seconds`,
+        name: withPrefix(METRIC_POOL_RUN_SECONDS, p),
         help: 'Task run time measured inside the worker.',
         labelNames: ['pool'],
         buckets: POOL_BUCKETS_SECONDS,
@@ -181,18 +200,18 @@ export class PoolMetrics {
       }),
     );
     const utilization = this.#owned.add(
-      `${p}pool_utilization_ratio`,
+      withPrefix(METRIC_POOL_UTILIZATION_RATIO, p),
       new Gauge({
-        name: `${p}pool_utilization_ratio`,
+        name: withPrefix(METRIC_POOL_UTILIZATION_RATIO, p),
         help: `Busy time / (maxThreads x wall time) over the last ${this.#intervalMs} ms.`,
         labelNames: ['pool'],
         registers: [],
       }),
     );
     const tasks = this.#owned.add(
-      `${p}pool_tasks_total`,
+      withPrefix(METRIC_POOL_TASKS_TOTAL, p),
       new Counter({
-        name: `${p}pool_tasks_total`,
+        name: withPrefix(METRIC_POOL_TASKS_TOTAL, p),
         help: 'Tasks finished, by outcome (rejected: never started, e.g. queue full or aborted).',
         labelNames: ['pool', 'outcome'],
         registers: [],

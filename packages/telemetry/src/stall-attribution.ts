@@ -4,6 +4,12 @@
 // name, later ones are counted under "other" (a process that stalls in many places still
 // exposes at most topFrames + 2 series per counter).
 import type { FastifyBaseLogger } from 'fastify';
+import {
+  METRIC_EVENTLOOP_ATTRIBUTED_STALL_SECONDS_TOTAL,
+  METRIC_EVENTLOOP_ATTRIBUTED_STALLS_TOTAL,
+  METRIC_STALL_ATTRIBUTION_ENABLED,
+  withPrefix,
+} from '@runtime-lab/metric-names';
 import { Counter, Gauge } from 'prom-client';
 import type { OwnedMetrics } from './owned-metrics.js';
 import type { AttributedStall, SamplerEvent } from './stall-sampler.js';
@@ -39,27 +45,30 @@ function logFields(stall: AttributedStall): Record<string, unknown> {
 }
 
 export function createStallAttribution(owned: OwnedMetrics, prefix: string, log: FastifyBaseLogger, settings: StallAttributionSettings): StallAttribution {
+  const enabledName = withPrefix(METRIC_STALL_ATTRIBUTION_ENABLED, prefix);
+  const stallsName = withPrefix(METRIC_EVENTLOOP_ATTRIBUTED_STALLS_TOTAL, prefix);
+  const secondsName = withPrefix(METRIC_EVENTLOOP_ATTRIBUTED_STALL_SECONDS_TOTAL, prefix);
   const enabled = owned.add(
-    `${prefix}stall_attribution_enabled`,
+    enabledName,
     new Gauge({
-      name: `${prefix}stall_attribution_enabled`,
+      name: enabledName,
       help: '1 while stall attribution runs; 0 when it is configured but the runtime does not support it (the reason is logged once).',
       registers: [],
     }),
   );
   const stalls = owned.add(
-    `${prefix}eventloop_attributed_stalls_total`,
+    stallsName,
     new Counter({
-      name: `${prefix}eventloop_attributed_stalls_total`,
+      name: stallsName,
       help: `Event-loop stalls longer than the attribution threshold, by the frame that held the loop (first N frames by name, then "${OTHER_FRAME_LABEL}"; "${NO_FRAME_LABEL}" when no JavaScript was on the stack).`,
       labelNames: ['frame'],
       registers: [],
     }),
   );
   const stalledSeconds = owned.add(
-    `${prefix}eventloop_attributed_stall_seconds_total`,
+    secondsName,
     new Counter({
-      name: `${prefix}eventloop_attributed_stall_seconds_total`,
+      name: secondsName,
       help: 'Seconds the event loop was stalled, by the frame that held it (same labels as eventloop_attributed_stalls_total).',
       labelNames: ['frame'],
       registers: [],

@@ -4,6 +4,7 @@
 // the pending gauge grows instead of more canaries piling onto the saturated pool.
 // Its callback runs on the main loop, so a loop stall also delays it: read it beside the
 // loop-delay histogram.
+import { METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_THREADPOOL_INFLIGHT, withPrefix } from '@runtime-lab/metric-names';
 import { stat } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Gauge, Histogram } from 'prom-client';
@@ -22,9 +23,9 @@ export interface ThreadpoolCanary {
 
 export function startThreadpoolCanary(owned: OwnedMetrics, prefix: string, intervalMs: number): ThreadpoolCanary {
   const histogram = owned.add(
-    `${prefix}threadpool_canary_seconds`,
+    withPrefix(METRIC_THREADPOOL_CANARY_SECONDS, prefix),
     new Histogram({
-      name: `${prefix}threadpool_canary_seconds`,
+      name: withPrefix(METRIC_THREADPOOL_CANARY_SECONDS, prefix),
       help: 'Latency of a tiny fs operation issued on a schedule: libuv threadpool queueing.',
       buckets: CANARY_BUCKETS_SECONDS,
       registers: [],
@@ -32,9 +33,9 @@ export function startThreadpoolCanary(owned: OwnedMetrics, prefix: string, inter
   );
   let pendingSinceMs: number | undefined;
   owned.add(
-    `${prefix}threadpool_canary_pending_seconds`,
+    withPrefix(METRIC_THREADPOOL_CANARY_PENDING_SECONDS, prefix),
     new Gauge({
-      name: `${prefix}threadpool_canary_pending_seconds`,
+      name: withPrefix(METRIC_THREADPOOL_CANARY_PENDING_SECONDS, prefix),
       help: 'Age of the canary still waiting for the threadpool (0 when none is pending).',
       registers: [],
       collect() {
@@ -67,9 +68,9 @@ export function startThreadpoolCanary(owned: OwnedMetrics, prefix: string, inter
 /** Counts threadpool work the app submitted and that has not finished yet. */
 export function createThreadpoolTracker(owned: OwnedMetrics, prefix: string): <T>(work: Promise<T>) => Promise<T> {
   const inflight = owned.add(
-    `${prefix}threadpool_inflight`,
+    withPrefix(METRIC_THREADPOOL_INFLIGHT, prefix),
     new Gauge({
-      name: `${prefix}threadpool_inflight`,
+      name: withPrefix(METRIC_THREADPOOL_INFLIGHT, prefix),
       help: 'Threadpool work the app submitted through trackThreadpool() and that has not finished.',
       registers: [],
     }),

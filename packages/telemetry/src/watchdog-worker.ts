@@ -6,6 +6,7 @@
 //
 // Keep this file dependency-free (node: builtins and local type-only imports): it is loaded
 // by path as a worker, from dist.
+import { METRIC_EVENTLOOP_STALL_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS, METRIC_WATCHDOG_UP, withPrefix } from '@runtime-lab/metric-names';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StallSampler } from './stall-sampler.js';
@@ -15,9 +16,9 @@ const data = workerData as WatchdogWorkerData;
 const port = parentPort;
 if (!port) throw new Error('watchdog-worker.js must run as a worker thread');
 const heartbeat = new BigInt64Array(data.heartbeat);
-const stallName = `${data.prefix}eventloop_stall_seconds`;
-const ageName = `${data.prefix}watchdog_snapshot_age_seconds`;
-const upName = `${data.prefix}watchdog_up`;
+const stallName = withPrefix(METRIC_EVENTLOOP_STALL_SECONDS, data.prefix);
+const ageName = withPrefix(METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS, data.prefix);
+const upName = withPrefix(METRIC_WATCHDOG_UP, data.prefix);
 const liveNames = new Set([stallName, ageName, upName]);
 
 const startedAtNs = process.hrtime.bigint();

@@ -1,6 +1,7 @@
 // Main-thread side of the watchdog: writes the heartbeat to shared memory, refreshes the
 // registry snapshot the worker serves, and turns a worker crash into runtime_watchdog_up 0
 // (logged; the app keeps serving).
+import { METRIC_WATCHDOG_UP, withPrefix } from '@runtime-lab/metric-names';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
@@ -40,8 +41,8 @@ export async function startWatchdog(
   loopDelay: LoopDelayMonitor,
 ): Promise<Watchdog> {
   const up = owned.add(
-    `${prefix}watchdog_up`,
-    new Gauge({ name: `${prefix}watchdog_up`, help: '1 when the watchdog thread runs; 0 after it crashed.', registers: [] }),
+    withPrefix(METRIC_WATCHDOG_UP, prefix),
+    new Gauge({ name: withPrefix(METRIC_WATCHDOG_UP, prefix), help: '1 when the watchdog thread runs; 0 after it crashed.', registers: [] }),
   );
   const heartbeatBuffer = new SharedArrayBuffer(8);
   const heartbeat = new BigInt64Array(heartbeatBuffer);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import telemetry, { parseRequestStart, UNMATCHED_ROUTE } from '../src/index.js';
-import { bucketsOf, parseExposition, sumOf, type Families } from '../src/exposition.js';
+import { bucketsOf, parseExposition, sumOf, type Families } from '@runtime-lab/scrape';
 import { blockFor, startPoller } from './helpers.js';
 
 let app: FastifyInstance;

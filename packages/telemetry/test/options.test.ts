@@ -60,30 +60,6 @@ for (const [name, options, message] of invalid) {
   });
 }
 
-test('METRICS_PORT and METRICS_HOST give the watchdog defaults; a bad METRICS_PORT is named', async (t) => {
-  const saved = { port: process.env.METRICS_PORT, host: process.env.METRICS_HOST };
-  t.after(() => {
-    for (const [key, value] of [['METRICS_PORT', saved.port], ['METRICS_HOST', saved.host]] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  });
-  process.env.METRICS_PORT = 'abc';
-  const { error } = await registrationError({});
-  assert.equal(error.code, ErrorCodes.INVALID_OPTION);
-  assert.match(error.message, /watchdog.port \(from env METRICS_PORT\): got "abc"/);
-
-  process.env.METRICS_PORT = '0';
-  process.env.METRICS_HOST = '127.0.0.1';
-  const app = Fastify();
-  await app.register(telemetry);
-  await app.ready();
-  const address = app.telemetry.watchdogAddress();
-  await app.close();
-  assert.equal(address?.host, '127.0.0.1');
-  assert.ok(address && address.port > 0, 'METRICS_PORT=0 binds an ephemeral port');
-});
-
 test('a watchdog port in use fails registration naming the port, and registers nothing', async () => {
   const blocker: Server = createServer();
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Piscina } from 'piscina';
 import telemetry, { ErrorCodes } from '../src/index.js';
-import { parseExposition, sumOf, type Families } from '../src/exposition.js';
+import { parseExposition, sumOf, type Families } from '@runtime-lab/scrape';
 import { blockFor } from './helpers.js';
 
 const spinWorker = new URL('./fixtures/spin-worker.js', import.meta.url).href;

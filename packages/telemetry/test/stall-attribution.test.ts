@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Registry } from 'prom-client';
-import { parseExposition, sumOf } from '../src/exposition.js';
+import { parseExposition, sumOf } from '@runtime-lab/scrape';
 import telemetry, { type AttributedStall, type StallsSnapshot } from '../src/index.js';
 import { blockFor } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import telemetry from '../src/index.js';
-import { bucketsOf, histogramQuantile, parseExposition, sumOf } from '../src/exposition.js';
+import { bucketsOf, histogramQuantile, parseExposition, sumOf } from '@runtime-lab/scrape';
 
 const pbkdf2Async = promisify(pbkdf2);
 

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import telemetry from '../src/index.js';
 import { kInternals, type TelemetryInternals } from '../src/plugin.js';
-import { bucketsDelta, bucketsOf, parseExposition, scrapeMetrics, sumOf } from '../src/exposition.js';
+import { bucketsDelta, bucketsOf, parseExposition, scrapeMetrics, sumOf } from '@runtime-lab/scrape';
 import { blockFor, nowMs, promtoolCheck, startPoller, unexpectedFindings } from './helpers.js';
 
 let app: FastifyInstance;

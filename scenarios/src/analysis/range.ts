@@ -4,7 +4,7 @@
 // reads as ~1.02 s, a p99 can exceed the max of the same phase, and "p99 above 0.5 s" would
 // pass for ~260 ms stalls. Checks are conservative both ways: "above" trusts the lower bound,
 // "below" the upper one. A timed-out request is censored the same way: at least the timeout.
-import type { Bucket } from '@runtime-lab/telemetry/exposition';
+import type { Bucket } from '@runtime-lab/scrape';
 
 export interface Reading {
   /** Lower bound (a bucket holds values above it); equal to `hi` for an exact value. */

@@ -1,5 +1,5 @@
 // The per-second value of every signal, the report's raw material.
-import type { Bucket } from '@runtime-lab/telemetry/exposition';
+import type { Bucket } from '@runtime-lab/scrape';
 import type { Series } from '../report/schema.js';
 import { SIGNAL_IDS, type SignalId } from '../signals.js';
 import { type Reading, bucketQuantile, exact, isExact, maxOf, toReportValue } from './range.js';

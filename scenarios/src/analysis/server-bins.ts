@@ -5,8 +5,8 @@
 // scrape: crediting it to the scrape's second would show pre-stall values through a stall and
 // make every registry signal look late by up to the stall's length. Only the live stall gauge
 // is computed by the watchdog itself, at scrape time.
-import type { Bucket } from '@runtime-lab/telemetry/exposition';
-import { bucketsDelta } from '@runtime-lab/telemetry/exposition';
+import type { Bucket } from '@runtime-lab/scrape';
+import { bucketsDelta, increasePerSecond, snapshotTakenAtMs } from '@runtime-lab/scrape';
 import type { Snapshot } from '../sample/snapshot.js';
 
 /** A registry snapshot the watchdog served for the first time, and the second it describes. */
@@ -25,11 +25,11 @@ export interface PlacedSnapshot {
  */
 export const SAME_SNAPSHOT_WITHIN_MS = 100;
 
-const ageMsOf = (s: Snapshot): number => (s.snapshotAge !== undefined && Number.isFinite(s.snapshotAge) && s.snapshotAge > 0 ? s.snapshotAge * 1000 : 0);
+const takenAtMsOf = (s: Snapshot): number => snapshotTakenAtMs(s.atMs, s.snapshotAge);
 
 function sameRegistrySnapshot(a: PlacedSnapshot, b: Snapshot): boolean {
   if (a.snapshot.activeSeconds !== undefined && b.activeSeconds !== undefined) return a.snapshot.activeSeconds === b.activeSeconds;
-  return Math.abs(a.takenAtMs - (b.atMs - ageMsOf(b))) < SAME_SNAPSHOT_WITHIN_MS;
+  return Math.abs(a.takenAtMs - takenAtMsOf(b)) < SAME_SNAPSHOT_WITHIN_MS;
 }
 
 /**
@@ -46,9 +46,9 @@ export function placeSnapshots(snapshots: Snapshot[], intervalMs = 1000): Placed
     if (snapshot.error) continue;
     const previous = placed.at(-1);
     if (previous && sameRegistrySnapshot(previous, snapshot)) continue;
-    const describedOffsetMs = snapshot.index * intervalMs - ageMsOf(snapshot);
+    const describedOffsetMs = snapshotTakenAtMs(snapshot.index * intervalMs, snapshot.snapshotAge);
     const bin = Math.ceil(describedOffsetMs / intervalMs - 1e-9) - 1;
-    placed.push({ snapshot, bin: Math.max(bin, previous?.bin ?? bin), takenAtMs: snapshot.atMs - ageMsOf(snapshot) });
+    placed.push({ snapshot, bin: Math.max(bin, previous?.bin ?? bin), takenAtMs: takenAtMsOf(snapshot) });
   }
   return placed;
 }
@@ -103,11 +103,8 @@ export function serverBinOf(placed: PlacedSnapshot[], snapshots: Snapshot[], bin
  * span, where the ELU gauge covers its own last interval, which may straddle two seconds.
  */
 function eluBetween(begin: PlacedSnapshot, end: PlacedSnapshot): number | undefined {
-  const a = begin.snapshot.activeSeconds;
-  const b = end.snapshot.activeSeconds;
-  const spanSeconds = (end.takenAtMs - begin.takenAtMs) / 1000;
-  if (a === undefined || b === undefined || b < a || spanSeconds <= 0) return undefined;
-  return Math.min(1, (b - a) / spanSeconds);
+  const elu = increasePerSecond(begin.snapshot.activeSeconds, end.snapshot.activeSeconds, end.takenAtMs - begin.takenAtMs);
+  return elu === undefined ? undefined : Math.min(1, elu);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import { build } from 'hdr-histogram-js';
 import type { Snapshot } from '../sample/snapshot.js';
 import { type PlacedSnapshot, type ServerBin, bucketEdges, placeSnapshots, serverBinOf, windowDelta } from './server-bins.js';
-import type { Bucket } from '@runtime-lab/telemetry/exposition';
+import type { Bucket } from '@runtime-lab/scrape';
 
 export type ClientKind = 'probe' | 'ramp' | 'pressure';
 export const CLIENT_KINDS: readonly ClientKind[] = ['probe', 'ramp', 'pressure'];

@@ -3,7 +3,7 @@
 // latency hides stalls (coordinated omission): while the service is stalled, the tool stops
 // sending. Its figures are reported as "pressure (closed loop)", never as open-loop latency.
 // No rate is given to autocannon, so its coordinated-omission correction (wrong with a
-// rate, see CONVENTIONS) never applies.
+// rate: docs/architecture.md, "Decisions") never applies.
 import autocannon from 'autocannon';
 
 export interface PressureRecord {
@@ -33,7 +33,7 @@ export interface PressureSummary {
 }
 
 export class PressureStream {
-  private readonly instance: ReturnType<typeof autocannon>;
+  private readonly instance: autocannon.Instance;
   readonly result: Promise<PressureSummary>;
 
   constructor(options: PressureOptions) {

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { LabError } from '../errors.js';
+import { EngineError } from '../errors.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { REPORT_SCHEMA_VERSION, type Report, ReportSchema, reportJsonSchema } from './schema.js';
@@ -37,16 +37,16 @@ export function readReport(file: string): Report {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new LabError('LAB_REPORT_INVALID', `${file}: cannot read as JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new EngineError('LAB_REPORT_INVALID', `${file}: cannot read as JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof version === 'number' && version !== REPORT_SCHEMA_VERSION) {
-    throw new LabError(
+    throw new EngineError(
       'LAB_REPORT_INVALID',
       `${file} is a version ${version} report; this lab renders version ${REPORT_SCHEMA_VERSION} (figures as bucket bounds, lead-time status): run the scenario again to get one`,
     );
   }
   const problems = reportProblems(value);
-  if (problems.length > 0) throw new LabError('LAB_REPORT_INVALID', `${file} is not a runtime-lab report: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new EngineError('LAB_REPORT_INVALID', `${file} is not a runtime-lab report: ${problems.join('; ')}`);
   return value as Report;
 }

@@ -1,7 +1,8 @@
 // What the runner keeps from one scrape of the service's watchdog port: the cumulative
 // histograms it needs deltas of, and the gauges read as they are.
-import type { Bucket, Families } from '@runtime-lab/telemetry/exposition';
-import { bucketsOf, sumOf } from '@runtime-lab/telemetry/exposition';
+import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_EVENTLOOP_UTILIZATION_RATIO, METRIC_HTTP_REQUEST_DURATION_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
+import type { Bucket, Families } from '@runtime-lab/scrape';
+import { bucketsOf, sumOf } from '@runtime-lab/scrape';
 
 export interface Snapshot {
   /** Index of the scheduled scrape: k is taken at run start + k seconds. */
@@ -32,19 +33,19 @@ export function extractSnapshot(index: number, atMs: number, families: Families,
   const snapshot: Snapshot = {
     index,
     atMs,
-    serverBuckets: bucketsOf(families, 'runtime_http_request_duration_seconds', { route: probeRoute }),
-    loopDelayBuckets: bucketsOf(families, 'runtime_eventloop_delay_seconds'),
-    canaryBuckets: bucketsOf(families, 'runtime_threadpool_canary_seconds'),
+    serverBuckets: bucketsOf(families, METRIC_HTTP_REQUEST_DURATION_SECONDS, { route: probeRoute }),
+    loopDelayBuckets: bucketsOf(families, METRIC_EVENTLOOP_DELAY_SECONDS),
+    canaryBuckets: bucketsOf(families, METRIC_THREADPOOL_CANARY_SECONDS),
   };
   const gauges: [keyof Snapshot, string][] = [
-    ['loopDelayMax', 'runtime_eventloop_delay_max_seconds'],
-    ['loopStall', 'runtime_eventloop_stall_seconds'],
-    ['elu', 'runtime_eventloop_utilization_ratio'],
-    ['poolQueue', 'runtime_pool_queue_size'],
-    ['canaryPending', 'runtime_threadpool_canary_pending_seconds'],
-    ['backlog', 'lab_checkout_backlog'],
-    ['snapshotAge', 'runtime_watchdog_snapshot_age_seconds'],
-    ['activeSeconds', 'runtime_eventloop_active_seconds_total'],
+    ['loopDelayMax', METRIC_EVENTLOOP_DELAY_MAX_SECONDS],
+    ['loopStall', METRIC_EVENTLOOP_STALL_SECONDS],
+    ['elu', METRIC_EVENTLOOP_UTILIZATION_RATIO],
+    ['poolQueue', METRIC_POOL_QUEUE_SIZE],
+    ['canaryPending', METRIC_THREADPOOL_CANARY_PENDING_SECONDS],
+    ['backlog', METRIC_LAB_CHECKOUT_BACKLOG],
+    ['snapshotAge', METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS],
+    ['activeSeconds', METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL],
   ];
   for (const [key, name] of gauges) {
     const value = sumOf(families, name);

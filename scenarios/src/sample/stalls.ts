@@ -2,14 +2,37 @@
 // watchdog thread, so it answers during a stall) every few seconds and once at the end. The
 // watchdog keeps only its most recent stalls, so polling during the run is what keeps the early
 // ones; a stall is identified by its start time and frame.
-import type { AttributedStall, StallsSnapshot } from '@runtime-lab/telemetry';
+
+/**
+ * One stall as GET /stalls lists it (the telemetry plugin's AttributedStall): only the fields the
+ * report reads. The runner works against any service, so it does not depend on the plugin.
+ */
+export interface StallRecord {
+  /** Wall-clock time of the last heartbeat before the stall (ISO 8601). */
+  startedAt: string;
+  durationSeconds: number;
+  /** 'function (file:line)' of the frame the stall is attributed to; null when none was captured. */
+  label: string | null;
+}
+
+interface StallsAnswer {
+  enabled: boolean;
+  reason?: string;
+  thresholdMs: number;
+  recent: StallRecord[];
+}
+
+function isStallRecord(value: unknown): value is StallRecord {
+  const v = value as Partial<StallRecord> | null;
+  return typeof v === 'object' && v !== null && typeof v.startedAt === 'string' && typeof v.durationSeconds === 'number' && (typeof v.label === 'string' || v.label === null);
+}
 
 export interface CollectedStalls {
   /** false when the service does not attribute stalls; `note` says why. */
   available: boolean;
   note?: string;
   thresholdMs: number | null;
-  stalls: AttributedStall[];
+  stalls: StallRecord[];
 }
 
 const POLL_INTERVAL_MS = 2000;
@@ -17,7 +40,7 @@ const FETCH_TIMEOUT_MS = 900;
 
 export class StallCollector {
   readonly #url: string;
-  readonly #byKey = new Map<string, AttributedStall>();
+  readonly #byKey = new Map<string, StallRecord>();
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
   #thresholdMs: number | null = null;
@@ -59,11 +82,12 @@ export class StallCollector {
         return;
       }
       if (!response.ok) return;
-      const snapshot = (await response.json()) as StallsSnapshot;
+      const snapshot = (await response.json()) as StallsAnswer;
+      if (typeof snapshot !== 'object' || snapshot === null || !Array.isArray(snapshot.recent)) return;
       this.#answered = true;
       this.#thresholdMs = snapshot.thresholdMs;
       this.#unavailable = snapshot.enabled ? undefined : `stall attribution is off in the service: ${snapshot.reason ?? 'no reason given'}`;
-      for (const stall of snapshot.recent) {
+      for (const stall of snapshot.recent.filter(isStallRecord)) {
         this.#byKey.set(`${stall.startedAt} ${stall.label}`, stall);
         this.#newestMs = Math.max(this.#newestMs ?? 0, Date.parse(stall.startedAt));
       }

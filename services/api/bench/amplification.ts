@@ -3,7 +3,7 @@
 // mitigation alone, then all three.
 // Run: node services/api/dist/bench/amplification.js [--phase-seconds 8]
 import { type AmplificationFigures, measureAmplification } from '../measure/experiments.js';
-import { startLab } from '../measure/services.js';
+import { startLab } from '@runtime-lab/test-kit';
 import { phaseMsFromArgs, printTable } from './print.js';
 
 const phaseMs = phaseMsFromArgs(8);

@@ -2,7 +2,7 @@
 // request, in each mode, and with the offload mitigation.
 // Run: node services/api/dist/bench/blocking.js [--phase-seconds 8]
 import { type BlockingFigures, measureBlocking } from '../measure/experiments.js';
-import { startLab } from '../measure/services.js';
+import { startLab } from '@runtime-lab/test-kit';
 import { phaseMsFromArgs, printTable } from './print.js';
 
 const phaseMs = phaseMsFromArgs(8);

@@ -3,7 +3,7 @@
 // /api/orders is probed open-loop to show the main loop stays free.
 // Run: node services/api/dist/bench/executor.js [--phase-seconds 8]
 import { type ExecutorFigures, measureExecutor } from '../measure/experiments.js';
-import { startLab } from '../measure/services.js';
+import { startLab } from '@runtime-lab/test-kit';
 import { phaseMsFromArgs, printTable } from './print.js';
 
 const phaseMs = phaseMsFromArgs(8);

@@ -2,7 +2,7 @@
 // async file read, also on the libuv threadpool) is probed open-loop; then with offload.
 // Run: UV_THREADPOOL_SIZE=4 node services/api/dist/bench/threadpool.js [--phase-seconds 8]
 import { measureThreadpool, type ThreadpoolFigures } from '../measure/experiments.js';
-import { startLab } from '../measure/services.js';
+import { startLab } from '@runtime-lab/test-kit';
 import { phaseMsFromArgs, printTable } from './print.js';
 
 const phaseMs = phaseMsFromArgs(8);

@@ -1,26 +1,8 @@
-// The measurements behind the issue's "Done when" bullets, as functions: the tests run them
+// The measurements behind the api's claims (docs/services.md, docs/faults.md), as functions: the tests run them
 // briefly and assert on ratios; bench/*.ts runs them longer and prints the figures.
 // Each experiment resets every toggle before and after, so they can run back to back.
-import type { Families } from '@runtime-lab/telemetry/exposition';
-import { sumOf } from '@runtime-lab/telemetry/exposition';
-import { sendJson } from './http.js';
-import { closedLoop, openLoopProbe, type PressureResult, quantile } from './load.js';
-import { freshSnapshot, increase, maxBoundBetween, meanBetween, quantileBetween, sampleGauges, snapshot } from './metrics.js';
-import type { Lab } from './services.js';
-
-export type Toggles = Record<string, Record<string, unknown>>;
-
-export async function setToggles(apiUrl: string, toggles: Toggles): Promise<void> {
-  for (const [name, params] of Object.entries(toggles)) {
-    const { status, json } = await sendJson(`${apiUrl}/admin/faults/${name}`, 'PUT', params);
-    if (status !== 200) throw new Error(`PUT /admin/faults/${name} answered ${status}: ${JSON.stringify(json)}`);
-  }
-}
-
-export async function resetToggles(apiUrl: string): Promise<void> {
-  const { status, json } = await sendJson(`${apiUrl}/admin/faults`, 'DELETE');
-  if (status !== 200) throw new Error(`DELETE /admin/faults answered ${status}: ${JSON.stringify(json)}`);
-}
+import { type Families, sumOf } from '@runtime-lab/scrape';
+import { resetToggles, setToggles, type Toggles, closedLoop, openLoopProbe, type PressureResult, quantile, freshSnapshot, increase, maxBoundBetween, meanBetween, quantileBetween, sampleGauges, snapshot, type Lab } from '@runtime-lab/test-kit';
 
 const ms = (seconds: number) => Math.round(seconds * 1000 * 10) / 10;
 const round = (value: number) => Math.round(value * 10) / 10;

@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import adminRoutes from './admin/routes.js';
 import { Checkout } from './checkout/checkout.js';
 import type { LabContext } from './context.js';
-import { LabError } from './errors.js';
+import { ApiError } from './errors.js';
 import { Blocker } from './faults/blocking.js';
 import { newStopFlag, requestStop, type StopFlag } from './faults/blocking-work.js';
 import { registerFaultMetrics } from './faults/metrics.js';
@@ -45,8 +45,8 @@ function explainClientError(error: FastifyError): string {
   }
 }
 
-function errorHandler(this: FastifyInstance, error: FastifyError | LabError, request: FastifyRequest, reply: FastifyReply): void {
-  if (error instanceof LabError) {
+function errorHandler(this: FastifyInstance, error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof ApiError) {
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
     reply.status(error.statusCode).send(error.toJSON());
     return;

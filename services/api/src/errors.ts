@@ -1,7 +1,7 @@
 // Error classes with stable `code`s (undici style): clients and tests match on the code, humans
 // read the message, which always says what was wrong and what is allowed.
 
-export type LabErrorCode =
+export type ApiErrorCode =
   | 'LAB_UNKNOWN_FAULT'
   | 'LAB_INVALID_PARAMS'
   | 'LAB_INVALID_BODY'
@@ -15,8 +15,8 @@ export type LabErrorCode =
   | 'LAB_DOWNSTREAM_FAILED'
   | 'LAB_SHUTTING_DOWN';
 
-export class LabError extends Error {
-  readonly code: LabErrorCode;
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
   readonly statusCode: number;
   /** Extra JSON fields for the response body (e.g. the allowed names). */
   readonly details: Record<string, unknown>;
@@ -24,14 +24,14 @@ export class LabError extends Error {
   readonly retryAfterSeconds: number | undefined;
 
   constructor(
-    code: LabErrorCode,
+    code: ApiErrorCode,
     statusCode: number,
     message: string,
     details: Record<string, unknown> = {},
     retryAfterSeconds?: number,
   ) {
     super(message);
-    this.name = 'LabError';
+    this.name = 'ApiError';
     this.code = code;
     this.statusCode = statusCode;
     this.details = details;

@@ -4,7 +4,7 @@ export { default as api, DEFAULT_DOWNSTREAM_URL, type ApiOptions } from './app.j
 export * from './faults/catalogue.js';
 export { describeAllowed, validateToggleBody, type Clamp, type ParamProblem, type ValidatedToggle } from './faults/validate.js';
 export { FaultState, type ToggleChange, type ToggleView } from './faults/state.js';
-export { LabError, type LabErrorCode } from './errors.js';
+export { ApiError, type ApiErrorCode } from './errors.js';
 export { HEALTHY_CHECKOUT } from './checkout/checkout.js';
 export { HEALTHY_REPORT } from './pool/pools.js';
 export { HEALTHY_HASH } from './routes/api.js';

@@ -4,7 +4,7 @@
 // SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), LAB_STALL_ATTRIBUTION (on|off: name the
 // code that held the loop, on by default here, see docs/measurement.md), UV_THREADPOOL_SIZE (libuv, default 4:
 // read once by Node at start-up; it sets how much async crypto/fs can run at once).
-import { ConfigError, readServiceEnv, serve, urlFromEnv } from '@runtime-lab/downstream';
+import { ServiceConfigError, readServiceEnv, serve, urlFromEnv } from '@runtime-lab/service-kit';
 import Fastify from 'fastify';
 import api, { DEFAULT_DOWNSTREAM_URL } from './app.js';
 import { newStopFlag, requestStop } from './faults/blocking-work.js';
@@ -17,12 +17,17 @@ const watch = signalWatchEnabled(process.env)
   ? await watchSignalsOffThread(stop)
   : { watching: false, reason: 'the off-thread signal watch is disabled (LAB_SIGNAL_WATCH=off)' };
 const attribution = process.env.LAB_STALL_ATTRIBUTION || 'on';
-if (attribution !== 'on' && attribution !== 'off') throw new ConfigError('LAB_STALL_ATTRIBUTION', attribution, 'on or off');
+if (attribution !== 'on' && attribution !== 'off') throw new ServiceConfigError('LAB_STALL_ATTRIBUTION', attribution, 'on or off');
 // The runner polls GET /stalls every 2 s; 200 covers a run of back-to-back stalls between polls.
 const stallAttribution = attribution === 'on' ? { recentStalls: 200 } : false;
 const app = Fastify({ logger: { level: env.logLevel } });
 if (!watch.watching) app.log.warn(`SIGTERM during a blocking fault waits for the current block to end: ${watch.reason}`);
-await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: { port: env.metricsPort }, stallAttribution }, stop });
+await app.register(api, {
+  downstreamUrl,
+  adminToken: env.adminToken,
+  telemetry: { watchdog: { port: env.metricsPort, host: env.metricsHost }, stallAttribution },
+  stop,
+});
 await serve({
   service: 'api',
   app,

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { catalogue, TOGGLE_NAMES } from '../src/faults/catalogue.js';
-import { send } from '../measure/http.js';
+import { send } from '@runtime-lab/test-kit';
 import { build, stableState } from './helper.js';
 
 let app: FastifyInstance;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { parseExposition, sumOf } from '@runtime-lab/telemetry/exposition';
+import { parseExposition, sumOf } from '@runtime-lab/scrape';
 import { downstream as downstreamPlugin } from '@runtime-lab/downstream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { TOGGLE_NAMES } from '../src/faults/catalogue.js';
@@ -211,7 +211,7 @@ describe('admin API (inject)', () => {
     await app.inject({ method: 'DELETE', url: '/admin/faults' });
   });
 
-  test('the routes of DESIGN.md answer', async () => {
+  test('the routes of docs/services.md answer', async () => {
     for (const [method, url] of [
       ['GET', '/api/ping'],
       ['GET', '/api/orders'],

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HEALTHY_CHECKOUT } from '../src/checkout/checkout.js';
 import { type AmplificationFigures, measureAmplification } from '../measure/experiments.js';
-import { type Lab, startLab } from '../measure/services.js';
+import { type Lab, startLab } from '@runtime-lab/test-kit';
 
 let lab: Lab;
 before(async () => {

@@ -2,9 +2,8 @@
 // so the client's clock is never the one being blocked). One api for the whole file.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type BlockingFigures, measureBlocking, resetToggles, setToggles } from '../measure/experiments.js';
-import { send } from '../measure/http.js';
-import { type Lab, startLab } from '../measure/services.js';
+import { type BlockingFigures, measureBlocking } from '../measure/experiments.js';
+import { resetToggles, setToggles, send, type Lab, startLab } from '@runtime-lab/test-kit';
 
 let lab: Lab;
 before(async () => {

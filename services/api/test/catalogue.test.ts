@@ -14,7 +14,7 @@ import {
 } from '../src/faults/catalogue.js';
 import { FaultState } from '../src/faults/state.js';
 import { validateToggleBody } from '../src/faults/validate.js';
-import { LabError } from '../src/errors.js';
+import { ApiError } from '../src/errors.js';
 
 describe('fault catalogue', () => {
   test('names and kinds are the contract the runner, auditor and dashboards code against', () => {
@@ -103,14 +103,14 @@ describe('validateToggleBody', () => {
     for (const [body, message] of cases) {
       assert.throws(
         () => validateToggleBody('blocking', body),
-        (error: unknown) => error instanceof LabError && error.statusCode === 400 && message.test(error.message),
+        (error: unknown) => error instanceof ApiError && error.statusCode === 400 && message.test(error.message),
         JSON.stringify(body),
       );
     }
     for (const body of [null, [], 'cpu', 3, true]) {
       assert.throws(
         () => validateToggleBody('blocking', body),
-        (error: unknown) => error instanceof LabError && error.code === 'LAB_INVALID_BODY' && /must be a JSON object/.test(error.message),
+        (error: unknown) => error instanceof ApiError && error.code === 'LAB_INVALID_BODY' && /must be a JSON object/.test(error.message),
       );
     }
   });

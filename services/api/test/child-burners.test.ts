@@ -2,16 +2,16 @@
 // what waits or runs when the fault goes off is answered at once with a 503 that says why.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LabError } from '../src/errors.js';
+import { ApiError } from '../src/errors.js';
 import { ChildBurners } from '../src/faults/child-burners.js';
 import { build } from './helper.js';
 
-async function rejection(promise: Promise<unknown>): Promise<LabError> {
+async function rejection(promise: Promise<unknown>): Promise<ApiError> {
   const error = await promise.then(
     () => assert.fail('expected a rejection'),
     (e: unknown) => e,
   );
-  assert.ok(error instanceof LabError, `a LabError, got ${String(error)}`);
+  assert.ok(error instanceof ApiError, `a ApiError, got ${String(error)}`);
   return error;
 }
 

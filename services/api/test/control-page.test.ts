@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { sendJson } from '../measure/http.js';
+import { sendJson } from '@runtime-lab/test-kit';
 import { build } from './helper.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -3,7 +3,7 @@
 // pool running its whole queue in the background after "everything healthy".
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { parseExposition, sumOf } from '@runtime-lab/telemetry/exposition';
+import { parseExposition, sumOf } from '@runtime-lab/scrape';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { build } from './helper.js';
 

@@ -2,10 +2,7 @@
 // time, closes pools and children, and exits 0 within 5 s, even with a blocking fault active.
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { setToggles } from '../measure/experiments.js';
-import { send } from '../measure/http.js';
-import { closedLoop } from '../measure/load.js';
-import { API_SERVER, DOWNSTREAM_SERVER, type RunningService, startService, stopService } from '../measure/services.js';
+import { setToggles, send, closedLoop, API_SERVER, DOWNSTREAM_SERVER, type RunningService, startService, stopService } from '@runtime-lab/test-kit';
 
 const EXIT_BOUND_MS = 5000;
 

@@ -2,7 +2,7 @@
 // cannot watch, or the watch switched off, is reported with a reason, never a failed start.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError } from '@runtime-lab/downstream';
+import { ServiceConfigError } from '@runtime-lab/service-kit';
 import { newStopFlag, stopRequested } from '../src/faults/blocking-work.js';
 import { signalWatchEnabled, watchSignalsOffThread } from '../src/shutdown/signal-watch.js';
 
@@ -50,7 +50,7 @@ test('LAB_SIGNAL_WATCH is on by default, off on request, and anything else is a 
   assert.equal(signalWatchEnabled({ LAB_SIGNAL_WATCH: 'on' }), true);
   assert.equal(signalWatchEnabled({ LAB_SIGNAL_WATCH: 'off' }), false);
   assert.throws(() => signalWatchEnabled({ LAB_SIGNAL_WATCH: 'no' }), (error: unknown) => {
-    assert.ok(error instanceof ConfigError);
+    assert.ok(error instanceof ServiceConfigError);
     assert.equal(error.message, 'LAB_SIGNAL_WATCH="no" is invalid: expected on or off');
     return true;
   });

@@ -4,9 +4,7 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import type { AttributedStall, StallsSnapshot } from '@runtime-lab/telemetry';
-import { resetToggles, setToggles } from '../measure/experiments.js';
-import { send } from '../measure/http.js';
-import { API_SERVER, type RunningService, startService, stopService } from '../measure/services.js';
+import { API_SERVER, type RunningService, resetToggles, send, setToggles, startService, stopService } from '@runtime-lab/test-kit';
 
 // The same bound as shutdown.test.ts: SIGTERM during a blocking fault exits within it.
 const EXIT_BOUND_MS = 5000;

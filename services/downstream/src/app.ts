@@ -3,13 +3,13 @@
 // queue-amplification fault does that). A request carrying X-Deadline-Ms (deadline
 // propagation) is dropped when it expires while waiting, and stops when its caller hangs up;
 // one without it is served in full even if nobody is listening any more.
+import { METRIC_LAB_DOWNSTREAM_DROPPED_TOTAL, METRIC_LAB_DOWNSTREAM_INFLIGHT, METRIC_LAB_DOWNSTREAM_WAITING } from '@runtime-lab/metric-names';
 import { setTimeout as sleep } from 'node:timers/promises';
 import telemetry, { type TelemetryOptions } from '@runtime-lab/telemetry';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge } from 'prom-client';
-import { adminAccessProblem } from './admin-access.js';
-import { DEADLINE_HEADER, parseDeadlineMs } from './deadline.js';
+import { adminAccessProblem, DEADLINE_HEADER, parseDeadlineMs } from '@runtime-lab/service-kit';
 import { sampleLatencyMs } from './latency.js';
 import { Limiter } from './limiter.js';
 
@@ -94,7 +94,7 @@ async function downstream(app: FastifyInstance, options: DownstreamOptions): Pro
   };
 
   new Gauge({
-    name: 'lab_downstream_inflight',
+    name: METRIC_LAB_DOWNSTREAM_INFLIGHT,
     help: 'Requests being served by downstream',
     registers: [registry],
     collect() {
@@ -102,7 +102,7 @@ async function downstream(app: FastifyInstance, options: DownstreamOptions): Pro
     },
   });
   new Gauge({
-    name: 'lab_downstream_waiting',
+    name: METRIC_LAB_DOWNSTREAM_WAITING,
     help: 'Requests waiting for a downstream concurrency slot',
     registers: [registry],
     collect() {
@@ -110,7 +110,7 @@ async function downstream(app: FastifyInstance, options: DownstreamOptions): Pro
     },
   });
   const dropped = new Counter({
-    name: 'lab_downstream_dropped_total',
+    name: METRIC_LAB_DOWNSTREAM_DROPPED_TOTAL,
     help: 'Requests downstream dropped because their deadline passed or their caller hung up (deadline propagation)',
     labelNames: ['reason'],
     registers: [registry],

@@ -4,14 +4,13 @@
 // SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500).
 import Fastify from 'fastify';
 import downstream, { DOWNSTREAM_DEFAULTS } from './app.js';
-import { integerFromEnv, readServiceEnv } from './env.js';
-import { serve } from './serve.js';
+import { integerFromEnv, readServiceEnv, serve } from '@runtime-lab/service-kit';
 
 const env = readServiceEnv(process.env, { port: 8081, metricsPort: 9465 });
 const app = Fastify({ logger: { level: env.logLevel } });
 await app.register(downstream, {
   adminToken: env.adminToken,
-  telemetry: { watchdog: { port: env.metricsPort } },
+  telemetry: { watchdog: { port: env.metricsPort, host: env.metricsHost } },
   settings: {
     latencyMs: integerFromEnv(process.env, 'DOWNSTREAM_LATENCY_MS', DOWNSTREAM_DEFAULTS.latencyMs, 0, 60_000),
     concurrency: integerFromEnv(process.env, 'DOWNSTREAM_CONCURRENCY', DOWNSTREAM_DEFAULTS.concurrency, 1, 1024),

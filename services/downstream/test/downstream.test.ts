@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { parseExposition, sumOf } from '@runtime-lab/telemetry/exposition';
+import { parseExposition, sumOf } from '@runtime-lab/scrape';
 import Fastify, { type FastifyInstance } from 'fastify';
 import downstream from '../src/app.js';
-import { DEADLINE_HEADER, MAX_DEADLINE_MS } from '../src/deadline.js';
+import { DEADLINE_HEADER, MAX_DEADLINE_MS } from '@runtime-lab/service-kit';
 import { Limiter } from '../src/limiter.js';
 import { sampleLatencyMs } from '../src/latency.js';
 

@@ -1,7 +1,8 @@
 // --metrics: scrape one or more endpoints (normally the watchdog ports, which answer during
 // stalls) at a fixed interval for a fixed duration, then judge the series computed from them.
 
-import { type Families, scrapeMetrics } from '@runtime-lab/telemetry/exposition';
+import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
+import { type Families, type ScrapeAttempt, ScrapeSchedule } from '@runtime-lab/scrape';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
 import type { Series } from '../evaluate.js';
@@ -19,16 +20,16 @@ export interface MetricsSourceOptions {
 
 // Metric families the rules read (histograms under their family name).
 const RULE_METRICS = [
-  'runtime_eventloop_delay_max_seconds',
-  'runtime_eventloop_stall_seconds',
-  'runtime_eventloop_active_seconds_total',
-  'runtime_threadpool_canary_seconds',
-  'runtime_threadpool_canary_pending_seconds',
-  'runtime_pool_queue_size',
-  'runtime_pool_threads',
-  'runtime_pool_run_seconds',
-  'lab_checkout_backlog',
-  'runtime_watchdog_snapshot_age_seconds',
+  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
+  METRIC_THREADPOOL_CANARY_SECONDS,
+  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
+  METRIC_POOL_QUEUE_SIZE,
+  METRIC_POOL_THREADS,
+  METRIC_POOL_RUN_SECONDS,
+  METRIC_LAB_CHECKOUT_BACKLOG,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
 ];
 
 function noRuntimeMetrics(url: string): AuditError {
@@ -48,20 +49,56 @@ function isTimeout(message: string): boolean {
   return /timeout|timed out|aborted/i.test(message);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
 // Stamped with the time the scrape started, as Prometheus does: the target computes its values
 // right after the request arrives, while the response may take a while to come back.
-async function attempt(url: string, timeoutMs: number, dueMs: number): Promise<Attempt> {
-  const startedMs = Date.now();
+function asAttempt(scraped: ScrapeAttempt): Attempt {
+  return scraped.families
+    ? { atMs: scraped.startedAtMs, dueMs: scraped.dueMs, families: scraped.families }
+    : { atMs: scraped.startedAtMs, dueMs: scraped.dueMs, error: scraped.error ?? 'no answer' };
+}
+
+/**
+ * Scrapes every URL `count` times on one grid (due at startMs + k x intervalMs); once each URL's
+ * first scrape is in, `checkFirst` may reject the URLs by throwing, which stops the scraping.
+ */
+async function scrapeAll(
+  urls: string[],
+  options: { startMs: number; intervalMs: number; timeoutMs: number; count: number },
+  checkFirst: (first: Attempt[]) => void,
+): Promise<Attempt[][]> {
+  const history = urls.map((): Attempt[] => []);
+  const firsts: Array<Attempt | undefined> = urls.map(() => undefined);
+  let firstRound: () => void = () => {};
+  const firstDone = new Promise<void>((resolve) => {
+    firstRound = resolve;
+  });
+  const schedules = urls.map(
+    (url, i) =>
+      new ScrapeSchedule({
+        url,
+        intervalMs: options.intervalMs,
+        timeoutMs: options.timeoutMs,
+        count: options.count,
+        // A slow scrape makes the next one late, never a gap: every tick of --duration is scraped.
+        whenBusy: 'wait',
+        onAttempt: (scraped) => {
+          const attempt = asAttempt(scraped);
+          history[i]?.push(attempt);
+          if (scraped.index === 0) firsts[i] = attempt;
+          if (firsts.every((first) => first !== undefined)) firstRound();
+        },
+      }),
+  );
+  for (const schedule of schedules) schedule.start(options.startMs);
   try {
-    const { families } = await scrapeMetrics(url, timeoutMs);
-    return { atMs: startedMs, dueMs, families };
-  } catch (error) {
-    return { atMs: startedMs, dueMs, error: (error as Error).message };
+    await firstDone;
+    checkFirst(firsts as Attempt[]);
+    await Promise.all(schedules.map((schedule) => schedule.finished));
+  } finally {
+    await Promise.all(schedules.map((schedule) => schedule.stop(false)));
   }
+  // In schedule order: a skipped scrape is recorded before the slow one it was skipped for.
+  return history.map((attempts) => attempts.sort((a, b) => (a.dueMs ?? a.atMs) - (b.dueMs ?? b.atMs)));
 }
 
 export async function sampleMetrics(options: MetricsSourceOptions, thresholds: Thresholds): Promise<{ series: Series[]; source: SourceInfo }> {
@@ -79,20 +116,16 @@ export async function sampleMetrics(options: MetricsSourceOptions, thresholds: T
   // Below the interval, so a slow scrape never overlaps the next one.
   const timeoutMs = Math.max(100, Math.round(intervalSeconds * 900));
   const ticks = Math.max(1, Math.floor(durationSeconds / intervalSeconds) + 1);
-  const history = new Map<string, Attempt[]>(urls.map((url) => [url, []]));
   const startMs = Date.now();
-  for (let tick = 0; tick < ticks; tick++) {
-    const dueMs = startMs + tick * intervalSeconds * 1000;
-    await sleep(dueMs - Date.now());
-    const results = await Promise.all(urls.map((url) => attempt(url, timeoutMs, dueMs)));
-    results.forEach((result, i) => {
+  const scraped = await scrapeAll(urls, { startMs, intervalMs: intervalSeconds * 1000, timeoutMs, count: ticks }, (first) => {
+    first.forEach((result, i) => {
       const url = urls[i] as string;
-      if (tick === 0 && result.error && !isTimeout(result.error)) throw new AuditError('LAB_AUDIT_CONNECTION', explainBadPort(result.error));
+      if (result.error && !isTimeout(result.error)) throw new AuditError('LAB_AUDIT_CONNECTION', explainBadPort(result.error));
       // Known at the first answer: sampling a wrong endpoint for the whole duration helps nobody.
-      if (tick === 0 && result.families && !RULE_METRICS.some((name) => result.families?.has(name))) throw noRuntimeMetrics(url);
-      history.get(url)?.push(result);
+      if (result.families && !RULE_METRICS.some((name) => result.families?.has(name))) throw noRuntimeMetrics(url);
     });
-  }
+  });
+  const history = new Map<string, Attempt[]>(urls.map((url, i) => [url, scraped[i] ?? []]));
   const endMs = Date.now();
 
   const series: Series[] = [];

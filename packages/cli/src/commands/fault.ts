@@ -1,5 +1,6 @@
 // `lab fault`: list, set and clear faults and mitigations from the terminal.
-import { AdminClient, LabError, type ServiceCatalogue } from '@runtime-lab/scenarios';
+import { AdminClient, type ServiceCatalogue } from '@runtime-lab/scenarios';
+import { CliError } from '../errors.js';
 import { parseArgs, stringOption } from '../args.js';
 import { DEFAULT_PORTS, urlsFor } from '../services.js';
 
@@ -7,11 +8,11 @@ function coerce(name: string, key: string, raw: string, catalogue: ServiceCatalo
   const spec = catalogue.toggles[name]?.params[key];
   if (!spec) {
     const allowed = Object.keys(catalogue.toggles[name]?.params ?? {});
-    throw new LabError('LAB_USAGE', `lab fault set ${name}: unknown parameter "${key}"; allowed: ${allowed.join(', ') || 'none'}`);
+    throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: unknown parameter "${key}"; allowed: ${allowed.join(', ') || 'none'}`);
   }
   if (spec.type === 'integer' || spec.type === 'number') {
     const value = Number(raw);
-    if (!Number.isFinite(value)) throw new LabError('LAB_USAGE', `lab fault set ${name}: ${key}=${raw} is not a number; allowed: ${spec.min} to ${spec.max}`);
+    if (!Number.isFinite(value)) throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: ${key}=${raw} is not a number; allowed: ${spec.min} to ${spec.max}`);
     return value;
   }
   if (spec.type === 'set') return raw.split(',').filter(Boolean);
@@ -31,13 +32,13 @@ export async function fault(argv: string[]): Promise<number> {
     return 0;
   }
   if (action === 'set') {
-    if (!name) throw new LabError('LAB_USAGE', 'lab fault set: name a fault or mitigation, e.g. `lab fault set blocking durationMs=300`');
+    if (!name) throw new CliError('LAB_CLI_USAGE', 'lab fault set: name a fault or mitigation, e.g. `lab fault set blocking durationMs=300`');
     const catalogue = await admin.catalogue();
-    if (!catalogue.toggles[name]) throw new LabError('LAB_USAGE', `lab fault set: no toggle named "${name}"; allowed: ${Object.keys(catalogue.toggles).join(', ')}`);
+    if (!catalogue.toggles[name]) throw new CliError('LAB_CLI_USAGE', `lab fault set: no toggle named "${name}"; allowed: ${Object.keys(catalogue.toggles).join(', ')}`);
     const params: Record<string, string | number | string[]> = {};
     for (const pair of pairs) {
       const eq = pair.indexOf('=');
-      if (eq <= 0) throw new LabError('LAB_USAGE', `lab fault set ${name}: "${pair}" is not key=value`);
+      if (eq <= 0) throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: "${pair}" is not key=value`);
       params[pair.slice(0, eq)] = coerce(name, pair.slice(0, eq), pair.slice(eq + 1), catalogue);
     }
     const ttl = stringOption(parsed, 'ttl');
@@ -51,5 +52,5 @@ export async function fault(argv: string[]): Promise<number> {
     console.log(name ? `${name} off` : 'all faults and mitigations off');
     return 0;
   }
-  throw new LabError('LAB_USAGE', `lab fault: unknown action "${action}"; allowed: list, set <name> [key=value ...] [--ttl s], clear [name]`);
+  throw new CliError('LAB_CLI_USAGE', `lab fault: unknown action "${action}"; allowed: list, set <name> [key=value ...] [--ttl s], clear [name]`);
 }

@@ -2,7 +2,8 @@
 // after; restores a healthy service on every exit path (the runner does, see run.ts in
 // scenarios), including an uncaught exception; writes the report folder; exits 0 / 1 / 2.
 import { join, relative } from 'node:path';
-import { type Report, crossingText, heldTheLoopLines, formatSignal, LabError, loadScenario, observedText, oneLine, runScenario, writeReport } from '@runtime-lab/scenarios';
+import { type Report, crossingText, formatSignal, heldTheLoopLines, loadScenario, observedText, oneLine, runScenario, writeReport } from '@runtime-lab/scenarios';
+import { CliError } from '../errors.js';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
 import { REPORTS_DIR } from '../paths.js';
 import { DEFAULT_PORTS, isHealthy, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
@@ -24,7 +25,7 @@ function timestamp(): string {
 export async function run(argv: string[]): Promise<number> {
   const parsed: Parsed = parseArgs(argv, RUN_OPTIONS, 'run');
   const [ref, ...extra] = parsed.positionals;
-  if (!ref || extra.length > 0) throw new LabError('LAB_USAGE', 'lab run: give exactly one scenario name or file, e.g. `lab run blocking --quick`');
+  if (!ref || extra.length > 0) throw new CliError('LAB_CLI_USAGE', 'lab run: give exactly one scenario name or file, e.g. `lab run blocking --quick`');
   const quick = parsed.options.quick === true;
   const { scenario, source } = await loadScenario(ref);
   const runnerPort = portOption(parsed, 'runner-port', process.env.LAB_RUNNER_METRICS_PORT ? Number(process.env.LAB_RUNNER_METRICS_PORT) : 9466);
@@ -62,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   process.on('unhandledRejection', onFatal);
   try {
     if (!explicitApi && !(await isHealthy(apiUrl))) {
-      if (parsed.options['no-start']) throw new LabError('LAB_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
+      if (parsed.options['no-start']) throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
       console.log('starting api and downstream for this run (`lab up` keeps them running between runs)…');
       // Detached: in a process group of their own, so Ctrl-C reaches only the runner, which
       // switches the faults off through them and stops them afterwards.
@@ -91,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     printSummary(report);
     const rel = (p: string): string => relative(process.cwd(), p) || p;
     console.log(`report: ${rel(files.html)} (also ${rel(files.markdown)}, ${rel(files.json)})`);
-    if (fatal !== undefined) throw new LabError('LAB_RUN_FAILED', `unexpected error during the run: ${oneLine(fatal)}`);
+    if (fatal !== undefined) throw new CliError('LAB_CLI_RUN_FAILED', `unexpected error during the run: ${oneLine(fatal)}`);
     return report.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,7 +1,7 @@
 // The admin surface: GET/PUT/DELETE /admin/faults… and the control page at /admin.
 // Encapsulated (not fastify-plugin) so its access check and body limit apply to it alone.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { LabError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { catalogue, isToggleName, TOGGLE_NAMES, type ToggleName, TTL_SECONDS } from '../faults/catalogue.js';
 import type { FaultState } from '../faults/state.js';
 import { validateToggleBody } from '../faults/validate.js';
@@ -15,7 +15,7 @@ export interface AdminOptions {
 
 function toggleName(raw: string): ToggleName {
   if (isToggleName(raw)) return raw;
-  throw new LabError('LAB_UNKNOWN_FAULT', 404, `no fault or mitigation named ${JSON.stringify(raw)}; allowed: ${TOGGLE_NAMES.join(', ')}`, {
+  throw new ApiError('LAB_UNKNOWN_FAULT', 404, `no fault or mitigation named ${JSON.stringify(raw)}; allowed: ${TOGGLE_NAMES.join(', ')}`, {
     allowed: TOGGLE_NAMES,
   });
 }

@@ -1,9 +1,10 @@
 // POST /api/checkout: fan out to downstream through the in-process queue, with per-attempt
 // timeouts, retries with backoff, and the mitigations (load shedding, retry budget,
 // deadline propagation) that keep the queue from amplifying.
+import { METRIC_LAB_CHECKOUT_BACKLOG, METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS, METRIC_LAB_CHECKOUT_SHED_TOTAL, METRIC_LAB_DOWNSTREAM_CALLS_TOTAL, METRIC_LAB_DOWNSTREAM_RETRIES_TOTAL } from '@runtime-lab/metric-names';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { LabError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { HARD_QUEUE_CAP, type ParamsOf } from '../faults/catalogue.js';
 import type { FaultState } from '../faults/state.js';
 import { CallQueue, type QueuedCall } from './call-queue.js';
@@ -47,7 +48,7 @@ interface CheckoutMetrics {
 
 function registerMetrics(registry: Registry, queue: CallQueue): CheckoutMetrics {
   new Gauge({
-    name: 'lab_checkout_backlog',
+    name: METRIC_LAB_CHECKOUT_BACKLOG,
     help: "Downstream calls queued in the api's in-process queue",
     registers: [registry],
     collect() {
@@ -55,7 +56,7 @@ function registerMetrics(registry: Registry, queue: CallQueue): CheckoutMetrics 
     },
   });
   const calls = new Counter({
-    name: 'lab_downstream_calls_total',
+    name: METRIC_LAB_DOWNSTREAM_CALLS_TOTAL,
     help: 'Calls from the api to downstream, by outcome as the caller saw it (dropped: removed before sending by deadline propagation)',
     labelNames: ['outcome'],
     registers: [registry],
@@ -63,11 +64,11 @@ function registerMetrics(registry: Registry, queue: CallQueue): CheckoutMetrics 
   // Every outcome exists from the start, so rate() works before the first failure.
   for (const outcome of ['ok', 'timeout', 'error', 'dropped']) calls.inc({ outcome }, 0);
   return {
-    shed: new Counter({ name: 'lab_checkout_shed_total', help: 'Checkouts answered 503 + Retry-After by load shedding', registers: [registry] }),
+    shed: new Counter({ name: METRIC_LAB_CHECKOUT_SHED_TOTAL, help: 'Checkouts answered 503 + Retry-After by load shedding', registers: [registry] }),
     calls,
-    retries: new Counter({ name: 'lab_downstream_retries_total', help: 'Retries of downstream calls', registers: [registry] }),
+    retries: new Counter({ name: METRIC_LAB_DOWNSTREAM_RETRIES_TOTAL, help: 'Retries of downstream calls', registers: [registry] }),
     callsPerCheckout: new Histogram({
-      name: 'lab_checkout_downstream_calls',
+      name: METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS,
       help: 'Downstream calls (incl. retries) per checkout',
       buckets: [1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 80, 120],
       registers: [registry],
@@ -155,13 +156,13 @@ export class Checkout {
 
   /** One checkout. `cancelled` fires when the client went away (used only with deadline propagation). */
   async run(cancelled: AbortSignal): Promise<CheckoutResult> {
-    if (this.#closing.signal.aborted) throw new LabError('LAB_SHUTTING_DOWN', 503, 'api is shutting down', {}, 1);
+    if (this.#closing.signal.aborted) throw new ApiError('LAB_SHUTTING_DOWN', 503, 'api is shutting down', {}, 1);
     const started = performance.now();
     const settings = this.settings();
     const shedding = this.#state.get('load-shedding');
     if (shedding && this.#queue.backlog + settings.fanOut > shedding.maxBacklog) {
       this.#metrics.shed.inc();
-      throw new LabError(
+      throw new ApiError(
         'LAB_SHED',
         503,
         `checkout shed: ${this.#queue.backlog} downstream calls already queued, limit ${shedding.maxBacklog}; retry after ${shedding.retryAfterSeconds} s`,
@@ -175,7 +176,7 @@ export class Checkout {
     const failed = results.filter((ok) => !ok).length;
     const result = { calls: settings.fanOut, attempts: counter.attempts, failed, tookMs: Math.round(performance.now() - started) };
     if (failed > 0) {
-      throw new LabError(
+      throw new ApiError(
         'LAB_DOWNSTREAM_FAILED',
         504,
         `${failed} of ${settings.fanOut} downstream calls failed after ${counter.attempts} attempts`,

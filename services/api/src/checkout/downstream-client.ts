@@ -2,7 +2,7 @@
 // fetch: cheaper per call on the loop, and an abort closes the socket, which is exactly what
 // a naive downstream does not notice and a deadline-aware one does.
 import { Agent, request } from 'node:http';
-import { DEADLINE_HEADER } from '@runtime-lab/downstream';
+import { DEADLINE_HEADER } from '@runtime-lab/service-kit';
 
 export interface DownstreamCall {
   signal: AbortSignal;

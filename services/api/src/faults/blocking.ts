@@ -1,7 +1,7 @@
 // The blocking fault as requests see it: decides per request whether to do the work, and
 // where (on the loop, in slices, in a child process, or in the offload pool).
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { LabErrorCode } from '../errors.js';
+import type { ApiErrorCode } from '../errors.js';
 import type { BlockingMode, RouteName } from './catalogue.js';
 import { runBlockingWork, type StopFlag, spinCpu, stopRequested } from './blocking-work.js';
 import { ChildBurners } from './child-burners.js';
@@ -58,7 +58,7 @@ export class Blocker {
     }
   }
 
-  #closeChildren(why: string, code?: LabErrorCode): void {
+  #closeChildren(why: string, code?: ApiErrorCode): void {
     this.#children?.close(why, code);
     this.#children = undefined;
   }

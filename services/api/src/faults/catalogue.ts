@@ -7,7 +7,7 @@
 export const ROUTE_NAMES = ['ping', 'orders', 'report', 'hash', 'config', 'checkout'] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
-/** URL of each route name (DESIGN.md's route table). */
+/** URL of each route name (the route table of docs/services.md). */
 export const ROUTE_URLS: Readonly<Record<RouteName, { method: 'GET' | 'POST'; url: string }>> = {
   ping: { method: 'GET', url: '/api/ping' },
   orders: { method: 'GET', url: '/api/orders' },

@@ -6,7 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { LabError, type LabErrorCode } from '../errors.js';
+import { ApiError, type ApiErrorCode } from '../errors.js';
 import { HARD_QUEUE_CAP } from './catalogue.js';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./burn-child.js', import.meta.url));
@@ -51,14 +51,14 @@ export class ChildBurners {
 
   /**
    * Burns `durationMs` of CPU in a child; resolves when done (queued while all children are
-   * busy). Rejects with a 503 LabError when the queue is full or the burners were closed.
+   * busy). Rejects with a 503 ApiError when the queue is full or the burners were closed.
    */
   burn(durationMs: number, retryAfterSeconds: number): Promise<void> {
     if (this.#closed) return Promise.reject(cancelled('LAB_CHILD_WORK_CANCELLED', 'the child processes were closed', retryAfterSeconds));
     // Jobs only wait while every child is busy (#dispatch starts one otherwise).
     if (this.#waiting.length >= this.#maxWaiting) {
       return Promise.reject(
-        new LabError(
+        new ApiError(
           'LAB_CHILD_QUEUE_FULL',
           503,
           `blocking (child-process): ${this.#waiting.length} burns already wait for the ${this.#size} child process(es), the limit is ${this.#maxWaiting}; retry after ${retryAfterSeconds} s`,
@@ -111,7 +111,7 @@ export class ChildBurners {
    * Kills the children; queued and running burns reject with a 503 that gives `why`
    * (LAB_SHUTTING_DOWN when `code` says so, else LAB_CHILD_WORK_CANCELLED).
    */
-  close(why: string, code: LabErrorCode = 'LAB_CHILD_WORK_CANCELLED'): void {
+  close(why: string, code: ApiErrorCode = 'LAB_CHILD_WORK_CANCELLED'): void {
     this.#closed = true;
     for (const job of this.#waiting.splice(0)) job.reject(cancelled(code, why, job.retryAfterSeconds));
     for (const burner of this.#burners.splice(0)) {
@@ -122,8 +122,8 @@ export class ChildBurners {
   }
 }
 
-function cancelled(code: LabErrorCode, why: string, retryAfterSeconds: number): LabError {
-  return new LabError(
+function cancelled(code: ApiErrorCode, why: string, retryAfterSeconds: number): ApiError {
+  return new ApiError(
     code,
     503,
     `blocking (child-process): ${why} before this burn finished; it was cancelled; retry after ${retryAfterSeconds} s`,

@@ -1,11 +1,12 @@
 // Fault state as metrics (docs/metrics.md): read from the state at collection time, so the
 // gauges can never disagree with GET /admin/faults.
+import { METRIC_LAB_FAULT_ACTIVE, METRIC_LAB_FAULT_PARAMETER } from '@runtime-lab/metric-names';
 import { Gauge, type Registry } from 'prom-client';
 import type { FaultState } from './state.js';
 
 export function registerFaultMetrics(registry: Registry, state: FaultState): void {
   new Gauge({
-    name: 'lab_fault_active',
+    name: METRIC_LAB_FAULT_ACTIVE,
     help: '1 while a fault or mitigation is on (Grafana annotations)',
     labelNames: ['fault', 'kind'],
     registers: [registry],
@@ -14,7 +15,7 @@ export function registerFaultMetrics(registry: Registry, state: FaultState): voi
     },
   });
   new Gauge({
-    name: 'lab_fault_parameter',
+    name: METRIC_LAB_FAULT_PARAMETER,
     help: 'Numeric parameters of active toggles',
     labelNames: ['fault', 'param'],
     registers: [registry],

@@ -2,7 +2,7 @@
 // Fastify's ajv: ajv (as Fastify configures it) coerces types and strips unknown keys silently,
 // and it cannot clamp. Here nothing is coerced, unknown keys are errors, values over a maximum
 // are clamped and reported, and every message names the field and what is allowed.
-import { LabError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { catalogue, defaultParams, type ParamSpec, type ParamsOf, TTL_SECONDS, type ToggleName } from './catalogue.js';
 
 export interface Clamp {
@@ -77,7 +77,7 @@ function checkParam(param: string, spec: ParamSpec, value: unknown): Checked {
 
 /**
  * Validates a flat body of parameters (+ optional ttlSeconds) for toggle `name`; missing
- * parameters take their defaults. Throws LabError 400 (LAB_INVALID_BODY / LAB_INVALID_PARAMS)
+ * parameters take their defaults. Throws ApiError 400 (LAB_INVALID_BODY / LAB_INVALID_PARAMS)
  * listing every problem; never mutates anything.
  */
 export function validateToggleBody<N extends ToggleName>(name: N, body: unknown): ValidatedToggle<N> {
@@ -85,7 +85,7 @@ export function validateToggleBody<N extends ToggleName>(name: N, body: unknown)
   const allowedKeys = [...Object.keys(specs), 'ttlSeconds'];
   if (body === undefined) body = {};
   if (!isPlainObject(body)) {
-    throw new LabError(
+    throw new ApiError(
       'LAB_INVALID_BODY',
       400,
       `body of PUT /admin/faults/${name} must be a JSON object of parameters, got ${show(body)}; allowed keys: ${allowedKeys.join(', ')}`,
@@ -124,7 +124,7 @@ export function validateToggleBody<N extends ToggleName>(name: N, body: unknown)
   }
 
   if (problems.length > 0) {
-    throw new LabError('LAB_INVALID_PARAMS', 400, `invalid parameters for ${name}: ${problems.map((p) => p.message).join('; ')}`, {
+    throw new ApiError('LAB_INVALID_PARAMS', 400, `invalid parameters for ${name}: ${problems.map((p) => p.message).join('; ')}`, {
       problems,
       allowed: allowedKeys,
     });

@@ -8,7 +8,7 @@
 // then fail the rest with a bare error), so after `DELETE /admin/faults` a saturated pool would
 // keep burning CPU and its queue gauge would keep counting. Metrics: the telemetry plugin.
 import { Piscina } from 'piscina';
-import { LabError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { HARD_QUEUE_CAP } from '../faults/catalogue.js';
 import type { StopFlag } from '../faults/blocking-work.js';
 import { describeChange, type FaultState } from '../faults/state.js';
@@ -141,9 +141,9 @@ export class ManagedPool {
     try {
       return await this.#measured.run<R>(task);
     } catch (error) {
-      if (live?.closing) throw new LabError('LAB_SHUTTING_DOWN', 503, 'api is shutting down', { pool: this.name }, retryAfterSeconds);
+      if (live?.closing) throw new ApiError('LAB_SHUTTING_DOWN', 503, 'api is shutting down', { pool: this.name }, retryAfterSeconds);
       if (live?.retiredBecause) {
-        throw new LabError(
+        throw new ApiError(
           'LAB_POOL_RETIRED',
           503,
           `pool ${this.name} was ${live.retiredBecause} before this task finished; the task was cancelled; retry after ${retryAfterSeconds} s`,
@@ -152,7 +152,7 @@ export class ManagedPool {
         );
       }
       if (!isQueueOverflow(error)) throw error;
-      throw new LabError(
+      throw new ApiError(
         'LAB_POOL_QUEUE_FULL',
         503,
         `pool ${this.name} queue is full (${live?.shape.maxQueue} tasks waiting); retry after ${retryAfterSeconds} s`,

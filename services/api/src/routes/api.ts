@@ -1,4 +1,4 @@
-// The routes of DESIGN.md. Each carries its catalogue name in `config.labRoute`, which is how
+// The lab's routes (table in docs/services.md). Each carries its catalogue name in `config.labRoute`, which is how
 // the blocking fault finds the routes it was told to hit.
 import { pbkdf2 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

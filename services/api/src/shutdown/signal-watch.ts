@@ -5,7 +5,7 @@
 // the current block ends instead of at once.
 import { constants } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ConfigError } from '@runtime-lab/downstream';
+import { ServiceConfigError } from '@runtime-lab/service-kit';
 import type { StopFlag } from '../faults/blocking-work.js';
 
 export interface SignalWatch {
@@ -21,7 +21,7 @@ const START_TIMEOUT_MS = 5000;
 /** LAB_SIGNAL_WATCH: `on` (default) or `off`, the escape hatch should the internal binding misbehave. */
 export function signalWatchEnabled(env: NodeJS.ProcessEnv): boolean {
   const raw = env.LAB_SIGNAL_WATCH || 'on';
-  if (raw !== 'on' && raw !== 'off') throw new ConfigError('LAB_SIGNAL_WATCH', raw, 'on or off');
+  if (raw !== 'on' && raw !== 'off') throw new ServiceConfigError('LAB_SIGNAL_WATCH', raw, 'on or off');
   return raw === 'on';
 }
 

@@ -1,0 +1,231 @@
+// Every catalogue scenario in its --quick form, through the real `lab run`, against ONE pair
+// of real service processes (api + downstream on ephemeral ports). The reports those runs
+// write are then reused for the report checks (schema, flagship figures, mitigations, HTML
+// in headless Chromium, `lab report`), and the same services serve the kill-mid-fault tests.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { AdminClient, EngineError, type Report, catalogueNames, loadScenario, reportJsonSchema, reportProblems, runScenario } from '@runtime-lab/scenarios';
+import { chromium } from 'playwright-core';
+import { type StartedService, startServices, stopServices } from '@runtime-lab/cli';
+import { freePort, lab, repoPath } from '@runtime-lab/test-kit';
+
+const dir = mkdtempSync(join(tmpdir(), 'lab-catalogue-'));
+let services: StartedService[] = [];
+let apiUrl = '';
+let metricsUrl = '';
+const reports = new Map<string, Report>();
+
+/** The report a catalogue run wrote; a run that wrote none fails here with a pointer, not with a confusing undefined. */
+function reportOf(name: string): Report {
+  const report = reports.get(name);
+  assert.ok(report, `no report from \`lab run ${name} --quick\`: that run failed before writing one (see its test above)`);
+  return report;
+}
+
+const runArgs = (name: string, out: string): string[] => ['run', name, '--quick', '--out', out, '--api', apiUrl, '--metrics', metricsUrl, '--runner-port', '0'];
+
+describe('the catalogue, --quick, through lab run against one pair of real services', () => {
+  before(async () => {
+    const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    try {
+      const started = await startServices({
+        ports: { apiPort: apiPort as number, apiMetricsPort: apiMetricsPort as number, downstreamPort: downstreamPort as number, downstreamMetricsPort: downstreamMetricsPort as number },
+        logDir: join(dir, 'logs'),
+      });
+      services = started.services;
+      apiUrl = started.urls.apiUrl;
+      metricsUrl = started.urls.metricsUrl;
+    } catch (error) {
+      // Every test below needs these services: say so once, plainly.
+      throw new Error(`setup: could not start api + downstream for the catalogue tests (logs in ${join(dir, 'logs')}): ${String(error)}`);
+    }
+  });
+
+  after(async () => {
+    await stopServices(services);
+  });
+
+  for (const name of catalogueNames()) {
+    test(`lab run ${name} --quick passes its expectations`, async (t) => {
+      const out = join(dir, name);
+      const result = await lab(runArgs(name, out));
+      t.diagnostic(`${name}: exit ${result.code} in ${(result.ms / 1000).toFixed(1)} s`);
+      // Exit 2 after the run (inconclusive) still writes a report: keep it for the checks below.
+      if (existsSync(join(out, 'report.json'))) reports.set(name, JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report);
+      assert.equal(result.code, 0, `${name} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+      assert.match(result.stdout, new RegExp(`PASSED: ${name}`));
+    });
+  }
+
+  test('every report.json matches the JSON schema shipped next to it', () => {
+    assert.ok(reports.size > 0, 'no catalogue run wrote a report (see the runs above)');
+    for (const [name, report] of reports) {
+      assert.deepEqual(reportProblems(report), [], `${name}: report.json does not match its schema`);
+      assert.equal(readFileSync(join(dir, name, 'report.schema.json'), 'utf8'), reportJsonSchema());
+      assert.equal(report.runner.restored, true);
+      assert.equal(report.series.t.length, report.phases.reduce((a, p) => a + p.durationSeconds, 0));
+    }
+    const broken = structuredClone(reports.values().next().value) as unknown as Record<string, unknown>;
+    delete broken.verdict;
+    assert.notDeepEqual(reportProblems(broken), [], 'the schema must reject a report without a verdict');
+  });
+
+  test('flagship: during the fault, loop delay and probe P99 exceed 500 ms while the server-side P99 of /api/ping stays under 50 ms', (t) => {
+    const report = reportOf('blocking');
+    const fault = report.phases.find((p) => p.name === 'fault');
+    assert.ok(fault);
+    const { loopDelayMax, loopDelayP99, probeP99, serverP99 } = fault.summary;
+    const lower = fault.summaryLower ?? {};
+    t.diagnostic(
+      `fault phase: loop delay p99 ${lower.loopDelayP99}–${loopDelayP99} s, max ${lower.loopDelayMax ?? loopDelayMax} s, probe P99 ${lower.probeP99 ?? probeP99} s, server P99 ≤ ${serverP99} s`,
+    );
+    // Loop delay above 500 ms every second of the fault: the gauge, exact, through the expectation.
+    const loop = report.expectations.find((e) => e.signal === 'loopDelayMax' && e.stat === 'min');
+    assert.ok(loop?.passed && (loop.observed ?? 0) > 0.5, `loop delay max, lowest second of the fault: ${loop?.observed}`);
+    // The histogram's p99 is a bucket: its lower bound alone must clear the mark it is checked against.
+    assert.ok((lower.loopDelayP99 ?? 0) >= 0.32, `loop delay p99 bucket starts at ${lower.loopDelayP99}`);
+    assert.ok((lower.probeP99 ?? probeP99 ?? 0) > 0.5, `probe P99 ${probeP99}`);
+    assert.ok(serverP99 !== null && serverP99 <= 0.05, `server-side P99 at most ${serverP99}`);
+    const probeRow = report.leadTimes.find((r) => r.signal === 'probeP99');
+    assert.equal(probeRow?.status, 'crossed', 'the probe breached its SLO, rising from below it');
+    assert.equal(report.leadTimes.find((r) => r.signal === 'serverP99')?.status, 'never', 'server-side P99 never crossed 50 ms');
+    assert.notEqual(report.leadTimes.find((r) => r.signal === 'threadpoolCanary')?.status, 'crossed', 'the loop stall is not passed off as threadpool starvation');
+  });
+
+  test('the reports name what held the loop: the blocking mode\'s own function during the fault', () => {
+    for (const [name, fn] of [
+      ['blocking', 'spinCpu'],
+      ['blocking-microtask', 'microtaskChain'],
+    ] as const) {
+      const held = reportOf(name).heldTheLoop;
+      assert.equal(held?.available, true, `${name}: ${JSON.stringify(held)}`);
+      const fault = held.phases.find((p) => p.phase === 'fault');
+      assert.match(fault?.rows[0]?.frame ?? '', new RegExp(`^${fn} \\(services/api/src/faults/blocking-work\\.ts:\\d+\\)$`), `${name}: ${JSON.stringify(fault)}`);
+      assert.ok((fault?.rows[0]?.stalls ?? 0) >= 2, `${name}: several stalls attributed during the fault`);
+      assert.match(readFileSync(join(dir, name, 'report.md'), 'utf8'), new RegExp(`## What held the loop[\\s\\S]*\\| fault \\| ${fn} \\(`));
+    }
+  });
+
+  test('each with-mitigation variant shows the improvement in the same report format', () => {
+    const variants: [string, keyof Report['phases'][number]['summary']][] = [
+      ['blocking-offload', 'probeP99'],
+      ['executor-shedding', 'poolQueue'],
+      ['threadpool-offload', 'threadpoolCanary'],
+      ['queue-amplification-shedding', 'backlog'],
+    ];
+    for (const [name, signal] of variants) {
+      const report = reportOf(name);
+      const phase = (n: string) => report.phases.find((p) => p.name === n);
+      // A bucket figure improves only if the mitigated upper bound is under the fault's lower bound.
+      const fault = phase('fault')?.summaryLower?.[signal] ?? phase('fault')?.summary[signal];
+      const mitigated = phase('mitigated')?.summary[signal];
+      assert.ok(fault !== null && fault !== undefined && mitigated !== null && mitigated !== undefined, `${name}: ${signal} has data`);
+      assert.ok(mitigated < fault, `${name}: ${signal} at most ${mitigated} with the mitigation vs at least ${fault} without`);
+    }
+  });
+
+  test('report.html is self-contained: it renders offline in headless Chromium with its charts and tables', async (t) => {
+    reportOf('blocking');
+    const html = join(dir, 'blocking', 'report.html');
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+      const outside: string[] = [];
+      await page.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith('file:')) return route.continue();
+        outside.push(url);
+        return route.abort();
+      });
+      await page.goto(`file://${html}`);
+      assert.deepEqual(outside, [], 'the report must not fetch anything');
+      assert.match(await page.title(), /^blocking: passed/);
+      const charts = await page.locator('svg.chart').count();
+      assert.ok(charts >= 3, `${charts} charts`);
+      assert.ok((await page.locator('svg.chart polyline').count()) >= 4, 'charts have lines');
+      assert.equal(await page.locator('table.expectations tbody tr').count(), reportOf('blocking').expectations.length);
+      assert.ok((await page.locator('table.lead-times tbody tr').count()) >= 5);
+      const box = await page.locator('svg.chart').first().boundingBox();
+      assert.ok(box && box.width > 600 && box.height > 150, 'the first chart is drawn at a readable size');
+      const shot = process.env.LAB_UPDATE_SCREENSHOT ? repoPath('docs/report-screenshot.png') : join(dir, 'report.png');
+      await page.screenshot({ path: shot, fullPage: false });
+      t.diagnostic(`screenshot: ${shot}`);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('lab report re-renders report.md and report.html from report.json alone', async () => {
+    reportOf('blocking');
+    const copy = join(dir, 'rerender');
+    mkdirSync(copy, { recursive: true });
+    cpSync(join(dir, 'blocking', 'report.json'), join(copy, 'report.json'));
+    const result = await lab(['report', join(copy, 'report.json')]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readFileSync(join(copy, 'report.md'), 'utf8'), readFileSync(join(dir, 'blocking', 'report.md'), 'utf8'));
+    assert.equal(readFileSync(join(copy, 'report.html'), 'utf8'), readFileSync(join(dir, 'blocking', 'report.html'), 'utf8'));
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`killing the runner with ${signal} mid-fault leaves GET /admin/faults all healthy`, async () => {
+      const admin = new AdminClient(apiUrl);
+      let pid = 0;
+      // The full (not --quick) flagship: its fault phase lasts 20 s, long enough to be interrupted.
+      const running = lab(['run', 'blocking', '--out', join(dir, `killed-${signal}`), '--api', apiUrl, '--metrics', metricsUrl, '--runner-port', '0'], {
+        onSpawn: (p) => (pid = p),
+      });
+      const deadline = Date.now() + 30_000;
+      let faultOn = false;
+      while (!faultOn && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        faultOn = (await admin.list().catch(() => [])).some((f) => f.name === 'blocking' && f.active);
+      }
+      assert.ok(faultOn, 'the runner switched the blocking fault on');
+      process.kill(pid, signal);
+      const result = await running;
+      assert.equal(result.code, 2, `${signal}: exit ${result.code}\n${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`run interrupted \\(${signal}\\); faults switched off`));
+      const faults = await admin.list();
+      assert.deepEqual(
+        faults.filter((f) => f.active).map((f) => f.name),
+        [],
+        'every fault and mitigation is off',
+      );
+    });
+  }
+
+  test('an exception in a runner callback mid-fault aborts the run and still switches every fault off', async () => {
+    const admin = new AdminClient(apiUrl);
+    const { scenario, source } = await loadScenario('blocking');
+    let faultWasOn = false;
+    // The progress line is written from the sampler's callback: a sink that breaks once the
+    // fault is on stands for any bug in the code the runner calls back.
+    const brokenSink = {
+      isTTY: false,
+      write(line: string): boolean {
+        if (line.includes('faults: blocking')) {
+          faultWasOn = true;
+          throw new Error('progress sink broke');
+        }
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream;
+    await assert.rejects(
+      runScenario({ scenario, source, quick: true, apiUrl, metricsUrl, runnerMetricsPort: null, progress: brokenSink }),
+      (error: unknown) => {
+        assert.ok(error instanceof EngineError, String(error));
+        assert.equal(error.code, 'LAB_RUN_FAILED');
+        assert.match(error.message, /^run aborted: handling a watchdog scrape threw: progress sink broke; faults switched off$/);
+        return true;
+      },
+    );
+    assert.ok(faultWasOn, 'the callback threw while the fault was on');
+    assert.deepEqual((await admin.list()).filter((f) => f.active).map((f) => f.name), [], 'every fault and mitigation is off');
+  });
+});
