@@ -130,6 +130,8 @@ test('a stall inside a third-party library is attributed to the library function
 });
 
 test('GET /stalls?since= lists only stalls that began after it; a bad value is a 400 naming what is allowed', async () => {
+  // A free loop first, so the heartbeat marks where this block's stall begins.
+  await pause(300);
   const fromMs = Date.now();
   blockFor(300);
   const stall = await stallBetween(fromMs, Date.now());
@@ -208,6 +210,16 @@ test('bad stallAttribution options fail registration with a message naming the o
   await noWatchdog.close();
 });
 
+test('refused inside a worker thread (it could only reach the main thread): logged, off, app runs', async () => {
+  const worker = new Worker(new URL('./fixtures/attribution-in-worker.js', import.meta.url));
+  const [seen] = (await once(worker, 'message')) as [{ lines: string[]; stallsStatus: number; metrics: string }];
+  await worker.terminate();
+  const warned = seen.lines.filter((l) => l.includes('only the main thread can be attributed'));
+  assert.equal(warned.length, 1, seen.lines.join('\n'));
+  assert.equal(seen.stallsStatus, 404, 'no sampler in the watchdog');
+  assert.doesNotMatch(seen.metrics, /attribut/);
+});
+
 const FIXTURE = fileURLToPath(new URL('./fixtures/attribution-app.js', import.meta.url));
 
 async function startFixture(nodeArgs: string[], env: Record<string, string> = {}) {
@@ -229,8 +241,9 @@ test('closing the app right after a sampled stall ends lets the process exit by 
   const { exited, reader, output, ports } = await startFixture([], { BLOCK_MS: '3000' });
   const url = `http://127.0.0.1:${ports.watchdogPort}`;
   let ongoing: AttributedStall | null = null;
-  // Read while the 3 s block lasts (a busy machine can take a while to start polling).
-  for (let i = 0; i < 100 && !ongoing?.frame; i++) {
+  // Read while the 3 s block lasts (a busy machine can take a while to start polling). With a
+  // 20 ms threshold the fixture's start-up can be a stall of its own: wait for the block's.
+  for (let i = 0; i < 100 && ongoing?.frame?.function !== 'holdTheLoop'; i++) {
     await pause(25);
     ongoing = (await stalls(url)).ongoing;
   }
