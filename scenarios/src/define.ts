@@ -19,6 +19,38 @@ export interface ProbeSpec {
   sloMs?: number;
 }
 
+/**
+ * The cold client population: the same kind of open-loop probe, but every request opens a new
+ * TCP connection (closed after the answer), as load balancers without keep-alive, health
+ * checkers and kubelet probes connect. It runs in every scenario, next to the warm probe.
+ */
+export interface ColdProbeSpec {
+  /** Default: the warm probe's route. */
+  route?: string;
+  /** Requests (and new connections) per second. Default 5. */
+  ratePerSecond?: number;
+  /** A request still unanswered after this is counted as a timeout, with its latency. Default 10000. */
+  timeoutMs?: number;
+  /** The client-side SLO on the cold probe's P99 (its own breach time in the lead-time table). Default: the warm probe's. */
+  sloMs?: number;
+}
+
+/**
+ * A kubelet-style liveness probe (HTTP GET, a new connection each time, success = status
+ * 200–399 within the timeout) sent during the run; the report says when it would have failed
+ * and whether the pod would have been restarted. Field names and defaults are Kubernetes'.
+ */
+export interface LivenessSpec {
+  /** Default `/health`. */
+  route?: string;
+  /** Whole seconds, at least 1. Default 1. */
+  timeoutSeconds?: number;
+  /** Whole seconds between probes, at least 1. Default 10. */
+  periodSeconds?: number;
+  /** Consecutive failures that restart the pod. Default 3. */
+  failureThreshold?: number;
+}
+
 export interface PressureStream {
   kind: 'pressure';
   name?: string;
@@ -56,7 +88,11 @@ export interface Phase {
   faults?: Record<string, ToggleParams>;
   mitigations?: Record<string, ToggleParams>;
   streams?: LoadStream[];
-  /** Marks the phase whose start is "fault onset" for the lead-time table (default: the first phase with a fault or a ramp). */
+  /**
+   * Marks the phase whose start is "onset" for the lead-time table. Default: the first phase
+   * that switches a fault on; a scenario with neither has no onset, and its lead-time table
+   * counts first crossings from the start of the run.
+   */
   onset?: boolean;
 }
 
@@ -104,6 +140,8 @@ export interface PhaseOverride {
 export interface QuickProfile {
   phases?: Record<string, PhaseOverride>;
   probe?: ProbeSpec;
+  coldProbe?: ColdProbeSpec;
+  liveness?: LivenessSpec;
 }
 
 export interface Scenario {
@@ -112,7 +150,11 @@ export interface Scenario {
   description: string;
   /** The guide page, relative to scenarios/guides. */
   guide?: string;
+  /** The warm client population: keep-alive sockets opened before the run. */
   probe?: ProbeSpec;
+  /** The cold client population: a new connection per request. */
+  coldProbe?: ColdProbeSpec;
+  liveness?: LivenessSpec;
   phases: Phase[];
   expectations: Expectation[];
   /** Lead-time thresholds overriding the defaults in signals.ts. */

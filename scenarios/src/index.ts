@@ -4,13 +4,13 @@ export { EngineError, ScenarioError, oneLine, type EngineErrorCode } from './err
 export { catalogueNames, loadScenario, type LoadedScenario } from './scenario-files.js';
 export { OpenLoopStream, constantRate, steppedRate, warmSocketsFor, type OpenLoopRecord } from './load/open-loop.js';
 export { PressureStream, type PressureSummary } from './load/pressure.js';
-export { crossingText, observedText } from './report/format.js';
+export { crossingText, observedText, terminalSummary } from './report/format.js';
 export { heldTheLoopLines, type HeldTheLoop } from './report/held-the-loop.js';
 export { renderHtml } from './report/html.js';
 export { renderMarkdown } from './report/markdown.js';
 export { REPORT_SCHEMA_VERSION, type Report, ReportSchema, reportJsonSchema } from './report/schema.js';
 export { readReport, reportProblems, writeReport } from './report/write.js';
-export { PROBE_DEFAULTS, runScenario, type RunOptions } from './run.js';
+export { COLD_PROBE_DEFAULTS, PROBE_DEFAULTS, runScenario, type RunOptions } from './run.js';
 export { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from './signals.js';
 export { assertTargetAllowed, isAllowedHost } from './targets.js';
 export { applyQuickProfile, validateScenario } from './validate.js';

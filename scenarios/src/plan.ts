@@ -24,13 +24,13 @@ export function plan(phases: Phase[]): PlannedPhase[] {
   });
 }
 
-/** The phase marked `onset`, else the first with a fault or a ramp, else the first. */
+/**
+ * The phase marked `onset`, else the first that switches a fault on; undefined when there is
+ * neither (a scenario without a fault: its first crossings count from the start of the run).
+ * Load is not an onset: a stream that starts in an earlier phase is part of what "before" means.
+ */
 export function onsetOf(phases: PlannedPhase[]): PlannedPhase | undefined {
-  return (
-    phases.find((p) => p.phase.onset) ??
-    phases.find((p) => Object.keys(p.phase.faults ?? {}).length > 0 || (p.phase.streams ?? []).some((s) => s.kind === 'ramp')) ??
-    phases[0]
-  );
+  return phases.find((p) => p.phase.onset) ?? phases.find((p) => Object.keys(p.phase.faults ?? {}).length > 0);
 }
 
 /** Name of the phase second `bin` belongs to. */

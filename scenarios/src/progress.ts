@@ -1,4 +1,5 @@
-// Live progress while a run lasts: phase, elapsed/total, probe P99 and loop delay now. On a
+// Live progress while a run lasts: phase, elapsed/total, warm and cold probe P99 over the last
+// 3 s, the live stall and the loop-delay max gauge (a max over its window). On a
 // terminal one line is redrawn in place; elsewhere (a pipe, CI=true) a plain line is written
 // every few seconds and at each phase change, so logs stay readable.
 
@@ -6,12 +7,30 @@ export interface ProgressState {
   phase: string;
   elapsedSeconds: number;
   totalSeconds: number;
+  /** Warm probe P99 over the last few seconds (see RECENT_SECONDS in run.ts). */
   probeP99Seconds: number | null;
-  loopDelaySeconds: number | null;
+  coldProbeP99Seconds: number | null;
+  /** Seconds the probe P99s cover. */
+  recentSeconds: number;
+  /** runtime_eventloop_stall_seconds: how long the loop has been stalled right now. */
+  loopStallSeconds: number | null;
+  /** runtime_eventloop_delay_max_seconds: the longest delay within its window. */
+  loopDelayMaxSeconds: number | null;
+  /** That window (s), when the service says it. */
+  loopDelayMaxWindowSeconds: number | null;
   faults: string[];
 }
 
 const PLAIN_EVERY_SECONDS = 5;
+
+export function progressLine(state: ProgressState): string {
+  return (
+    `[${state.phase}] ${Math.floor(state.elapsedSeconds)}/${state.totalSeconds} s  ` +
+    `P99 last ${state.recentSeconds} s: warm ${ms(state.probeP99Seconds)}, cold ${ms(state.coldProbeP99Seconds)}  ` +
+    `stall now ${ms(state.loopStallSeconds)}  loop delay max (${state.loopDelayMaxWindowSeconds === null ? 'its window' : `last ${state.loopDelayMaxWindowSeconds} s`}) ${ms(state.loopDelayMaxSeconds)}` +
+    (state.faults.length ? `  faults: ${state.faults.join(', ')}` : '')
+  );
+}
 
 const ms = (seconds: number | null): string => (seconds === null ? '–' : `${Math.round(seconds * 1000)} ms`);
 
@@ -26,10 +45,7 @@ export class Progress {
   }
 
   update(state: ProgressState): void {
-    const line =
-      `[${state.phase}] ${Math.floor(state.elapsedSeconds)}/${state.totalSeconds} s  ` +
-      `probe P99 ${ms(state.probeP99Seconds)}  loop delay ${ms(state.loopDelaySeconds)}` +
-      (state.faults.length ? `  faults: ${state.faults.join(', ')}` : '');
+    const line = progressLine(state);
     if (this.live) {
       this.out.write(`\r\x1b[2K${line}`);
       this.drawn = true;

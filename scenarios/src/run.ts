@@ -5,8 +5,9 @@ import { AdminClient } from './admin.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
 import type { Phase, Scenario, ToggleParams } from './define.js';
 import { EngineError, oneLine } from './errors.js';
-import { type OpenLoopRecord, OpenLoopStream, constantRate, steppedRate, warmSocketsFor } from './load/open-loop.js';
+import { type OpenLoopOptions, type OpenLoopRecord, OpenLoopStream, constantRate, steppedRate, warmSocketsFor } from './load/open-loop.js';
 import { type PressureRecord, PressureStream } from './load/pressure.js';
+import { LIVENESS_DEFAULTS, type LivenessAttempt, livenessVerdict } from './analysis/liveness.js';
 import { plan, phaseAt } from './plan.js';
 import { Progress } from './progress.js';
 import { assembleReport } from './report/assemble.js';
@@ -40,6 +41,16 @@ export interface RunOptions {
 }
 
 export const PROBE_DEFAULTS = { route: '/api/ping', ratePerSecond: 50, timeoutMs: 5000, sloMs: 100 } as const;
+/**
+ * The cold probe's defaults; its route and SLO default to the warm probe's (the same question,
+ * asked by a client without a kept-alive socket). 5 new connections a second: enough to see the
+ * accept queue, little extra work for the service. A 10 s timeout: under a blocked loop new
+ * connections wait seconds in the accept queue (docs/measurement.md), and a figure says more than
+ * "at least the timeout".
+ */
+export const COLD_PROBE_DEFAULTS = { ratePerSecond: 5, timeoutMs: 10_000 } as const;
+/** Seconds of probe answers the live progress line's P99s cover. */
+const RECENT_SECONDS = 3;
 /**
  * Open-loop streams pre-open their keep-alive sockets with this route: preflight has checked it
  * answers, and it stays out of the probe route's server-side histogram and of the route under test.
@@ -87,6 +98,9 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   assertTargetAllowed(options.apiUrl, 'api URL', allowRemote);
   assertTargetAllowed(options.metricsUrl, 'metrics URL', allowRemote);
   const probeSpec = { ...PROBE_DEFAULTS, ...scenario.probe };
+  const coldSpec = { route: probeSpec.route, sloMs: probeSpec.sloMs, ...COLD_PROBE_DEFAULTS, ...scenario.coldProbe };
+  const livenessSpec = { ...LIVENESS_DEFAULTS, ...scenario.liveness };
+  const livenessAttempts: LivenessAttempt[] = [];
   const phases = plan(scenario.phases);
   const totalSeconds = scenario.phases.reduce((acc, p) => acc + p.durationSeconds, 0);
   const admin = new AdminClient(options.apiUrl);
@@ -128,18 +142,45 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   let currentPhase = phases[0]?.phase.name ?? '';
   const activeToggles = new Map<string, string>();
 
-  const probe = new OpenLoopStream({
-    url: new URL(probeSpec.route, options.apiUrl).toString(),
-    method: 'GET',
-    timeoutMs: probeSpec.timeoutMs,
-    durationMs: totalSeconds * 1000,
-    segments: constantRate(probeSpec.ratePerSecond),
+  // A GET stream at a constant rate for the whole run (probes: warm, cold, liveness).
+  const wholeRun = (route: string, ratePerSecond: number, timeoutMs: number, extra: Partial<OpenLoopOptions> & Pick<OpenLoopOptions, 'onRecords'>) =>
+    new OpenLoopStream({
+      url: new URL(route, options.apiUrl).toString(),
+      method: 'GET',
+      timeoutMs,
+      durationMs: totalSeconds * 1000,
+      segments: constantRate(ratePerSecond),
+      ...extra,
+    });
+  const probe = wholeRun(probeSpec.route, probeSpec.ratePerSecond, probeSpec.timeoutMs, {
     warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(probeSpec.ratePerSecond) },
     onRecords: guard('recording probe results', (records) => {
       for (const r of records) {
         timeline?.addClient('probe', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
         if (timeline) metrics.observe(phaseAt(phases, timeline.binOf(r.intendedMs)), 'probe', 'probe', r.latencyMs, r.outcome);
         scheduleError.recordValue(Math.max(1, Math.round(r.sendErrorMs * 1000)));
+      }
+    }),
+  });
+  // The cold population: a new connection per request, from the first second to the last.
+  const coldProbe = wholeRun(coldSpec.route, coldSpec.ratePerSecond, coldSpec.timeoutMs, {
+    connection: 'new',
+    onRecords: guard('recording cold probe results', (records) => {
+      for (const r of records) {
+        timeline?.addClient('cold', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
+        if (timeline) metrics.observe(phaseAt(phases, timeline.binOf(r.intendedMs)), 'cold-probe', 'cold-probe', r.latencyMs, r.outcome);
+      }
+    }),
+  });
+  // The kubelet's liveness probe: a new connection every periodSeconds, timeoutSeconds each.
+  const liveness = wholeRun(livenessSpec.route, 1 / livenessSpec.periodSeconds, livenessSpec.timeoutSeconds * 1000, {
+    connection: 'new',
+    onRecords: guard('recording liveness probe results', (records) => {
+      for (const r of records) {
+        if (!timeline) continue;
+        const outcome = r.outcome === 'ok' ? 'ok' : r.outcome === 'timeout' ? 'timeout' : 'failed';
+        livenessAttempts.push({ atSeconds: (r.intendedMs - timeline.startMs) / 1000, latencyMs: r.latencyMs, outcome });
+        metrics.observeLiveness(outcome);
       }
     }),
   });
@@ -153,13 +194,20 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       if (!snapshot.error) lastSnapshot = snapshot;
       if (!progress || !timeline) return;
       const bin = timeline.binOf(Date.now());
-      const recent = timeline.clientWindow('probe', bin - 2, bin + 1);
+      const recentP99 = (kind: 'probe' | 'cold'): number | null => {
+        const recent = timeline?.clientWindow(kind, bin - RECENT_SECONDS + 1, bin + 1);
+        return recent && recent.histogram.totalCount > 0 ? recent.histogram.getValueAtPercentile(99) / 1e6 : null;
+      };
       progress.update({
         phase: currentPhase,
         elapsedSeconds: Math.min(totalSeconds, Math.max(0, (Date.now() - timeline.startMs) / 1000)),
         totalSeconds,
-        probeP99Seconds: recent && recent.histogram.totalCount > 0 ? recent.histogram.getValueAtPercentile(99) / 1e6 : null,
-        loopDelaySeconds: lastSnapshot ? Math.max(lastSnapshot.loopStall ?? 0, lastSnapshot.loopDelayMax ?? 0) : null,
+        probeP99Seconds: recentP99('probe'),
+        coldProbeP99Seconds: recentP99('cold'),
+        recentSeconds: RECENT_SECONDS,
+        loopStallSeconds: lastSnapshot?.loopStall ?? null,
+        loopDelayMaxSeconds: lastSnapshot?.loopDelayMax ?? null,
+        loopDelayMaxWindowSeconds: lastSnapshot?.loopDelayMaxWindowSeconds ?? null,
         faults: [...activeToggles.keys()],
       });
     },
@@ -172,10 +220,12 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   let restored = false;
   let failure: unknown;
   try {
-    await probe.ready();
+    await Promise.all([probe.ready(), coldProbe.ready(), liveness.ready()]);
     const startMs = Date.now() + 100;
     timeline = new Timeline(startMs, totalSeconds);
     probe.start(startMs);
+    coldProbe.start(startMs);
+    liveness.start(startMs);
     sampler.start(startMs);
     stallCollector.start();
 
@@ -193,12 +243,12 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       pending.push(...running.map((stop) => stop()));
       running = [];
     }
-    await Promise.race([probe.done(), aborted(signal)]);
+    await Promise.race([Promise.all([probe.done(), coldProbe.done(), liveness.done()]), aborted(signal)]);
     await Promise.race([Promise.all(pending), aborted(signal)]);
   } catch (error) {
     failure = error;
     pending.push(...running.map((stop) => stop()));
-    await probe.kill().catch(() => {});
+    await Promise.all([probe, coldProbe, liveness].map((stream) => stream.kill().catch(() => {})));
   } finally {
     await sampler.stop().catch(() => {});
     stalls = await stallCollector.stop().catch(() => undefined);
@@ -234,6 +284,8 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     quick: options.quick ?? false,
     target: { apiUrl: options.apiUrl, metricsUrl: options.metricsUrl },
     probe: { route: probeSpec.route, ratePerSecond: probeSpec.ratePerSecond, timeoutMs: probeSpec.timeoutMs, sloMs: probeSpec.sloMs },
+    coldProbe: coldSpec,
+    liveness: livenessVerdict(livenessSpec, livenessAttempts),
     phases,
     timeline: tl,
     startedAt,

@@ -1,7 +1,13 @@
 // The runner's own client-side metrics (lab_runner_* in docs/metrics.md), served over HTTP
 // for Prometheus while a run is in progress. A registry of its own, never prom-client's
 // global one, so nothing else in the process leaks into it.
-import { METRIC_LAB_RUNNER_PHASE_INFO, METRIC_LAB_RUNNER_REQUESTS_TOTAL, METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS, METRIC_LAB_RUNNER_UP } from '@runtime-lab/metric-names';
+import {
+  METRIC_LAB_RUNNER_LIVENESS_PROBES_TOTAL,
+  METRIC_LAB_RUNNER_PHASE_INFO,
+  METRIC_LAB_RUNNER_REQUESTS_TOTAL,
+  METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS,
+  METRIC_LAB_RUNNER_UP,
+} from '@runtime-lab/metric-names';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -14,13 +20,14 @@ export class RunnerMetrics {
   private readonly requests: Counter<'scenario' | 'phase' | 'stream' | 'outcome'>;
   private readonly phaseInfo: Gauge<'scenario' | 'phase'>;
   private readonly up: Gauge<'scenario'>;
+  private readonly liveness: Counter<'scenario' | 'outcome'>;
   private server: http.Server | undefined;
   private currentPhase: string | undefined;
 
   constructor(private readonly scenario: string) {
     this.duration = new Histogram({
       name: METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS,
-      help: 'Client-side latency seen by the scenario runner (probe and ramp: from the intended send time; pressure: closed loop).',
+      help: 'Client-side latency seen by the scenario runner, by kind: probe (warm, keep-alive), cold-probe (a new connection per request), ramp (all three from the intended send time), pressure (closed loop).',
       labelNames: ['scenario', 'phase', 'stream', 'kind'],
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: [this.registry],
@@ -37,14 +44,24 @@ export class RunnerMetrics {
       labelNames: ['scenario', 'phase'],
       registers: [this.registry],
     });
+    this.liveness = new Counter({
+      name: METRIC_LAB_RUNNER_LIVENESS_PROBES_TOTAL,
+      help: 'Kubelet-style liveness probes sent by the scenario runner (a new connection each), by outcome: ok, failed (status outside 200-399 or a connection error), timeout.',
+      labelNames: ['scenario', 'outcome'],
+      registers: [this.registry],
+    });
     this.up = new Gauge({ name: METRIC_LAB_RUNNER_UP, help: '1 while a run is in progress.', labelNames: ['scenario'], registers: [this.registry] });
     this.up.set({ scenario }, 1);
   }
 
   /** `latencyMs` null: counted, not timed (a pressure error has no latency). */
-  observe(phase: string, stream: string, kind: 'probe' | 'ramp' | 'pressure', latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout'): void {
+  observe(phase: string, stream: string, kind: 'probe' | 'cold-probe' | 'ramp' | 'pressure', latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout'): void {
     if (latencyMs !== null) this.duration.observe({ scenario: this.scenario, phase, stream, kind }, latencyMs / 1000);
     this.requests.inc({ scenario: this.scenario, phase, stream, outcome });
+  }
+
+  observeLiveness(outcome: 'ok' | 'failed' | 'timeout'): void {
+    this.liveness.inc({ scenario: this.scenario, outcome });
   }
 
   enterPhase(phase: string): void {

@@ -4,6 +4,7 @@
 
 export const SIGNAL_IDS = [
   'probeP99',
+  'coldProbeP99',
   'rampP99',
   'pressureP99',
   'serverP99',
@@ -40,12 +41,23 @@ export interface SignalInfo {
 export const SIGNALS: Record<SignalId, SignalInfo> = {
   probeP99: {
     id: 'probeP99',
-    label: 'probe P99 (open loop)',
+    label: 'warm probe P99 (keep-alive)',
     unit: 'seconds',
     side: 'client',
     phaseStat: 'p99',
     defaultThreshold: 0.1,
-    description: 'P99 of the open-loop probe, measured from the intended send time (no coordinated omission).',
+    description:
+      'P99 of the warm open-loop probe (keep-alive sockets opened before the run: the best-placed client), measured from the intended send time (no coordinated omission).',
+  },
+  coldProbeP99: {
+    id: 'coldProbeP99',
+    label: 'cold probe P99 (new connection each)',
+    unit: 'seconds',
+    side: 'client',
+    phaseStat: 'p99',
+    defaultThreshold: 0.1,
+    description:
+      'P99 of the cold open-loop probe: a new TCP connection per request (load balancers without keep-alive, health checkers, kubelet probes), measured from the intended send time, timeouts kept with their latency.',
   },
   rampP99: {
     id: 'rampP99',
@@ -153,7 +165,7 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     side: 'client',
     phaseStat: 'ratio',
     defaultThreshold: 0.01,
-    description: 'Share of client requests (probe, ramp, pressure) that failed, timed out or answered non-2xx.',
+    description: 'Share of client requests (warm and cold probe, ramp, pressure) that failed, timed out or answered outside 200–399.',
   },
 };
 
@@ -161,7 +173,7 @@ export function isSignalId(value: unknown): value is SignalId {
   return typeof value === 'string' && (SIGNAL_IDS as readonly string[]).includes(value);
 }
 
-/** A value's number and unit apart, so a range can share one unit ("512–1024 ms"). */
+/** A value's number and unit apart, so a range can share one unit ("320–640 ms"). */
 function formatParts(id: SignalId, value: number): [string, string] {
   const unit = SIGNALS[id].unit;
   if (unit === 'seconds') {
@@ -181,7 +193,7 @@ export function formatSignal(id: SignalId, value: number | null | undefined): st
 }
 
 /**
- * Formats a figure as the report stores it (range.ts): exact, "512–1024 ms" for a bucket,
+ * Formats a figure as the report stores it (range.ts): exact, "320–640 ms" for a bucket,
  * "≤ 2.5 ms" for the first bucket, "≥ 5000 ms" when unbounded above (a timeout).
  */
 export function formatFigure(id: SignalId, value: number | null | undefined, lower?: number | null): string {

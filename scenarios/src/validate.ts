@@ -6,6 +6,8 @@ import type {
   LoadStream,
   Phase,
   PhaseOverride,
+  ColdProbeSpec,
+  LivenessSpec,
   ProbeSpec,
   QuickProfile,
   Scenario,
@@ -22,10 +24,12 @@ export const MAX_RUN_SECONDS = 1800;
 type Obj = Record<string, unknown>;
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number') return String(value);
   return `${typeof value} ${String(value)}`;
 }
 
@@ -88,6 +92,29 @@ function checkProbe(c: Checker, value: unknown, field: string): ProbeSpec {
   if (o.timeoutMs !== undefined) probe.timeoutMs = c.number(o.timeoutMs, `${field}.timeoutMs`, 10, 30000);
   if (o.sloMs !== undefined) probe.sloMs = c.number(o.sloMs, `${field}.sloMs`, 1, 30000);
   return probe;
+}
+
+/** Every cold request is a connection the service must accept: a lower ceiling than the warm probe's. */
+const MAX_COLD_RATE = 200;
+
+function checkColdProbe(c: Checker, value: unknown, field: string): ColdProbeSpec {
+  // The warm probe's fields: both are open-loop probes, only the connection differs.
+  const probe = checkProbe(c, value, field);
+  if (probe.ratePerSecond !== undefined && probe.ratePerSecond > MAX_COLD_RATE) {
+    c.fail(`${field}.ratePerSecond`, `${probe.ratePerSecond} is out of range`, `a number from 1 to ${MAX_COLD_RATE} (each request opens a connection)`);
+  }
+  return probe;
+}
+
+function checkLiveness(c: Checker, value: unknown, field: string): LivenessSpec {
+  const o = c.object(value, field, ['route', 'timeoutSeconds', 'periodSeconds', 'failureThreshold']);
+  const out: LivenessSpec = {};
+  // Kubernetes takes whole seconds and counts, each at least 1.
+  if (o.route !== undefined) out.route = c.string(o.route, `${field}.route`, ROUTE, ROUTE_ALLOWED);
+  if (o.timeoutSeconds !== undefined) out.timeoutSeconds = c.number(o.timeoutSeconds, `${field}.timeoutSeconds`, 1, 60, true);
+  if (o.periodSeconds !== undefined) out.periodSeconds = c.number(o.periodSeconds, `${field}.periodSeconds`, 1, 600, true);
+  if (o.failureThreshold !== undefined) out.failureThreshold = c.number(o.failureThreshold, `${field}.failureThreshold`, 1, 100, true);
+  return out;
 }
 
 function checkToggles(c: Checker, value: unknown, field: string): Record<string, ToggleParams> {
@@ -237,7 +264,7 @@ function checkExpectation(c: Checker, value: unknown, field: string, phases: str
 /** Validates `value` as read from `file`; returns a clean copy or throws a ScenarioError. */
 export function validateScenario(value: unknown, file: string): Scenario {
   const c = new Checker(file);
-  const o = c.object(value, '', ['name', 'title', 'description', 'guide', 'probe', 'phases', 'expectations', 'thresholds', 'quick']);
+  const o = c.object(value, '', ['name', 'title', 'description', 'guide', 'probe', 'coldProbe', 'liveness', 'phases', 'expectations', 'thresholds', 'quick']);
   const scenario: Scenario = {
     name: c.string(o.name, 'name', TOGGLE_NAME, 'kebab-case, e.g. "blocking"'),
     title: c.string(o.title, 'title'),
@@ -247,6 +274,8 @@ export function validateScenario(value: unknown, file: string): Scenario {
   };
   if (o.guide !== undefined) scenario.guide = c.string(o.guide, 'guide');
   if (o.probe !== undefined) scenario.probe = checkProbe(c, o.probe, 'probe');
+  if (o.coldProbe !== undefined) scenario.coldProbe = checkColdProbe(c, o.coldProbe, 'coldProbe');
+  if (o.liveness !== undefined) scenario.liveness = checkLiveness(c, o.liveness, 'liveness');
   scenario.phases = c.array(o.phases, 'phases', 1, MAX_PHASES, 'phases').map((p, i) => checkPhase(c, p, `phases[${i}]`));
   const names = scenario.phases.map((p) => p.name);
   names.forEach((name, i) => {
@@ -265,9 +294,11 @@ export function validateScenario(value: unknown, file: string): Scenario {
     }
   }
   if (o.quick !== undefined) {
-    const q = c.object(o.quick, 'quick', ['phases', 'probe']);
+    const q = c.object(o.quick, 'quick', ['phases', 'probe', 'coldProbe', 'liveness']);
     const quick: QuickProfile = {};
     if (q.probe !== undefined) quick.probe = checkProbe(c, q.probe, 'quick.probe');
+    if (q.coldProbe !== undefined) quick.coldProbe = checkColdProbe(c, q.coldProbe, 'quick.coldProbe');
+    if (q.liveness !== undefined) quick.liveness = checkLiveness(c, q.liveness, 'quick.liveness');
     if (q.phases !== undefined) {
       const phases = c.object(q.phases, 'quick.phases', names);
       quick.phases = {};
@@ -288,6 +319,8 @@ export function applyQuickProfile(scenario: Scenario): Scenario {
   return {
     ...scenario,
     probe: { ...scenario.probe, ...quick.probe },
+    coldProbe: { ...scenario.coldProbe, ...quick.coldProbe },
+    liveness: { ...scenario.liveness, ...quick.liveness },
     phases: scenario.phases.map((phase) => {
       const override = quick.phases?.[phase.name];
       if (!override) return phase;

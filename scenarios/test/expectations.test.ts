@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { evaluate, evaluateLead } from '../src/analysis/expectations.js';
+import { LIVENESS_DEFAULTS, livenessVerdict } from '../src/analysis/liveness.js';
 import { buildReadings } from '../src/analysis/series.js';
 import { Timeline } from '../src/analysis/timeline.js';
 import type { Expectation, Scenario } from '../src/define.js';
@@ -61,9 +62,14 @@ const row = (signal: LeadTimeRow['signal'], status: LeadTimeRow['status'], at: n
   threshold: 0,
   status,
   firstCrossingSeconds: at,
+  firstCrossingPhase: at === null ? null : 'fault',
+  firstSustainedCrossingSeconds: status === 'crossed' ? at : null,
   afterOnsetSeconds: at,
+  sustainedAfterOnsetSeconds: status === 'crossed' ? at : null,
   relativeToSloBreachSeconds: null,
+  relativeToColdSloBreachSeconds: null,
   valueAtCrossing: null,
+  abovePhases: [],
   hasData: status !== 'no-data',
   dataBeforeOnset: true,
 });
@@ -75,9 +81,12 @@ test('a lead expectation needs both signals to cross: a later signal that never 
   assert.equal(evaluateLead(lead, [row('elu', 'crossed', 10), row('probeP99', 'crossed', 10)]).passed, false, 'together is no lead');
   const never = evaluateLead(lead, [row('elu', 'crossed', 10), row('probeP99', 'never', null)]);
   assert.equal(never.passed, false);
-  assert.equal(observedText(never), 'not observed: probe P99 (open loop) never crossed');
+  assert.equal(observedText(never), 'not observed: warm probe P99 (keep-alive) never crossed');
   assert.equal(evaluateLead(lead, [row('elu', 'crossed', 10), row('probeP99', 'no-data', null)]).passed, false);
   assert.equal(evaluateLead(lead, [row('elu', 'already-above', null), row('probeP99', 'crossed', 12)]).passed, false, 'no rise, no lead');
+  assert.equal(evaluateLead(lead, [row('elu', 'intermittent', 10), row('probeP99', 'crossed', 12)]).passed, false, 'a spike that never held is no lead');
+  const late = evaluateLead(lead, [row('elu', 'crossed', 21), row('probeP99', 'crossed', 10)]);
+  assert.deepEqual({ passed: late.passed, observed: late.observed, text: observedText(late) }, { passed: false, observed: -11, text: '11 s later, not earlier' });
   // Opting in: a leading signal whose storm never came passes, but only against real data.
   const optIn = { ...lead, passIfLaterNeverCrosses: true };
   assert.equal(evaluateLead(optIn, [row('elu', 'crossed', 10), row('probeP99', 'never', null)]).passed, true);
@@ -96,6 +105,8 @@ function lateRun(expectation: Expectation, scheduleP99Ms: number) {
     quick: false,
     target: { apiUrl: 'http://127.0.0.1:1', metricsUrl: 'http://127.0.0.1:2/metrics' },
     probe: { route: '/api/ping', ratePerSecond: 50, timeoutMs: 5000, sloMs: 100 },
+    coldProbe: { route: '/api/ping', ratePerSecond: 10, timeoutMs: 5000, sloMs: 100 },
+    liveness: livenessVerdict(LIVENESS_DEFAULTS, []),
     phases: plan(scenario.phases),
     timeline,
     startedAt: new Date(RUN_START_MS),
@@ -112,7 +123,7 @@ test('a verdict that rests on the runner’s own lateness is inconclusive (exit 
   assert.deepEqual(reportProblems(dependent), []);
   assert.equal(dependent.verdict, 'inconclusive');
   assert.equal(dependent.exitCode, 2);
-  assert.match(dependent.inconclusive ?? '', /^the runner could not keep its schedule \(probe send lateness p99 10\.0 ms, max 10 ms\): "only: probe P99 \(open loop\) \(p99\) below 20 ms" fails only when that lateness is charged to the service/);
+  assert.match(dependent.inconclusive ?? '', /^the runner could not keep its schedule \(probe send lateness p99 10\.0 ms, max 10 ms\): "only: warm probe P99 \(keep-alive\) \(p99\) below 20 ms" fails only when that lateness is charged to the service/);
   assert.equal(dependent.expectations[0]?.passed, false, 'the expectation itself is reported as measured (from the intended time)');
 
   const robust = lateRun({ phase: 'only', signal: 'probeP99', below: 0.1 }, 12);

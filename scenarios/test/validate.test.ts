@@ -44,7 +44,7 @@ test('every problem names the file, the field, what was wrong and what is allowe
     'x.scenario.ts: phases[1].durationSeconds: expected a number, got "ten"; allowed: an integer from 1 to 600',
   );
   assert.match(problem((s) => ((s.phases[1] as Record<string, unknown>).durration = 3)), /^x\.scenario\.ts: phases\[1\]\.durration: unknown field; allowed: name, durationSeconds/);
-  assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).signal = 'p99')), /expectations\[0\]\.signal: "p99" is not allowed; allowed: probeP99, rampP99/);
+  assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).signal = 'p99')), /expectations\[0\]\.signal: "p99" is not allowed; allowed: probeP99, coldProbeP99, rampP99/);
   assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).phase = 'nope')), /expectations\[0\]\.phase: "nope" is not allowed; allowed: baseline, fault$/);
   assert.match(problem((s) => ((s.phases[1] as Record<string, unknown>).streams = [{ kind: 'flood', route: '/x' }])), /phases\[1\]\.streams\[0\]\.kind: "flood" is not allowed; allowed: pressure, ramp$/);
   assert.match(problem((s) => ((s.phases[0] as Record<string, unknown>).name = 'fault')), /phases\[1\]\.name: duplicate phase name "fault"/);
@@ -57,6 +57,37 @@ test('every problem names the file, the field, what was wrong and what is allowe
     /expectations\[0\]\.passIfLaterNeverCrosses: expected a boolean, got "yes"; allowed: true or false$/,
   );
   assert.match(problem((s) => (s.expectations = [{ leads: 'elu', before: 'elu' }] as never)), /expectations\[0\]\.before: is the same signal as "leads" \(elu\); allowed: another signal$/);
+});
+
+test('a missing field says it is missing, never "undefined undefined"', () => {
+  assert.equal(
+    problem((s) => delete (s as Partial<typeof s>).expectations),
+    'x.scenario.ts: expectations: expected an array, got nothing (the field is missing); allowed: an array of expectations',
+  );
+  assert.equal(
+    problem((s) => delete (s.phases[0] as Partial<(typeof s.phases)[0]>).durationSeconds),
+    'x.scenario.ts: phases[0].durationSeconds: expected a number, got nothing (the field is missing); allowed: an integer from 1 to 600',
+  );
+  assert.doesNotMatch(problem((s) => delete (s as Partial<typeof s>).title), /undefined/);
+});
+
+test('the cold probe and the liveness probe are settable, each checked with the field, what was wrong and what is allowed', () => {
+  const s = validateScenario(
+    { ...valid(), coldProbe: { ratePerSecond: 20, sloMs: 250 }, liveness: { periodSeconds: 2, failureThreshold: 2 }, quick: { liveness: { periodSeconds: 1 } } },
+    'x.scenario.ts',
+  );
+  assert.deepEqual(s.coldProbe, { ratePerSecond: 20, sloMs: 250 });
+  assert.deepEqual(applyQuickProfile(s).liveness, { periodSeconds: 1, failureThreshold: 2 });
+  assert.equal(
+    problem((x) => ((x as Record<string, unknown>).coldProbe = { ratePerSecond: 500 })),
+    'x.scenario.ts: coldProbe.ratePerSecond: 500 is out of range; allowed: a number from 1 to 200 (each request opens a connection)',
+  );
+  assert.equal(
+    problem((x) => ((x as Record<string, unknown>).liveness = { timeoutSeconds: 0.5 })),
+    'x.scenario.ts: liveness.timeoutSeconds: 0.5 is not an integer; allowed: an integer from 1 to 60',
+  );
+  assert.match(problem((x) => ((x as Record<string, unknown>).liveness = { period: 5 })), /liveness\.period: unknown field; allowed: route, timeoutSeconds, periodSeconds, failureThreshold$/);
+  assert.match(problem((x) => ((x as Record<string, unknown>).liveness = { failureThreshold: 0 })), /liveness\.failureThreshold: 0 is out of range; allowed: an integer from 1 to 100$/);
 });
 
 test('a scenario file outside the repository can import defineScenario from @runtime-lab/scenarios', async () => {

@@ -91,8 +91,31 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
     assert.ok(serverP99 !== null && serverP99 <= 0.05, `server-side P99 at most ${serverP99}`);
     const probeRow = report.leadTimes.find((r) => r.signal === 'probeP99');
     assert.equal(probeRow?.status, 'crossed', 'the probe breached its SLO, rising from below it');
-    assert.equal(report.leadTimes.find((r) => r.signal === 'serverP99')?.status, 'never', 'server-side P99 never crossed 50 ms');
+    // No sustained crossing of 50 ms by the server-side P99 during the fault (on a loaded machine a lone
+    // spike reads "intermittent", one in the baseline "above only before onset").
+    const server = report.leadTimes.find((r) => r.signal === 'serverP99');
+    assert.ok(server && server.firstSustainedCrossingSeconds === null && server.status !== 'already-above', `server-side P99 never held above 50 ms in the fault: ${server?.status}`);
     assert.notEqual(report.leadTimes.find((r) => r.signal === 'threadpoolCanary')?.status, 'crossed', 'the loop stall is not passed off as threadpool starvation');
+    // The cold population (a new connection per request) waits longer than the warm one in the same run.
+    const coldP99 = fault.summaryLower?.coldProbeP99 ?? fault.summary.coldProbeP99 ?? 0;
+    t.diagnostic(`fault phase: warm probe P99 ${lower.probeP99 ?? probeP99} s, cold probe P99 ${coldP99} s (${fault.clients.cold.timeouts}/${fault.clients.cold.requests} timed out)`);
+    assert.ok(coldP99 > (lower.probeP99 ?? probeP99 ?? 0), `cold P99 ${coldP99} s vs warm ${probeP99} s`);
+    assert.ok(report.liveness.attempts.length > 0, 'the liveness probe made attempts');
+  });
+
+  test('no lead-time row says "never" next to a phase summary above its threshold, in any catalogue report', () => {
+    assert.ok(reports.size > 0);
+    for (const [name, report] of reports) {
+      for (const row of report.leadTimes.filter((r) => r.status === 'never')) {
+        for (const phase of report.phases) {
+          const lower = phase.summaryLower?.[row.signal] ?? phase.summary[row.signal];
+          const above = lower !== null && lower !== undefined && (phase.summaryLower?.[row.signal] === undefined ? lower > row.threshold : lower >= row.threshold);
+          assert.ok(!above, `${name}: ${row.label} reads "never" while its ${phase.name} summary is ${lower} (threshold ${row.threshold})`);
+        }
+      }
+      const noFault = report.phases.every((p) => Object.keys(p.faults).length === 0);
+      assert.equal(report.leadTimeReference.onsetPhase === null, noFault, `${name}: an onset exactly when a phase switches a fault on`);
+    }
   });
 
   test('the reports name what held the loop: the blocking mode\'s own function during the fault', () => {

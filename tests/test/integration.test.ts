@@ -195,6 +195,10 @@ describe("native Prometheus with the compose configuration, during quick scenari
     assert.ok(Number.isFinite(server) && server > 0, `server-side P99 of /api/ping: ${server}`);
     assert.ok(client > 5 * server, `client P99 ${client} s vs server-side P99 ${server} s`);
     assert.ok(loop > 5 * server, `loop delay max ${loop} s vs server-side P99 ${server} s`);
+    // The cold probe (a new connection per request) on the same panel: it also waits in the accept queue.
+    const cold = await peak('scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{scenario="blocking",kind="cold-probe"}');
+    t.diagnostic(`cold probe P99 peak ${cold} s`);
+    assert.ok(cold > client, `cold probe P99 ${cold} s vs warm probe P99 ${client} s`);
   });
 
   it('fired EventLoopStarvation during the blocking fault phase', async () => {

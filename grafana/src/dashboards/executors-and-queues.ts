@@ -73,7 +73,7 @@ export function build() {
           timeseries({
             title: 'Threadpool canary',
             description:
-              "A tiny fs operation issued on a schedule: its latency is the libuv threadpool's queueing delay, which Node has no API for. When crypto or zlib work fills the threadpool (4 threads by default), fs and dns.lookup wait behind it: the canary and the oldest pending canary climb while loop delay stays low.",
+              "A tiny fs operation issued on a schedule: its latency is the libuv threadpool's queueing delay, which Node has no API for. When crypto or zlib work fills the threadpool (4 threads by default), fs and dns.lookup wait behind it: the canary and the oldest pending canary climb while loop delay stays low. Its callback runs on the main loop, so a blocked loop makes it read high too, threadpool or not: read it together with loop delay (scenario reports count only the (1 − ELU) share of it as the threadpool's).",
             unit: 's',
             width: 12,
             height: 8,

@@ -28,13 +28,13 @@ export function build() {
         title: 'At a glance',
         panels: [
           stat({
-            title: 'Loop delay max (api)',
+            title: 'Loop delay max, last 5 s (api)',
             description:
-              'Longest event-loop delay in the api over the last few seconds. Healthy: a few milliseconds. Orange or red: a request arriving now waits about this long before the server even sees it.',
+              "Longest event-loop delay the api recorded over the last 5 s (the telemetry's loopDelay.maxWindowSeconds, 5 by default): a stall that ended up to 5 s ago still shows here, so read the live stall to its right for what is happening now. Healthy: a few milliseconds. Orange or red: requests that arrived in that window waited about this long before the server even saw them.",
             unit: 's',
             width: 6,
             height: 5,
-            query: { expr: `job:${METRIC_EVENTLOOP_DELAY_MAX_SECONDS}:max{job="api"}`, legend: 'loop delay max' },
+            query: { expr: `job:${METRIC_EVENTLOOP_DELAY_MAX_SECONDS}:max{job="api"}`, legend: 'loop delay max, last 5 s' },
             thresholds: [
               [0.05, 'orange'],
               [0.1, 'red'],
@@ -54,15 +54,15 @@ export function build() {
             ],
           }),
           stat({
-            title: 'Probe P99 (client side)',
+            title: 'Probe P99, warm and cold (client side)',
             description:
-              "Worst P99 of the scenario runner's open-loop probes, timed from the intended send time, so waiting for a stalled loop counts. Empty when no scenario runs (docker compose run --rm lab run blocking). Compare it with the server-side P99 to its right.",
+              "P99 of the scenario runner's two open-loop probe populations, timed from the intended send time, so waiting for a stalled loop counts: probe = warm (keep-alive sockets opened before the run), cold-probe = a new connection per request (load balancers without keep-alive, health checkers, kubelet probes), which also waits for the api to accept it. Empty when no scenario runs (docker compose run --rm lab run blocking). Compare both with the server-side P99 to the right.",
             unit: 's',
             width: 6,
             height: 5,
             query: {
-              expr: `max(scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s{kind="probe"})`,
-              legend: 'probe P99',
+              expr: `max by (kind) (scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s{kind=~"probe|cold-probe"})`,
+              legend: '{{kind}} P99',
             },
             thresholds: [
               [0.1, 'orange'],
@@ -93,7 +93,7 @@ export function build() {
           timeseries({
             title: 'Event loop vs P99, one time axis',
             description:
-              'Log scale. Green: server-side P99 per route (onRequest to response; the healthcheck route left out). Purple: client-side P99 of the probes. Orange and red: loop delay and the live stall. When a fault blocks the loop, orange, red and purple rise together while green stays low: the server never measures the wait. Red markers are fault toggles, blue ones scenario phases.',
+              'Log scale. Green: server-side P99 per route (onRequest to response; the healthcheck route left out). Purple: client-side P99 of the probes, warm (probe: keep-alive sockets) and cold (cold-probe: a new connection per request, which also waits for the accept). Orange and red: loop delay and the live stall. When a fault blocks the loop, orange, red and purple rise together while green stays low: the server never measures the wait. Red markers are fault toggles, blue ones scenario phases.',
             unit: 's',
             width: 24,
             height: 12,
@@ -108,7 +108,7 @@ export function build() {
                 legend: 'server P99 {{route}}',
               },
               {
-                expr: `scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s{kind="probe"}`,
+                expr: `scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s{kind=~"probe|cold-probe"}`,
                 legend: 'client P99 {{stream}}',
               },
             ],

@@ -95,7 +95,7 @@ export function build() {
           timeseries({
             title: 'Client vs server P99',
             description:
-              "The divergence from the runner's side: the probes' P99 against the api's own per-route P99. The distance between purple and green is time the server never measured: waiting for the event loop before onRequest.",
+              "The divergence from the runner's side: the probes' P99 (probe: warm, keep-alive; cold-probe: a new connection per request) against the api's own per-route P99. The distance between purple and green is time the server never measured: waiting for the event loop before onRequest.",
             unit: 's',
             width: 24,
             height: 8,
@@ -106,7 +106,7 @@ export function build() {
             ],
             queries: [
               {
-                expr: `scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s{kind="probe"}`,
+                expr: `scenario_stream_kind:${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}:p99_rate10s{kind=~"probe|cold-probe"}`,
                 legend: 'client P99 {{stream}}',
               },
               {

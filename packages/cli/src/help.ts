@@ -13,7 +13,7 @@ Usage:
   lab up [--no-prometheus]          start api (8080, metrics 9464) and downstream (8081, metrics 9465) as local
                                     processes, plus Prometheus (9090) when it is installed; state in .lab/
   lab down                          stop exactly what \`lab up\` started
-  lab run <name|file> [options]     run a scenario: faults per phase, open-loop probe, load, verdict, report
+  lab run <name|file> [options]     run a scenario: faults per phase, warm and cold open-loop probes, liveness probe, load, verdict, report
       --quick                       the scenario's short profile (CI)
       --out DIR                     report folder (default reports/<time>-<name>/)
       --api URL                     api base URL (default $LAB_API_URL or http://127.0.0.1:8080; when nothing

@@ -93,6 +93,7 @@ export const METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS = 'lab_runner_request_du
 export const METRIC_LAB_RUNNER_REQUESTS_TOTAL = 'lab_runner_requests_total';
 export const METRIC_LAB_RUNNER_PHASE_INFO = 'lab_runner_phase_info';
 export const METRIC_LAB_RUNNER_UP = 'lab_runner_up';
+export const METRIC_LAB_RUNNER_LIVENESS_PROBES_TOTAL = 'lab_runner_liveness_probes_total';
 
 /** The names the lab's own code registers (services and runner). */
 export const LAB_METRIC_NAMES = [
@@ -110,6 +111,7 @@ export const LAB_METRIC_NAMES = [
   METRIC_LAB_RUNNER_REQUESTS_TOTAL,
   METRIC_LAB_RUNNER_PHASE_INFO,
   METRIC_LAB_RUNNER_UP,
+  METRIC_LAB_RUNNER_LIVENESS_PROBES_TOTAL,
 ] as const;
 
 /** prom-client default metrics the lab's rules, dashboards or auditor read. */

@@ -23,8 +23,12 @@ function windowOf(phase: PhaseReport): Window {
 
 const STATUS_TEXT: Record<LeadTimeRow['status'], string> = {
   crossed: 'crossed',
-  never: 'never crossed',
+  intermittent: 'crossed only intermittently (never held 2 readings)',
   'already-above': 'was already above before onset',
+  later: 'crossed only after the onset phase',
+  'before-onset': 'was above only before onset',
+  'summary-only': 'had no second above its threshold (only a phase summary was)',
+  never: 'never crossed',
   'no-data': 'has no data',
 };
 
@@ -38,13 +42,15 @@ export function evaluateLead(e: LeadExpectation, rows: LeadTimeRow[]): Expectati
   const lead = rows.find((r) => r.signal === e.leads) as LeadTimeRow;
   const later = rows.find((r) => r.signal === e.before) as LeadTimeRow;
   const by = e.bySeconds ?? 0;
-  const both = lead.firstCrossingSeconds !== null && later.firstCrossingSeconds !== null;
-  const observed = both ? (later.firstCrossingSeconds as number) - (lead.firstCrossingSeconds as number) : null;
+  // Sustained crossings only: an intermittent spike is not a turn (lead-times.ts).
+  const leadAt = lead.firstSustainedCrossingSeconds;
+  const laterAt = later.firstSustainedCrossingSeconds;
+  const observed = leadAt !== null && laterAt !== null ? laterAt - leadAt : null;
   let passed = observed !== null && observed >= by;
   let notObserved: string | undefined;
   if (lead.status !== 'crossed') notObserved = `${SIGNALS[e.leads].label} ${STATUS_TEXT[lead.status]}`;
   else if (later.status !== 'crossed') {
-    if (e.passIfLaterNeverCrosses && later.status === 'never') passed = true;
+    if (e.passIfLaterNeverCrosses && (later.status === 'never' || later.status === 'before-onset')) passed = true;
     else notObserved = `${SIGNALS[e.before].label} ${STATUS_TEXT[later.status]}`;
   }
   return {

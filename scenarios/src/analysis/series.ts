@@ -3,7 +3,7 @@ import type { Bucket } from '@runtime-lab/scrape';
 import type { Series } from '../report/schema.js';
 import { SIGNAL_IDS, type SignalId } from '../signals.js';
 import { type Reading, bucketQuantile, exact, isExact, maxOf, toReportValue } from './range.js';
-import { CLIENT_KINDS, type ClientBin, type Timeline } from './timeline.js';
+import { CLIENT_KINDS, type ClientBin, type ClientKind, type Timeline } from './timeline.js';
 
 export type Readings = Record<SignalId, Reading | null>;
 export type ReadingSeries = Record<SignalId, (Reading | null)[]>;
@@ -52,6 +52,7 @@ export function signalsAt(timeline: Timeline, bin: number): Readings {
   }
   return {
     probeP99: clientQuantile(timeline.clientBin('probe', bin), 0.99),
+    coldProbeP99: clientQuantile(timeline.clientBin('cold', bin), 0.99),
     rampP99: clientQuantile(timeline.clientBin('ramp', bin), 0.99),
     pressureP99: clientQuantile(timeline.clientBin('pressure', bin), 0.99),
     serverP99: bucketQuantile(0.99, server.serverBuckets),
@@ -78,9 +79,13 @@ export function buildReadings(timeline: Timeline): ReadingSeries {
 
 /** The report's `series`: one column per signal (exact value or upper bound), lower bounds where a value is a range. */
 export function toReportSeries(timeline: Timeline, readings: ReadingSeries, phaseOfBin: (bin: number) => string): Series {
-  const count = (kind: 'probe' | 'ramp' | 'pressure', bin: number): number => {
+  const count = (kind: ClientKind, bin: number): number => {
     const e = timeline.clientBin(kind, bin);
     return e ? e.ok + e.errors + e.timeouts : 0;
+  };
+  const failures = (kind: ClientKind, bin: number): number => {
+    const e = timeline.clientBin(kind, bin);
+    return e ? e.errors + e.timeouts : 0;
   };
   const bins = Array.from({ length: timeline.seconds }, (_, bin) => bin);
   const lowerBounds: Series['lowerBounds'] = {};
@@ -91,10 +96,9 @@ export function toReportSeries(timeline: Timeline, readings: ReadingSeries, phas
     t: bins,
     phase: bins.map(phaseOfBin),
     probeCount: bins.map((bin) => count('probe', bin)),
-    probeFailures: bins.map((bin) => {
-      const probe = timeline.clientBin('probe', bin);
-      return probe ? probe.errors + probe.timeouts : 0;
-    }),
+    probeFailures: bins.map((bin) => failures('probe', bin)),
+    coldProbeCount: bins.map((bin) => count('cold', bin)),
+    coldProbeFailures: bins.map((bin) => failures('cold', bin)),
     rampCount: bins.map((bin) => count('ramp', bin)),
     pressureCount: bins.map((bin) => count('pressure', bin)),
     probeSendLatenessMaxMs: timeline.maxLatenessMs('probe'),

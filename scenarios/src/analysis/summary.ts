@@ -16,7 +16,7 @@ export interface Window {
   to: number;
 }
 
-const CLIENT_OF: Partial<Record<SignalId, ClientKind>> = { probeP99: 'probe', rampP99: 'ramp', pressureP99: 'pressure' };
+const CLIENT_OF: Partial<Record<SignalId, ClientKind>> = { probeP99: 'probe', coldProbeP99: 'cold', rampP99: 'ramp', pressureP99: 'pressure' };
 const HISTOGRAM_OF: Partial<Record<SignalId, 'serverBuckets' | 'loopDelayBuckets'>> = {
   serverP99: 'serverBuckets',
   loopDelayP99: 'loopDelayBuckets',

@@ -8,8 +8,9 @@ import type { Snapshot } from '../sample/snapshot.js';
 import { type PlacedSnapshot, type ServerBin, bucketEdges, placeSnapshots, serverBinOf, windowDelta } from './server-bins.js';
 import type { Bucket } from '@runtime-lab/scrape';
 
-export type ClientKind = 'probe' | 'ramp' | 'pressure';
-export const CLIENT_KINDS: readonly ClientKind[] = ['probe', 'ramp', 'pressure'];
+/** probe: the warm probe (keep-alive); cold: the cold probe (a new connection per request). */
+export type ClientKind = 'probe' | 'cold' | 'ramp' | 'pressure';
+export const CLIENT_KINDS: readonly ClientKind[] = ['probe', 'cold', 'ramp', 'pressure'];
 
 export interface ClientBin {
   /** Latencies (µs) on the timeline's basis: from the intended send time, or from the actual one. */
@@ -41,7 +42,7 @@ export function newLatencyHistogram(): Histogram {
 }
 
 export class Timeline {
-  private recorded: Record<ClientKind, Map<number, RecordedBin>> = { probe: new Map(), ramp: new Map(), pressure: new Map() };
+  private recorded: Record<ClientKind, Map<number, RecordedBin>> = { probe: new Map(), cold: new Map(), ramp: new Map(), pressure: new Map() };
   private snapshots: Snapshot[] = [];
   private placed: PlacedSnapshot[] = [];
   private basisOf: LatencyBasis = 'intended';

@@ -34,9 +34,15 @@ export default defineScenario({
       phase: 'fault',
       signal: 'loopDelayP99',
       above: 0.32,
-      why: 'each blocked request holds the loop for 600 ms: the histogram puts it in the 320–640 ms bucket',
+      why: 'each blocked request holds the loop for 600 ms or a little more: the histogram puts it in the 320–640 ms bucket, or 640–1280 ms when the spins run long on a busy machine',
     },
     { phase: 'fault', signal: 'probeP99', above: 0.5, why: 'a probe request that arrives during a stall waits for it to end' },
+    {
+      phase: 'fault',
+      signal: 'coldProbeP99',
+      above: 1,
+      why: 'a new connection also waits in the accept queue: the loop accepts one connection per turn, and each turn holds a 600 ms block',
+    },
     {
       phase: 'fault',
       signal: 'serverP99',

@@ -26,6 +26,12 @@ export interface OpenLoopConfig {
    * (a cheap route, not the one under test). See open-loop-worker.ts for why.
    */
   warmup?: { path: string; sockets: number };
+  /**
+   * `keep-alive` (default): reuse sockets, the warm client. `new`: a new TCP connection for each
+   * request, closed after its answer (`Connection: close`): the cold client, as load balancers
+   * without keep-alive, health checkers and kubelet probes connect. `warmup` is ignored then.
+   */
+  connection?: 'keep-alive' | 'new';
 }
 
 export type WorkerCommand = { type: 'start'; startEpochMs: number } | { type: 'stop' };

@@ -31,6 +31,9 @@ const agent = new http.Agent({
   scheduling: 'fifo',
 });
 const url = new URL(config.url);
+const cold = config.connection === 'new';
+// The cold client: no agent, so every request opens its own connection and closes it after
+// the answer; its latency from the intended send time includes the connect and the accept.
 const body = config.body === undefined ? undefined : Buffer.from(config.body);
 
 const nowEpochMs = (): number => performance.timeOrigin + performance.now();
@@ -71,6 +74,7 @@ function send(intendedMs: number, sentMs: number): void {
   inFlight += 1;
   let finished = false;
   const headers: Record<string, string> = { 'x-request-start': String(Math.round(sentMs)) };
+  if (cold) headers.connection = 'close';
   if (body) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(body.length);
@@ -83,7 +87,7 @@ function send(intendedMs: number, sentMs: number): void {
     inFlight -= 1;
     maybeDone();
   };
-  const req = http.request(url, { agent, method: config.method, headers }, (res) => {
+  const req = http.request(url, { agent: cold ? false : agent, method: config.method, headers }, (res) => {
     const status = res.statusCode ?? 0;
     res.on('end', () => finish(status >= 200 && status < 400 ? OUTCOME_OK : OUTCOME_ERROR));
     res.on('error', () => finish(OUTCOME_ERROR));
@@ -153,7 +157,7 @@ port.on('message', (command: WorkerCommand) => {
 /** Opens the warm-up sockets (concurrently, so each is a connection of its own); returns how many are open. */
 async function warmUp(): Promise<number> {
   const warmup = config.warmup;
-  if (!warmup || warmup.sockets <= 0) return 0;
+  if (!warmup || warmup.sockets <= 0 || cold) return 0;
   const target = new URL(warmup.path, url);
   const one = (): Promise<void> =>
     new Promise((resolve) => {

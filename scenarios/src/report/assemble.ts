@@ -1,6 +1,10 @@
 // From what a run recorded (timeline, runner figures) to report.json: phase summaries, lead
 // times, expectations, the verdict and the notes that qualify them.
 import { evaluate } from '../analysis/expectations.js';
+import { certainlyAbove, fromReportValue } from '../analysis/range.js';
+import type { ReadingSeries } from '../analysis/series.js';
+import { type Window, summarise } from '../analysis/summary.js';
+import { isLeadExpectation } from '../define.js';
 import { SUSTAIN_SECONDS, leadTimes } from '../analysis/lead-times.js';
 import { toReportValue } from '../analysis/range.js';
 import { buildReadings, toReportSeries } from '../analysis/series.js';
@@ -8,7 +12,7 @@ import { clientCounts, summariseAll } from '../analysis/summary.js';
 import type { Timeline } from '../analysis/timeline.js';
 import type { LoadStream, Scenario } from '../define.js';
 import { type PlannedPhase, onsetOf, phaseAt } from '../plan.js';
-import { SIGNALS, SIGNAL_IDS, type SignalId, formatSignal } from '../signals.js';
+import { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from '../signals.js';
 import { streamName } from '../validate.js';
 import type { CollectedStalls } from '../sample/stalls.js';
 import { summariseHeldTheLoop } from './held-the-loop.js';
@@ -32,6 +36,8 @@ export interface AssembleInput {
   quick: boolean;
   target: { apiUrl: string; metricsUrl: string };
   probe: Report['probe'];
+  coldProbe: Report['coldProbe'];
+  liveness: Report['liveness'];
   phases: PlannedPhase[];
   /** With the sampler's snapshots set. */
   timeline: Timeline;
@@ -46,10 +52,48 @@ export interface AssembleInput {
   stalls?: CollectedStalls;
 }
 
+/** Where crossings are searched: the onset phase, or the whole run when there is no onset (from null). */
+interface SearchWindow {
+  from: number | null;
+  to: number;
+}
+
+const windowOfPhase = (p: PhaseReport): Window => ({ from: p.startSeconds + p.settleSeconds, to: p.startSeconds + p.durationSeconds });
+
+/**
+ * Phases whose figure for `signal` is certainly above `threshold`: the phase summary, or the
+ * figure a threshold expectation on the signal reads (its own stat). A lead-time row never says
+ * "never" while one of these says otherwise.
+ */
+function abovePhasesOf(scenario: Scenario, timeline: Timeline, readings: ReadingSeries, phases: PhaseReport[]) {
+  return (signal: SignalId, threshold: number): string[] => {
+    const names = new Set<string>();
+    for (const p of phases) {
+      const r = fromReportValue(p.summary[signal], p.summaryLower?.[signal]);
+      if (r && certainlyAbove(r, threshold)) names.add(p.name);
+    }
+    for (const e of scenario.expectations) {
+      // Only an expectation with its own stat reads a figure the phase summary does not show.
+      if (isLeadExpectation(e) || e.signal !== signal || e.stat === undefined || e.stat === SIGNALS[signal].phaseStat) continue;
+      const phase = phases.find((p) => p.name === e.phase);
+      const r = phase ? summarise(timeline, readings, signal, windowOfPhase(phase), e.stat) : null;
+      if (r && certainlyAbove(r, threshold)) names.add(e.phase);
+    }
+    return phases.map((p) => p.name).filter((name) => names.has(name));
+  };
+}
+
 /** What the expectations and lead times say about one view of the run. */
-function judge(scenario: Scenario, timeline: Timeline, phases: PhaseReport[], thresholds: Record<SignalId, number>, onset: { from: number; to: number }) {
+function judge(scenario: Scenario, timeline: Timeline, phases: PhaseReport[], planned: PlannedPhase[], thresholds: Record<SignalId, number>, search: SearchWindow) {
   const readings = buildReadings(timeline);
-  const lead = leadTimes({ readings, onsetSeconds: onset.from, onsetEndSeconds: onset.to, thresholds });
+  const lead = leadTimes({
+    readings,
+    onsetSeconds: search.from,
+    onsetEndSeconds: search.to,
+    thresholds,
+    phaseAt: (bin) => phaseAt(planned, bin),
+    abovePhases: abovePhasesOf(scenario, timeline, readings, phases),
+  });
   const expectations = evaluate(scenario.expectations, { timeline, readings, phases, leadTimes: lead.rows });
   return { readings, lead, expectations };
 }
@@ -81,15 +125,17 @@ export function assembleReport(input: AssembleInput): Report {
     };
   });
   const onset = onsetOf(phases);
-  const thresholds = thresholdsFor(scenario, probe, timeline);
+  const thresholds = thresholdsFor(scenario, probe, timeline, input.coldProbe.sloMs);
   const onsetSeconds = onset?.startSeconds ?? 0;
-  const onsetWindow = { from: onsetSeconds, to: onsetSeconds + (onset?.phase.durationSeconds ?? timeline.seconds) };
-  const { lead, expectations } = judge(scenario, timeline, phaseReports, thresholds, onsetWindow);
+  const search: SearchWindow = onset
+    ? { from: onset.startSeconds, to: onset.startSeconds + onset.phase.durationSeconds }
+    : { from: null, to: timeline.seconds };
+  const { lead, expectations } = judge(scenario, timeline, phaseReports, phases, thresholds, search);
   const passed = expectations.every((e) => e.passed);
   // The sender's lateness is charged to the service (latency from the intended time): fair for
   // a stall that delays sends, not for a runner starved of CPU. Judged again with latencies from
   // the actual send times: an expectation whose outcome changes rests on the runner's delay.
-  const lenient = judge(scenario, timeline.fromSendTimes(), phaseReports, thresholds, onsetWindow).expectations;
+  const lenient = judge(scenario, timeline.fromSendTimes(), phaseReports, phases, thresholds, search).expectations;
   const dependent = expectations.filter((e, i) => e.passed !== lenient[i]?.passed);
   const inconclusive = dependent.length > 0 ? scheduleVerdict(input, dependent) : undefined;
   const limitMs = MAX_SCHEDULE_ERROR_SHARE_OF_SLO * probe.sloMs;
@@ -112,6 +158,8 @@ export function assembleReport(input: AssembleInput): Report {
     wallSeconds: input.wallSeconds,
     target: input.target,
     probe,
+    coldProbe: input.coldProbe,
+    liveness: input.liveness,
     runner: {
       cpuSeconds: input.cpuSeconds,
       cpuPercentOfOneCore: input.wallSeconds > 0 ? (input.cpuSeconds / input.wallSeconds) * 100 : 0,
@@ -126,7 +174,15 @@ export function assembleReport(input: AssembleInput): Report {
     },
     phases: phaseReports,
     expectations,
-    leadTimeReference: { onsetSeconds, onsetPhase: onset?.phase.name ?? '', sloSeconds: thresholds.probeP99, sloBreachSeconds: lead.sloBreachSeconds },
+    leadTimeReference: {
+      onsetSeconds,
+      onsetPhase: onset?.phase.name ?? null,
+      searchEndSeconds: search.to,
+      sloSeconds: thresholds.probeP99,
+      sloBreachSeconds: lead.sloBreachSeconds,
+      coldSloSeconds: thresholds.coldProbeP99,
+      coldSloBreachSeconds: lead.coldSloBreachSeconds,
+    },
     leadTimes: lead.rows,
     series: toReportSeries(timeline, readings, (bin) => phaseAt(phases, bin)),
     ...(input.stalls ? { heldTheLoop: summariseHeldTheLoop(input.stalls, phases, timeline.startMs) } : {}),
@@ -145,10 +201,11 @@ function scheduleVerdict(input: AssembleInput, dependent: ExpectationResult[]): 
  * moves up to the first bucket edge at or above it (inside a bucket it could not be decided).
  * Loop delay max, an exact gauge, follows loop delay p99 so the two rows compare.
  */
-export function thresholdsFor(scenario: Scenario, probe: Report['probe'], timeline: Timeline): Record<SignalId, number> {
+export function thresholdsFor(scenario: Scenario, probe: Report['probe'], timeline: Timeline, coldSloMs: number): Record<SignalId, number> {
   const edgeAtOrAbove = (value: number, edges: number[]): number => edges.find((le) => le >= value - 1e-12) ?? value;
   const defaults = Object.fromEntries(SIGNAL_IDS.map((id) => [id, SIGNALS[id].defaultThreshold])) as Record<SignalId, number>;
   defaults.probeP99 = probe.sloMs / 1000;
+  defaults.coldProbeP99 = coldSloMs / 1000;
   defaults.serverP99 = edgeAtOrAbove(defaults.serverP99, timeline.bucketEdges('serverBuckets'));
   defaults.loopDelayP99 = edgeAtOrAbove(defaults.loopDelayP99, timeline.bucketEdges('loopDelayBuckets'));
   defaults.loopDelayMax = scenario.thresholds?.loopDelayP99 ?? defaults.loopDelayP99;
@@ -165,10 +222,11 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
           `The runner fell behind its schedule: probe send lateness p99 ${input.scheduleError?.p99Ms.toFixed(1)} ms, over ${MAX_SCHEDULE_ERROR_SHARE_OF_SLO * 100} % of the SLO (${limitMs} ms). Latencies include it (they are measured from the intended send time); no expectation's outcome depends on it (judged again from the actual send times).`,
         ]
       : []),
-    'Probe and ramp latencies are open loop, measured from each request’s intended send time; pressure latencies come from autocannon (closed loop) and hide the time a stalled service kept it from sending.',
-    `Lead times have the sampling interval's resolution (1 s) and count a crossing only when the signal rises from below its threshold during the onset phase and stays above it ${SUSTAIN_SECONDS} readings in a row; a negative "vs SLO breach" means the signal crossed before the probe P99 crossed ${probe.sloMs} ms.`,
-    'Figures read from histogram buckets (server-side P99, loop delay p99, the phase loop-delay max, the threadpool canary) are given as the bucket that holds them, e.g. "512–1024 ms"; "above" checks use the lower bound, "below" checks the upper one.',
-    'The threadpool canary’s callback runs on the main loop, so a busy loop delays it too: its lower bound keeps only the (1 − ELU) share that is certainly the threadpool’s (a blocked loop, ELU 1, claims nothing); its upper bound is as measured.',
+    'Probe (warm and cold) and ramp latencies are open loop, measured from each request’s intended send time; pressure latencies come from autocannon (closed loop) and hide the time a stalled service kept it from sending.',
+    `Two client populations: the warm probe reuses keep-alive sockets opened before the run (the best-placed client); the cold probe opens a new connection for every request (load balancers without keep-alive, health checkers, kubelet probes), so each of its requests also waits for the service to accept the connection.`,
+    `Lead times have the sampling interval's resolution (1 s). "First crossing": the first second the signal rose above its threshold from a reading below it, ${onsetWords(input)}, whether or not it held. "First sustained crossing": the first such rise that stayed above for ${SUSTAIN_SECONDS} readings in a row; an SLO breach is the probe P99's first sustained crossing, and "vs … SLO breach" compares sustained crossings (negative: the signal crossed before the probe breached). "Intermittent": it rose above but never held. A signal with no crossing in that window says where it was above instead (before onset, later, or only in a phase summary); "never" means no second of the run and no phase summary was above the threshold.`,
+    `Figures read from histogram buckets (server-side P99, loop delay p99, the phase loop-delay max, the threadpool canary) are given as the bucket that holds them${bucketExample(timeline)}; "above" checks use the lower bound, "below" checks the upper one.`,
+    'The threadpool canary’s callback runs on the main loop, so a busy loop delays it too: its lower bound keeps only the (1 − ELU) share that is certainly the threadpool’s (a blocked loop, ELU 1, claims nothing); its upper bound is as measured. The lead-time table and the chart’s line use that lower bound.',
   ];
   const failed = timeline.failedScrapes();
   if (failed.length > 0) notes.push(`${failed.length} of ${timeline.scrapeCount()} watchdog scrapes failed or were skipped; their seconds show no server data.`);
@@ -179,11 +237,15 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
     );
   }
   for (const phase of phases) {
-    const c = phase.clients.probe;
-    if (c.requests > 0 && c.timeouts / c.requests > TIMEOUT_NOTE_SHARE) {
-      notes.push(
-        `Phase ${phase.name}: ${Math.round((c.timeouts / c.requests) * 100)} % of probe requests timed out (${probe.timeoutMs} ms), so its P99 is only known to be at least the timeout.`,
-      );
+    for (const [population, c, timeoutMs] of [
+      ['warm', phase.clients.probe, probe.timeoutMs],
+      ['cold', phase.clients.cold, input.coldProbe.timeoutMs],
+    ] as const) {
+      if (c.requests > 0 && c.timeouts / c.requests > TIMEOUT_NOTE_SHARE) {
+        notes.push(
+          `Phase ${phase.name}: ${Math.round((c.timeouts / c.requests) * 100)} % of ${population} probe requests timed out (${timeoutMs} ms), so its P99 is only known to be at least the timeout.`,
+        );
+      }
     }
   }
   notes.push(...thresholdsOffEdges(input, thresholds));
@@ -211,6 +273,22 @@ function thresholdsOffEdges(input: AssembleInput, thresholds: Record<SignalId, n
     }
   }
   return out;
+}
+
+function onsetWords(input: AssembleInput): string {
+  const onset = onsetOf(input.phases);
+  return onset
+    ? `within the onset phase ("${onset.phase.name}": the phase that first switches a fault on, or is marked onset)`
+    : 'from the start of the run (this scenario switches no fault on, so it has no onset; a signal above from its first reading crosses there)';
+}
+
+/** `, e.g. "320–640 ms"` with two of the service's own loop-delay bucket edges around half a second; empty when it has none. */
+function bucketExample(timeline: Timeline): string {
+  const edges = timeline.bucketEdges('loopDelayBuckets').filter((e) => Number.isFinite(e));
+  const upper = edges.findIndex((e) => e >= 0.5);
+  if (upper <= 0) return '';
+  const lower = edges[upper - 1] as number;
+  return `, e.g. "${formatFigure('loopDelayP99', edges[upper], lower)}" (a bucket of this service's loop-delay histogram)`;
 }
 
 function compactSeconds(seconds: number[]): string {

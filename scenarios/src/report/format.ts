@@ -1,6 +1,8 @@
 // Shared wording and table rows for the Markdown and HTML reports, so both say the same thing.
+import { SUSTAIN_SECONDS } from '../analysis/lead-times.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from '../signals.js';
 import type { Report } from './schema.js';
+import { heldTheLoopLines } from './held-the-loop.js';
 
 export function signedSeconds(value: number | null): string {
   if (value === null) return '–';
@@ -8,48 +10,137 @@ export function signedSeconds(value: number | null): string {
   return `${value > 0 ? '+' : '−'}${Math.abs(value)} s`;
 }
 
+function breachText(population: string, sloSeconds: number, breachSeconds: number | null, ref: Report['leadTimeReference']): string {
+  const slo = `P99 > ${formatSignal('probeP99', sloSeconds)}`;
+  if (breachSeconds === null) return `the ${population} probe never breached its SLO (${slo}) in the search window`;
+  const from = ref.onsetPhase === null ? `at t = ${breachSeconds} s` : `${signedSeconds(breachSeconds - ref.onsetSeconds)} after onset`;
+  return `the ${population} probe breached its SLO (${slo}) ${from}`;
+}
+
 export function leadHeadline(report: Report): string {
   const ref = report.leadTimeReference;
-  const breach =
-    ref.sloBreachSeconds === null
-      ? `the probe never breached its SLO (P99 > ${formatSignal('probeP99', ref.sloSeconds)})`
-      : `the probe breached its SLO (P99 > ${formatSignal('probeP99', ref.sloSeconds)}) ${signedSeconds(ref.sloBreachSeconds - ref.onsetSeconds)} after onset`;
-  return `Onset: phase "${ref.onsetPhase}" at t = ${ref.onsetSeconds} s; ${breach}.`;
+  const onset =
+    ref.onsetPhase === null
+      ? 'No fault in this scenario, so no onset: first crossings count from the start of the run (t = 0 s), and a signal above its threshold from its first reading crosses there'
+      : `Onset: phase "${ref.onsetPhase}" at t = ${ref.onsetSeconds} s (crossings searched up to t = ${ref.searchEndSeconds} s)`;
+  const warm = breachText('warm', ref.sloSeconds, ref.sloBreachSeconds, ref);
+  const cold = breachText('cold', ref.coldSloSeconds, ref.coldSloBreachSeconds, ref);
+  return `${onset}; ${warm}; ${cold}.`;
 }
 
 export interface LeadRow {
   label: string;
   threshold: string;
-  afterOnset: string;
+  firstCrossing: string;
+  sustained: string;
   vsBreach: string;
+  vsColdBreach: string;
   value: string;
 }
 
-const STATUS_ORDER: Record<Report['leadTimes'][number]['status'], number> = { crossed: 0, 'already-above': 1, never: 2, 'no-data': 3 };
+export const LEAD_HEADER = ['signal', 'threshold', 'first crossing', 'first sustained crossing', 'vs warm SLO breach', 'vs cold SLO breach', 'value then'];
 
-/** What the table says for a row that did not cross from below after onset. */
-export function crossingText(row: Report['leadTimes'][number]): string {
-  if (row.status === 'crossed') return signedSeconds(row.afterOnsetSeconds);
-  if (row.status === 'already-above') return row.dataBeforeOnset ? 'already above before onset' : 'above from its first reading';
-  return row.status === 'never' ? 'never' : 'no data';
+type LeadTimeRow = Report['leadTimes'][number];
+
+const STATUS_ORDER: Record<LeadTimeRow['status'], number> = {
+  crossed: 0,
+  intermittent: 1,
+  'already-above': 2,
+  later: 3,
+  'before-onset': 4,
+  'summary-only': 5,
+  never: 6,
+  'no-data': 7,
+};
+
+/** Offset from onset, or the run time when the run has no onset. */
+function whenText(report: Report, at: number | null): string {
+  if (at === null) return '–';
+  const ref = report.leadTimeReference;
+  return ref.onsetPhase === null ? `t = ${at} s` : signedSeconds(at - ref.onsetSeconds);
 }
 
-/** Rows of the lead-time table: signals with data, earliest crossing first, then already-above, then never. */
+/** The "first crossing" cell: when the signal first rose above its threshold, or why it has no such second. */
+export function crossingText(row: LeadTimeRow, report: Report): string {
+  const at = whenText(report, row.firstCrossingSeconds);
+  switch (row.status) {
+    case 'crossed':
+      return at;
+    case 'intermittent':
+      return `${at} (intermittent)`;
+    case 'already-above':
+      return row.dataBeforeOnset ? 'already above before onset' : 'above from its first reading';
+    case 'later':
+      return `not in the onset phase; above from ${at} (${row.firstCrossingPhase})`;
+    case 'before-onset':
+      return `above only before onset (from t = ${row.firstCrossingSeconds} s, ${row.firstCrossingPhase})`;
+    case 'summary-only':
+      return `no second above; phase summary above in ${row.abovePhases.join(', ')}`;
+    case 'never':
+      return 'never';
+    default:
+      return 'no data';
+  }
+}
+
+/** The "first sustained crossing" cell. */
+export function sustainedText(row: LeadTimeRow, report: Report): string {
+  if (row.firstSustainedCrossingSeconds !== null) return whenText(report, row.firstSustainedCrossingSeconds);
+  return row.status === 'intermittent' ? `none (never ${SUSTAIN_SECONDS} readings in a row)` : '–';
+}
+
+/** Rows of the lead-time table: signals with data, earliest sustained crossing first, then by status. */
 export function leadRows(report: Report): LeadRow[] {
   return [...report.leadTimes]
     .filter((r) => r.hasData)
     .sort(
       (a, b) =>
         STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-        (a.firstCrossingSeconds ?? Number.POSITIVE_INFINITY) - (b.firstCrossingSeconds ?? Number.POSITIVE_INFINITY),
+        (a.firstSustainedCrossingSeconds ?? a.firstCrossingSeconds ?? Number.POSITIVE_INFINITY) -
+          (b.firstSustainedCrossingSeconds ?? b.firstCrossingSeconds ?? Number.POSITIVE_INFINITY),
     )
     .map((r) => ({
       label: r.label,
       threshold: `> ${formatSignal(r.signal, r.threshold)}`,
-      afterOnset: crossingText(r),
-      vsBreach: r.firstCrossingSeconds === null ? '–' : signedSeconds(r.relativeToSloBreachSeconds),
-      value: r.firstCrossingSeconds === null ? '–' : formatFigure(r.signal, r.valueAtCrossing, r.valueAtCrossingLower),
+      firstCrossing: crossingText(r, report),
+      sustained: sustainedText(r, report),
+      vsBreach: r.relativeToSloBreachSeconds === null ? '–' : signedSeconds(r.relativeToSloBreachSeconds),
+      vsColdBreach: r.relativeToColdSloBreachSeconds === null ? '–' : signedSeconds(r.relativeToColdSloBreachSeconds),
+      value:
+        r.firstSustainedCrossingSeconds === null && r.status !== 'intermittent'
+          ? '–'
+          : formatFigure(r.signal, r.valueAtCrossing, r.valueAtCrossingLower),
     }));
+}
+
+/**
+ * The liveness verdict in one sentence: how many attempts failed, whether and when the kubelet
+ * would have restarted the pod, relative to each population's SLO breach.
+ */
+export function livenessText(report: Report): string {
+  const l = report.liveness;
+  const ref = report.leadTimeReference;
+  const failed = l.attempts.filter((a) => a.outcome !== 'ok').length;
+  const rule = `GET ${l.route}, new connection, timeoutSeconds ${l.timeoutSeconds}, periodSeconds ${l.periodSeconds}, failureThreshold ${l.failureThreshold}`;
+  if (l.attempts.length === 0) return `Liveness probe (${rule}): no attempt was made during the run.`;
+  // Attempts are timed to the millisecond, breaches to the second: offsets to a tenth of a second.
+  const offset = (seconds: number): string => signedSeconds(Number(seconds.toFixed(1)));
+  const versus = (at: number): string => {
+    const parts: string[] = [];
+    if (ref.sloBreachSeconds !== null) parts.push(`${offset(at - ref.sloBreachSeconds)} vs the warm SLO breach`);
+    if (ref.coldSloBreachSeconds !== null) parts.push(`${offset(at - ref.coldSloBreachSeconds)} vs the cold SLO breach`);
+    return parts.length ? ` (${parts.join(', ')})` : '';
+  };
+  const attempts = `${failed} of ${l.attempts.length} attempts failed`;
+  if (failed === 0) return `Liveness probe (${rule}): ${attempts}; the pod would not have been restarted.`;
+  const first = `first failure at t = ${(l.firstFailureSeconds as number).toFixed(1)} s${versus(l.firstFailureSeconds as number)}`;
+  if (l.restartSeconds !== null) {
+    return `Liveness probe (${rule}): ${attempts}, ${first}; the pod WOULD HAVE BEEN RESTARTED at t = ${l.restartSeconds.toFixed(1)} s${versus(l.restartSeconds)}, after ${l.failureThreshold} failures in a row.`;
+  }
+  // The kubelet restarts after failureThreshold failures in a row, one every periodSeconds: a
+  // failing stretch shorter than (failureThreshold − 1) × period + timeout never restarts the pod.
+  const window = (l.failureThreshold - 1) * l.periodSeconds + l.timeoutSeconds;
+  return `Liveness probe (${rule}): ${attempts}, ${first}; no restart: at most ${l.maxConsecutiveFailures} failure(s) in a row, ${l.failureThreshold} needed (failing for at least ${window} s).`;
 }
 
 /** Signals that have data in at least one phase, in the canonical order. */
@@ -61,9 +152,9 @@ export function phaseCell(report: Report, phaseIndex: number, id: SignalId): str
   const phase = report.phases[phaseIndex];
   if (!phase) return '–';
   const text = formatFigure(id, phase.summary[id], phase.summaryLower?.[id]);
-  const probe = phase.clients.probe;
+  const probe = id === 'coldProbeP99' ? phase.clients.cold : phase.clients.probe;
   // A P99 that is a timeout only says "at least": the share of timeouts says how bad.
-  if (id === 'probeP99' && phase.summary[id] === null && phase.summaryLower?.[id] != null && probe.requests > 0) {
+  if ((id === 'probeP99' || id === 'coldProbeP99') && phase.summary[id] === null && phase.summaryLower?.[id] != null && probe.requests > 0) {
     return `${text} (${Math.round((probe.timeouts / probe.requests) * 100)} % timed out)`;
   }
   return text;
@@ -96,10 +187,45 @@ export function streamsText(phase: Report['phases'][number]): string {
     .join('; ');
 }
 
+/** A lead: `observed` = later signal's crossing − the leading signal's; negative means it came later. */
+export function leadObservedText(observed: number): string {
+  if (observed === 0) return 'in the same second (0 s earlier)';
+  return observed > 0 ? `${observed} s earlier` : `${-observed} s later, not earlier`;
+}
+
 export function observedText(e: Report['expectations'][number]): string {
-  if (e.kind === 'lead') return e.notObserved ? `not observed: ${e.notObserved}` : e.observed === null ? 'no data' : `${e.observed} s earlier`;
+  if (e.kind === 'lead') return e.notObserved ? `not observed: ${e.notObserved}` : e.observed === null ? 'no data' : leadObservedText(e.observed);
   if (e.observed === null && e.observedLower === undefined) return 'no data';
   return formatFigure(e.signal, e.observed, e.observedLower);
+}
+
+/**
+ * The legend under the phase table, with an example range taken from this report's own figures
+ * (a bucket it actually shows), so the example is one of the buckets the service really has.
+ */
+export function rangeLegend(report: Report): string {
+  let example: string | undefined;
+  for (const phase of report.phases) {
+    for (const id of SIGNAL_IDS) {
+      const lower = phase.summaryLower?.[id];
+      const upper = phase.summary[id];
+      if (example === undefined && lower !== undefined && lower !== null && lower > 0 && upper !== null && SIGNALS[id].unit === 'seconds') {
+        example = formatFigure(id, upper, lower);
+      }
+    }
+  }
+  const range = example === undefined ? 'A range (lower–upper)' : `A range (e.g. ${example}, from this report)`;
+  return `${range} is the histogram bucket holding the figure, except for the threadpool canary, whose range runs from the share certainly the threadpool's ((1 − ELU) × its lower bound) to the raw reading; ≤ means at most (the first bucket), ≥ at least (a timeout).`;
+}
+
+/** The probes as run: both populations, each with its rate and SLO. */
+export function probesText(report: Report): string {
+  const p = report.probe;
+  const c = report.coldProbe;
+  return (
+    `Warm probe: GET ${p.route} at ${p.ratePerSecond} req/s over keep-alive sockets opened before the run, open loop, SLO P99 ≤ ${p.sloMs} ms. ` +
+    `Cold probe: GET ${c.route} at ${c.ratePerSecond} req/s, a new connection per request, open loop, SLO P99 ≤ ${c.sloMs} ms.`
+  );
 }
 
 export function verdictText(report: Report): string {
@@ -115,4 +241,35 @@ export function runLine(report: Report): string {
       : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(2)} ms (limit ${r.probeScheduleErrorLimitMs} ms${late}), ${r.probeSockets} pre-opened probe sockets`;
   const stale = r.staleSeconds.length > 0 ? `, ${r.staleSeconds.length} s without a fresh watchdog snapshot` : '';
   return `wall time ${report.wallSeconds.toFixed(1)} s, runner CPU ${r.cpuSeconds.toFixed(1)} s (${r.cpuPercentOfOneCore.toFixed(0)}% of one core)${sched}, ${r.scrapes} watchdog scrapes (${r.failedScrapes.length} failed or skipped${stale}), faults restored: ${r.restored ? 'yes' : 'NO'}`;
+}
+
+/**
+ * The summary `lab run` prints when a run ends: expectations, warm and cold P99 per phase, the
+ * lead-time rows (crossed and intermittent first, then where the others were), the liveness
+ * verdict and the verdict line. Same words as the reports.
+ */
+export function terminalSummary(report: Report): string[] {
+  const out: string[] = [''];
+  for (const e of report.expectations) out.push(`  ${e.passed ? 'pass' : 'FAIL'}  ${e.description}: observed ${observedText(e)}`);
+  out.push('', `  P99 per phase (warm: keep-alive sockets; cold: a new connection per request):`);
+  report.phases.forEach((p, i) => {
+    out.push(`    ${p.name.padEnd(12)} warm ${phaseCell(report, i, 'probeP99')}, cold ${phaseCell(report, i, 'coldProbeP99')}`);
+  });
+  out.push('', `  ${leadHeadline(report)}`);
+  for (const row of leadRows(report)) {
+    const vs = [row.vsBreach === '–' ? '' : `${row.vsBreach} vs warm breach`, row.vsColdBreach === '–' ? '' : `${row.vsColdBreach} vs cold breach`]
+      .filter(Boolean)
+      .join(', ');
+    const sustained = row.sustained === '–' || row.sustained === row.firstCrossing ? '' : `; sustained ${row.sustained}`;
+    out.push(`    ${row.label} ${row.threshold}: ${row.firstCrossing}${sustained}${vs ? ` (${vs})` : ''}`);
+  }
+  out.push('', `  ${livenessText(report)}`);
+  if (report.heldTheLoop) {
+    out.push('', '  what held the loop (per phase, top frame):', ...heldTheLoopLines(report.heldTheLoop).map((line) => `    ${line}`));
+  }
+  const r = report.runner;
+  const lateness = r.probeScheduleErrorP99Ms === null ? '' : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(1)} ms`;
+  out.push('', `${report.verdict.toUpperCase()}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${r.cpuSeconds.toFixed(1)} s${lateness})`);
+  if (report.inconclusive) out.push(`  ${report.inconclusive}`);
+  return out;
 }

@@ -1,6 +1,21 @@
 // report.md: the same content as the HTML report minus the charts, for terminals and PRs.
 import { SIGNALS } from '../signals.js';
-import { leadHeadline, leadRows, observedText, phaseCell, runLine, signalsWithData, statLabel, streamsText, togglesText, verdictText } from './format.js';
+import {
+  LEAD_HEADER,
+  leadHeadline,
+  leadRows,
+  livenessText,
+  observedText,
+  phaseCell,
+  probesText,
+  rangeLegend,
+  runLine,
+  signalsWithData,
+  statLabel,
+  streamsText,
+  togglesText,
+  verdictText,
+} from './format.js';
 import { heldTheLoopTable } from './held-the-loop.js';
 import type { Report } from './schema.js';
 
@@ -18,7 +33,7 @@ export function renderMarkdown(report: Report): string {
   out.push('');
   out.push(
     `Scenario \`${report.scenario.name}\`${report.scenario.quick ? ' (--quick)' : ''} from \`${report.scenario.source}\`, started ${report.startedAt}, against ${report.target.apiUrl}. ` +
-      `Probe: GET ${report.probe.route} at ${report.probe.ratePerSecond} req/s, open loop, SLO P99 ≤ ${report.probe.sloMs} ms.`,
+      probesText(report),
   );
   out.push('');
   out.push(`Run: ${runLine(report)}.`);
@@ -34,8 +49,8 @@ export function renderMarkdown(report: Report): string {
   out.push('', '## Which signal moved first', '', leadHeadline(report), '');
   out.push(
     table(
-      ['signal', 'threshold', 'first crossing after onset', 'vs probe SLO breach', 'value then'],
-      leadRows(report).map((r) => [r.label, r.threshold, r.afterOnset, r.vsBreach, r.value]),
+      LEAD_HEADER,
+      leadRows(report).map((r) => [r.label, r.threshold, r.firstCrossing, r.sustained, r.vsBreach, r.vsColdBreach, r.value]),
     ),
   );
   if (report.heldTheLoop) {
@@ -43,6 +58,7 @@ export function renderMarkdown(report: Report): string {
     out.push('', '## What held the loop', '', held.intro);
     if (held.rows.length > 0) out.push('', table(held.header, held.rows));
   }
+  out.push('', '## Liveness probe', '', livenessText(report));
   out.push('', '## Phases', '');
   out.push(
     table(
@@ -63,14 +79,15 @@ export function renderMarkdown(report: Report): string {
       ['signal (phase summary)', ...report.phases.map((p) => p.name)],
       [
         ...ids.map((id) => [`${SIGNALS[id].label} (${statLabel(id)})`, ...report.phases.map((_, i) => phaseCell(report, i, id))]),
-        ['probe requests (errors / timeouts)', ...report.phases.map((p) => `${p.clients.probe.requests} (${p.clients.probe.errors} / ${p.clients.probe.timeouts})`)],
+        ['warm probe requests (errors / timeouts)', ...report.phases.map((p) => `${p.clients.probe.requests} (${p.clients.probe.errors} / ${p.clients.probe.timeouts})`)],
+        ['cold probe requests (errors / timeouts)', ...report.phases.map((p) => `${p.clients.cold.requests} (${p.clients.cold.errors} / ${p.clients.cold.timeouts})`)],
         ['ramp + pressure requests', ...report.phases.map((p) => String(p.clients.ramp.requests + p.clients.pressure.requests))],
       ],
     ),
   );
   out.push(
     '',
-    'Phase summaries leave out the first settle second(s) of each phase. A range (320–640 ms) is the histogram bucket holding the figure; ≤ means at most (the first bucket), ≥ at least (a timeout).',
+    `Phase summaries leave out the first settle second(s) of each phase. ${rangeLegend(report)}`,
     '',
     '## Notes',
     '',

@@ -7,8 +7,13 @@ import { HeldTheLoopSchema } from './held-the-loop.js';
 
 type Id = (typeof SIGNAL_IDS)[number];
 
-/** 2: histogram figures as bucket bounds, lead-time status, verdict "inconclusive". */
-export const REPORT_SCHEMA_VERSION = 2;
+/**
+ * 2: histogram figures as bucket bounds, lead-time status, verdict "inconclusive".
+ * 3: the cold probe (a new connection per request) beside the warm one, the liveness verdict,
+ * onset null for a run without a fault, first and first sustained crossings, where a signal was
+ * above when it did not cross in the onset phase.
+ */
+export const REPORT_SCHEMA_VERSION = 3;
 const Nullable = <T extends TNumber>(t: T) => Type.Union([t, Type.Null()]);
 const NullableNumber = Nullable(Type.Number());
 const NullableSeries = Type.Array(NullableNumber);
@@ -48,12 +53,45 @@ export const ReportSchema = Type.Object(
     finishedAt: Type.String({ description: 'ISO 8601 date-time' }),
     wallSeconds: Type.Number({ minimum: 0 }),
     target: Type.Object({ apiUrl: Type.String(), metricsUrl: Type.String() }),
-    probe: Type.Object({
-      route: Type.String(),
-      ratePerSecond: Type.Number(),
-      timeoutMs: Type.Number(),
-      sloMs: Type.Number(),
-    }),
+    probe: Type.Object(
+      {
+        route: Type.String(),
+        ratePerSecond: Type.Number(),
+        timeoutMs: Type.Number(),
+        sloMs: Type.Number(),
+      },
+      { description: 'the warm probe: keep-alive sockets opened before the run' },
+    ),
+    coldProbe: Type.Object(
+      {
+        route: Type.String(),
+        ratePerSecond: Type.Number(),
+        timeoutMs: Type.Number(),
+        sloMs: Type.Number(),
+      },
+      { description: 'the cold probe: a new TCP connection per request, closed after the answer' },
+    ),
+    liveness: Type.Object(
+      {
+        route: Type.String(),
+        timeoutSeconds: Type.Number(),
+        periodSeconds: Type.Number(),
+        failureThreshold: Type.Integer(),
+        attempts: Type.Array(
+          Type.Object({
+            atSeconds: Type.Number({ description: 'run time the probe was sent (s)' }),
+            latencyMs: Type.Number({ description: 'from the send to the answer, or to the timeout' }),
+            outcome: Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('timeout')]),
+          }),
+        ),
+        firstFailureSeconds: Nullable(Type.Number({ description: 'run time of the first failed attempt (its send)' })),
+        restartSeconds: Nullable(
+          Type.Number({ description: 'run time the kubelet would have restarted the pod: the end of the failureThreshold-th failure in a row' }),
+        ),
+        maxConsecutiveFailures: Type.Integer({ minimum: 0 }),
+      },
+      { description: 'a kubelet-style liveness probe (new connection, success = 200–399 within timeoutSeconds) sent during the run' },
+    ),
     runner: Type.Object({
       cpuSeconds: Type.Number({ minimum: 0, description: 'CPU time of the runner process (all its threads)' }),
       cpuPercentOfOneCore: Type.Number({ minimum: 0 }),
@@ -89,7 +127,7 @@ export const ReportSchema = Type.Object(
         ),
         summary: SignalValues,
         summaryLower: Type.Optional(LowerBounds),
-        clients: Type.Object({ probe: ClientCounts, ramp: ClientCounts, pressure: ClientCounts }),
+        clients: Type.Object({ probe: ClientCounts, cold: ClientCounts, ramp: ClientCounts, pressure: ClientCounts }),
       }),
     ),
     expectations: Type.Array(
@@ -109,24 +147,49 @@ export const ReportSchema = Type.Object(
       }),
     ),
     leadTimeReference: Type.Object({
-      onsetSeconds: Type.Number({ description: 'run time at which the onset phase started' }),
-      onsetPhase: Type.String(),
+      onsetSeconds: Type.Number({ description: 'run time at which the onset phase started; 0 when the run has no onset' }),
+      onsetPhase: Type.Union([Type.String(), Type.Null()], {
+        description: 'the phase that first switches a fault on (or is marked onset); null: no fault, first crossings count from the start of the run',
+      }),
+      searchEndSeconds: Type.Number({ description: 'crossings are searched from onset up to here (the end of the onset phase, or of the run)' }),
       sloSeconds: Type.Number(),
-      sloBreachSeconds: Nullable(Type.Number()),
+      sloBreachSeconds: Nullable(Type.Number({ description: 'run time of the warm probe P99’s first sustained crossing of its SLO' })),
+      coldSloSeconds: Type.Number(),
+      coldSloBreachSeconds: Nullable(Type.Number({ description: 'run time of the cold probe P99’s first sustained crossing of its SLO' })),
     }),
     leadTimes: Type.Array(
       Type.Object({
         signal: SignalId,
         label: Type.String(),
         threshold: Type.Number(),
-        status: Type.Union([Type.Literal('crossed'), Type.Literal('never'), Type.Literal('already-above'), Type.Literal('no-data')], {
-          description: 'already-above: above the threshold before onset (or from its first reading) and never below it since',
-        }),
-        firstCrossingSeconds: Nullable(Type.Number({ description: 'run time of the first second, from onset on, the signal rose above the threshold from below' })),
-        afterOnsetSeconds: Nullable(Type.Number()),
-        relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'negative: crossed before the probe breached its SLO' })),
-        valueAtCrossing: Nullable(Type.Number()),
+        status: Type.Union(
+          [
+            Type.Literal('crossed'),
+            Type.Literal('intermittent'),
+            Type.Literal('already-above'),
+            Type.Literal('later'),
+            Type.Literal('before-onset'),
+            Type.Literal('summary-only'),
+            Type.Literal('never'),
+            Type.Literal('no-data'),
+          ],
+          {
+            description:
+              'crossed: rose from below in the search window and held SUSTAIN_SECONDS readings; intermittent: rose from below there but never held; already-above: above before onset and not below since; later: not above in the window, above after it; before-onset: above only before onset; summary-only: no second above, a phase summary above; never: nothing above anywhere in the run',
+          },
+        ),
+        firstCrossingSeconds: Nullable(
+          Type.Number({ description: 'run time of the first second above the threshold: a rise from below in the window (held or not), or for later/before-onset the first second above' }),
+        ),
+        firstCrossingPhase: Type.Union([Type.String(), Type.Null()]),
+        firstSustainedCrossingSeconds: Nullable(Type.Number({ description: 'run time of the first rise from below that held SUSTAIN_SECONDS readings' })),
+        afterOnsetSeconds: Nullable(Type.Number({ description: 'firstCrossingSeconds − onset' })),
+        sustainedAfterOnsetSeconds: Nullable(Type.Number({ description: 'firstSustainedCrossingSeconds − onset' })),
+        relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'sustained crossing − warm SLO breach; negative: before it' })),
+        relativeToColdSloBreachSeconds: Nullable(Type.Number({ description: 'sustained crossing − cold SLO breach; negative: before it' })),
+        valueAtCrossing: Nullable(Type.Number({ description: 'at the sustained crossing, else at the first crossing' })),
         valueAtCrossingLower: Type.Optional(Type.Number()),
+        abovePhases: Type.Array(Type.String(), { description: 'phases whose summary of the signal is certainly above the threshold' }),
         hasData: Type.Boolean(),
         dataBeforeOnset: Type.Boolean(),
       }),
@@ -137,6 +200,8 @@ export const ReportSchema = Type.Object(
         phase: Type.Array(Type.String()),
         probeCount: Type.Array(Type.Integer()),
         probeFailures: Type.Array(Type.Integer()),
+        coldProbeCount: Type.Array(Type.Integer()),
+        coldProbeFailures: Type.Array(Type.Integer()),
         rampCount: Type.Array(Type.Integer()),
         pressureCount: Type.Array(Type.Integer()),
         probeSendLatenessMaxMs: Type.Array(NullableNumber, { description: 'the probe sender’s worst lateness per second (runner-side)' }),

@@ -27,6 +27,8 @@ export interface Snapshot {
    * an equal value means the watchdog served the same snapshot again.
    */
   activeSeconds?: number;
+  /** The window runtime_eventloop_delay_max_seconds covers (s), read from its HELP text ("… in the last 5 s."). */
+  loopDelayMaxWindowSeconds?: number;
 }
 
 export function extractSnapshot(index: number, atMs: number, families: Families, probeRoute: string): Snapshot {
@@ -51,6 +53,8 @@ export function extractSnapshot(index: number, atMs: number, families: Families,
     const value = sumOf(families, name);
     if (value !== undefined) (snapshot as unknown as Record<string, number>)[key] = value;
   }
+  const window = /last ([0-9.]+) s\b/.exec(families.get(METRIC_EVENTLOOP_DELAY_MAX_SECONDS)?.help ?? '');
+  if (window) snapshot.loopDelayMaxWindowSeconds = Number(window[1]);
   return snapshot;
 }
 

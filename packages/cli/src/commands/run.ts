@@ -2,7 +2,7 @@
 // after; restores a healthy service on every exit path (the runner does, see run.ts in
 // scenarios), including an uncaught exception; writes the report folder; exits 0 / 1 / 2.
 import { join, relative } from 'node:path';
-import { type Report, crossingText, formatSignal, heldTheLoopLines, loadScenario, observedText, oneLine, runScenario, writeReport } from '@runtime-lab/scenarios';
+import { type Report, loadScenario, oneLine, runScenario, terminalSummary, writeReport } from '@runtime-lab/scenarios';
 import { CliError } from '../errors.js';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
 import { REPORTS_DIR } from '../paths.js';
@@ -104,30 +104,5 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function printSummary(report: Report): void {
-  console.log('');
-  for (const e of report.expectations) {
-    console.log(`  ${e.passed ? 'pass' : 'FAIL'}  ${e.description}: observed ${observedText(e)}`);
-  }
-  const ref = report.leadTimeReference;
-  console.log(`\n  first crossing after onset (${ref.onsetPhase} at ${ref.onsetSeconds} s), vs probe SLO breach:`);
-  const rows = report.leadTimes
-    .filter((r) => r.firstCrossingSeconds !== null)
-    .sort((a, b) => (a.firstCrossingSeconds as number) - (b.firstCrossingSeconds as number));
-  for (const r of rows) {
-    const vs = r.relativeToSloBreachSeconds === null ? '' : `  (${r.relativeToSloBreachSeconds > 0 ? '+' : ''}${r.relativeToSloBreachSeconds} s vs breach)`;
-    console.log(`    ${crossingText(r).padStart(5)}  ${r.label} > ${formatSignal(r.signal, r.threshold)}${vs}`);
-  }
-  for (const r of report.leadTimes.filter((row) => row.status === 'already-above')) {
-    console.log(`    ${r.label} > ${formatSignal(r.signal, r.threshold)}: ${crossingText(r)}`);
-  }
-  const never = report.leadTimes.filter((r) => r.status === 'never').map((r) => r.label);
-  if (never.length) console.log(`    never: ${never.join(', ')}`);
-  if (report.heldTheLoop) {
-    console.log('\n  what held the loop (per phase, top frame):');
-    for (const line of heldTheLoopLines(report.heldTheLoop)) console.log(`    ${line}`);
-  }
-  const r = report.runner;
-  const lateness = r.probeScheduleErrorP99Ms === null ? '' : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(1)} ms`;
-  console.log(`\n${report.verdict.toUpperCase()}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${r.cpuSeconds.toFixed(1)} s${lateness})`);
-  if (report.inconclusive) console.log(`  ${report.inconclusive}`);
+  for (const line of terminalSummary(report)) console.log(line);
 }
