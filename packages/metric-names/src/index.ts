@@ -21,6 +21,7 @@ export const METRIC_EVENTLOOP_DELAY_MAX_SECONDS = 'runtime_eventloop_delay_max_s
 export const METRIC_EVENTLOOP_UTILIZATION_RATIO = 'runtime_eventloop_utilization_ratio';
 export const METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL = 'runtime_eventloop_active_seconds_total';
 export const METRIC_EVENTLOOP_STALL_SECONDS = 'runtime_eventloop_stall_seconds';
+export const METRIC_EVENTLOOP_STALL_DURATION_SECONDS = 'runtime_eventloop_stall_duration_seconds';
 // Stall attribution (option stallAttribution): stalls by the frame that held the loop.
 export const METRIC_EVENTLOOP_ATTRIBUTED_STALLS_TOTAL = 'runtime_eventloop_attributed_stalls_total';
 export const METRIC_EVENTLOOP_ATTRIBUTED_STALL_SECONDS_TOTAL = 'runtime_eventloop_attributed_stall_seconds_total';
@@ -47,6 +48,7 @@ export const RUNTIME_METRIC_NAMES = [
   METRIC_EVENTLOOP_UTILIZATION_RATIO,
   METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
   METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_EVENTLOOP_STALL_DURATION_SECONDS,
   METRIC_EVENTLOOP_ATTRIBUTED_STALLS_TOTAL,
   METRIC_EVENTLOOP_ATTRIBUTED_STALL_SECONDS_TOTAL,
   METRIC_STALL_ATTRIBUTION_ENABLED,

@@ -8,6 +8,8 @@ export interface WatchdogWorkerData {
   host: string;
   port: number;
   prefix: string;
+  /** /livez answers 503 while the heartbeat is older than this. */
+  livenessMaxStallMs: number;
   /** Stall attribution (stall-sampler.ts); absent when the option is off. */
   attribution?: StallAttributionConfig;
 }

@@ -17,6 +17,7 @@ export interface WatchdogConfig {
   port: number;
   snapshotIntervalMs: number;
   heartbeatIntervalMs: number;
+  livenessMaxStallMs: number;
   /** Stall attribution in the worker; its events go to onSamplerEvent. */
   attribution?: StallAttributionConfig;
   onSamplerEvent?: (event: SamplerEvent) => void;
@@ -48,7 +49,13 @@ export async function startWatchdog(
   const heartbeat = new BigInt64Array(heartbeatBuffer);
   Atomics.store(heartbeat, 0, nowNs());
 
-  const workerData: WatchdogWorkerData = { heartbeat: heartbeatBuffer, host: config.host, port: config.port, prefix };
+  const workerData: WatchdogWorkerData = {
+    heartbeat: heartbeatBuffer,
+    host: config.host,
+    port: config.port,
+    prefix,
+    livenessMaxStallMs: config.livenessMaxStallMs,
+  };
   if (config.attribution) workerData.attribution = config.attribution;
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData, name: 'telemetry-watchdog' });
 

@@ -1,10 +1,11 @@
 // Entry point: node services/api/dist/src/server.js
 // Env: PORT (8080), HOST (127.0.0.1; compose sets 0.0.0.0), METRICS_PORT (9464), METRICS_HOST,
 // DOWNSTREAM_URL (http://127.0.0.1:8081), LAB_ADMIN_TOKEN, LOG_LEVEL (warn), LAB_SIGNAL_WATCH (on|off),
-// SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), LAB_STALL_ATTRIBUTION (on|off: name the
-// code that held the loop, on by default here, see docs/measurement.md), UV_THREADPOOL_SIZE (libuv, default 4:
+// SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), LIVENESS_MAX_STALL_MS (10000: /livez on the
+// metrics port fails after the loop stalled this long), LAB_STALL_ATTRIBUTION (on|off: name the code
+// that held the loop, on by default here, see docs/measurement.md), UV_THREADPOOL_SIZE (libuv, default 4:
 // read once by Node at start-up; it sets how much async crypto/fs can run at once).
-import { ServiceConfigError, readServiceEnv, serve, urlFromEnv } from '@runtime-lab/service-kit';
+import { ServiceConfigError, readServiceEnv, serve, urlFromEnv, watchdogOptions } from '@runtime-lab/service-kit';
 import Fastify from 'fastify';
 import api, { DEFAULT_DOWNSTREAM_URL } from './app.js';
 import { newStopFlag, requestStop } from './faults/blocking-work.js';
@@ -25,7 +26,7 @@ if (!watch.watching) app.log.warn(`SIGTERM during a blocking fault waits for the
 await app.register(api, {
   downstreamUrl,
   adminToken: env.adminToken,
-  telemetry: { watchdog: { port: env.metricsPort, host: env.metricsHost }, stallAttribution },
+  telemetry: { watchdog: watchdogOptions(env), stallAttribution },
   stop,
 });
 await serve({
