@@ -33,11 +33,15 @@ async function stalls(service: RunningService): Promise<StallsSnapshot> {
   return JSON.parse(response.body) as StallsSnapshot;
 }
 
-/** The longest finished stall that began between fromMs and toMs (epoch ms). */
-async function stallBetween(service: RunningService, fromMs: number, toMs: number): Promise<AttributedStall> {
+/**
+ * The longest finished stall of at least minSeconds that began between fromMs and toMs (epoch
+ * ms). The minimum keeps a short stall of the same window (a GC, the OS) from standing in for the
+ * block while the block's own stall is still being finalised.
+ */
+async function stallBetween(service: RunningService, fromMs: number, toMs: number, minSeconds: number): Promise<AttributedStall> {
   for (let i = 0; i < 100; i++) {
     const inside = (await stalls(service)).recent
-      .filter((s) => Date.parse(s.startedAt) >= fromMs - HEARTBEAT_SLACK_MS && Date.parse(s.startedAt) <= toMs)
+      .filter((s) => Date.parse(s.startedAt) >= fromMs - HEARTBEAT_SLACK_MS && Date.parse(s.startedAt) <= toMs && s.durationSeconds >= minSeconds)
       .sort((a, b) => b.durationSeconds - a.durationSeconds);
     if (inside[0]) return inside[0];
     await pause(100);
@@ -67,11 +71,10 @@ test('api: each blocking mode is attributed to its own function in blocking-work
     const fromMs = Date.now();
     const response = await send(`${api.url}/api/orders`, { timeoutMs: 10_000 });
     assert.equal(response.status, 200, `${mode}: ${response.body}`);
-    const stall = await stallBetween(api, fromMs, Date.now());
+    const stall = await stallBetween(api, fromMs, Date.now(), 0.7);
     t.diagnostic(`${mode}: ${stall.label} after ${stall.firstStackAfterMs?.toFixed(0)} ms, ${stall.samples} samples, ${stall.durationSeconds.toFixed(2)} s`);
     assert.equal(stall.frame?.function, name, `${mode}: ${JSON.stringify(stall)}`);
     assert.match(stall.frame?.source?.file ?? '', /services\/api\/src\/faults\/blocking-work\.ts$/, `${mode}: mapped to the TypeScript source`);
-    assert.ok(stall.durationSeconds >= 0.7, `${mode}: a stall of ${stall.durationSeconds} s for an 800 ms block`);
   }
   await resetToggles(api.url);
   const metrics = (await send(api.metricsUrl, { timeoutMs: 5000 })).body;
