@@ -51,12 +51,16 @@ async function stalls(url = watchdogUrl): Promise<StallsSnapshot> {
 // told apart are at least 200 ms apart.
 const HEARTBEAT_SLACK_MS = 150;
 
-/** Waits for the finished stall that began between `fromMs` and `toMs` (epoch ms); the longest if several. */
-async function stallBetween(fromMs: number, toMs: number, url = watchdogUrl): Promise<AttributedStall> {
+/**
+ * Waits for the finished stall of at least minSeconds that began between `fromMs` and `toMs`
+ * (epoch ms); the longest if several. The minimum keeps a short stall of the same window from
+ * standing in for the block while the block's own stall is still being finalised.
+ */
+async function stallBetween(fromMs: number, toMs: number, minSeconds: number, url = watchdogUrl): Promise<AttributedStall> {
   for (let i = 0; i < 100; i++) {
     const inside = (await stalls(url)).recent.filter((s) => {
       const startedMs = Date.parse(s.startedAt);
-      return startedMs >= fromMs - HEARTBEAT_SLACK_MS && startedMs <= toMs;
+      return startedMs >= fromMs - HEARTBEAT_SLACK_MS && startedMs <= toMs && s.durationSeconds >= minSeconds;
     });
     const longest = inside.sort((a, b) => b.durationSeconds - a.durationSeconds)[0];
     if (longest) return longest;
@@ -97,7 +101,7 @@ test('a stall is attributed to the function that blocked, mapped to its TypeScri
   assert.equal(ongoing.ongoing, true);
   assert.equal(ongoing.frame?.function, 'blockFor', JSON.stringify(ongoing));
 
-  const stall = await stallBetween(goMs, endMs);
+  const stall = await stallBetween(goMs, endMs, 0.9);
   assert.equal(stall.ongoing, false);
   assert.equal(stall.frame?.function, 'blockFor');
   assert.match(stall.frame?.source?.file ?? '', /packages\/telemetry\/test\/helpers\.ts$/, 'mapped to the TypeScript source');
@@ -123,7 +127,7 @@ test('a stall inside a third-party library is attributed to the library function
   await pause(200);
   const fromMs = Date.now();
   await crowded.metrics();
-  const stall = await stallBetween(fromMs, Date.now());
+  const stall = await stallBetween(fromMs, Date.now(), 0.15);
   assert.ok(stall.frame, JSON.stringify(stall));
   assert.match(stall.frame.file ?? '', /\/node_modules\/.*prom-client\/lib\/[a-z/]+\.js$/, `attributed inside prom-client: ${JSON.stringify(stall.frame)}`);
   assert.notEqual(stall.frame.function, '<anonymous>');
@@ -134,7 +138,7 @@ test('GET /stalls?since= lists only stalls that began after it; a bad value is a
   await pause(300);
   const fromMs = Date.now();
   blockFor(300);
-  const stall = await stallBetween(fromMs, Date.now());
+  const stall = await stallBetween(fromMs, Date.now(), 0.25);
   const startedMs = Date.parse(stall.startedAt);
   const since = async (value: string) => (await (await fetch(`${watchdogUrl}/stalls?since=${value}`)).json()) as StallsSnapshot;
   assert.ok((await since(String(startedMs - 1))).recent.some((s) => s.startedAt === stall.startedAt));
@@ -169,7 +173,7 @@ test('no stall is captured when blocks stay under the threshold; the same block 
 
   blockFor(700);
   const overMs = Date.now();
-  const caught = await stallBetween(underMs, overMs, url);
+  const caught = await stallBetween(underMs, overMs, 0.6, url);
   assert.equal(caught.frame?.function, 'blockFor', 'the control block over the threshold is attributed');
 });
 
