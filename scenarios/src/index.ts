@@ -5,6 +5,7 @@ export { catalogueNames, loadScenario, type LoadedScenario } from './scenario-fi
 export { OpenLoopStream, constantRate, steppedRate, warmSocketsFor, type OpenLoopRecord } from './load/open-loop.js';
 export { PressureStream, type PressureSummary } from './load/pressure.js';
 export { crossingText, observedText, terminalSummary } from './report/format.js';
+export { heldTheLoopLines, type HeldTheLoop } from './report/held-the-loop.js';
 export { renderHtml } from './report/html.js';
 export { renderMarkdown } from './report/markdown.js';
 export { REPORT_SCHEMA_VERSION, type Report, ReportSchema, reportJsonSchema } from './report/schema.js';

@@ -14,6 +14,7 @@ import { assembleReport } from './report/assemble.js';
 import type { Report } from './report/schema.js';
 import { RunnerMetrics } from './runner-metrics.js';
 import { Sampler } from './sample/sampler.js';
+import { StallCollector } from './sample/stalls.js';
 import type { Snapshot } from './sample/snapshot.js';
 import { assertTargetAllowed } from './targets.js';
 import { checkTogglesAgainst } from './toggles.js';
@@ -212,6 +213,8 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     },
   });
 
+  const stallCollector = new StallCollector(options.metricsUrl);
+  let stalls: Awaited<ReturnType<StallCollector['stop']>> | undefined;
   const pending: Promise<unknown>[] = [];
   let running: (() => Promise<unknown>)[] = [];
   let restored = false;
@@ -224,6 +227,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     coldProbe.start(startMs);
     liveness.start(startMs);
     sampler.start(startMs);
+    stallCollector.start();
 
     for (const planned of phases) {
       const { phase } = planned;
@@ -247,6 +251,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     await Promise.all([probe, coldProbe, liveness].map((stream) => stream.kill().catch(() => {})));
   } finally {
     await sampler.stop().catch(() => {});
+    stalls = await stallCollector.stop().catch(() => undefined);
     progress?.end();
     metrics.finish();
     try {
@@ -290,6 +295,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       scheduleError.totalCount > 0 ? { p99Ms: scheduleError.getValueAtPercentile(99) / 1000, maxMs: scheduleError.maxValue / 1000 } : null,
     probeSockets: probe.openSockets,
     restored,
+    ...(stalls ? { stalls } : {}),
   });
 }
 

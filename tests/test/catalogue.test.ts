@@ -118,6 +118,20 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
     }
   });
 
+  test('the reports name what held the loop: the blocking mode\'s own function during the fault', () => {
+    for (const [name, fn] of [
+      ['blocking', 'spinCpu'],
+      ['blocking-microtask', 'microtaskChain'],
+    ] as const) {
+      const held = reportOf(name).heldTheLoop;
+      assert.equal(held?.available, true, `${name}: ${JSON.stringify(held)}`);
+      const fault = held.phases.find((p) => p.phase === 'fault');
+      assert.match(fault?.rows[0]?.frame ?? '', new RegExp(`^${fn} \\(services/api/src/faults/blocking-work\\.ts:\\d+\\)$`), `${name}: ${JSON.stringify(fault)}`);
+      assert.ok((fault?.rows[0]?.stalls ?? 0) >= 2, `${name}: several stalls attributed during the fault`);
+      assert.match(readFileSync(join(dir, name, 'report.md'), 'utf8'), new RegExp(`## What held the loop[\\s\\S]*\\| fault \\| ${fn} \\(`));
+    }
+  });
+
   test('each with-mitigation variant shows the improvement in the same report format', () => {
     const variants: [string, keyof Report['phases'][number]['summary']][] = [
       ['blocking-offload', 'probeP99'],

@@ -119,6 +119,17 @@ export function build() {
         title: 'Runtime',
         panels: [
           timeseries({
+            title: 'What held the loop (stall attribution)',
+            description:
+              "Share of each second the api's loop spent stalled, per function that held it: the api's watchdog captures the main thread's stack while a stall longer than 100 ms lasts, and counts the stall when it ends under the captured frame (function, TypeScript file:line). Each band names code to fix: under the cpu blocking fault it reads spinCpu. \"other\" groups frames beyond the first ten; \"unknown\" means native code held the loop with no JavaScript on the stack. Empty while no stall passes the threshold.",
+            unit: 'percentunit',
+            width: 24,
+            height: 8,
+            min: 0,
+            stepped: true,
+            queries: [{ expr: 'job_frame:runtime_eventloop_attributed_stall_seconds:rate10s{job="api"}', legend: '{{frame}}' }],
+          }),
+          timeseries({
             title: 'Event-loop utilization',
             description:
               'Fraction of time the loop was busy: the 1 s gauge and the 10 s rate of active time. Above about 0.8 the loop has no slack left and latency grows before any error shows; in a ramp it crosses 0.8 seconds before the probe P99 moves. During a stall the gauge holds its last value: read the live stall there.',

@@ -2,6 +2,7 @@
 // step), and the decision mirrors a Prometheus alert: a level counts when the value stays at or
 // above its threshold over consecutive points spanning at least `for`.
 
+import type { HeldBy } from './attribution.js';
 import { RULES, type RuleId } from './rules.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -27,6 +28,8 @@ export interface Series {
   query: string;
   /** Spacing of the points; a larger gap between two points breaks a run. */
   stepSeconds: number;
+  /** event_loop_starvation: the frame that held the loop longest in the window (stall attribution). */
+  heldBy?: HeldBy;
 }
 
 export interface Check {
@@ -56,6 +59,7 @@ export interface Check {
   query: string;
   explanation: string;
   hint: string;
+  heldBy?: HeldBy;
 }
 
 export interface Run {
@@ -138,6 +142,7 @@ export function evaluateSeries(series: Series, thresholds: Thresholds): Check {
     query: series.query,
     explanation: rule.explanation,
     hint: rule.hint,
+    ...(series.heldBy ? { heldBy: series.heldBy } : {}),
   };
 }
 

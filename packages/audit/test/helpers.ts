@@ -53,6 +53,7 @@ export interface JsonCheck {
   value: number | null;
   labels: Record<string, string>;
   evidence: string;
+  heldBy?: { frame: string; stalledSeconds: number; stalls: number } | null;
 }
 
 export interface JsonReport {

@@ -92,6 +92,9 @@ function describeFindings(report: JsonReport): string {
   return report.findings.map((f) => `${f.alert} ${f.status} on ${f.target}: ${f.evidence}`).join('\n') || 'none';
 }
 
+// The cpu blocking mode's own function, as the api's stall attribution labels it (source-mapped).
+const HELD_BY_SPIN = /^spinCpu \(services\/api\/src\/faults\/blocking-work\.ts:\d+\)$/;
+
 describe('lab audit against the live api during each fault', { skip: NOT_BUILT, timeout: 240_000 }, () => {
   let downstream: RunningService;
   let api: RunningService;
@@ -151,8 +154,12 @@ describe('lab audit against the live api during each fault', { skip: NOT_BUILT, 
       }
       if (phase.name === 'blocking') {
         // 600 ms stalls on every request: critical, so the default --fail-on fails the run.
-        assert.equal(mine.find((f) => f.alert === 'EventLoopStarvation')?.status, 'critical');
+        const starvation = mine.find((f) => f.alert === 'EventLoopStarvation');
+        assert.equal(starvation?.status, 'critical');
         assert.equal(metrics.code, 1);
+        // The api attributes stalls: the finding names the function that held the loop.
+        assert.match(starvation?.heldBy?.frame ?? '', HELD_BY_SPIN, `--metrics: ${JSON.stringify(starvation)}`);
+        assert.match(starvation?.evidence ?? '', /; spinCpu \(.*\) held it [\d.]+s in \d+ stalls?$/);
       }
 
       if (!prometheus) return;
@@ -172,6 +179,10 @@ describe('lab audit against the live api during each fault', { skip: NOT_BUILT, 
         assert.equal(viaPrometheus.code, 0);
       } else {
         assert.ok(apiJob.some((f) => f.alert === phase.expect), `--prometheus: expected ${phase.expect} on job api; findings:\n${describeFindings(viaPrometheus.report)}`);
+      }
+      if (phase.name === 'blocking') {
+        const starvation = apiJob.find((f) => f.alert === 'EventLoopStarvation');
+        assert.match(starvation?.heldBy?.frame ?? '', HELD_BY_SPIN, `--prometheus: ${JSON.stringify(starvation)}`);
       }
     });
   }

@@ -22,6 +22,10 @@ export const METRIC_EVENTLOOP_UTILIZATION_RATIO = 'runtime_eventloop_utilization
 export const METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL = 'runtime_eventloop_active_seconds_total';
 export const METRIC_EVENTLOOP_STALL_SECONDS = 'runtime_eventloop_stall_seconds';
 export const METRIC_EVENTLOOP_STALL_DURATION_SECONDS = 'runtime_eventloop_stall_duration_seconds';
+// Stall attribution (option stallAttribution): stalls by the frame that held the loop.
+export const METRIC_EVENTLOOP_ATTRIBUTED_STALLS_TOTAL = 'runtime_eventloop_attributed_stalls_total';
+export const METRIC_EVENTLOOP_ATTRIBUTED_STALL_SECONDS_TOTAL = 'runtime_eventloop_attributed_stall_seconds_total';
+export const METRIC_STALL_ATTRIBUTION_ENABLED = 'runtime_stall_attribution_enabled';
 export const METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS = 'runtime_watchdog_snapshot_age_seconds';
 export const METRIC_WATCHDOG_UP = 'runtime_watchdog_up';
 export const METRIC_THREADPOOL_CANARY_SECONDS = 'runtime_threadpool_canary_seconds';
@@ -45,6 +49,9 @@ export const RUNTIME_METRIC_NAMES = [
   METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
   METRIC_EVENTLOOP_STALL_SECONDS,
   METRIC_EVENTLOOP_STALL_DURATION_SECONDS,
+  METRIC_EVENTLOOP_ATTRIBUTED_STALLS_TOTAL,
+  METRIC_EVENTLOOP_ATTRIBUTED_STALL_SECONDS_TOTAL,
+  METRIC_STALL_ATTRIBUTION_ENABLED,
   METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
   METRIC_WATCHDOG_UP,
   METRIC_THREADPOOL_CANARY_SECONDS,

@@ -8,8 +8,10 @@
 // them; the figure is the median of the per-pair ratios. The app's own CPU time per request is
 // reported too: it does not depend on how much CPU other work left us.
 // `aa` as the third argument compares two apps WITHOUT the plugin: the noise floor of this bench;
-// a JSON object there instead gives the plugin options to measure (default: all on).
-// Usage: node packages/telemetry/dist/bench/overhead.js [pairs=10] [secondsPerRound=3] [aa | '{"http":false}']
+// a JSON object there instead gives the plugin options to measure (default: all on). A JSON object
+// as the fourth argument runs the baseline app WITH the plugin under those options, so one
+// feature can be measured against the plugin without it (e.g. stallAttribution on vs off).
+// Usage: node packages/telemetry/dist/bench/overhead.js [pairs=10] [secondsPerRound=3] [aa | '{"http":false}'] ['{baseline options}']
 import autocannon from 'autocannon';
 import type { TelemetryOptions } from '../src/index.js';
 import { cpuMs, fmt, lastCpuIfPinnable, median, type RunningApp, sleep, startApp } from './lib.js';
@@ -18,6 +20,7 @@ const pairs = Number(process.argv[2] ?? 10);
 const seconds = Number(process.argv[3] ?? 3);
 const calibration = process.argv[4] === 'aa';
 const pluginOptions: TelemetryOptions = { watchdog: { port: 0 }, ...(process.argv[4]?.startsWith('{') ? JSON.parse(process.argv[4]) : {}) };
+const baselineOptions: TelemetryOptions | undefined = process.argv[5]?.startsWith('{') ? { watchdog: { port: 0 }, ...JSON.parse(process.argv[5]) } : undefined;
 const cpu = lastCpuIfPinnable();
 
 interface Round {
@@ -38,7 +41,7 @@ async function load(app: RunningApp, duration: number): Promise<Round> {
 
 const rows: Array<{ without: Round; with: Round }> = [];
 for (let pair = 1; pair <= pairs; pair++) {
-  const without = await startApp(false, {}, cpu);
+  const without = await startApp(baselineOptions !== undefined, baselineOptions ?? {}, cpu);
   const withPlugin = await startApp(!calibration, pluginOptions, cpu);
   try {
     const order = pair % 2 ? [without, withPlugin] : [withPlugin, without];
@@ -64,7 +67,8 @@ for (let pair = 1; pair <= pairs; pair++) {
 const m = (f: (r: { without: Round; with: Round }) => number): number => median(rows.map(f));
 console.log(
   `\nOverhead${calibration ? ' CALIBRATION (both apps WITHOUT the plugin)' : ''}: ${pairs} pairs of ${seconds} s rounds, ` +
-    `autocannon 10 connections, GET /ping, apps pinned to CPU ${cpu ?? 'none (no taskset)'}, plugin options ${JSON.stringify(pluginOptions)}`,
+    `autocannon 10 connections, GET /ping, apps pinned to CPU ${cpu ?? 'none (no taskset)'}, plugin options ${JSON.stringify(pluginOptions)}` +
+    (baselineOptions ? `; "without" = the plugin with ${JSON.stringify(baselineOptions)}` : ''),
 );
 console.log(`  without plugin: median ${fmt(m((r) => r.without.rps))} req/s, p99 median ${fmt(m((r) => r.without.p99), 1)} ms`);
 console.log(`  with plugin:    median ${fmt(m((r) => r.with.rps))} req/s, p99 median ${fmt(m((r) => r.with.p99), 1)} ms`);

@@ -21,6 +21,22 @@ export interface WatchdogOptions {
   livenessMaxStallMs?: number;
 }
 
+/** Stall attribution: names the code that held the event loop (stall-sampler.ts). Needs the watchdog. */
+export interface StallAttributionOptions {
+  /** A stall is attributed once the loop has been blocked this long. Default 100. */
+  thresholdMs?: number;
+  /** Frames kept per captured stack, innermost first. Default 16. */
+  maxFrames?: number;
+  /** Stacks captured per stall: at the threshold, then every thresholdMs while it lasts. Default 5. */
+  maxSamplesPerStall?: number;
+  /** Distinct frames named in the metric's `frame` label before the rest count as "other". Default 10. */
+  topFrames?: number;
+  /** At most one log line per this many ms (later stalls are counted in the next line). Default 10000. */
+  logIntervalMs?: number;
+  /** Finished stalls listed by GET /stalls on the watchdog port. Default 20. */
+  recentStalls?: number;
+}
+
 export interface TelemetryOptions {
   /** Prefix of the corrected signals. Default 'runtime_'. */
   prefix?: string;
@@ -41,6 +57,11 @@ export interface TelemetryOptions {
    * benchmarks and tests can show how such a route fails during a stall.
    */
   metricsRoute?: boolean;
+  /**
+   * Capture the main thread's stack while the loop is stalled (from the watchdog thread, through
+   * an in-process inspector session: no port). Default false: off unless asked for.
+   */
+  stallAttribution?: false | StallAttributionOptions;
 }
 
 export interface FilledOptions {
@@ -53,6 +74,7 @@ export interface FilledOptions {
   threadpoolCanary: false | { intervalMs: number };
   http: boolean;
   metricsRoute: boolean;
+  stallAttribution: false | Required<StallAttributionOptions>;
 }
 
 export const DEFAULTS = {
@@ -65,6 +87,7 @@ export const DEFAULTS = {
   maxWindowSeconds: 5,
   eluIntervalMs: 1000,
   canaryIntervalMs: 250,
+  stallAttribution: { thresholdMs: 100, maxFrames: 16, maxSamplesPerStall: 5, topFrames: 10, logIntervalMs: 10_000, recentStalls: 20 },
 } as const;
 
 // Fastify itself accepts these on every register() call; they are not ours to reject.
@@ -79,6 +102,7 @@ const TOP_KEYS = [
   'threadpoolCanary',
   'http',
   'metricsRoute',
+  'stallAttribution',
 ];
 const WATCHDOG_KEYS = ['port', 'host', 'snapshotIntervalMs', 'heartbeatIntervalMs', 'livenessMaxStallMs'];
 
@@ -132,6 +156,25 @@ function watchdogFrom(value: unknown): FilledOptions['watchdog'] {
   };
 }
 
+const ATTRIBUTION_KEYS = Object.keys(DEFAULTS.stallAttribution);
+
+function stallAttributionFrom(value: unknown, watchdog: FilledOptions['watchdog']): FilledOptions['stallAttribution'] {
+  if (value === undefined || value === false) return false;
+  if (value === true) value = {};
+  if (!isPlainObject(value)) throw invalidOption('stallAttribution', value, `false, true or an object with ${ATTRIBUTION_KEYS.join(', ')}`);
+  checkKeys('stallAttribution.', value, ATTRIBUTION_KEYS);
+  if (watchdog === false) throw invalidOption('stallAttribution', 'set while watchdog is false', 'stallAttribution needs the watchdog thread: remove watchdog: false');
+  const d = DEFAULTS.stallAttribution;
+  return {
+    thresholdMs: intIn('stallAttribution.thresholdMs', value.thresholdMs, d.thresholdMs, 20, 60_000),
+    maxFrames: intIn('stallAttribution.maxFrames', value.maxFrames, d.maxFrames, 1, 64),
+    maxSamplesPerStall: intIn('stallAttribution.maxSamplesPerStall', value.maxSamplesPerStall, d.maxSamplesPerStall, 1, 100),
+    topFrames: intIn('stallAttribution.topFrames', value.topFrames, d.topFrames, 1, 100),
+    logIntervalMs: intIn('stallAttribution.logIntervalMs', value.logIntervalMs, d.logIntervalMs, 0, 3_600_000),
+    recentStalls: intIn('stallAttribution.recentStalls', value.recentStalls, d.recentStalls, 1, 1000),
+  };
+}
+
 export function fillOptions(raw: unknown): FilledOptions {
   const options = raw ?? {};
   if (!isPlainObject(options)) throw invalidOption('options', options, 'an object');
@@ -163,15 +206,17 @@ export function fillOptions(raw: unknown): FilledOptions {
     throw invalidOption('threadpoolCanary', canary, 'false or an object with intervalMs');
   }
 
+  const watchdog = watchdogFrom(options.watchdog);
   return {
     prefix,
     registry,
     defaultMetrics: bool('defaultMetrics', options.defaultMetrics, true),
-    watchdog: watchdogFrom(options.watchdog),
+    watchdog,
     loopDelay: { maxWindowSeconds: intIn('loopDelay.maxWindowSeconds', loopDelay.maxWindowSeconds, DEFAULTS.maxWindowSeconds, 1, 300) },
     eluIntervalMs: intIn('eluIntervalMs', options.eluIntervalMs, DEFAULTS.eluIntervalMs, 50, 60_000),
     threadpoolCanary,
     http: bool('http', options.http, true),
     metricsRoute: bool('metricsRoute', options.metricsRoute, false),
+    stallAttribution: stallAttributionFrom(options.stallAttribution, watchdog),
   };
 }

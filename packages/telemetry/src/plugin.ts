@@ -2,6 +2,7 @@
 // started if a later step fails (registration "changes nothing") or when the app closes.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { isMainThread } from 'node:worker_threads';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { startElu } from './elu.js';
 import { registryConflict } from './errors.js';
@@ -10,8 +11,9 @@ import { startLoopDelay } from './loop-delay.js';
 import { fillOptions, type TelemetryOptions } from './options.js';
 import { OwnedMetrics } from './owned-metrics.js';
 import { type InstrumentedPool, PoolMetrics, type PoolLike } from './pool.js';
+import { createStallAttribution } from './stall-attribution.js';
 import { createThreadpoolTracker, startThreadpoolCanary } from './threadpool-canary.js';
-import { startWatchdog, type Watchdog } from './watchdog.js';
+import { startWatchdog, type Watchdog, type WatchdogConfig } from './watchdog.js';
 
 export interface Telemetry {
   /** The app registers its own metrics (lab_*) here; they appear in the watchdog snapshot. */
@@ -79,7 +81,18 @@ async function telemetryPlugin(app: FastifyInstance, rawOptions: TelemetryOption
     stops.push(() => pools.stop());
     if (options.http) stops.push(registerHttp(app, owned, prefix));
     if (options.watchdog) {
-      watchdog = await startWatchdog(options.watchdog, registry, owned, prefix, app.log, loopDelay);
+      const config: WatchdogConfig = { ...options.watchdog };
+      const attribution = options.stallAttribution;
+      // connectToMainThread reaches the process's main thread: from an app running in a
+      // worker thread it would capture some other thread's stack, so it is refused there.
+      if (attribution && !isMainThread) {
+        app.log.warn('@runtime-lab/telemetry: stall attribution is off: the app runs in a worker thread, and only the main thread can be attributed');
+      } else if (attribution) {
+        const { thresholdMs, maxFrames, maxSamplesPerStall, recentStalls } = attribution;
+        config.attribution = { thresholdMs, maxFrames, maxSamplesPerStall, recentStalls };
+        config.onSamplerEvent = createStallAttribution(owned, prefix, app.log, attribution).handle;
+      }
+      watchdog = await startWatchdog(config, registry, owned, prefix, app.log, loopDelay);
       const started = watchdog;
       stops.push(() => started.close());
     }

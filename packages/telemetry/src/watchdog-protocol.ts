@@ -1,5 +1,6 @@
 // Messages between the main thread and the watchdog worker. Type-only: the worker file must
 // stay free of dependencies, and types vanish at compile time.
+import type { SamplerEvent, StallAttributionConfig } from './stall-sampler.js';
 
 export interface WatchdogWorkerData {
   /** BigInt64Array[0]: the main thread's last heartbeat, process.hrtime.bigint() nanoseconds. */
@@ -11,6 +12,8 @@ export interface WatchdogWorkerData {
   snapshotMaxAgeMs: number;
   /** /livez answers 503 while the heartbeat is older than this. */
   livenessMaxStallMs: number;
+  /** Stall attribution (stall-sampler.ts); absent when the option is off. */
+  attribution?: StallAttributionConfig;
 }
 
 export type ToWatchdog =
@@ -23,4 +26,5 @@ export type FromWatchdog =
   | { type: 'listening'; host: string; port: number }
   /** A scrape arrived and the snapshot is older than snapshotMaxAgeMs. */
   | { type: 'snapshot-wanted' }
-  | { type: 'listen-error'; code: string; message: string };
+  | { type: 'listen-error'; code: string; message: string }
+  | SamplerEvent;

@@ -14,6 +14,7 @@ import {
 } from '@runtime-lab/metric-names';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
+import { StallSampler } from './stall-sampler.js';
 import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
 
 const data = workerData as WatchdogWorkerData;
@@ -26,6 +27,7 @@ const upName = withPrefix(METRIC_WATCHDOG_UP, data.prefix);
 const liveNames = new Set([stallName, ageName, upName]);
 
 const startedAtNs = process.hrtime.bigint();
+const sampler = data.attribution ? new StallSampler(data.attribution, heartbeat, (event) => port.postMessage(event)) : undefined;
 let snapshotText = '';
 let snapshotTakenAtNs: bigint | undefined;
 
@@ -145,6 +147,21 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     });
     return;
   }
+  if (path === '/stalls') {
+    if (!sampler) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('stall attribution is off: register the plugin with stallAttribution: {}\n');
+      return;
+    }
+    // ?since=<ISO 8601 or epoch ms>: only stalls that started after it (a poller's increment).
+    const since = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('since');
+    const sinceMs = since === null ? undefined : /^\d+$/.test(since) ? Number(since) : Date.parse(since);
+    if (Number.isNaN(sinceMs)) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`since: got ${JSON.stringify(since)}, allowed: an ISO 8601 date-time or epoch milliseconds\n`);
+      return;
+    }
+    sendJson(req, res, 200, sampler.snapshot(sinceMs));
+    return;
+  }
   if (path === '/livez') {
     // Liveness of the main thread: a kubelet restarts the process after failureThreshold
     // consecutive 503s. A busy loop keeps turning (short stalls), a stuck one does not.
@@ -154,7 +171,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     sendJson(req, res, stalled ? 503 : 200, { status: stalled ? 'stalled' : 'ok', stallSeconds, limitSeconds });
     return;
   }
-  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /livez\n');
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz, /livez or /stalls\n');
 }
 
 const server = createServer((req, res) => void handle(req, res));
@@ -168,6 +185,7 @@ server.listen(data.port, data.host, () => {
   const bound = typeof address === 'object' && address ? address.port : data.port;
   const message: FromWatchdog = { type: 'listening', host: data.host, port: bound };
   port.postMessage(message);
+  void sampler?.start();
 });
 
 port.on('message', (message: ToWatchdog) => {

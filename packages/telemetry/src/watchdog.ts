@@ -16,6 +16,7 @@ import { portInUse, watchdogStartFailed } from './errors.js';
 import { LOOP_SAMPLE_PERIOD_MS, type LoopDelayMonitor } from './loop-delay.js';
 import type { OwnedMetrics } from './owned-metrics.js';
 import { serializeInSlices } from './snapshot.js';
+import type { SamplerEvent, StallAttributionConfig } from './stall-sampler.js';
 import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
 
 export interface WatchdogConfig {
@@ -25,6 +26,9 @@ export interface WatchdogConfig {
   snapshotIntervalMs: number;
   heartbeatIntervalMs: number;
   livenessMaxStallMs: number;
+  /** Stall attribution in the worker; its events go to onSamplerEvent. */
+  attribution?: StallAttributionConfig;
+  onSamplerEvent?: (event: SamplerEvent) => void;
 }
 
 export interface Watchdog {
@@ -72,6 +76,7 @@ export async function startWatchdog(
     snapshotMaxAgeMs: config.snapshotIntervalMs,
     livenessMaxStallMs: config.livenessMaxStallMs,
   };
+  if (config.attribution) workerData.attribution = config.attribution;
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData, name: 'telemetry-watchdog' });
 
   let closing = false;
@@ -101,6 +106,8 @@ export async function startWatchdog(
       if (message.type === 'listening') {
         cleanup();
         resolve({ host: message.host, port: message.port });
+      } else if (message.type !== 'listen-error') {
+        return;
       } else if (message.code === 'EADDRINUSE') {
         fail(portInUse(config.host, config.port, new Error(message.message)));
       } else {
@@ -125,6 +132,12 @@ export async function startWatchdog(
       `@runtime-lab/telemetry: watchdog thread ${reason}; metrics on port ${address.port} are gone, the app keeps serving`,
     );
   };
+  const onSamplerEvent = config.onSamplerEvent;
+  if (onSamplerEvent) {
+    worker.on('message', (message: FromWatchdog) => {
+      if (!closing && (message.type === 'stall' || message.type === 'attribution-on' || message.type === 'attribution-off')) onSamplerEvent(message);
+    });
+  }
   worker.on('error', (error) => markDown('crashed', error));
   worker.on('exit', (code) => markDown(`exited with code ${code}`));
   // A process whose only remaining handle is the watchdog should still be able to exit.

@@ -14,6 +14,8 @@ import type { LoadStream, Scenario } from '../define.js';
 import { type PlannedPhase, onsetOf, phaseAt } from '../plan.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from '../signals.js';
 import { streamName } from '../validate.js';
+import type { CollectedStalls } from '../sample/stalls.js';
+import { summariseHeldTheLoop } from './held-the-loop.js';
 import { type ExpectationResult, type PhaseReport, REPORT_SCHEMA_VERSION, type Report } from './schema.js';
 import { redactText } from '@runtime-lab/values';
 
@@ -47,6 +49,8 @@ export interface AssembleInput {
   scheduleError: { p99Ms: number; maxMs: number } | null;
   probeSockets: number;
   restored: boolean;
+  /** The service's attributed stalls (GET /stalls), when collected. */
+  stalls?: CollectedStalls;
 }
 
 /** Where crossings are searched: the onset phase, or the whole run when there is no onset (from null). */
@@ -190,6 +194,7 @@ export function assembleReport(input: AssembleInput): Report {
     },
     leadTimes: lead.rows,
     series: toReportSeries(timeline, readings, (bin) => phaseAt(phases, bin)),
+    ...(input.stalls ? { heldTheLoop: summariseHeldTheLoop(input.stalls, phases, timeline.startMs) } : {}),
     notes: notesFor(input, phaseReports, thresholds, inconclusive !== undefined),
   };
 }

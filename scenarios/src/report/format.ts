@@ -2,6 +2,7 @@
 import { SUSTAIN_SECONDS } from '../analysis/lead-times.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from '../signals.js';
 import type { Report } from './schema.js';
+import { heldTheLoopLines } from './held-the-loop.js';
 
 export function signedSeconds(value: number | null): string {
   if (value === null) return '–';
@@ -263,6 +264,9 @@ export function terminalSummary(report: Report): string[] {
     out.push(`    ${row.label} ${row.threshold}: ${row.firstCrossing}${sustained}${vs ? ` (${vs})` : ''}`);
   }
   out.push('', `  ${livenessText(report)}`);
+  if (report.heldTheLoop) {
+    out.push('', '  what held the loop (per phase, top frame):', ...heldTheLoopLines(report.heldTheLoop).map((line) => `    ${line}`));
+  }
   const r = report.runner;
   const lateness = r.probeScheduleErrorP99Ms === null ? '' : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(1)} ms`;
   out.push('', `${report.verdict.toUpperCase()}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${r.cpuSeconds.toFixed(1)} s${lateness})`);

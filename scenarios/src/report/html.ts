@@ -17,6 +17,7 @@ import {
   togglesText,
   verdictText,
 } from './format.js';
+import { heldTheLoopTable } from './held-the-loop.js';
 import type { Report } from './schema.js';
 import { type ChartLine, type ChartOptions, lineChart } from './svg-chart.js';
 
@@ -174,6 +175,11 @@ export function renderHtml(report: Report): string {
       'lead-times',
     ),
   );
+  if (report.heldTheLoop) {
+    const held = heldTheLoopTable(report.heldTheLoop);
+    body.push('<h2>What held the loop</h2>', `<p>${esc(held.intro)}</p>`);
+    if (held.rows.length > 0) body.push(table(held.header, held.rows.map((r) => r.map(esc)), 'held-the-loop'));
+  }
   body.push('<h2>Liveness probe</h2>', `<p class="liveness">${esc(livenessText(report))}</p>`);
   body.push('<h2>Timeline</h2>', ...charts(report));
   body.push('<h2>Phases</h2>');

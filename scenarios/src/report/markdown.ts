@@ -16,6 +16,7 @@ import {
   togglesText,
   verdictText,
 } from './format.js';
+import { heldTheLoopTable } from './held-the-loop.js';
 import type { Report } from './schema.js';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
@@ -52,6 +53,11 @@ export function renderMarkdown(report: Report): string {
       leadRows(report).map((r) => [r.label, r.threshold, r.firstCrossing, r.sustained, r.vsBreach, r.vsColdBreach, r.value]),
     ),
   );
+  if (report.heldTheLoop) {
+    const held = heldTheLoopTable(report.heldTheLoop);
+    out.push('', '## What held the loop', '', held.intro);
+    if (held.rows.length > 0) out.push('', table(held.header, held.rows));
+  }
   out.push('', '## Liveness probe', '', livenessText(report));
   out.push('', '## Phases', '');
   out.push(

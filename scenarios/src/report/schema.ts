@@ -3,6 +3,7 @@
 // `lab report` uses before re-rendering a file someone may have edited.
 import { type Static, type TNumber, Type } from '@sinclair/typebox';
 import { SIGNAL_IDS } from '../signals.js';
+import { HeldTheLoopSchema } from './held-the-loop.js';
 
 type Id = (typeof SIGNAL_IDS)[number];
 
@@ -209,6 +210,7 @@ export const ReportSchema = Type.Object(
       },
       { description: `one entry per second of the run, columns of equal length. ${VALUE_NOTE}` },
     ),
+    heldTheLoop: Type.Optional(HeldTheLoopSchema),
     notes: Type.Array(Type.String()),
   },
   { $id: 'https://runtime-lab.local/report.schema.json', title: 'runtime-lab scenario report' },

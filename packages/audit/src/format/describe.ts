@@ -1,5 +1,6 @@
 // Phrases shared by every output format, so text, JSON and JUnit say the same thing.
 
+import { heldByText } from '../attribution.js';
 import type { Check, Status } from '../evaluate.js';
 import { formatDuration } from '../duration.js';
 import { RULES } from '../rules.js';
@@ -17,6 +18,11 @@ export function targetOf(check: Check): string {
 
 /** Value versus threshold, e.g. "worst event-loop delay 812ms >= critical 500ms, held 9s (for: 2s)". */
 export function evidenceOf(check: Check): string {
+  const evidence = valueEvidence(check);
+  return check.heldBy ? `${evidence}; ${heldByText(check.heldBy)}` : evidence;
+}
+
+function valueEvidence(check: Check): string {
   const rule = RULES[check.rule];
   if (check.peak === undefined) return `${rule.measures}: no value in the window`;
   const peak = formatValue(rule.unit, check.peak);

@@ -25,6 +25,7 @@ export function formatJson(report: AuditReport): string {
     query: c.query,
     explanation: c.explanation,
     hint: c.hint,
+    heldBy: c.heldBy ?? null,
   }));
   const out = {
     status: report.status,

@@ -2,11 +2,12 @@
 // stalls) at a fixed interval for a fixed duration, then judge the series computed from them.
 
 import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
-import { type ScrapeAttempt, ScrapeSchedule } from '@runtime-lab/scrape';
+import { type Families, type ScrapeAttempt, ScrapeSchedule } from '@runtime-lab/scrape';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
 import type { Series } from '../evaluate.js';
 import type { SourceInfo } from '../report.js';
+import { heldByFromScrapes } from '../attribution.js';
 import { RULE_IDS } from '../rules.js';
 import { type Attempt, seriesFromScrapes } from '../scrape-points.js';
 import type { Thresholds } from '../thresholds.js';
@@ -139,6 +140,9 @@ export async function sampleMetrics(options: MetricsSourceOptions, thresholds: T
       mine.push(...seriesFromScrapes(rule, attempts, thresholds.rangeSeconds, intervalSeconds, { instance: url }));
     }
     if (!mine.some((s) => s.rule !== 'scrape_gaps' && s.points.length > 0)) throw noRuntimeMetrics(url);
+    const answered = attempts.flatMap((a) => (a.families ? [a.families] : []));
+    const heldBy = answered.length > 1 ? heldByFromScrapes(answered[0] as Families, answered[answered.length - 1] as Families) : undefined;
+    for (const s of mine) if (heldBy && s.rule === 'event_loop_starvation') s.heldBy = heldBy;
     series.push(...mine);
   }
   const scrapes = history.get(urls[0] as string)?.length ?? 0;

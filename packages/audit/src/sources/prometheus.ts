@@ -8,6 +8,7 @@ import { explainBadPort } from './metrics.js';
 import type { Series } from '../evaluate.js';
 import type { SourceInfo } from '../report.js';
 import { RULE_IDS, RULES, type RuleId } from '../rules.js';
+import { ATTRIBUTED_STALL_SECONDS, ATTRIBUTED_STALLS, heldByPromql, topOf } from '../attribution.js';
 import { joinSelectors } from '../selector.js';
 import type { Thresholds } from '../thresholds.js';
 
@@ -91,6 +92,27 @@ function seriesOf(rule: RuleId, result: MatrixResult, query: string, stepSeconds
   return { rule, labels, query, stepSeconds, points: result.values.map(([t, v]) => ({ t, v: Number(v) })) };
 }
 
+/** Per target, the frame that held the loop longest over the window (where the service attributes stalls). */
+async function attachHeldBy(options: PrometheusSourceOptions, series: Series[], thresholds: Thresholds, startS: number, endS: number): Promise<void> {
+  const starvation = series.filter((s) => s.rule === 'event_loop_starvation');
+  if (starvation.length === 0) return;
+  const selector = joinSelectors(options.selector, thresholds.rules.event_loop_starvation.selector);
+  // One evaluation at the window's end: start = end, the step only has to be positive.
+  const [seconds, stalls] = await Promise.all(
+    [ATTRIBUTED_STALL_SECONDS, ATTRIBUTED_STALLS].map((metric) => queryRange(options, heldByPromql(metric, selector, endS - startS), endS, endS, 1)),
+  );
+  for (const s of starvation) {
+    const mine = (results: MatrixResult[] | undefined) =>
+      new Map(
+        (results ?? [])
+          .filter((r) => r.metric.job === s.labels.job && r.metric.instance === s.labels.instance && r.metric.frame !== undefined)
+          .map((r) => [r.metric.frame as string, Number(r.values.at(-1)?.[1] ?? 0)]),
+      );
+    const heldBy = topOf(mine(seconds), mine(stalls));
+    if (heldBy && heldBy.stalledSeconds > 0) s.heldBy = heldBy;
+  }
+}
+
 export async function queryPrometheus(
   options: PrometheusSourceOptions,
   thresholds: Thresholds,
@@ -108,6 +130,7 @@ export async function queryPrometheus(
     }),
   );
   const series = results.flat();
+  await attachHeldBy(options, series, thresholds, startS, endS);
   const runtimeData = series.some((s) => s.rule !== 'scrape_gaps' && s.points.length > 0);
   const gapsSeen = series.some((s) => s.rule === 'scrape_gaps' && s.points.some((p) => p.v > 0));
   // Nothing to judge is a setup problem, unless the targets were down: that is a finding.

@@ -2,6 +2,8 @@
 // on the thread that calls it (the main loop, or a pool worker under `offload`) and returns
 // early when the stop flag is set, so a shutdown never waits out a 30 s block.
 // chunked and child-process are not here: they exist to NOT block (see blocking.ts).
+// Each mode has its own named function, so stall attribution (the watchdog's captured stack)
+// names the work, e.g. testEvilRegex, not a shared wrapper.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +29,7 @@ export function requestStop(stop: StopFlag): void {
 let sink = 0;
 
 /** Busy spin: the purest form of "CPU work on the loop". */
-export function spin(durationMs: number, stop: StopFlag): void {
+export function spinCpu(durationMs: number, stop: StopFlag): void {
   const end = performance.now() + durationMs;
   let x = sink;
   while (performance.now() < end && !stopRequested(stop)) {
@@ -37,7 +39,7 @@ export function spin(durationMs: number, stop: StopFlag): void {
 }
 
 /** Node's `time.sleep`: the thread is parked, not busy, and still nothing else runs. */
-function sleep(durationMs: number, stop: StopFlag): void {
+function sleepOnAtomicsWait(durationMs: number, stop: StopFlag): void {
   Atomics.wait(stop, 0, 0, durationMs);
 }
 
@@ -59,7 +61,7 @@ function ioFilePath(): string {
 }
 
 /** readFileSync + gzipSync: the "just a little sync I/O" incident. */
-function syncIo(durationMs: number, stop: StopFlag): void {
+function readAndGzipSync(durationMs: number, stop: StopFlag): void {
   const path = ioFilePath();
   const end = performance.now() + durationMs;
   do {
@@ -80,7 +82,7 @@ function jsonDocument(): unknown {
 }
 
 /** Huge JSON.stringify/parse: "we just serialise the response". */
-function json(durationMs: number, stop: StopFlag): void {
+function jsonRoundTrip(durationMs: number, stop: StopFlag): void {
   const document = jsonDocument();
   const end = performance.now() + durationMs;
   do {
@@ -107,7 +109,7 @@ function calibratedEvilInput(): string {
 }
 
 /** Catastrophic backtracking: the validation regex that met a hostile input. */
-function regex(durationMs: number, stop: StopFlag): void {
+function testEvilRegex(durationMs: number, stop: StopFlag): void {
   const input = calibratedEvilInput();
   const end = performance.now() + durationMs;
   do {
@@ -133,15 +135,15 @@ export type SyncBlockingMode = 'cpu' | 'sleep' | 'sync-io' | 'json' | 'regex' | 
 export async function runBlockingWork(mode: SyncBlockingMode, durationMs: number, stop: StopFlag): Promise<void> {
   switch (mode) {
     case 'cpu':
-      return spin(durationMs, stop);
+      return spinCpu(durationMs, stop);
     case 'sleep':
-      return sleep(durationMs, stop);
+      return sleepOnAtomicsWait(durationMs, stop);
     case 'sync-io':
-      return syncIo(durationMs, stop);
+      return readAndGzipSync(durationMs, stop);
     case 'json':
-      return json(durationMs, stop);
+      return jsonRoundTrip(durationMs, stop);
     case 'regex':
-      return regex(durationMs, stop);
+      return testEvilRegex(durationMs, stop);
     case 'microtask':
       return microtaskChain(durationMs, stop);
   }

@@ -3,7 +3,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ApiErrorCode } from '../errors.js';
 import type { BlockingMode, RouteName } from './catalogue.js';
-import { runBlockingWork, type StopFlag, spin, stopRequested } from './blocking-work.js';
+import { runBlockingWork, type StopFlag, spinCpu, stopRequested } from './blocking-work.js';
 import { ChildBurners } from './child-burners.js';
 import { describeChange, type FaultState } from './state.js';
 
@@ -52,7 +52,7 @@ export class Blocker {
     let remainingMs = durationMs;
     while (remainingMs > 0 && !stopRequested(this.#stop)) {
       const sliceMs = Math.min(CHUNK_MS, remainingMs);
-      spin(sliceMs, this.#stop);
+      spinCpu(sliceMs, this.#stop);
       remainingMs -= sliceMs;
       await yieldToLoop();
     }

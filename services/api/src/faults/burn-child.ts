@@ -1,6 +1,6 @@
 // A child process that burns CPU on request: the `child-process` blocking mode's control case.
 // The same work as `cpu`, in another process, so the api's event loop stays free.
-import { newStopFlag, spin } from './blocking-work.js';
+import { newStopFlag, spinCpu } from './blocking-work.js';
 
 interface BurnRequest {
   id: number;
@@ -10,7 +10,7 @@ interface BurnRequest {
 const neverStop = newStopFlag();
 
 process.on('message', (message: BurnRequest) => {
-  spin(message.durationMs, neverStop);
+  spinCpu(message.durationMs, neverStop);
   process.send?.({ id: message.id });
 });
 

@@ -3,7 +3,7 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { workerData } from 'node:worker_threads';
 import { measured } from '@runtime-lab/telemetry/pool-worker';
-import { runBlockingWork, spin, type StopFlag } from '../faults/blocking-work.js';
+import { runBlockingWork, spinCpu, type StopFlag } from '../faults/blocking-work.js';
 import type { HashResult, PoolTask, PoolWorkerData, ReportResult } from './tasks.js';
 
 const stop: StopFlag = new Int32Array((workerData as PoolWorkerData).stop);
@@ -11,7 +11,7 @@ const stop: StopFlag = new Int32Array((workerData as PoolWorkerData).stop);
 async function handle(task: PoolTask): Promise<ReportResult | HashResult | undefined> {
   switch (task.kind) {
     case 'report': {
-      spin(task.taskMs, stop);
+      spinCpu(task.taskMs, stop);
       let checksum = 0;
       for (let row = 0; row < task.rows; row++) checksum = (checksum * 31 + row) % 1_000_003;
       return { rows: task.rows, checksum, taskMs: task.taskMs };
