@@ -1,7 +1,7 @@
 // Runs one scenario against a running api: checks it, switches faults per phase, drives
 // the probe (whole run) and each phase's load streams, samples the watchdog port every
 // second, and always leaves the service healthy, whatever ends the run.
-import { AdminClient } from './admin.js';
+import { AdminClient, type ServiceCatalogue } from './admin.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
 import type { Phase, Scenario, ToggleParams } from './define.js';
 import { EngineError, oneLine } from './errors.js';
@@ -14,6 +14,7 @@ import { assembleReport } from './report/assemble.js';
 import type { Report } from './report/schema.js';
 import { RunnerMetrics } from './runner-metrics.js';
 import { Sampler } from './sample/sampler.js';
+import { type MetricsSource, classifyMetricsSource } from './sample/source.js';
 import type { Snapshot } from './sample/snapshot.js';
 import { assertTargetAllowed } from './targets.js';
 import { checkTogglesAgainst } from './toggles.js';
@@ -51,10 +52,11 @@ export const COLD_PROBE_DEFAULTS = { ratePerSecond: 5, timeoutMs: 10_000 } as co
 /** Seconds of probe answers the live progress line's P99s cover. */
 const RECENT_SECONDS = 3;
 /**
- * Open-loop streams pre-open their keep-alive sockets with this route: preflight has checked it
- * answers, and it stays out of the probe route's server-side histogram and of the route under test.
+ * Open-loop streams pre-open their keep-alive sockets with this route when the target answers it
+ * (preflight checks): it stays out of the probe route's server-side histogram and of the route
+ * under test. A target without it warms up on the probe route.
  */
-const WARMUP_PATH = '/health';
+const HEALTH_PATH = '/health';
 /** Faults expire on their own this long after their phase should have ended, even if the runner is killed -9. */
 const TTL_MARGIN_SECONDS = 30;
 
@@ -74,20 +76,71 @@ function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<v
   });
 }
 
-async function preflight(options: RunOptions, admin: AdminClient, scenario: Scenario): Promise<void> {
+/** Where the scenario switches a fault or mitigation on (the first one), or null for a load-only scenario. */
+export function firstToggleField(scenario: Scenario): string | null {
+  for (const [i, phase] of scenario.phases.entries()) {
+    for (const kind of ['faults', 'mitigations'] as const) {
+      const name = Object.keys(phase[kind] ?? {})[0];
+      if (name !== undefined) return `phases[${i}].${kind}.${name}`;
+    }
+  }
+  return null;
+}
+
+/** What the pre-run checks found out about the target. */
+interface TargetFacts {
+  metricsSource: MetricsSource;
+  /** GET /health answered 200–399: the warm-up path and the liveness probe's default route. */
+  hasHealth: boolean;
+}
+
+async function answers(url: string): Promise<{ ok: boolean; problem?: string }> {
   try {
-    const response = await fetch(new URL('/health', options.apiUrl), { signal: AbortSignal.timeout(3000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    await response.arrayBuffer().catch(() => undefined);
+    return response.status >= 200 && response.status < 400 ? { ok: true } : { ok: false, problem: `HTTP ${response.status}` };
   } catch (error) {
-    throw new EngineError('LAB_SERVICE_UNREACHABLE', `api not reachable at ${options.apiUrl}/health (${oneLine(error)}); start it with \`lab up\``);
+    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    return { ok: false, problem: cause };
+  }
+}
+
+/**
+ * Checks the target before anything runs. The probe route must answer (any service does). The
+ * admin API and its fault catalogue are needed only when the scenario switches a fault or a
+ * mitigation on; the metrics endpoint is read for what it offers and never fails the run.
+ */
+async function preflight(options: RunOptions, admin: AdminClient, scenario: Scenario, probeRoute: string): Promise<TargetFacts> {
+  const probeUrl = new URL(probeRoute, options.apiUrl).toString();
+  const [probe, health] = await Promise.all([answers(probeUrl), answers(new URL('/health', options.apiUrl).toString())]);
+  if (!probe.ok && !health.ok) {
+    throw new EngineError('LAB_SERVICE_UNREACHABLE', `target not reachable at ${options.apiUrl} (GET ${probeRoute}: ${probe.problem}); start it (the lab's services: \`lab up\`)`);
+  }
+  if (!probe.ok) {
+    throw new EngineError('LAB_SERVICE_UNREACHABLE', `the probe route GET ${probeUrl} answered ${probe.problem}; set probe.route in the scenario to a light route of this service that answers 200–399`);
   }
   const { scrapeMetrics } = await import('@runtime-lab/scrape');
+  let metricsSource: MetricsSource;
   try {
-    await scrapeMetrics(options.metricsUrl, 3000);
+    const { families } = await scrapeMetrics(options.metricsUrl, 3000);
+    metricsSource = classifyMetricsSource(options.metricsUrl, { families });
   } catch (error) {
-    throw new EngineError('LAB_SERVICE_UNREACHABLE', `watchdog metrics not reachable: ${oneLine(error)}`);
+    metricsSource = classifyMetricsSource(options.metricsUrl, { error: oneLine(error) });
   }
-  checkTogglesAgainst(scenario, await admin.catalogue(), options.source);
+  const toggle = firstToggleField(scenario);
+  if (toggle !== null) {
+    let catalogue: ServiceCatalogue;
+    try {
+      catalogue = await admin.catalogue();
+    } catch (error) {
+      throw new EngineError(
+        'LAB_ADMIN_API_MISSING',
+        `${options.source}: ${toggle} switches a fault on, which needs the lab's admin API (GET ${new URL('/admin/catalogue', options.apiUrl)}: ${oneLine(error)}); a scenario without faults or mitigations (load only) runs against any HTTP service`,
+      );
+    }
+    checkTogglesAgainst(scenario, catalogue, options.source);
+  }
+  return { metricsSource, hasHealth: health.ok };
 }
 
 export async function runScenario(options: RunOptions): Promise<Report> {
@@ -98,11 +151,18 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   assertTargetAllowed(options.metricsUrl, 'metrics URL', allowRemote);
   const probeSpec = { ...PROBE_DEFAULTS, ...scenario.probe };
   const coldSpec = { route: probeSpec.route, sloMs: probeSpec.sloMs, ...COLD_PROBE_DEFAULTS, ...scenario.coldProbe };
-  const livenessSpec = { ...LIVENESS_DEFAULTS, ...scenario.liveness };
+  const admin = new AdminClient(options.apiUrl);
+  const facts = await preflight(options, admin, scenario, probeSpec.route);
+  // Without faults nothing is switched on, so there is nothing to switch off (and the target
+  // may have no admin API at all).
+  const usesAdmin = firstToggleField(scenario) !== null;
+  const warmupPath = facts.hasHealth ? HEALTH_PATH : probeSpec.route;
+  // The kubelet default route is the lab's /health; a target without it is probed on the probe route.
+  const livenessRoute = scenario.liveness?.route ?? (facts.hasHealth ? LIVENESS_DEFAULTS.route : probeSpec.route);
+  const livenessSpec = { ...LIVENESS_DEFAULTS, ...scenario.liveness, route: livenessRoute };
   const livenessAttempts: LivenessAttempt[] = [];
   const phases = plan(scenario.phases);
   const totalSeconds = scenario.phases.reduce((acc, p) => acc + p.durationSeconds, 0);
-  const admin = new AdminClient(options.apiUrl);
   // A callback of ours that throws (a record handler, the progress line) runs outside the
   // phase loop's try: it aborts the run through this controller, so the service is restored
   // exactly as for SIGINT, instead of an unhandled exception killing the process first.
@@ -118,9 +178,8 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       }
     };
 
-  await preflight(options, admin, scenario);
   // Start from a known state: whatever was left on by hand or by an earlier run is switched off.
-  await admin.clearAll();
+  if (usesAdmin) await admin.clearAll();
 
   const metrics = new RunnerMetrics(scenario.name);
   if (options.runnerMetricsPort !== null && options.runnerMetricsPort !== undefined) {
@@ -152,7 +211,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       ...extra,
     });
   const probe = wholeRun(probeSpec.route, probeSpec.ratePerSecond, probeSpec.timeoutMs, {
-    warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(probeSpec.ratePerSecond) },
+    warmup: { path: warmupPath, sockets: warmSocketsFor(probeSpec.ratePerSecond) },
     onRecords: guard('recording probe results', (records) => {
       for (const r of records) {
         timeline?.addClient('probe', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
@@ -185,7 +244,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   });
   const progress = options.progress ? new Progress(options.progress) : undefined;
   let lastSnapshot: Snapshot | undefined;
-  const sampler = new Sampler({
+  const sampler: Sampler | undefined = facts.metricsSource.kind === 'none' ? undefined : new Sampler({
     metricsUrl: options.metricsUrl,
     probeRoute: probeSpec.route,
     onError: (error) => internal.abort(new Error(`handling a watchdog scrape threw: ${oneLine(error)}`)),
@@ -223,7 +282,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     probe.start(startMs);
     coldProbe.start(startMs);
     liveness.start(startMs);
-    sampler.start(startMs);
+    sampler?.start(startMs);
 
     for (const planned of phases) {
       const { phase } = planned;
@@ -234,7 +293,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       metrics.enterPhase(phase.name);
       log(`phase ${phase.name} (${phase.durationSeconds} s)`);
       await applyToggles(admin, activeToggles, phase);
-      running = await startStreams(phase, phaseEndMs, options, timeline, metrics, signal, guard);
+      running = await startStreams(phase, phaseEndMs, options, warmupPath, timeline, metrics, signal, guard);
       await sleepUntil(phaseEndMs, signal);
       pending.push(...running.map((stop) => stop()));
       running = [];
@@ -246,11 +305,11 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     pending.push(...running.map((stop) => stop()));
     await Promise.all([probe, coldProbe, liveness].map((stream) => stream.kill().catch(() => {})));
   } finally {
-    await sampler.stop().catch(() => {});
+    await sampler?.stop().catch(() => {});
     progress?.end();
     metrics.finish();
     try {
-      await admin.clearAll();
+      if (usesAdmin) await admin.clearAll();
       restored = true;
       activeToggles.clear();
     } catch (error) {
@@ -259,7 +318,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     await Promise.allSettled(pending);
     await metrics.close();
   }
-  const faultsState = restored ? 'faults switched off' : 'faults NOT restored';
+  const faultsState = !usesAdmin ? 'the scenario set no faults' : restored ? 'faults switched off' : 'faults NOT restored';
   if (failure !== undefined || signal.aborted) {
     if (options.signal?.aborted) {
       const reason = options.signal.reason instanceof Error ? options.signal.reason.message : String(options.signal.reason ?? 'aborted');
@@ -271,13 +330,15 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   }
 
   const tl = timeline as Timeline;
-  tl.setSnapshots(sampler.snapshots);
+  tl.setSnapshots(sampler?.snapshots ?? []);
   const cpu = process.cpuUsage(cpuBefore);
   return assembleReport({
     scenario,
     source: options.source,
     quick: options.quick ?? false,
     target: { apiUrl: options.apiUrl, metricsUrl: options.metricsUrl },
+    metricsSource: facts.metricsSource,
+    usesAdmin,
     probe: { route: probeSpec.route, ratePerSecond: probeSpec.ratePerSecond, timeoutMs: probeSpec.timeoutMs, sloMs: probeSpec.sloMs },
     coldProbe: coldSpec,
     liveness: livenessVerdict(livenessSpec, livenessAttempts),
@@ -327,6 +388,7 @@ async function startStreams(
   phase: Phase,
   phaseEndMs: number,
   options: RunOptions,
+  warmupPath: string,
   timeline: Timeline,
   metrics: RunnerMetrics,
   signal: AbortSignal | undefined,
@@ -368,7 +430,7 @@ async function startStreams(
       // For its starting rate only: a pool for the peak opened at once, mid-run, disturbs the
       // service and the probe (seen once: 256 connects put 80 ms on the probe's send lateness,
       // 80 connects 14 ms); faster steps open their extra connections as they come.
-      warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(stream.startRate) },
+      warmup: { path: warmupPath, sockets: warmSocketsFor(stream.startRate) },
       onRecords: guard(`recording ${name} results`, (records: OpenLoopRecord[]) => {
         for (const r of records) {
           timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);

@@ -56,7 +56,7 @@ export function signalsAt(timeline: Timeline, bin: number): Readings {
     rampP99: clientQuantile(timeline.clientBin('ramp', bin), 0.99),
     pressureP99: clientQuantile(timeline.clientBin('pressure', bin), 0.99),
     serverP99: bucketQuantile(0.99, server.serverBuckets),
-    loopDelayP99: bucketQuantile(0.99, server.loopDelayBuckets),
+    loopDelayP99: bucketQuantile(0.99, server.loopDelayBuckets) ?? gauge(server.loopDelayP99Gauge),
     loopDelayMax: gauge(server.loopDelayMax),
     loopStall: gauge(server.loopStall),
     elu: gauge(server.elu),

@@ -146,6 +146,11 @@ export class Timeline {
     return bucketEdges(this.placed, key);
   }
 
+  /** Some snapshot carried prom-client's loop-delay gauge instead of the plugin's histogram. */
+  hasGaugeFallback(): boolean {
+    return this.snapshots.some((s) => s.loopDelayP99Gauge !== undefined);
+  }
+
   failedScrapes(): { index: number; error: string }[] {
     return this.snapshots.filter((s) => s.error).map((s) => ({ index: s.index, error: s.error as string }));
   }

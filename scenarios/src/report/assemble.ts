@@ -13,6 +13,7 @@ import type { Timeline } from '../analysis/timeline.js';
 import type { LoadStream, Scenario } from '../define.js';
 import { type PlannedPhase, onsetOf, phaseAt } from '../plan.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from '../signals.js';
+import { type MetricsSource, metricsSourceText } from '../sample/source.js';
 import { streamName } from '../validate.js';
 import { type ExpectationResult, type PhaseReport, REPORT_SCHEMA_VERSION, type Report } from './schema.js';
 
@@ -33,6 +34,10 @@ export interface AssembleInput {
   source: string;
   quick: boolean;
   target: { apiUrl: string; metricsUrl: string };
+  /** What the target's metrics endpoint offered (sample/source.ts). */
+  metricsSource: MetricsSource;
+  /** The scenario switched faults or mitigations on (through the admin API). */
+  usesAdmin: boolean;
   probe: Report['probe'];
   coldProbe: Report['coldProbe'];
   liveness: Report['liveness'];
@@ -152,7 +157,12 @@ export function assembleReport(input: AssembleInput): Report {
     startedAt: input.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     wallSeconds: input.wallSeconds,
-    target: input.target,
+    target: {
+      ...input.target,
+      metricsSource: input.metricsSource.kind,
+      unavailableSignals: input.metricsSource.unavailable,
+      faultsSet: input.usesAdmin,
+    },
     probe,
     coldProbe: input.coldProbe,
     liveness: input.liveness,
@@ -223,6 +233,12 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
     `Figures read from histogram buckets (server-side P99, loop delay p99, the phase loop-delay max, the threadpool canary) are given as the bucket that holds them${bucketExample(timeline)}; "above" checks use the lower bound, "below" checks the upper one.`,
     'The threadpool canary’s callback runs on the main loop, so a busy loop delays it too: its lower bound keeps only the (1 − ELU) share that is certainly the threadpool’s (a blocked loop, ELU 1, claims nothing); its upper bound is as measured. The lead-time table and the chart’s line use that lower bound.',
   ];
+  const source = input.metricsSource;
+  if (source.kind !== 'telemetry' || source.unavailable.length > 0) {
+    notes.unshift(
+      `${metricsSourceText(source)} ${source.unavailable.map((u) => `${SIGNALS[u.signal].label}: ${u.reason}.`).join(' ')} Their rows read "–"; an expectation on one of them fails for want of data.`,
+    );
+  }
   const failed = timeline.failedScrapes();
   if (failed.length > 0) notes.push(`${failed.length} of ${timeline.scrapeCount()} watchdog scrapes failed or were skipped; their seconds show no server data.`);
   const stale = timeline.staleSeconds();

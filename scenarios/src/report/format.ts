@@ -263,6 +263,11 @@ export function terminalSummary(report: Report): string[] {
     out.push(`    ${row.label} ${row.threshold}: ${row.firstCrossing}${sustained}${vs ? ` (${vs})` : ''}`);
   }
   out.push('', `  ${livenessText(report)}`);
+  const missing = report.target.unavailableSignals ?? [];
+  if (missing.length > 0) {
+    out.push('', `  Signals not available from this target (${report.target.metricsSource ?? 'unknown'} metrics at ${report.target.metricsUrl}):`);
+    for (const u of missing) out.push(`    ${SIGNALS[u.signal].label}: ${u.reason}`);
+  }
   const r = report.runner;
   const lateness = r.probeScheduleErrorP99Ms === null ? '' : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(1)} ms`;
   out.push('', `${report.verdict.toUpperCase()}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${r.cpuSeconds.toFixed(1)} s${lateness})`);

@@ -51,7 +51,19 @@ export const ReportSchema = Type.Object(
     startedAt: Type.String({ description: 'ISO 8601 date-time' }),
     finishedAt: Type.String({ description: 'ISO 8601 date-time' }),
     wallSeconds: Type.Number({ minimum: 0 }),
-    target: Type.Object({ apiUrl: Type.String(), metricsUrl: Type.String() }),
+    target: Type.Object({
+      apiUrl: Type.String(),
+      metricsUrl: Type.String(),
+      metricsSource: Type.Optional(
+        Type.Union([Type.Literal('telemetry'), Type.Literal('prom-client'), Type.Literal('none')], {
+          description: "what the metrics endpoint served: the lab's telemetry plugin, prom-client's default metrics only, or nothing the runner reads",
+        }),
+      ),
+      unavailableSignals: Type.Optional(
+        Type.Array(Type.Object({ signal: SignalId, reason: Type.String() }), { description: 'server-side signals the target did not expose, and why' }),
+      ),
+      faultsSet: Type.Optional(Type.Boolean({ description: 'the scenario switched faults or mitigations on through the admin API' })),
+    }),
     probe: Type.Object(
       {
         route: Type.String(),
