@@ -3,12 +3,12 @@
 // second, and always leaves the service healthy, whatever ends the run.
 import { AdminClient, type ServiceCatalogue } from './admin.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
-import type { Phase, Scenario, ToggleParams } from './define.js';
+import type { BurstStream, LoadStream, Phase, RampStream, RateStream, Scenario, ToggleParams } from './define.js';
 import { EngineError, oneLine } from './errors.js';
 import { type OpenLoopOptions, type OpenLoopRecord, OpenLoopStream, constantRate, steppedRate, warmSocketsFor } from './load/open-loop.js';
 import { type PressureRecord, PressureStream } from './load/pressure.js';
 import { LIVENESS_DEFAULTS, type LivenessAttempt, livenessVerdict } from './analysis/liveness.js';
-import { plan, phaseAt } from './plan.js';
+import { type PlannedPhase, plan, phaseAt } from './plan.js';
 import { Progress } from './progress.js';
 import { assembleReport } from './report/assemble.js';
 import type { Report } from './report/schema.js';
@@ -18,7 +18,7 @@ import { type MetricsSource, classifyMetricsSource } from './sample/source.js';
 import type { Snapshot } from './sample/snapshot.js';
 import { assertTargetAllowed } from './targets.js';
 import { checkTogglesAgainst } from './toggles.js';
-import { applyQuickProfile, streamName } from './validate.js';
+import { applyQuickProfile, spanSeconds, streamName } from './validate.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -242,6 +242,24 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       }
     }),
   });
+  // Scenario-level streams: one worker each from the start of their first phase to the end of
+  // their last, opened (and warmed up) with the probes, never restarted at a phase boundary.
+  const acrossPhases = (scenario.streams ?? []).map((stream) => {
+    const name = stream.name as string;
+    const first = stream.phases ? phases.findIndex((p) => p.phase.name === stream.phases?.from) : 0;
+    const offsetSeconds = phases[first]?.startSeconds ?? 0;
+    return {
+      offsetSeconds,
+      ...openLoopFor(stream, name, urlOf(stream, options.apiUrl), stream.timeoutMs ?? 5000, {
+        startMs: 0,
+        durationMs: spanSeconds(scenario.phases, stream.phases) * 1000,
+        warmupPath,
+        record: guard(`recording ${name} results`, (records: OpenLoopRecord[]) => {
+          if (timeline) recordOpenLoop(timeline, metrics, phases, name, stream.kind, records);
+        }),
+      }),
+    };
+  });
   const progress = options.progress ? new Progress(options.progress) : undefined;
   let lastSnapshot: Snapshot | undefined;
   const sampler: Sampler | undefined = facts.metricsSource.kind === 'none' ? undefined : new Sampler({
@@ -276,12 +294,13 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   let restored = false;
   let failure: unknown;
   try {
-    await Promise.all([probe.ready(), coldProbe.ready(), liveness.ready()]);
+    await Promise.all([probe.ready(), coldProbe.ready(), liveness.ready(), ...acrossPhases.map((a) => a.stream.ready())]);
     const startMs = Date.now() + 100;
     timeline = new Timeline(startMs, totalSeconds);
     probe.start(startMs);
     coldProbe.start(startMs);
     liveness.start(startMs);
+    for (const a of acrossPhases) a.stream.start(startMs + a.offsetSeconds * 1000);
     sampler?.start(startMs);
 
     for (const planned of phases) {
@@ -293,17 +312,17 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       metrics.enterPhase(phase.name);
       log(`phase ${phase.name} (${phase.durationSeconds} s)`);
       await applyToggles(admin, activeToggles, phase);
-      running = await startStreams(phase, phaseEndMs, options, warmupPath, timeline, metrics, signal, guard);
+      running = await startStreams(phase, phaseEndMs, options, warmupPath, phases, timeline, metrics, signal, guard);
       await sleepUntil(phaseEndMs, signal);
       pending.push(...running.map((stop) => stop()));
       running = [];
     }
-    await Promise.race([Promise.all([probe.done(), coldProbe.done(), liveness.done()]), aborted(signal)]);
+    await Promise.race([Promise.all([probe.done(), coldProbe.done(), liveness.done(), ...acrossPhases.map((a) => a.stream.done())]), aborted(signal)]);
     await Promise.race([Promise.all(pending), aborted(signal)]);
   } catch (error) {
     failure = error;
     pending.push(...running.map((stop) => stop()));
-    await Promise.all([probe, coldProbe, liveness].map((stream) => stream.kill().catch(() => {})));
+    await Promise.all([probe, coldProbe, liveness, ...acrossPhases.map((a) => a.stream)].map((stream) => stream.kill().catch(() => {})));
   } finally {
     await sampler?.stop().catch(() => {});
     progress?.end();
@@ -389,6 +408,7 @@ async function startStreams(
   phaseEndMs: number,
   options: RunOptions,
   warmupPath: string,
+  phases: PlannedPhase[],
   timeline: Timeline,
   metrics: RunnerMetrics,
   signal: AbortSignal | undefined,
@@ -398,53 +418,100 @@ async function startStreams(
   const streams = phase.streams ?? [];
   for (const [index, stream] of streams.entries()) {
     const name = streamName(stream, index);
-    const url = new URL(stream.route, options.apiUrl).toString();
-    const method = stream.method ?? 'GET';
-    const body = stream.body === undefined ? undefined : JSON.stringify(stream.body);
+    const url = urlOf(stream, options.apiUrl);
     const timeoutMs = stream.timeoutMs ?? 5000;
     const remainingMs = Math.max(1000, phaseEndMs - Date.now());
     if (stream.kind === 'pressure') {
       const pressure = new PressureStream({
         url,
-        method,
-        ...(body === undefined ? {} : { body }),
+        method: stream.method ?? 'GET',
+        ...(stream.body === undefined ? {} : { body: JSON.stringify(stream.body) }),
         connections: stream.connections,
         durationSeconds: Math.ceil(remainingMs / 1000) + 5,
         timeoutMs,
         onRecord: guard(`recording ${name} results`, (r: PressureRecord) => {
           timeline.addClient('pressure', r.atMs - (r.latencyMs ?? 0), r.latencyMs, r.outcome);
+          timeline.addStream(name, r.atMs - (r.latencyMs ?? 0), r.latencyMs, r.outcome);
           metrics.observe(phase.name, name, 'pressure', r.latencyMs, r.outcome);
         }),
       });
       stoppers.push(() => pressure.stop());
       continue;
     }
-    const segments = steppedRate(stream.startRate, stream.stepRate, stream.stepSeconds, remainingMs, stream.maxRate);
-    const ramp = new OpenLoopStream({
-      url,
-      method,
-      ...(body === undefined ? {} : { body }),
-      timeoutMs,
+    const open = openLoopFor(stream, name, url, timeoutMs, {
+      startMs: stream.kind === 'burst' ? phaseEndMs - phase.durationSeconds * 1000 : Date.now(),
       durationMs: remainingMs,
-      segments,
-      // For its starting rate only: a pool for the peak opened at once, mid-run, disturbs the
-      // service and the probe (seen once: 256 connects put 80 ms on the probe's send lateness,
-      // 80 connects 14 ms); faster steps open their extra connections as they come.
-      warmup: { path: warmupPath, sockets: warmSocketsFor(stream.startRate) },
-      onRecords: guard(`recording ${name} results`, (records: OpenLoopRecord[]) => {
-        for (const r of records) {
-          timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
-          metrics.observe(phase.name, name, 'ramp', r.latencyMs, r.outcome);
-        }
-      }),
+      warmupPath,
+      record: guard(`recording ${name} results`, (records: OpenLoopRecord[]) => recordOpenLoop(timeline, metrics, phases, name, stream.kind, records)),
     });
-    await ramp.ready();
+    await open.stream.ready();
     if (signal?.aborted) {
-      await ramp.kill();
+      await open.stream.kill();
       break;
     }
-    ramp.start(Date.now());
-    stoppers.push(() => ramp.stop());
+    open.stream.start(open.startMs);
+    stoppers.push(() => open.stream.stop());
   }
   return stoppers;
+}
+
+/** The stream's URL on the target, with its query string. */
+function urlOf(stream: LoadStream, baseUrl: string): string {
+  const url = new URL(stream.route, baseUrl);
+  if ('query' in stream && stream.query) for (const [key, value] of Object.entries(stream.query)) url.searchParams.append(key, value);
+  return url.toString();
+}
+
+/** Records an open-loop stream's results: under its kind (the rampP99 signal), under its name, and in the runner's metrics. */
+function recordOpenLoop(timeline: Timeline, metrics: RunnerMetrics, phases: PlannedPhase[], name: string, kind: 'ramp' | 'rate' | 'burst', records: OpenLoopRecord[]): void {
+  for (const r of records) {
+    timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
+    timeline.addStream(name, r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
+    metrics.observe(phaseAt(phases, timeline.binOf(r.intendedMs)), name, kind, r.latencyMs, r.outcome);
+  }
+}
+
+/**
+ * An open-loop worker for a ramp, rate or burst stream, from `startMs` for `durationMs`
+ * (a burst's requests are all due `atSecond` after `startMs`).
+ */
+function openLoopFor(
+  stream: RampStream | RateStream | BurstStream,
+  name: string,
+  url: string,
+  timeoutMs: number,
+  at: { startMs: number; durationMs: number; warmupPath: string; record: (records: OpenLoopRecord[]) => void },
+): { stream: OpenLoopStream; startMs: number } {
+  const body = stream.body === undefined ? undefined : JSON.stringify(stream.body);
+  const shape =
+    stream.kind === 'ramp'
+      ? {}
+      : {
+          ...(stream.headers ? { headers: stream.headers } : {}),
+          ...(stream.bodies
+            ? { bodies: { values: stream.bodies.values.map((v) => JSON.stringify(v)), pick: stream.bodies.pick, seed: stream.bodies.seed ?? 1 } }
+            : {}),
+        };
+  const schedule =
+    stream.kind === 'ramp'
+      ? { segments: steppedRate(stream.startRate, stream.stepRate, stream.stepSeconds, at.durationMs, stream.maxRate) }
+      : stream.kind === 'rate'
+        ? { segments: constantRate(stream.ratePerSecond) }
+        : { segments: constantRate(1), instantsMs: Array.from({ length: stream.count }, () => stream.atSecond * 1000) };
+  // For its starting rate only: a pool for the peak opened at once, mid-run, disturbs the
+  // service and the probe (seen once: 256 connects put 80 ms on the probe's send lateness,
+  // 80 connects 14 ms); faster steps open their extra connections as they come.
+  const warmRate = stream.kind === 'ramp' ? stream.startRate : stream.kind === 'rate' ? stream.ratePerSecond : stream.count / 2;
+  const open = new OpenLoopStream({
+    url,
+    method: stream.method ?? 'GET',
+    ...(body === undefined ? {} : { body }),
+    ...shape,
+    timeoutMs,
+    durationMs: at.durationMs,
+    ...schedule,
+    warmup: { path: at.warmupPath, sockets: warmSocketsFor(warmRate) },
+    onRecords: at.record,
+  });
+  return { stream: open, startMs: at.startMs };
 }

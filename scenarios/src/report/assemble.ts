@@ -7,10 +7,10 @@ import { type Window, summarise } from '../analysis/summary.js';
 import { isLeadExpectation } from '../define.js';
 import { SUSTAIN_SECONDS, leadTimes } from '../analysis/lead-times.js';
 import { toReportValue } from '../analysis/range.js';
-import { buildReadings, toReportSeries } from '../analysis/series.js';
+import { buildReadings, clientQuantile, toReportSeries } from '../analysis/series.js';
 import { clientCounts, summariseAll } from '../analysis/summary.js';
 import type { Timeline } from '../analysis/timeline.js';
-import type { LoadStream, Scenario } from '../define.js';
+import type { LoadStream, Scenario, ScenarioStream } from '../define.js';
 import { type PlannedPhase, onsetOf, phaseAt } from '../plan.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from '../signals.js';
 import { type MetricsSource, metricsSourceText } from '../sample/source.js';
@@ -75,7 +75,7 @@ function abovePhasesOf(scenario: Scenario, timeline: Timeline, readings: Reading
     }
     for (const e of scenario.expectations) {
       // Only an expectation with its own stat reads a figure the phase summary does not show.
-      if (isLeadExpectation(e) || e.signal !== signal || e.stat === undefined || e.stat === SIGNALS[signal].phaseStat) continue;
+      if (isLeadExpectation(e) || e.stream !== undefined || e.signal !== signal || e.stat === undefined || e.stat === SIGNALS[signal].phaseStat) continue;
       const phase = phases.find((p) => p.name === e.phase);
       const r = phase ? summarise(timeline, readings, signal, windowOfPhase(phase), e.stat) : null;
       if (r && certainlyAbove(r, threshold)) names.add(e.phase);
@@ -119,10 +119,11 @@ export function assembleReport(input: AssembleInput): Report {
       settleSeconds,
       faults: phase.faults ?? {},
       mitigations: phase.mitigations ?? {},
-      streams: (phase.streams ?? []).map((s, i) => describeStream(s, i)),
+      streams: [...(phase.streams ?? []).map((s, i) => describeStream(s, i)), ...scenarioStreamsIn(scenario, phases.findIndex((p) => p.phase === phase)).map((s, i) => describeStream(s, i))],
       summary,
       ...(Object.keys(summaryLower).length > 0 ? { summaryLower } : {}),
       clients: clientCounts(timeline, window),
+      ...(timeline.streamNames().length > 0 ? { streamResults: streamResultsOf(timeline, window) } : {}),
     };
   });
   const onset = onsetOf(phases);
@@ -318,14 +319,59 @@ function compactSeconds(seconds: number[]): string {
   return parts.slice(0, 8).join(', ') + (parts.length > 8 ? ', …' : '');
 }
 
-function describeStream(stream: LoadStream, index: number): PhaseReport['streams'][number] {
+function describeStream(stream: LoadStream | ScenarioStream, index: number): PhaseReport['streams'][number] {
   const base = { kind: stream.kind, name: streamName(stream, index), route: stream.route, method: stream.method ?? 'GET' };
   if (stream.kind === 'pressure') return { ...base, connections: stream.connections };
+  if (stream.kind === 'ramp') {
+    return {
+      ...base,
+      startRate: stream.startRate,
+      stepRate: stream.stepRate,
+      stepSeconds: stream.stepSeconds,
+      ...(stream.maxRate === undefined ? {} : { maxRate: stream.maxRate }),
+    };
+  }
+  const query = stream.query ? `?${new URLSearchParams(stream.query).toString()}` : undefined;
   return {
     ...base,
-    startRate: stream.startRate,
-    stepRate: stream.stepRate,
-    stepSeconds: stream.stepSeconds,
-    ...(stream.maxRate === undefined ? {} : { maxRate: stream.maxRate }),
+    ...(query ? { query } : {}),
+    ...(stream.headers ? { headerNames: Object.keys(stream.headers) } : {}),
+    ...(stream.bodies
+      ? { bodies: `${stream.bodies.values.length} ${stream.bodies.pick === 'rotate' ? 'rotated' : `sampled, seed ${stream.bodies.seed ?? 1}`}` }
+      : stream.body !== undefined
+        ? { bodies: 'one fixed body' }
+        : {}),
+    ...('phases' in stream && stream.phases ? { acrossPhases: stream.phases } : {}),
+    ...(stream.kind === 'rate' ? { ratePerSecond: stream.ratePerSecond } : { atSecond: stream.atSecond, count: stream.count }),
   };
+}
+
+/** Each named stream over a phase window: counts and P50/P99 (open loop: from the intended send time). */
+function streamResultsOf(timeline: Timeline, window: Window): NonNullable<PhaseReport['streamResults']> {
+  return timeline.streamNames().flatMap((stream) => {
+    const merged = timeline.streamWindow(stream, window.from, window.to);
+    if (!merged) return [];
+    const p99 = toReportValue(clientQuantile(merged, 0.99));
+    return [
+      {
+        stream,
+        requests: merged.ok + merged.errors + merged.timeouts,
+        errors: merged.errors,
+        timeouts: merged.timeouts,
+        p50: toReportValue(clientQuantile(merged, 0.5)).value,
+        p99: p99.value,
+        ...(p99.lower === undefined ? {} : { p99Lower: p99.lower }),
+      },
+    ];
+  });
+}
+
+/** Scenario-level streams running during phase `index`. */
+function scenarioStreamsIn(scenario: Scenario, index: number): ScenarioStream[] {
+  const names = scenario.phases.map((p) => p.name);
+  return (scenario.streams ?? []).filter((s) => {
+    const from = s.phases ? names.indexOf(s.phases.from) : 0;
+    const to = s.phases ? names.indexOf(s.phases.to) : names.length - 1;
+    return index >= from && index <= to;
+  });
 }

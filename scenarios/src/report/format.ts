@@ -177,14 +177,41 @@ export function togglesText(toggles: Record<string, Record<string, unknown>>): s
 
 export function streamsText(phase: Report['phases'][number]): string {
   if (phase.streams.length === 0) return 'probe only';
-  return phase.streams
-    .map((s) =>
-      s.kind === 'pressure'
-        ? `pressure ${s.method} ${s.route} × ${s.connections} connections (closed loop)`
-        : `ramp ${s.method} ${s.route} ${s.startRate} req/s +${s.stepRate} every ${s.stepSeconds} s${s.maxRate ? ` (max ${s.maxRate})` : ''} (open loop)`,
-    )
-    .join('; ');
+  return phase.streams.map(streamText).join('; ');
 }
+
+function streamText(s: Report['phases'][number]['streams'][number]): string {
+  if (s.kind === 'pressure') return `${s.name}: pressure ${s.method} ${s.route} × ${s.connections} connections (closed loop)`;
+  if (s.kind === 'ramp') return `${s.name}: ramp ${s.method} ${s.route} ${s.startRate} req/s +${s.stepRate} every ${s.stepSeconds} s${s.maxRate ? ` (max ${s.maxRate})` : ''} (open loop)`;
+  const what = s.kind === 'rate' ? `${s.ratePerSecond} req/s` : `${s.count} request${s.count === 1 ? '' : 's'} at +${s.atSecond} s`;
+  const extras = [
+    s.headerNames?.length ? `headers ${s.headerNames.join(', ')}` : '',
+    s.bodies ? `bodies: ${s.bodies}` : '',
+    s.acrossPhases ? `runs ${s.acrossPhases.from}–${s.acrossPhases.to} without restarting` : '',
+  ].filter(Boolean);
+  return `${s.name}: ${s.kind} ${s.method} ${s.route}${s.query ?? ''} ${what} (open loop${extras.length ? `; ${extras.join('; ')}` : ''})`;
+}
+
+/** Rows of the per-stream table: one per phase and named stream. */
+export function streamResultRows(report: Report): string[][] {
+  const rows: string[][] = [];
+  for (const p of report.phases) {
+    for (const r of p.streamResults ?? []) {
+      rows.push([
+        p.name,
+        r.stream,
+        String(r.requests),
+        String(r.errors),
+        String(r.timeouts),
+        formatSignal('rampP99', r.p50),
+        formatFigure('rampP99', r.p99, r.p99Lower),
+      ]);
+    }
+  }
+  return rows;
+}
+
+export const STREAM_RESULT_HEADER = ['phase', 'stream', 'requests', 'errors', 'timeouts', 'P50', 'P99'];
 
 /** A lead: `observed` = later signal's crossing − the leading signal's; negative means it came later. */
 export function leadObservedText(observed: number): string {
@@ -261,6 +288,11 @@ export function terminalSummary(report: Report): string[] {
       .join(', ');
     const sustained = row.sustained === '–' || row.sustained === row.firstCrossing ? '' : `; sustained ${row.sustained}`;
     out.push(`    ${row.label} ${row.threshold}: ${row.firstCrossing}${sustained}${vs ? ` (${vs})` : ''}`);
+  }
+  const streamRows = streamResultRows(report);
+  if (streamRows.length > 0) {
+    out.push('', '  Load streams per phase (requests, errors / timeouts, P99):');
+    for (const [phase, stream, requests, errors, timeouts, , p99] of streamRows) out.push(`    ${phase} ${stream}: ${requests}, ${errors} / ${timeouts}, P99 ${p99}`);
   }
   out.push('', `  ${livenessText(report)}`);
   const missing = report.target.unavailableSignals ?? [];

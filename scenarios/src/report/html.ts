@@ -16,6 +16,8 @@ import {
   streamsText,
   togglesText,
   verdictText,
+  STREAM_RESULT_HEADER,
+  streamResultRows,
 } from './format.js';
 import type { Report } from './schema.js';
 import { type ChartLine, type ChartOptions, lineChart } from './svg-chart.js';
@@ -75,6 +77,19 @@ export function chartSpecs(report: Report): ChartOptions[] {
           : []),
       ],
   });
+  const streams = Object.entries(report.series.streams ?? {});
+  if (streams.length > 0) {
+    const palette = ['#ff7f0e', '#9467bd', '#2ca02c', '#1f77b4', '#e377c2', '#8c564b', '#bcbd22', '#17becf'];
+    out.push({
+      title: 'Load streams: P99 per stream (per second, ms, log scale)',
+      subtitle: 'Each named load stream on its own line (open loop: from the intended send time), so the chart says which route slowed down.',
+      lines: streams.map(([name, s], i) => ({ label: name, color: palette[i % palette.length] as string, values: s.p99, dashed: false })),
+      phases,
+      scale: 'log',
+      factor: 1000,
+      unit: 'ms',
+    });
+  }
   out.push({
       title: 'Event loop: delay p99, delay max, live stall (ms, log scale)',
     subtitle: 'Per second: delay p99 of that second (its bucket); delay max = the gauge, the longest delay in its window (the last 5 s by default), so it stays up for a few seconds after a stall; live stall = the stall in progress at the scrape.',
@@ -194,6 +209,8 @@ export function renderHtml(report: Report): string {
       'summary',
     ),
   );
+  const streamRows = streamResultRows(report);
+  if (streamRows.length > 0) body.push('<h3>Load streams</h3>', table(STREAM_RESULT_HEADER, streamRows.map((row) => row.map(esc))));
   body.push(
     `<p class="meta">${esc(rangeLegend(report))} In the charts the shading spans the bucket and the line follows its upper bound, except the threadpool canary's (see its chart).</p>`,
   );

@@ -15,6 +15,8 @@ import {
   streamsText,
   togglesText,
   verdictText,
+  STREAM_RESULT_HEADER,
+  streamResultRows,
 } from './format.js';
 import type { Report } from './schema.js';
 
@@ -66,6 +68,10 @@ export function renderMarkdown(report: Report): string {
       ]),
     ),
   );
+  const streamRows = streamResultRows(report);
+  if (streamRows.length > 0) {
+    out.push('', '### Load streams', '', table(STREAM_RESULT_HEADER, streamRows), '', 'Open-loop streams (rate, burst, ramp) are timed from each request’s intended send time; pressure from the send.');
+  }
   out.push('');
   const ids = signalsWithData(report);
   out.push(

@@ -125,11 +125,18 @@ export const ReportSchema = Type.Object(
         mitigations: Toggles,
         streams: Type.Array(
           Type.Object({
-            kind: Type.Union([Type.Literal('pressure'), Type.Literal('ramp')]),
+            kind: Type.Union([Type.Literal('pressure'), Type.Literal('ramp'), Type.Literal('rate'), Type.Literal('burst')]),
             name: Type.String(),
             route: Type.String(),
             method: Type.String(),
+            query: Type.Optional(Type.String({ description: 'the query string sent, e.g. "?customer=42"' })),
+            headerNames: Type.Optional(Type.Array(Type.String(), { description: 'names of the extra headers sent (values are left out: they may be credentials)' })),
+            bodies: Type.Optional(Type.String({ description: 'how bodies were chosen, e.g. "3 rotated" or "5 sampled, seed 7"' })),
+            acrossPhases: Type.Optional(Type.Object({ from: Type.String(), to: Type.String() }, { description: 'a scenario-level stream running across these phases without restarting' })),
             connections: Type.Optional(Type.Number()),
+            ratePerSecond: Type.Optional(Type.Number()),
+            atSecond: Type.Optional(Type.Number({ description: 'burst: seconds from the start of its (first) phase' })),
+            count: Type.Optional(Type.Integer()),
             startRate: Type.Optional(Type.Number()),
             stepRate: Type.Optional(Type.Number()),
             stepSeconds: Type.Optional(Type.Number()),
@@ -139,6 +146,20 @@ export const ReportSchema = Type.Object(
         summary: SignalValues,
         summaryLower: Type.Optional(LowerBounds),
         clients: Type.Object({ probe: ClientCounts, cold: ClientCounts, ramp: ClientCounts, pressure: ClientCounts }),
+        streamResults: Type.Optional(
+          Type.Array(
+            Type.Object({
+              stream: Type.String(),
+              requests: Type.Integer({ minimum: 0 }),
+              errors: Type.Integer({ minimum: 0 }),
+              timeouts: Type.Integer({ minimum: 0 }),
+              p50: Nullable(Type.Number({ description: 'seconds, from the intended send time (open loop) or the send (pressure)' })),
+              p99: Nullable(Type.Number({ description: 'seconds; with p99Lower when only "at least the timeout" is known' })),
+              p99Lower: Type.Optional(Type.Number()),
+            }),
+            { description: 'each named load stream over the phase (after settle)' },
+          ),
+        ),
       }),
     ),
     expectations: Type.Array(
@@ -146,6 +167,7 @@ export const ReportSchema = Type.Object(
         description: Type.String(),
         kind: Type.Union([Type.Literal('threshold'), Type.Literal('lead')]),
         phase: Type.Optional(Type.String()),
+        stream: Type.Optional(Type.String({ description: 'the load stream the figure is of' })),
         signal: SignalId,
         stat: Type.Optional(Type.String()),
         above: Type.Optional(Type.Number()),
@@ -218,6 +240,13 @@ export const ReportSchema = Type.Object(
         probeSendLatenessMaxMs: Type.Array(NullableNumber, { description: 'the probe sender’s worst lateness per second (runner-side)' }),
         ...SignalSeries,
         lowerBounds: LowerSeries,
+        streams: Type.Optional(
+          Type.Record(
+            Type.String(),
+            Type.Object({ count: Type.Array(Type.Integer()), failures: Type.Array(Type.Integer()), p99: Type.Array(NullableNumber) }),
+            { description: 'per named load stream, per second: requests, failed or timed out, P99 (seconds; the lower bound where only "at least the timeout" is known)' },
+          ),
+        ),
       },
       { description: `one entry per second of the run, columns of equal length. ${VALUE_NOTE}` },
     ),
