@@ -250,7 +250,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     const offsetSeconds = phases[first]?.startSeconds ?? 0;
     return {
       offsetSeconds,
-      ...openLoopFor(stream, name, urlOf(stream, options.apiUrl), stream.timeoutMs ?? 5000, {
+      ...openLoopFor(stream, urlOf(stream, options.apiUrl), stream.timeoutMs ?? 5000, {
         startMs: 0,
         durationMs: spanSeconds(scenario.phases, stream.phases) * 1000,
         warmupPath,
@@ -438,7 +438,7 @@ async function startStreams(
       stoppers.push(() => pressure.stop());
       continue;
     }
-    const open = openLoopFor(stream, name, url, timeoutMs, {
+    const open = openLoopFor(stream, url, timeoutMs, {
       startMs: stream.kind === 'burst' ? phaseEndMs - phase.durationSeconds * 1000 : Date.now(),
       durationMs: remainingMs,
       warmupPath,
@@ -477,7 +477,6 @@ function recordOpenLoop(timeline: Timeline, metrics: RunnerMetrics, phases: Plan
  */
 function openLoopFor(
   stream: RampStream | RateStream | BurstStream,
-  name: string,
   url: string,
   timeoutMs: number,
   at: { startMs: number; durationMs: number; warmupPath: string; record: (records: OpenLoopRecord[]) => void },

@@ -282,11 +282,11 @@ function checkScenarioStreams(c: Checker, value: unknown, phases: Phase[]): Scen
   });
   streams.forEach((s, i) => {
     if (streams.findIndex((t) => t.name === s.name) !== i) c.fail(`streams[${i}].name`, `duplicate stream name "${s.name}"`, 'a distinct name per stream');
-    phases.forEach((p, pi) =>
-      (p.streams ?? []).forEach((t, ti) => {
+    for (const [pi, p] of phases.entries()) {
+      for (const [ti, t] of (p.streams ?? []).entries()) {
         if (streamName(t, ti) === s.name) c.fail(`phases[${pi}].streams[${ti}].name`, `"${s.name}" is also a scenario-level stream`, 'a name no scenario-level stream has');
-      }),
-    );
+      }
+    }
   });
   return streams;
 }
@@ -368,7 +368,9 @@ function checkBound(c: Checker, value: unknown, field: string, phases: string[])
 /** Every stream name the scenario can report on: its scenario-level streams and each phase's. */
 export function streamNamesOf(scenario: Pick<Scenario, 'phases' | 'streams'>): string[] {
   const names = new Set<string>((scenario.streams ?? []).map((s) => s.name as string));
-  for (const phase of scenario.phases) (phase.streams ?? []).forEach((s, i) => names.add(streamName(s, i)));
+  for (const phase of scenario.phases) {
+    for (const [i, s] of (phase.streams ?? []).entries()) names.add(streamName(s, i));
+  }
   return [...names];
 }
 

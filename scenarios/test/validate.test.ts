@@ -125,10 +125,31 @@ test('traffic DSL: each bad field is refused with the file, the field and what i
     [(s) => (any(s).streams = [{ kind: 'burst', name: 'b', route: '/x', atSecond: 6, count: 1 }]), /streams\[0\]\.atSecond: 6 is not within the stream's 5 s under the quick profile/],
     [(s) => (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'burst', route: '/x', atSecond: 3, count: 2 }] } as never), /phases\[0\]\.streams\[0\]\.atSecond: 3 is not within the phase's 3 s/],
     [(s) => (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'burst', route: '/x', atSecond: 0, count: 5000 }] } as never), /phases\[0\]\.streams\[0\]\.count: 5000 is out of range; allowed: an integer from 1 to 1000/],
-    [(s) => (s.phases[1] = { ...s.phases[1], streams: [rate({})] } as never) && (any(s).streams = [rate({})]), /phases\[1\]\.streams\[0\]\.name: "orders" is also a scenario-level stream/],
-    [(s) => (s.phases[1] = { ...s.phases[1], streams: [] } as never) && (s.expectations = [{ phase: 'fault', signal: 'probeP99', stream: 'orders', above: 1 } as never]), /expectations\[0\]\.stream: names a stream, but the scenario has no named load streams/],
-    [(s) => (any(s).streams = [rate({})]) && (s.expectations = [{ phase: 'fault', signal: 'rampP99', stream: 'other', above: 1 } as never]), /expectations\[0\]\.stream: "other" is not allowed; allowed: orders, pressure-1/],
-    [(s) => (any(s).streams = [rate({})]) && (s.expectations = [{ phase: 'fault', signal: 'loopDelayP99', stream: 'orders', above: 1 } as never]), /expectations\[0\]\.signal: "loopDelayP99" is not measured per stream; allowed: with "stream": rampP99 or errorRate/],
+    [(s) => {
+      s.phases[1] = { ...s.phases[1], streams: [rate({})] } as never;
+      any(s).streams = [rate({})];
+    }, /phases\[1\]\.streams\[0\]\.name: "orders" is also a scenario-level stream/],
+    [
+      (s) => {
+        s.phases[1] = { ...s.phases[1], streams: [] } as never;
+        s.expectations = [{ phase: 'fault', signal: 'probeP99', stream: 'orders', above: 1 } as never];
+      },
+      /expectations\[0\]\.stream: names a stream, but the scenario has no named load streams/,
+    ],
+    [
+      (s) => {
+        any(s).streams = [rate({})];
+        s.expectations = [{ phase: 'fault', signal: 'rampP99', stream: 'other', above: 1 } as never];
+      },
+      /expectations\[0\]\.stream: "other" is not allowed; allowed: orders, pressure-1/,
+    ],
+    [
+      (s) => {
+        any(s).streams = [rate({})];
+        s.expectations = [{ phase: 'fault', signal: 'loopDelayP99', stream: 'orders', above: 1 } as never];
+      },
+      /expectations\[0\]\.signal: "loopDelayP99" is not measured per stream; allowed: with "stream": rampP99 or errorRate/,
+    ],
   ];
   for (const [mutate, expected] of cases) assert.match(problem(mutate), expected);
 });
