@@ -76,7 +76,7 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     phaseStat: 'p99',
     defaultThreshold: 0.5,
     description:
-      'P99 reported by autocannon, closed loop: timed from the actual send, so it hides the time a stalled service delays the next request.',
+      'P99 of the closed-loop pressure streams, timed from the actual send, so it hides the time a stalled service delays the next request; a timeout counts at its latency (≥ the timeout).',
   },
   serverP99: {
     id: 'serverP99',
@@ -98,7 +98,7 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     // bucket cannot be decided), whatever bucket layout the service serves.
     defaultThreshold: 0.05,
     description:
-      'p99 of runtime_eventloop_delay_seconds over the interval (cumulative histogram, per-interval delta), as the bounds of the bucket holding it.',
+      'p99 of runtime_eventloop_delay_seconds over the interval (cumulative histogram, per-interval delta), as the bounds of the bucket holding it. The histogram is weighted by time (one observation per 10 ms of wall time, a stall back-filling the ticks it swallowed), so the p99 is the wait that 1 % of the interval exceeded: a task that became ready then waited at least this long.',
   },
   loopDelayMax: {
     id: 'loopDelayMax',

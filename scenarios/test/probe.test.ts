@@ -58,7 +58,7 @@ after(async () => {
   await Promise.all([stalling?.close(), quiet?.close()]);
 });
 
-test('open-loop probe charges a 1 s stall in full (P99 >= 0.9 s) while autocannon, closed loop, reports far less', async (t) => {
+test('open-loop probe charges a 1 s stall in full (P99 >= 0.9 s) while the closed-loop pressure stream reports far less', async (t) => {
   const pressureLatencies = build();
   const pressure = new PressureStream({
     url: `http://127.0.0.1:${stalling.port}/`,
@@ -75,13 +75,13 @@ test('open-loop probe charges a 1 s stall in full (P99 >= 0.9 s) while autocanno
   const probe = build();
   for (const r of records) probe.recordValue(Math.max(1, Math.round(r.latencyMs * 1000)));
   const probeP99Ms = probe.getValueAtPercentile(99) / 1000;
-  const autocannonP99Ms = summary.p99Ms;
+  const closedLoopP99Ms = summary.p99Ms;
   t.diagnostic(`probe (open loop) P99 ${probeP99Ms.toFixed(0)} ms over ${records.length} requests`);
-  t.diagnostic(`autocannon (closed loop, 4 connections) P99 ${autocannonP99Ms} ms over ${summary.requests} requests`);
+  t.diagnostic(`pressure (closed loop, 4 connections) P99 ${closedLoopP99Ms} ms over ${summary.requests} requests`);
   assert.ok(records.length >= 280, `probe sent ${records.length} of 300 scheduled requests`);
   assert.ok(probeP99Ms >= 900, `probe P99 ${probeP99Ms} ms should show the 1 s stall`);
-  assert.ok(autocannonP99Ms <= probeP99Ms / 2, `autocannon P99 ${autocannonP99Ms} ms should be far below the probe's ${probeP99Ms} ms`);
-  // The runner's own histogram of autocannon's per-response latencies agrees with autocannon.
+  assert.ok(closedLoopP99Ms <= probeP99Ms / 2, `closed-loop P99 ${closedLoopP99Ms} ms should be far below the probe's ${probeP99Ms} ms`);
+  // The runner's own histogram of the per-request records agrees with the stream's summary.
   assert.ok(pressureLatencies.getValueAtPercentile(99) / 1000 <= probeP99Ms / 2);
 });
 
@@ -130,7 +130,8 @@ test('a request that never gets an answer is counted as a timeout with its laten
   assert.ok(records.length >= 5, `${records.length} of 10 scheduled requests recorded`);
   for (const r of records) {
     assert.equal(r.outcome, 'timeout', JSON.stringify(r));
-    // From the intended send time: the 300 ms timeout plus however late the send was.
-    assert.ok(r.latencyMs >= 300 && r.latencyMs < 300 + Math.max(1000, r.sendErrorMs + 1000), `timeout latency ${JSON.stringify(r)}`);
+    // From the intended send time: the 300 ms timeout plus however late the send was; well under
+    // the 1000 ms a timeout rounded up to whole seconds would take.
+    assert.ok(r.latencyMs >= 300 && r.latencyMs < 900 + r.sendErrorMs, `timeout latency ${JSON.stringify(r)}`);
   }
 });

@@ -2,8 +2,9 @@
 // compose stack uses, derived by the CLI's own function (targets on 127.0.0.1, rule files
 // absolute), scraping the real api and downstream and the real scenario runner while quick
 // scenarios run. Then, through Prometheus's HTTP API: every recording rule and every dashboard
-// query returned data, and the loop-delay alert (EventLoopStarvation) fired during the blocking
-// fault phase. One Prometheus run serves all of these checks.
+// query returned data, the loop-delay alert (EventLoopStarvation) fired during the blocking
+// fault phase, and after the scenarios one lone 1 s block showed in the time-weighted loop-delay
+// p99. One Prometheus run serves all of these checks.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startPrometheus, waitForPrometheus } from '@runtime-lab/cli';
 import { DASHBOARDS_DIR } from '@runtime-lab/grafana';
-import { allQueries, freePort, type DashboardJson, PrometheusApi, parsePromql, recordingRules, REPO_ROOT, repoPath, requireBinary, type RunningService, startLabServices } from '@runtime-lab/test-kit';
+import { allQueries, freePort, type DashboardJson, PrometheusApi, parsePromql, recordingRules, REPO_ROOT, repoPath, requireBinary, resetToggles, type RunningService, setToggles, startLabServices } from '@runtime-lab/test-kit';
 
 /**
  * Quick scenarios that between them drive every signal the dashboards show: the loop (blocking),
@@ -34,6 +35,7 @@ let prometheus: { child: ChildProcess; url: string; configFile: string } | undef
 let promApi: PrometheusApi;
 let windowStart = 0;
 let windowEnd = 0;
+let loneBlockAt = 0;
 const runs: ScenarioRun[] = [];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -110,6 +112,13 @@ before(async () => {
   // The last scrapes and rule evaluations after the final run.
   await sleep(6000);
   windowEnd = nowSeconds();
+  // Then quiet 10 s windows, one lone 1 s block, and the windows that hold it.
+  await sleep(12_000);
+  await setToggles(api.url, { blocking: { mode: 'cpu', durationMs: 1000, fraction: 1, routes: ['orders'] } });
+  loneBlockAt = nowSeconds();
+  await (await fetch(new URL('/api/orders', api.url), { signal: AbortSignal.timeout(10_000) })).arrayBuffer();
+  await resetToggles(api.url);
+  await sleep(14_000);
 });
 
 after(async () => {
@@ -199,6 +208,19 @@ describe("native Prometheus with the compose configuration, during quick scenari
     const cold = await peak('scenario_stream_kind:lab_runner_request_duration_seconds:p99_rate10s{scenario="blocking",kind="cold-probe"}');
     t.diagnostic(`cold probe P99 peak ${cold} s`);
     assert.ok(cold > client, `cold probe P99 ${cold} s vs warm probe P99 ${client} s`);
+  });
+
+  it("reads one lone 1 s block in the recording rule's time-weighted 10 s loop-delay p99 (the 640–1280 ms bucket)", async (t) => {
+    const around = async (expr: string): Promise<number> => Math.max(...(await promApi.finiteSamples(expr, loneBlockAt - 4, loneBlockAt + 14)).map((s) => s.v));
+    const p99 = await around('job:runtime_eventloop_delay_seconds:p99_rate10s{job="api"}');
+    const max = await around('job:runtime_eventloop_delay_max_seconds:max{job="api"}');
+    const stalls = await around('job:runtime_eventloop_stalls:rate10s{job="api"}');
+    t.diagnostic(`peaks around the lone block: p99 (10 s) ${p99} s, max gauge ${max} s, stalls/s ${stalls}`);
+    assert.ok(max >= 0.9, `the max gauge saw the 1 s block: ${max} s`);
+    // 1 s of 10 s stalled: 3.6 % of the time waited over 640 ms, so the p99 is in (0.64, 1.28].
+    // A histogram that counts the stall as one sample among ~1000 reads ~2 ms here.
+    assert.ok(p99 > 0.64 && p99 <= 1.28, `p99 over 10 s peaked at ${p99} s`);
+    assert.ok(stalls > 0, 'the stall was counted as an event');
   });
 
   it('fired EventLoopStarvation during the blocking fault phase', async () => {

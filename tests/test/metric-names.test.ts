@@ -17,6 +17,7 @@ function isKnownSeries(name: string): boolean {
 /** Recorded names whose metric part is derived, not scraped: what each is computed from. */
 const DERIVED: Record<string, string> = {
   runtime_http_requests: 'the request rate, from runtime_http_request_duration_seconds_count',
+  runtime_eventloop_stalls: 'the stall rate, from runtime_eventloop_stall_duration_seconds_count',
 };
 
 /** `level:metric:operations`: the metric part, with a counter's `_total` dropped as the naming rules ask. */

@@ -1,6 +1,6 @@
 // The home dashboard: the lab's lesson on one screen. Loop delay and live stall against the
 // server-side and client-side P99 on one (log) time axis, so the divergence is seen, not argued.
-import { METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_EVENTLOOP_UTILIZATION_RATIO, METRIC_HTTP_QUEUE_TIME_SECONDS, METRIC_HTTP_REQUESTS_INFLIGHT, METRIC_HTTP_REQUEST_DURATION_SECONDS, METRIC_LAB_FAULT_ACTIVE, METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
+import { METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_EVENTLOOP_STALL_DURATION_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_EVENTLOOP_UTILIZATION_RATIO, METRIC_HTTP_QUEUE_TIME_SECONDS, METRIC_HTTP_REQUESTS_INFLIGHT, METRIC_HTTP_REQUEST_DURATION_SECONDS, METRIC_LAB_FAULT_ACTIVE, METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
 import { faultAnnotations, phaseAnnotations } from '../annotations.js';
 import { buildDashboard } from '../layout.js';
 import { COLORS, stat, timeseries } from '../panels.js';
@@ -164,16 +164,29 @@ export function build() {
             queries: [{ expr: 'job_route:runtime_http_requests:rate10s{job="api",route!="/health"}', legend: '{{route}}' }],
           }),
           timeseries({
-            title: "Loop delay: prom-client's p99 vs the corrected one",
+            title: "Loop delay p99: prom-client's vs time-weighted",
             description:
-              "prom-client's nodejs_eventloop_lag_p99_seconds is reset at every scrape and records a stall as one sample after it ends; the lab's histogram is cumulative, so every window and every scraper agree. Watch how differently the two lines react to the same stall.",
+              "prom-client's nodejs_eventloop_lag_p99_seconds is reset at every scrape and counts a stall as one sample among ~100 per second, so a 1 s stall in 10 s barely moves it. The lab's histogram is weighted by time (one observation per 10 ms of wall time; a stall also records the ticks it swallowed) and cumulative: its p99 reads \"for 1 % of the last 10 s, a task that became ready waited at least this long\", in every window and for every scraper. Watch how differently the two lines react to the same stall.",
             unit: 's',
             width: 12,
             height: 8,
             logScale: true,
             queries: [
               { expr: 'job:nodejs_eventloop_lag_p99_seconds:max{job="api"}', legend: 'prom-client p99 (reset per scrape)' },
-              { expr: `job:${METRIC_EVENTLOOP_DELAY_SECONDS}:p99_rate10s{job="api"}`, legend: 'corrected p99 (cumulative)' },
+              { expr: `job:${METRIC_EVENTLOOP_DELAY_SECONDS}:p99_rate10s{job="api"}`, legend: 'time-weighted p99 (10 s)' },
+            ],
+          }),
+          timeseries({
+            title: 'Loop stalls: how many, and the share of time they took',
+            description:
+              `Stalls of 10 ms or more counted as events (${METRIC_EVENTLOOP_STALL_DURATION_SECONDS}): stalls per second, and seconds stalled per second, i.e. the share of wall time the loop could not run anything else. Many short stalls and one long one can take the same share; the p99 beside it tells them apart.`,
+            unit: 'short',
+            width: 12,
+            height: 8,
+            min: 0,
+            queries: [
+              { expr: 'job:runtime_eventloop_stalls:rate10s{job="api"}', legend: 'stalls per second' },
+              { expr: `job:${METRIC_EVENTLOOP_STALL_DURATION_SECONDS}:rate10s{job="api"}`, legend: 'share of time stalled' },
             ],
           }),
           timeseries({
@@ -181,7 +194,7 @@ export function build() {
             description:
               'up is 1 when Prometheus reached the target; snapshot age (seconds) is how old the registry snapshot the watchdog served was. During a stall the watchdog keeps answering, so up stays 1 and the age grows. up at 0 for api or downstream means the service (or its watchdog) is down; for the runner it only means no scenario is running.',
             unit: 'short',
-            width: 12,
+            width: 24,
             height: 8,
             min: 0,
             queries: [

@@ -21,6 +21,7 @@ export const METRIC_EVENTLOOP_DELAY_MAX_SECONDS = 'runtime_eventloop_delay_max_s
 export const METRIC_EVENTLOOP_UTILIZATION_RATIO = 'runtime_eventloop_utilization_ratio';
 export const METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL = 'runtime_eventloop_active_seconds_total';
 export const METRIC_EVENTLOOP_STALL_SECONDS = 'runtime_eventloop_stall_seconds';
+export const METRIC_EVENTLOOP_STALL_DURATION_SECONDS = 'runtime_eventloop_stall_duration_seconds';
 export const METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS = 'runtime_watchdog_snapshot_age_seconds';
 export const METRIC_WATCHDOG_UP = 'runtime_watchdog_up';
 export const METRIC_THREADPOOL_CANARY_SECONDS = 'runtime_threadpool_canary_seconds';
@@ -43,6 +44,7 @@ export const RUNTIME_METRIC_NAMES = [
   METRIC_EVENTLOOP_UTILIZATION_RATIO,
   METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
   METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_EVENTLOOP_STALL_DURATION_SECONDS,
   METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
   METRIC_WATCHDOG_UP,
   METRIC_THREADPOOL_CANARY_SECONDS,

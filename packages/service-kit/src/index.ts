@@ -2,5 +2,5 @@
 // service depends on the other. See docs/architecture.md.
 export { adminAccessProblem, isLoopback, type AccessProblem } from './admin-access.js';
 export { DEADLINE_HEADER, MAX_DEADLINE_MS, parseDeadlineMs } from './deadline.js';
-export { ServiceConfigError, integerFromEnv, readServiceEnv, urlFromEnv, type ServiceEnv } from './env.js';
+export { ServiceConfigError, integerFromEnv, readServiceEnv, urlFromEnv, watchdogOptions, type ServiceEnv } from './env.js';
 export { serve, type Listening, type ServeOptions } from './serve.js';

@@ -30,6 +30,32 @@ export class HistogramSeries {
     this.#count += 1;
   }
 
+  /**
+   * Records `count` values in one call: `first`, `first - step`, `first - 2 * step`, ... (all
+   * must stay above 0). Same buckets, sum and count as `count` calls of observe(); the cost is
+   * one comparison per value and one addition per bucket touched, with no per-value allocation.
+   * Made for back-filling the ticks a loop stall swallowed (see loop-delay.ts).
+   */
+  observeDescending(first: number, step: number, count: number): void {
+    const bounds = this.#bounds;
+    let i = bounds.length;
+    while (i > 0 && first <= (bounds[i - 1] as number)) i--;
+    let inBucket = 0;
+    for (let k = 0; k < count; k++) {
+      const value = first - k * step;
+      while (i > 0 && value <= (bounds[i - 1] as number)) {
+        this.#counts[i] = (this.#counts[i] as number) + inBucket;
+        inBucket = 0;
+        i--;
+      }
+      inBucket++;
+    }
+    this.#counts[i] = (this.#counts[i] as number) + inBucket;
+    // Sum of an arithmetic series: count terms from first down to first - (count - 1) * step.
+    this.#sum += count * first - (step * count * (count - 1)) / 2;
+    this.#count += count;
+  }
+
   reset(): void {
     this.#counts.fill(0);
     this.#sum = 0;

@@ -1,4 +1,4 @@
-// Event-loop delay as a cumulative histogram that is never reset.
+// Event-loop delay as a cumulative histogram that is never reset, weighted by time.
 //
 // Why not prom-client's nodejs_eventloop_lag_p99_seconds: it is computed from a
 // monitorEventLoopDelay histogram that every scrape resets, so two scrapers split the
@@ -6,12 +6,23 @@
 // them. A cumulative Prometheus histogram lets any number of scrapers compute any window
 // with histogram_quantile(rate(...)).
 //
-// How: a timer with a fixed period measures its own lateness. A stall of D ms that begins
-// while the timer is pending delays exactly one firing, by D minus the part of the period
-// that had already elapsed, so it is recorded as ONE observation in [D - period, D]: never
-// split into many small samples, never lost. The period (10 ms) bounds that error.
-import { METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, withPrefix } from '@runtime-lab/metric-names';
+// How: a timer on a fixed 10 ms grid measures its own lateness. A sampler that records one
+// observation per firing makes the mistake known as coordinated omission: a 1 s stall delays
+// ONE firing, so it is one observation among ~1000 in 10 s and a p99 over those 10 s reads a
+// couple of milliseconds while the loop was stalled a tenth of the time. Here every grid point
+// gets exactly one observation: the time a task that became ready at that moment waited. A
+// firing late by D therefore also records the grid points the stall swallowed, D - I, D - 2I,
+// ... down to I (HdrHistogram's expected-interval correction, I = 10 ms). The histogram's
+// quantiles then answer "how long would a task that became ready at a random moment have
+// waited", and the share of observations above X is, within one interval, the share of wall
+// time the loop was stalled by more than X. The grid does not drift: the next grid point is
+// the first one not yet recorded, so a quiet loop yields one observation per 10 ms of wall time.
+//
+// Stalls as events (how many, how long each) are a separate histogram: one observation per
+// firing late by at least one interval, the stall's length within one interval.
+import { METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_EVENTLOOP_STALL_DURATION_SECONDS, withPrefix } from '@runtime-lab/metric-names';
 import { Gauge, Histogram } from 'prom-client';
+import { FastHistogram } from './fast-histogram.js';
 import { nowMs } from './clock.js';
 import type { OwnedMetrics } from './owned-metrics.js';
 
@@ -62,13 +73,27 @@ export interface LoopDelayMonitor {
   stop(): void;
 }
 
+/** Stall-event buckets: the loop-delay edges from one sampling interval up (10 ms .. 10.24 s). */
+export const LOOP_STALL_BUCKETS_SECONDS: readonly number[] = [
+  LOOP_SAMPLE_PERIOD_MS / 1000,
+  ...LOOP_DELAY_BUCKETS_SECONDS.filter((le) => le > LOOP_SAMPLE_PERIOD_MS / 1000),
+];
+
 export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSeconds: number): LoopDelayMonitor {
-  const histogram = owned.add(
+  const delay = owned.add(
     withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
-    new Histogram({
+    new FastHistogram({
       name: withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
-      help: `Event-loop delay: lateness of a ${LOOP_SAMPLE_PERIOD_MS} ms timer; a stall is one observation of its length. Cumulative, never reset.`,
-      buckets: [...LOOP_DELAY_BUCKETS_SECONDS],
+      help: `Event-loop delay weighted by time: one observation per ${LOOP_SAMPLE_PERIOD_MS} ms of wall time, the wait of a task ready at that moment (a stall of D also records D-${LOOP_SAMPLE_PERIOD_MS}ms, D-${2 * LOOP_SAMPLE_PERIOD_MS}ms, ...). Cumulative, never reset.`,
+      buckets: LOOP_DELAY_BUCKETS_SECONDS,
+    }),
+  ).series({});
+  const stalls = owned.add(
+    withPrefix(METRIC_EVENTLOOP_STALL_DURATION_SECONDS, prefix),
+    new Histogram({
+      name: withPrefix(METRIC_EVENTLOOP_STALL_DURATION_SECONDS, prefix),
+      help: `Event-loop stalls as events: one observation per stall of at least ${LOOP_SAMPLE_PERIOD_MS} ms, its length (within ${LOOP_SAMPLE_PERIOD_MS} ms). Cumulative, never reset.`,
+      buckets: [...LOOP_STALL_BUCKETS_SECONDS],
       registers: [],
     }),
   );
@@ -85,6 +110,7 @@ export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSec
     }),
   );
 
+  const periodSeconds = LOOP_SAMPLE_PERIOD_MS / 1000;
   let expectedMs = nowMs() + LOOP_SAMPLE_PERIOD_MS;
   let timer: NodeJS.Timeout;
   const listeners: Array<() => void> = [];
@@ -92,10 +118,16 @@ export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSec
     for (const fn of listeners) fn();
     const firedMs = nowMs();
     const lateMs = Math.max(0, firedMs - expectedMs);
-    histogram.observe(lateMs / 1000);
+    // Grid points expectedMs, expectedMs + I, ... up to the firing, each waited I less than the
+    // one before; those that waited at least I are recorded now. The first point that waited
+    // less than I is the next expected one: it is already due (or nearly), so the next firing
+    // comes at once and records what it really waited.
+    const points = lateMs >= LOOP_SAMPLE_PERIOD_MS ? Math.floor(lateMs / LOOP_SAMPLE_PERIOD_MS) : 1;
+    delay.observeDescending(lateMs / 1000, periodSeconds, points);
+    if (lateMs >= LOOP_SAMPLE_PERIOD_MS) stalls.observe(lateMs / 1000);
     window.record(lateMs, firedMs);
-    expectedMs = firedMs + LOOP_SAMPLE_PERIOD_MS;
-    timer = setTimeout(tick, LOOP_SAMPLE_PERIOD_MS).unref();
+    expectedMs += points * LOOP_SAMPLE_PERIOD_MS;
+    timer = setTimeout(tick, Math.max(0, expectedMs - nowMs())).unref();
   };
   timer = setTimeout(tick, LOOP_SAMPLE_PERIOD_MS).unref();
   return {

@@ -64,27 +64,33 @@ test('the watchdog port answers while the main thread is blocked, with a growing
   assert.ok(age > 0.5, `the snapshot cannot be refreshed during the block, so its age grows (got ${age})`);
 });
 
-test('a known block lands, as one observation, in the bucket holding its duration', async () => {
+test('a known block lands as one stall event, and as the time it held the loop in the delay histogram', async () => {
   const blockMs = 250;
   const beforeScrape = await scrapeMetrics(`${appUrl}/metrics`);
-  const beforeBuckets = bucketsOf(beforeScrape.families, 'runtime_eventloop_delay_seconds');
   await fetch(`${appUrl}/block?ms=${blockMs}`);
   // Let the sampling timer fire after the block before reading.
   await new Promise((r) => setTimeout(r, 50));
   const afterScrape = await scrapeMetrics(`${appUrl}/metrics`);
-  const delta = bucketsDelta(bucketsOf(afterScrape.families, 'runtime_eventloop_delay_seconds'), beforeBuckets);
-  const countAbove = (le: number): number => {
+  const deltaOf = (name: string) => bucketsDelta(bucketsOf(afterScrape.families, name), bucketsOf(beforeScrape.families, name));
+  const countAbove = (delta: ReturnType<typeof deltaOf>, le: number): number => {
     const all = delta.at(-1)?.count ?? 0;
     const below = delta.find((b) => b.le === le)?.count ?? 0;
     return all - below;
   };
-  // The 250 ms stall is in (0.16, 0.32]: exactly one observation above 160 ms and none above
-  // 320 ms. (Other test files run in parallel on a shared machine, so smaller delays from CPU
-  // contention can appear beside it; they are not the block.)
-  assert.equal(countAbove(0.16), 1, `bucket deltas: ${JSON.stringify(delta)}`);
-  assert.equal(countAbove(0.32), 0, `bucket deltas: ${JSON.stringify(delta)}`);
-  const sum = (sumOf(afterScrape.families, 'runtime_eventloop_delay_seconds_sum') ?? 0) - (sumOf(beforeScrape.families, 'runtime_eventloop_delay_seconds_sum') ?? 0);
-  assert.ok(sum >= (blockMs - 10) / 1000, `the whole stall is counted: the sum grew by ${sum} s`);
+  // As an event, the 250 ms stall is in (0.16, 0.32]: exactly one stall above 160 ms and none
+  // above 320 ms. (Other test files run in parallel on a shared machine, so smaller stalls from
+  // CPU contention can appear beside it; they are not the block.)
+  const events = deltaOf('runtime_eventloop_stall_duration_seconds');
+  assert.equal(countAbove(events, 0.16), 1, `stall events: ${JSON.stringify(events)}`);
+  assert.equal(countAbove(events, 0.32), 0, `stall events: ${JSON.stringify(events)}`);
+  // Weighted by time: the ~90 ms of the block during which a ready task would have waited more
+  // than 160 ms are ~9 observations of the 10 ms grid (one interval either way for the phase).
+  // On a shared machine the process can also be descheduled around the block, lengthening the
+  // stall the loop felt, but not past the 320 ms its event was just found under: at most 16.
+  const delay = deltaOf('runtime_eventloop_delay_seconds');
+  const over160 = countAbove(delay, 0.16);
+  assert.ok(over160 >= 7 && over160 <= 16, `delay observations above 160 ms: ${over160}; ${JSON.stringify(delay)}`);
+  assert.equal(countAbove(delay, 0.32), 0, `delay buckets: ${JSON.stringify(delay)}`);
   const max = sumOf(afterScrape.families, 'runtime_eventloop_delay_max_seconds') ?? 0;
   // A max over the last 5 s: it may still hold the previous test's longer block.
   assert.ok(max >= 0.2, `max over the window should reflect the 250 ms stall, got ${max}`);

@@ -50,7 +50,7 @@ export function summarise(timeline: Timeline, readings: ReadingSeries, id: Signa
   }
   if (chosen === 'max') {
     // The gauge is a max over the last few seconds: a stall from the previous phase would
-    // still show here. The histogram records each stall once, in the phase it ended in.
+    // still show here. The histogram records a stall when it ends, in the phase it ended in.
     // prom-client's default metrics have no histogram: the max of its per-second gauge then.
     if (id === 'loopDelayMax' && hasHistogram(timeline, 'loopDelayBuckets')) {
       return bucketMax(timeline.serverWindow('loopDelayBuckets', window.from, window.to) ?? undefined);

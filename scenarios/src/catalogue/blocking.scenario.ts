@@ -34,7 +34,7 @@ export default defineScenario({
       phase: 'fault',
       signal: 'loopDelayP99',
       above: 0.32,
-      why: 'each blocked request holds the loop for 600 ms or a little more: the histogram puts it in the 320–640 ms bucket, or 640–1280 ms when the spins run long on a busy machine',
+      why: '600 ms blocks hold the loop almost all the time: for 1 % of it a ready task waited ~590 ms or more, the 320–640 ms bucket (640–1280 ms when the spins run long on a busy machine)',
     },
     { phase: 'fault', signal: 'probeP99', above: 0.5, why: 'a probe request that arrives during a stall waits for it to end' },
     {

@@ -1,5 +1,5 @@
 // Open-loop sender, run in its own worker thread so that nothing else the runner does
-// (autocannon's closed loop, scraping, rendering) can delay a send. Each request has an
+// (the closed-loop pressure stream, scraping, rendering) can delay a send. Each request has an
 // intended send time fixed by the schedule; latency is measured from that time, so a
 // stalled service is charged for every request it kept waiting, including the ones that
 // could not even be sent on time (no coordinated omission). Timeouts are recorded with

@@ -1,14 +1,20 @@
-// Closed-loop pressure with autocannon: N connections, each sending its next request only
-// after the previous answer. That is how most load tools behave and exactly why their
-// latency hides stalls (coordinated omission): while the service is stalled, the tool stops
-// sending. Its figures are reported as "pressure (closed loop)", never as open-loop latency.
-// No rate is given to autocannon, so its coordinated-omission correction (wrong with a
-// rate: docs/architecture.md, "Decisions") never applies.
-import autocannon from 'autocannon';
+// Closed-loop pressure: N connections, each sending its next request only after the previous
+// answer. That is how most load tools behave and exactly why their latency hides stalls
+// (coordinated omission): while the service is stalled, the tool stops sending. Its figures are
+// reported as "pressure (closed loop)", never as open-loop latency.
+//
+// A stream's `timeoutMs` is a deadline per request, recorded as a timeout with its latency
+// (>= the timeout). autocannon (pressure-autocannon.ts) does that from 1 s up and is cheap per
+// request; under 1 s, which it refuses, Node's http client does (pressure-http.ts). Before,
+// autocannon got the timeout rounded up to whole seconds and its timeouts were recorded as
+// untimed errors: a 300 ms timeout became 1 s and a phase of timeouts read "P99: no data".
+import { AUTOCANNON_MIN_TIMEOUT_MS, AutocannonPressure } from './pressure-autocannon.js';
+import { HttpPressure } from './pressure-http.js';
 
 export interface PressureRecord {
+  /** Epoch ms when the request ended. */
   atMs: number;
-  /** Null for an error: autocannon says nothing about how long it took, and 0 ms would flatter the P99. */
+  /** From the send; null for a transport error (refused, reset), whose duration says nothing and 0 ms would flatter the P99. */
   latencyMs: number | null;
   outcome: 'ok' | 'error' | 'timeout';
 }
@@ -17,66 +23,36 @@ export interface PressureOptions {
   url: string;
   method: 'GET' | 'POST';
   body?: string;
+  /** Concurrent connections, each with one request in flight (>= 1). */
   connections: number;
+  /** The stream stops sending after this; stop() ends it earlier. */
   durationSeconds: number;
+  /** A request unanswered this long after its send (ms, sub-millisecond precision not promised) is destroyed and recorded as a timeout. */
   timeoutMs: number;
   onRecord: (record: PressureRecord) => void;
 }
 
 export interface PressureSummary {
   requests: number;
+  /** Requests that ended without an answer, timeouts not included. */
   errors: number;
   timeouts: number;
   non2xx: number;
-  /** autocannon's own P99 (ms, closed loop). */
+  /** P99 (ms, closed loop) over answered and timed-out requests, a timeout at its own latency. */
   p99Ms: number;
 }
 
 export class PressureStream {
-  private readonly instance: autocannon.Instance;
   readonly result: Promise<PressureSummary>;
+  readonly #engine: AutocannonPressure | HttpPressure;
 
   constructor(options: PressureOptions) {
-    let resolve: (summary: PressureSummary) => void = () => {};
-    let reject: (error: Error) => void = () => {};
-    this.result = new Promise((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    this.result.catch(() => {});
-    this.instance = autocannon(
-      {
-        url: options.url,
-        connections: options.connections,
-        duration: options.durationSeconds,
-        method: options.method,
-        ...(options.body === undefined ? {} : { body: options.body, headers: { 'content-type': 'application/json' } }),
-        timeout: Math.max(1, Math.ceil(options.timeoutMs / 1000)),
-      },
-      (error, result) => {
-        if (error) reject(error);
-        else
-          resolve({
-            requests: result.requests.total,
-            errors: result.errors,
-            timeouts: result.timeouts,
-            non2xx: result.non2xx,
-            p99Ms: result.latency.p99,
-          });
-      },
-    );
-    this.instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
-      options.onRecord({ atMs: Date.now(), latencyMs: responseTimeMs, outcome: statusCode >= 200 && statusCode < 400 ? 'ok' : 'error' });
-    });
-    this.instance.on('reqError', (error: Error & { code?: string }) => {
-      const timeout = error.code === 'UND_ERR_HEADERS_TIMEOUT' || /timeout/i.test(error.message);
-      // A timeout took at least the timeout; an error (refused, reset) has no latency to record.
-      options.onRecord({ atMs: Date.now(), latencyMs: timeout ? options.timeoutMs : null, outcome: timeout ? 'timeout' : 'error' });
-    });
+    this.#engine = options.timeoutMs >= AUTOCANNON_MIN_TIMEOUT_MS ? new AutocannonPressure(options) : new HttpPressure(options);
+    this.result = this.#engine.result;
   }
 
+  /** Stops sending and resolves with the stream's summary. */
   stop(): Promise<PressureSummary> {
-    this.instance.stop();
-    return this.result;
+    return this.#engine.stop();
   }
 }

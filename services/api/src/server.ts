@@ -1,9 +1,10 @@
 // Entry point: node services/api/dist/src/server.js
 // Env: PORT (8080), HOST (127.0.0.1; compose sets 0.0.0.0), METRICS_PORT (9464), METRICS_HOST,
 // DOWNSTREAM_URL (http://127.0.0.1:8081), LAB_ADMIN_TOKEN, LOG_LEVEL (warn), LAB_SIGNAL_WATCH (on|off),
-// SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), UV_THREADPOOL_SIZE (libuv, default 4:
+// SHUTDOWN_DRAIN_MS (3000), SHUTDOWN_DEADLINE_MS (4500), LIVENESS_MAX_STALL_MS (10000: /livez on the
+// metrics port fails after the loop stalled this long), UV_THREADPOOL_SIZE (libuv, default 4:
 // read once by Node at start-up; it sets how much async crypto/fs can run at once).
-import { readServiceEnv, serve, urlFromEnv } from '@runtime-lab/service-kit';
+import { readServiceEnv, serve, urlFromEnv, watchdogOptions } from '@runtime-lab/service-kit';
 import Fastify from 'fastify';
 import api, { DEFAULT_DOWNSTREAM_URL } from './app.js';
 import { newStopFlag, requestStop } from './faults/blocking-work.js';
@@ -17,7 +18,7 @@ const watch = signalWatchEnabled(process.env)
   : { watching: false, reason: 'the off-thread signal watch is disabled (LAB_SIGNAL_WATCH=off)' };
 const app = Fastify({ logger: { level: env.logLevel } });
 if (!watch.watching) app.log.warn(`SIGTERM during a blocking fault waits for the current block to end: ${watch.reason}`);
-await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: { port: env.metricsPort, host: env.metricsHost } }, stop });
+await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: watchdogOptions(env) }, stop });
 await serve({
   service: 'api',
   app,
