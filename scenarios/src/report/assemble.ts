@@ -5,7 +5,7 @@ import { certainlyAbove, fromReportValue } from '../analysis/range.js';
 import type { ReadingSeries } from '../analysis/series.js';
 import { type Window, summarise } from '../analysis/summary.js';
 import { isLeadExpectation } from '../define.js';
-import { SUSTAIN_SECONDS, leadTimes } from '../analysis/lead-times.js';
+import { SUSTAIN_SECONDS, firstCrossing, leadTimes } from '../analysis/lead-times.js';
 import { toReportValue } from '../analysis/range.js';
 import { buildReadings, clientQuantile, toReportSeries } from '../analysis/series.js';
 import { clientCounts, summariseAll } from '../analysis/summary.js';
@@ -191,6 +191,7 @@ export function assembleReport(input: AssembleInput): Report {
       coldSloBreachSeconds: lead.coldSloBreachSeconds,
     },
     leadTimes: lead.rows,
+    ...(timeline.streamNames().length > 0 ? { streamLeadTimes: streamLeadTimes(timeline, search, thresholds.rampP99, lead.sloBreachSeconds) } : {}),
     series: toReportSeries(timeline, readings, (bin) => phaseAt(phases, bin)),
     notes: notesFor(input, phaseReports, thresholds, inconclusive !== undefined),
   };
@@ -363,6 +364,26 @@ function streamResultsOf(timeline: Timeline, window: Window): NonNullable<PhaseR
         ...(p99.lower === undefined ? {} : { p99Lower: p99.lower }),
       },
     ];
+  });
+}
+
+/**
+ * Per named stream: the first sustained rise of its per-second P99 above `threshold`, searched as
+ * the lead-time table searches (the onset phase, or the whole run without one), so "which route
+ * timed out first" reads on the same clock as the signals.
+ */
+function streamLeadTimes(timeline: Timeline, search: SearchWindow, threshold: number, sloBreach: number | null): NonNullable<Report['streamLeadTimes']> {
+  return timeline.streamNames().map((stream) => {
+    const values = Array.from({ length: search.to }, (_, bin) => clientQuantile(timeline.streamWindow(stream, bin, bin + 1), 0.99));
+    const crossing = firstCrossing(values, search.from ?? 0, threshold, SUSTAIN_SECONDS, search.from === null);
+    const at = crossing.sustained;
+    return {
+      stream,
+      threshold,
+      status: crossing.status,
+      firstSustainedCrossingSeconds: at,
+      relativeToSloBreachSeconds: at === null || sloBreach === null ? null : at - sloBreach,
+    };
   });
 }
 

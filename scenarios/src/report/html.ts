@@ -17,6 +17,7 @@ import {
   togglesText,
   verdictText,
   STREAM_RESULT_HEADER,
+  streamLeadLines,
   streamResultRows,
 } from './format.js';
 import type { Report } from './schema.js';
@@ -189,6 +190,8 @@ export function renderHtml(report: Report): string {
       'lead-times',
     ),
   );
+  const streamLeads = streamLeadLines(report);
+  if (streamLeads.length > 0) body.push('<p>Load streams, first sustained crossing:</p>', `<ul>${streamLeads.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
   body.push('<h2>Liveness probe</h2>', `<p class="liveness">${esc(livenessText(report))}</p>`);
   body.push('<h2>Timeline</h2>', ...charts(report));
   body.push('<h2>Phases</h2>');

@@ -16,6 +16,7 @@ import {
   togglesText,
   verdictText,
   STREAM_RESULT_HEADER,
+  streamLeadLines,
   streamResultRows,
 } from './format.js';
 import type { Report } from './schema.js';
@@ -54,6 +55,8 @@ export function renderMarkdown(report: Report): string {
       leadRows(report).map((r) => [r.label, r.threshold, r.firstCrossing, r.sustained, r.vsBreach, r.vsColdBreach, r.value]),
     ),
   );
+  const streamLeads = streamLeadLines(report);
+  if (streamLeads.length > 0) out.push('', 'Load streams, first sustained crossing:', '', ...streamLeads.map((l) => `- ${l}`));
   out.push('', '## Liveness probe', '', livenessText(report));
   out.push('', '## Phases', '');
   out.push(

@@ -190,6 +190,18 @@ export const ReportSchema = Type.Object(
       coldSloSeconds: Type.Number(),
       coldSloBreachSeconds: Nullable(Type.Number({ description: 'run time of the cold probe P99’s first sustained crossing of its SLO' })),
     }),
+    streamLeadTimes: Type.Optional(
+      Type.Array(
+        Type.Object({
+          stream: Type.String(),
+          threshold: Type.Number({ description: 'seconds: the rampP99 lead-time threshold' }),
+          status: Type.Union([Type.Literal('crossed'), Type.Literal('intermittent'), Type.Literal('already-above'), Type.Literal('never'), Type.Literal('no-data')]),
+          firstSustainedCrossingSeconds: Nullable(Type.Number()),
+          relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'its sustained crossing − the warm probe’s SLO breach (negative: the stream breached first)' })),
+        }),
+        { description: 'each named open-loop stream: when its per-second P99 first rose above the threshold and held, in the same search window as leadTimes' },
+      ),
+    ),
     leadTimes: Type.Array(
       Type.Object({
         signal: SignalId,
