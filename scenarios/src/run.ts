@@ -3,6 +3,7 @@
 // second, and always leaves the service healthy, whatever ends the run.
 import { AdminClient, type ServiceCatalogue } from './admin.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
+import { isLeadExpectation } from './define.js';
 import type { BurstStream, LoadStream, Phase, RampStream, RateStream, Scenario, ToggleParams } from './define.js';
 import { EngineError, oneLine } from './errors.js';
 import { type OpenLoopOptions, type OpenLoopRecord, OpenLoopStream, constantRate, steppedRate, warmSocketsFor } from './load/open-loop.js';
@@ -126,6 +127,17 @@ async function preflight(options: RunOptions, admin: AdminClient, scenario: Scen
     metricsSource = classifyMetricsSource(options.metricsUrl, { families });
   } catch (error) {
     metricsSource = classifyMetricsSource(options.metricsUrl, { error: oneLine(error) });
+  }
+  // An expectation on a signal the target cannot give would only fail for want of data at the end.
+  for (const [i, e] of scenario.expectations.entries()) {
+    const read = isLeadExpectation(e) ? [e.leads, e.before] : e.stream === undefined ? [e.signal] : [];
+    const missing = metricsSource.unavailable.find((u) => read.includes(u.signal));
+    if (missing) {
+      throw new EngineError(
+        'LAB_SIGNAL_UNAVAILABLE',
+        `${options.source}: expectations[${i}] reads ${missing.signal}, which this target cannot give: ${missing.reason}; point --metrics at the service's metrics or drop the expectation`,
+      );
+    }
   }
   const toggle = firstToggleField(scenario);
   if (toggle !== null) {

@@ -111,6 +111,22 @@ test("with prom-client's default metrics, loop delay comes from nodejs_eventloop
   assert.equal(steady.summary.serverP99, null);
 });
 
+test('an expectation on a signal the target cannot give is refused before the run, naming the expectation and why', async () => {
+  const base = `http://127.0.0.1:${bare.port}`;
+  const scenario = loadOnly('blind');
+  scenario.expectations.push({ phase: 'steady', signal: 'loopDelayP99', below: 0.1 });
+  const before = await countsOf(bare);
+  await assert.rejects(
+    runScenario({ scenario, source: 'blind.scenario.ts', apiUrl: base, metricsUrl: `${base}/metrics`, runnerMetricsPort: null }),
+    (error: unknown) =>
+      error instanceof EngineError &&
+      error.code === 'LAB_SIGNAL_UNAVAILABLE' &&
+      /blind\.scenario\.ts: expectations\[1\] reads loopDelayP99, which this target cannot give: no metrics: .*HTTP 404/.test(error.message),
+  );
+  const afterCounts = await countsOf(bare);
+  assert.equal((afterCounts['GET /work'] ?? 0) - (before['GET /work'] ?? 0), 1, 'only the pre-run check reached the app');
+});
+
 test('a scenario that sets a fault against a target without the admin API fails up front, naming the field and why', async () => {
   const base = `http://127.0.0.1:${bare.port}`;
   const scenario = loadOnly('faulty');
