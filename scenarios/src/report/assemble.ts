@@ -238,7 +238,7 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
   const source = input.metricsSource;
   if (source.kind !== 'telemetry' || source.unavailable.length > 0) {
     notes.unshift(
-      `${metricsSourceText(source)} ${source.unavailable.map((u) => `${SIGNALS[u.signal].label}: ${u.reason}.`).join(' ')} Their rows read "–"; an expectation on one of them fails for want of data.`,
+      `${metricsSourceText(source)} ${source.unavailable.map((u) => `${SIGNALS[u.signal].label}: ${u.reason}.`).join(' ')} Their rows read "–".`,
     );
   }
   const failed = timeline.failedScrapes();
