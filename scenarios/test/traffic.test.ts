@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { type ChildServer, childServer } from '@runtime-lab/test-kit';
 import { type OpenLoopRecord, OpenLoopStream, constantRate } from '../src/load/open-loop.js';
 import { runScenario } from '../src/run.js';
+import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { validateScenario } from '../src/validate.js';
 
@@ -155,6 +156,9 @@ test('rate, burst, headers, query, bodies and a stream across phases, as the ser
   assert.equal(leads.get('slow')?.firstSustainedCrossingSeconds, 3);
   assert.equal(leads.get('orders')?.status, 'never');
   assert.match(renderMarkdown(report), /stream slow P99 > 100 ms: t = 3 s/);
+  const html = renderHtml(report);
+  assert.match(html, /Load streams: P99 per stream/);
+  for (const name of ['orders', 'slow', 'retry-storm']) assert.match(html, new RegExp(`>${name}<`), `${name} in the chart legend or the table`);
   assert.deepEqual(spike?.streams.find((s) => s.name === 'orders')?.headerNames, ['x-customer', 'authorization']);
 });
 
