@@ -6,7 +6,10 @@ import type { SignalId } from './signals.js';
 /** Flat parameters of a fault or mitigation, sent as JSON to PUT /admin/faults/:name. */
 export type ToggleParams = Record<string, string | number | boolean | string[]>;
 
+/** Pressure and ramp streams: GET or POST. Rate and burst streams take any of HTTP_METHODS. */
 export type HttpMethod = 'GET' | 'POST';
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type AnyHttpMethod = (typeof HTTP_METHODS)[number];
 
 export interface ProbeSpec {
   /** A light route that no fault targets: the innocent bystander. Default `/api/ping`. */
@@ -77,7 +80,58 @@ export interface RampStream {
   timeoutMs?: number;
 }
 
-export type LoadStream = PressureStream | RampStream;
+/**
+ * Bodies sent in turn: `rotate` takes them in order (request k gets values[k mod n]), `sample`
+ * draws one per request from a pseudo-random sequence seeded with `seed` (the same seed sends
+ * the same sequence). Each value is sent as JSON.
+ */
+export interface BodyList {
+  values: unknown[];
+  pick: 'rotate' | 'sample';
+  /** Default 1. */
+  seed?: number;
+}
+
+/** What every request of a rate or burst stream carries, besides the route. */
+export interface RequestShape {
+  name?: string;
+  /** Path, e.g. "/api/orders"; the query string goes in `query`. */
+  route: string;
+  /** Default GET. */
+  method?: AnyHttpMethod;
+  /** Extra request headers (not Host, Connection, Content-Length, Transfer-Encoding or X-Request-Start: the sender sets those). */
+  headers?: Record<string, string>;
+  /** Query string parameters, appended to the route. */
+  query?: Record<string, string>;
+  /** One JSON body for every request, or a list rotated or sampled (not with GET or HEAD). */
+  body?: unknown;
+  bodies?: BodyList;
+  timeoutMs?: number;
+}
+
+/**
+ * Open loop at a constant arrival rate: request k is due at start + k / ratePerSecond, whatever
+ * the service does (no coordinated omission). From 0.01/s (one request every 100 s).
+ */
+export interface RateStream extends RequestShape {
+  kind: 'rate';
+  ratePerSecond: number;
+}
+
+/** `count` requests all due at `atSecond` (from the start of the stream's phase, or of its first phase); count 1 is a single request. */
+export interface BurstStream extends RequestShape {
+  kind: 'burst';
+  atSecond: number;
+  count: number;
+}
+
+export type LoadStream = PressureStream | RampStream | RateStream | BurstStream;
+
+/**
+ * A stream declared once for the scenario, running from the start of phase `from` to the end of
+ * phase `to` (default: the whole run) without restarting at phase boundaries.
+ */
+export type ScenarioStream = (RateStream | BurstStream) & { phases?: { from: string; to: string } };
 
 export interface Phase {
   name: string;
@@ -107,6 +161,11 @@ export type Bound = number | RelativeBound;
 export interface ThresholdExpectation {
   phase: string;
   signal: SignalId;
+  /**
+   * Only with signal `rampP99` or `errorRate`: the figure of this one named stream (a rate, burst
+   * or ramp stream), instead of all open-loop streams (rampP99) or all clients (errorRate).
+   */
+  stream?: string;
   /** How the phase is summarised; default depends on the signal (see signals.ts). */
   stat?: 'p99' | 'max' | 'mean' | 'min' | 'ratio';
   above?: Bound;
@@ -156,6 +215,8 @@ export interface Scenario {
   coldProbe?: ColdProbeSpec;
   liveness?: LivenessSpec;
   phases: Phase[];
+  /** Rate and burst streams that run across phases (each phase's `streams` start and stop with it). */
+  streams?: ScenarioStream[];
   expectations: Expectation[];
   /** Lead-time thresholds overriding the defaults in signals.ts. */
   thresholds?: Partial<Record<SignalId, number>>;

@@ -1,24 +1,26 @@
 // Runs one scenario against a running api: checks it, switches faults per phase, drives
 // the probe (whole run) and each phase's load streams, samples the watchdog port every
 // second, and always leaves the service healthy, whatever ends the run.
-import { AdminClient } from './admin.js';
+import { AdminClient, type ServiceCatalogue } from './admin.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
-import type { Phase, Scenario, ToggleParams } from './define.js';
+import { isLeadExpectation } from './define.js';
+import type { BurstStream, LoadStream, Phase, RampStream, RateStream, Scenario, ToggleParams } from './define.js';
 import { EngineError, oneLine } from './errors.js';
 import { type OpenLoopOptions, type OpenLoopRecord, OpenLoopStream, constantRate, steppedRate, warmSocketsFor } from './load/open-loop.js';
 import { type PressureRecord, PressureStream } from './load/pressure.js';
 import { LIVENESS_DEFAULTS, type LivenessAttempt, livenessVerdict } from './analysis/liveness.js';
-import { plan, phaseAt } from './plan.js';
+import { type PlannedPhase, plan, phaseAt } from './plan.js';
 import { Progress } from './progress.js';
 import { assembleReport } from './report/assemble.js';
 import type { Report } from './report/schema.js';
 import { RunnerMetrics } from './runner-metrics.js';
 import { Sampler } from './sample/sampler.js';
 import { StallCollector } from './sample/stalls.js';
+import { type MetricsSource, classifyMetricsSource } from './sample/source.js';
 import type { Snapshot } from './sample/snapshot.js';
 import { assertTargetAllowed } from './targets.js';
 import { checkTogglesAgainst } from './toggles.js';
-import { applyQuickProfile, streamName } from './validate.js';
+import { applyQuickProfile, spanSeconds, streamName } from './validate.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -52,10 +54,11 @@ export const COLD_PROBE_DEFAULTS = { ratePerSecond: 5, timeoutMs: 10_000 } as co
 /** Seconds of probe answers the live progress line's P99s cover. */
 const RECENT_SECONDS = 3;
 /**
- * Open-loop streams pre-open their keep-alive sockets with this route: preflight has checked it
- * answers, and it stays out of the probe route's server-side histogram and of the route under test.
+ * Open-loop streams pre-open their keep-alive sockets with this route when the target answers it
+ * (preflight checks): it stays out of the probe route's server-side histogram and of the route
+ * under test. A target without it warms up on the probe route.
  */
-const WARMUP_PATH = '/health';
+const HEALTH_PATH = '/health';
 /** Faults expire on their own this long after their phase should have ended, even if the runner is killed -9. */
 const TTL_MARGIN_SECONDS = 30;
 
@@ -75,20 +78,82 @@ function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<v
   });
 }
 
-async function preflight(options: RunOptions, admin: AdminClient, scenario: Scenario): Promise<void> {
+/** Where the scenario switches a fault or mitigation on (the first one), or null for a load-only scenario. */
+export function firstToggleField(scenario: Scenario): string | null {
+  for (const [i, phase] of scenario.phases.entries()) {
+    for (const kind of ['faults', 'mitigations'] as const) {
+      const name = Object.keys(phase[kind] ?? {})[0];
+      if (name !== undefined) return `phases[${i}].${kind}.${name}`;
+    }
+  }
+  return null;
+}
+
+/** What the pre-run checks found out about the target. */
+interface TargetFacts {
+  metricsSource: MetricsSource;
+  /** GET /health answered 200–399: the warm-up path and the liveness probe's default route. */
+  hasHealth: boolean;
+}
+
+async function answers(url: string): Promise<{ ok: boolean; problem?: string }> {
   try {
-    const response = await fetch(new URL('/health', options.apiUrl), { signal: AbortSignal.timeout(3000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    await response.arrayBuffer().catch(() => undefined);
+    return response.status >= 200 && response.status < 400 ? { ok: true } : { ok: false, problem: `HTTP ${response.status}` };
   } catch (error) {
-    throw new EngineError('LAB_SERVICE_UNREACHABLE', `api not reachable at ${options.apiUrl}/health (${oneLine(error)}); start it with \`lab up\``);
+    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    return { ok: false, problem: cause };
+  }
+}
+
+/**
+ * Checks the target before anything runs. The probe route must answer (any service does). The
+ * admin API and its fault catalogue are needed only when the scenario switches a fault or a
+ * mitigation on; the metrics endpoint is read for what it offers and never fails the run.
+ */
+async function preflight(options: RunOptions, admin: AdminClient, scenario: Scenario, probeRoute: string): Promise<TargetFacts> {
+  const probeUrl = new URL(probeRoute, options.apiUrl).toString();
+  const [probe, health] = await Promise.all([answers(probeUrl), answers(new URL('/health', options.apiUrl).toString())]);
+  if (!probe.ok && !health.ok) {
+    throw new EngineError('LAB_SERVICE_UNREACHABLE', `target not reachable at ${options.apiUrl} (GET ${probeRoute}: ${probe.problem}); start it (the lab's services: \`lab up\`)`);
+  }
+  if (!probe.ok) {
+    throw new EngineError('LAB_SERVICE_UNREACHABLE', `the probe route GET ${probeUrl} answered ${probe.problem}; set probe.route in the scenario to a light route of this service that answers 200–399`);
   }
   const { scrapeMetrics } = await import('@runtime-lab/scrape');
+  let metricsSource: MetricsSource;
   try {
-    await scrapeMetrics(options.metricsUrl, 3000);
+    const { families } = await scrapeMetrics(options.metricsUrl, 3000);
+    metricsSource = classifyMetricsSource(options.metricsUrl, { families });
   } catch (error) {
-    throw new EngineError('LAB_SERVICE_UNREACHABLE', `watchdog metrics not reachable: ${oneLine(error)}`);
+    metricsSource = classifyMetricsSource(options.metricsUrl, { error: oneLine(error) });
   }
-  checkTogglesAgainst(scenario, await admin.catalogue(), options.source);
+  // An expectation on a signal the target cannot give would only fail for want of data at the end.
+  for (const [i, e] of scenario.expectations.entries()) {
+    const read = isLeadExpectation(e) ? [e.leads, e.before] : e.stream === undefined ? [e.signal] : [];
+    const missing = metricsSource.unavailable.find((u) => read.includes(u.signal));
+    if (missing) {
+      throw new EngineError(
+        'LAB_SIGNAL_UNAVAILABLE',
+        `${options.source}: expectations[${i}] reads ${missing.signal}, which this target cannot give: ${missing.reason}; point --metrics at the service's metrics or drop the expectation`,
+      );
+    }
+  }
+  const toggle = firstToggleField(scenario);
+  if (toggle !== null) {
+    let catalogue: ServiceCatalogue;
+    try {
+      catalogue = await admin.catalogue();
+    } catch (error) {
+      throw new EngineError(
+        'LAB_ADMIN_API_MISSING',
+        `${options.source}: ${toggle} switches a fault on, which needs the lab's admin API (GET ${new URL('/admin/catalogue', options.apiUrl)}: ${oneLine(error)}); a scenario without faults or mitigations (load only) runs against any HTTP service`,
+      );
+    }
+    checkTogglesAgainst(scenario, catalogue, options.source);
+  }
+  return { metricsSource, hasHealth: health.ok };
 }
 
 export async function runScenario(options: RunOptions): Promise<Report> {
@@ -99,11 +164,18 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   assertTargetAllowed(options.metricsUrl, 'metrics URL', allowRemote);
   const probeSpec = { ...PROBE_DEFAULTS, ...scenario.probe };
   const coldSpec = { route: probeSpec.route, sloMs: probeSpec.sloMs, ...COLD_PROBE_DEFAULTS, ...scenario.coldProbe };
-  const livenessSpec = { ...LIVENESS_DEFAULTS, ...scenario.liveness };
+  const admin = new AdminClient(options.apiUrl);
+  const facts = await preflight(options, admin, scenario, probeSpec.route);
+  // Without faults nothing is switched on, so there is nothing to switch off (and the target
+  // may have no admin API at all).
+  const usesAdmin = firstToggleField(scenario) !== null;
+  const warmupPath = facts.hasHealth ? HEALTH_PATH : probeSpec.route;
+  // The kubelet default route is the lab's /health; a target without it is probed on the probe route.
+  const livenessRoute = scenario.liveness?.route ?? (facts.hasHealth ? LIVENESS_DEFAULTS.route : probeSpec.route);
+  const livenessSpec = { ...LIVENESS_DEFAULTS, ...scenario.liveness, route: livenessRoute };
   const livenessAttempts: LivenessAttempt[] = [];
   const phases = plan(scenario.phases);
   const totalSeconds = scenario.phases.reduce((acc, p) => acc + p.durationSeconds, 0);
-  const admin = new AdminClient(options.apiUrl);
   // A callback of ours that throws (a record handler, the progress line) runs outside the
   // phase loop's try: it aborts the run through this controller, so the service is restored
   // exactly as for SIGINT, instead of an unhandled exception killing the process first.
@@ -119,9 +191,8 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       }
     };
 
-  await preflight(options, admin, scenario);
   // Start from a known state: whatever was left on by hand or by an earlier run is switched off.
-  await admin.clearAll();
+  if (usesAdmin) await admin.clearAll();
 
   const metrics = new RunnerMetrics(scenario.name);
   if (options.runnerMetricsPort !== null && options.runnerMetricsPort !== undefined) {
@@ -153,7 +224,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       ...extra,
     });
   const probe = wholeRun(probeSpec.route, probeSpec.ratePerSecond, probeSpec.timeoutMs, {
-    warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(probeSpec.ratePerSecond) },
+    warmup: { path: warmupPath, sockets: warmSocketsFor(probeSpec.ratePerSecond) },
     onRecords: guard('recording probe results', (records) => {
       for (const r of records) {
         timeline?.addClient('probe', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
@@ -184,9 +255,27 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       }
     }),
   });
+  // Scenario-level streams: one worker each from the start of their first phase to the end of
+  // their last, opened (and warmed up) with the probes, never restarted at a phase boundary.
+  const acrossPhases = (scenario.streams ?? []).map((stream) => {
+    const name = stream.name as string;
+    const first = stream.phases ? phases.findIndex((p) => p.phase.name === stream.phases?.from) : 0;
+    const offsetSeconds = phases[first]?.startSeconds ?? 0;
+    return {
+      offsetSeconds,
+      ...openLoopFor(stream, urlOf(stream, options.apiUrl), stream.timeoutMs ?? 5000, {
+        startMs: 0,
+        durationMs: spanSeconds(scenario.phases, stream.phases) * 1000,
+        warmupPath,
+        record: guard(`recording ${name} results`, (records: OpenLoopRecord[]) => {
+          if (timeline) recordOpenLoop(timeline, metrics, phases, name, stream.kind, records);
+        }),
+      }),
+    };
+  });
   const progress = options.progress ? new Progress(options.progress) : undefined;
   let lastSnapshot: Snapshot | undefined;
-  const sampler = new Sampler({
+  const sampler: Sampler | undefined = facts.metricsSource.kind === 'none' ? undefined : new Sampler({
     metricsUrl: options.metricsUrl,
     probeRoute: probeSpec.route,
     onError: (error) => internal.abort(new Error(`handling a watchdog scrape threw: ${oneLine(error)}`)),
@@ -213,21 +302,23 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     },
   });
 
-  const stallCollector = new StallCollector(options.metricsUrl);
+  // Only the lab's telemetry plugin attributes stalls; other targets have no /stalls to poll.
+  const stallCollector = facts.metricsSource.kind === 'telemetry' ? new StallCollector(options.metricsUrl) : undefined;
   let stalls: Awaited<ReturnType<StallCollector['stop']>> | undefined;
   const pending: Promise<unknown>[] = [];
   let running: (() => Promise<unknown>)[] = [];
   let restored = false;
   let failure: unknown;
   try {
-    await Promise.all([probe.ready(), coldProbe.ready(), liveness.ready()]);
+    await Promise.all([probe.ready(), coldProbe.ready(), liveness.ready(), ...acrossPhases.map((a) => a.stream.ready())]);
     const startMs = Date.now() + 100;
     timeline = new Timeline(startMs, totalSeconds);
     probe.start(startMs);
     coldProbe.start(startMs);
     liveness.start(startMs);
-    sampler.start(startMs);
-    stallCollector.start();
+    for (const a of acrossPhases) a.stream.start(startMs + a.offsetSeconds * 1000);
+    sampler?.start(startMs);
+    stallCollector?.start();
 
     for (const planned of phases) {
       const { phase } = planned;
@@ -238,24 +329,24 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       metrics.enterPhase(phase.name);
       log(`phase ${phase.name} (${phase.durationSeconds} s)`);
       await applyToggles(admin, activeToggles, phase);
-      running = await startStreams(phase, phaseEndMs, options, timeline, metrics, signal, guard);
+      running = await startStreams(phase, phaseEndMs, options, warmupPath, phases, timeline, metrics, signal, guard);
       await sleepUntil(phaseEndMs, signal);
       pending.push(...running.map((stop) => stop()));
       running = [];
     }
-    await Promise.race([Promise.all([probe.done(), coldProbe.done(), liveness.done()]), aborted(signal)]);
+    await Promise.race([Promise.all([probe.done(), coldProbe.done(), liveness.done(), ...acrossPhases.map((a) => a.stream.done())]), aborted(signal)]);
     await Promise.race([Promise.all(pending), aborted(signal)]);
   } catch (error) {
     failure = error;
     pending.push(...running.map((stop) => stop()));
-    await Promise.all([probe, coldProbe, liveness].map((stream) => stream.kill().catch(() => {})));
+    await Promise.all([probe, coldProbe, liveness, ...acrossPhases.map((a) => a.stream)].map((stream) => stream.kill().catch(() => {})));
   } finally {
-    await sampler.stop().catch(() => {});
-    stalls = await stallCollector.stop().catch(() => undefined);
+    await sampler?.stop().catch(() => {});
+    stalls = await stallCollector?.stop().catch(() => undefined);
     progress?.end();
     metrics.finish();
     try {
-      await admin.clearAll();
+      if (usesAdmin) await admin.clearAll();
       restored = true;
       activeToggles.clear();
     } catch (error) {
@@ -264,7 +355,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     await Promise.allSettled(pending);
     await metrics.close();
   }
-  const faultsState = restored ? 'faults switched off' : 'faults NOT restored';
+  const faultsState = !usesAdmin ? 'the scenario set no faults' : restored ? 'faults switched off' : 'faults NOT restored';
   if (failure !== undefined || signal.aborted) {
     if (options.signal?.aborted) {
       const reason = options.signal.reason instanceof Error ? options.signal.reason.message : String(options.signal.reason ?? 'aborted');
@@ -276,13 +367,15 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   }
 
   const tl = timeline as Timeline;
-  tl.setSnapshots(sampler.snapshots);
+  tl.setSnapshots(sampler?.snapshots ?? []);
   const cpu = process.cpuUsage(cpuBefore);
   return assembleReport({
     scenario,
     source: options.source,
     quick: options.quick ?? false,
     target: { apiUrl: options.apiUrl, metricsUrl: options.metricsUrl },
+    metricsSource: facts.metricsSource,
+    usesAdmin,
     probe: { route: probeSpec.route, ratePerSecond: probeSpec.ratePerSecond, timeoutMs: probeSpec.timeoutMs, sloMs: probeSpec.sloMs },
     coldProbe: coldSpec,
     liveness: livenessVerdict(livenessSpec, livenessAttempts),
@@ -333,6 +426,8 @@ async function startStreams(
   phase: Phase,
   phaseEndMs: number,
   options: RunOptions,
+  warmupPath: string,
+  phases: PlannedPhase[],
   timeline: Timeline,
   metrics: RunnerMetrics,
   signal: AbortSignal | undefined,
@@ -342,53 +437,99 @@ async function startStreams(
   const streams = phase.streams ?? [];
   for (const [index, stream] of streams.entries()) {
     const name = streamName(stream, index);
-    const url = new URL(stream.route, options.apiUrl).toString();
-    const method = stream.method ?? 'GET';
-    const body = stream.body === undefined ? undefined : JSON.stringify(stream.body);
+    const url = urlOf(stream, options.apiUrl);
     const timeoutMs = stream.timeoutMs ?? 5000;
     const remainingMs = Math.max(1000, phaseEndMs - Date.now());
     if (stream.kind === 'pressure') {
       const pressure = new PressureStream({
         url,
-        method,
-        ...(body === undefined ? {} : { body }),
+        method: stream.method ?? 'GET',
+        ...(stream.body === undefined ? {} : { body: JSON.stringify(stream.body) }),
         connections: stream.connections,
         durationSeconds: Math.ceil(remainingMs / 1000) + 5,
         timeoutMs,
         onRecord: guard(`recording ${name} results`, (r: PressureRecord) => {
           timeline.addClient('pressure', r.atMs - (r.latencyMs ?? 0), r.latencyMs, r.outcome);
+          timeline.addStream(name, r.atMs - (r.latencyMs ?? 0), r.latencyMs, r.outcome);
           metrics.observe(phase.name, name, 'pressure', r.latencyMs, r.outcome);
         }),
       });
       stoppers.push(() => pressure.stop());
       continue;
     }
-    const segments = steppedRate(stream.startRate, stream.stepRate, stream.stepSeconds, remainingMs, stream.maxRate);
-    const ramp = new OpenLoopStream({
-      url,
-      method,
-      ...(body === undefined ? {} : { body }),
-      timeoutMs,
+    const open = openLoopFor(stream, url, timeoutMs, {
+      startMs: stream.kind === 'burst' ? phaseEndMs - phase.durationSeconds * 1000 : Date.now(),
       durationMs: remainingMs,
-      segments,
-      // For its starting rate only: a pool for the peak opened at once, mid-run, disturbs the
-      // service and the probe (seen once: 256 connects put 80 ms on the probe's send lateness,
-      // 80 connects 14 ms); faster steps open their extra connections as they come.
-      warmup: { path: WARMUP_PATH, sockets: warmSocketsFor(stream.startRate) },
-      onRecords: guard(`recording ${name} results`, (records: OpenLoopRecord[]) => {
-        for (const r of records) {
-          timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
-          metrics.observe(phase.name, name, 'ramp', r.latencyMs, r.outcome);
-        }
-      }),
+      warmupPath,
+      record: guard(`recording ${name} results`, (records: OpenLoopRecord[]) => recordOpenLoop(timeline, metrics, phases, name, stream.kind, records)),
     });
-    await ramp.ready();
+    await open.stream.ready();
     if (signal?.aborted) {
-      await ramp.kill();
+      await open.stream.kill();
       break;
     }
-    ramp.start(Date.now());
-    stoppers.push(() => ramp.stop());
+    open.stream.start(open.startMs);
+    stoppers.push(() => open.stream.stop());
   }
   return stoppers;
+}
+
+/** The stream's URL on the target, with its query string. */
+function urlOf(stream: LoadStream, baseUrl: string): string {
+  const url = new URL(stream.route, baseUrl);
+  if ('query' in stream && stream.query) for (const [key, value] of Object.entries(stream.query)) url.searchParams.append(key, value);
+  return url.toString();
+}
+
+/** Records an open-loop stream's results: under its kind (the rampP99 signal), under its name, and in the runner's metrics. */
+function recordOpenLoop(timeline: Timeline, metrics: RunnerMetrics, phases: PlannedPhase[], name: string, kind: 'ramp' | 'rate' | 'burst', records: OpenLoopRecord[]): void {
+  for (const r of records) {
+    timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
+    timeline.addStream(name, r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
+    metrics.observe(phaseAt(phases, timeline.binOf(r.intendedMs)), name, kind, r.latencyMs, r.outcome);
+  }
+}
+
+/**
+ * An open-loop worker for a ramp, rate or burst stream, from `startMs` for `durationMs`
+ * (a burst's requests are all due `atSecond` after `startMs`).
+ */
+function openLoopFor(
+  stream: RampStream | RateStream | BurstStream,
+  url: string,
+  timeoutMs: number,
+  at: { startMs: number; durationMs: number; warmupPath: string; record: (records: OpenLoopRecord[]) => void },
+): { stream: OpenLoopStream; startMs: number } {
+  const body = stream.body === undefined ? undefined : JSON.stringify(stream.body);
+  const shape =
+    stream.kind === 'ramp'
+      ? {}
+      : {
+          ...(stream.headers ? { headers: stream.headers } : {}),
+          ...(stream.bodies
+            ? { bodies: { values: stream.bodies.values.map((v) => JSON.stringify(v)), pick: stream.bodies.pick, seed: stream.bodies.seed ?? 1 } }
+            : {}),
+        };
+  const schedule =
+    stream.kind === 'ramp'
+      ? { segments: steppedRate(stream.startRate, stream.stepRate, stream.stepSeconds, at.durationMs, stream.maxRate) }
+      : stream.kind === 'rate'
+        ? { segments: constantRate(stream.ratePerSecond) }
+        : { segments: constantRate(1), instantsMs: Array.from({ length: stream.count }, () => stream.atSecond * 1000) };
+  // For its starting rate only: a pool for the peak opened at once, mid-run, disturbs the
+  // service and the probe (seen once: 256 connects put 80 ms on the probe's send lateness,
+  // 80 connects 14 ms); faster steps open their extra connections as they come.
+  const warmRate = stream.kind === 'ramp' ? stream.startRate : stream.kind === 'rate' ? stream.ratePerSecond : stream.count / 2;
+  const open = new OpenLoopStream({
+    url,
+    method: stream.method ?? 'GET',
+    ...(body === undefined ? {} : { body }),
+    ...shape,
+    timeoutMs,
+    durationMs: at.durationMs,
+    ...schedule,
+    warmup: { path: at.warmupPath, sockets: warmSocketsFor(warmRate) },
+    onRecords: at.record,
+  });
+  return { stream: open, startMs: at.startMs };
 }

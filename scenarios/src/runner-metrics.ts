@@ -27,7 +27,7 @@ export class RunnerMetrics {
   constructor(private readonly scenario: string) {
     this.duration = new Histogram({
       name: METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS,
-      help: 'Client-side latency seen by the scenario runner, by kind: probe (warm, keep-alive), cold-probe (a new connection per request), ramp (all three from the intended send time), pressure (closed loop).',
+      help: 'Client-side latency seen by the scenario runner, by stream (a validated kebab-case name) and kind: probe (warm, keep-alive), cold-probe (a new connection per request), ramp, rate and burst (all from the intended send time), pressure (closed loop).',
       labelNames: ['scenario', 'phase', 'stream', 'kind'],
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: [this.registry],
@@ -55,7 +55,7 @@ export class RunnerMetrics {
   }
 
   /** `latencyMs` null: counted, not timed (a pressure error has no latency). */
-  observe(phase: string, stream: string, kind: 'probe' | 'cold-probe' | 'ramp' | 'pressure', latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout'): void {
+  observe(phase: string, stream: string, kind: 'probe' | 'cold-probe' | 'ramp' | 'rate' | 'burst' | 'pressure', latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout'): void {
     if (latencyMs !== null) this.duration.observe({ scenario: this.scenario, phase, stream, kind }, latencyMs / 1000);
     this.requests.inc({ scenario: this.scenario, phase, stream, outcome });
   }

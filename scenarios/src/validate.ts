@@ -3,7 +3,12 @@
 // reported with the file, the field path, what was wrong and what is allowed.
 import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import type {
+  BodyList,
+  BurstStream,
   Expectation,
+  RateStream,
+  RequestShape,
+  ScenarioStream,
   LoadStream,
   Phase,
   PhaseOverride,
@@ -14,6 +19,7 @@ import type {
   Scenario,
   ToggleParams,
 } from './define.js';
+import { HTTP_METHODS } from './define.js';
 import { ScenarioError } from './errors.js';
 import { SIGNAL_IDS, isSignalId } from './signals.js';
 
@@ -149,8 +155,92 @@ function checkToggles(c: Checker, value: unknown, field: string): Record<string,
   return out;
 }
 
+/** Lowest constant rate: one request every 100 s. */
+export const MIN_RATE_PER_SECOND = 0.01;
+export const MAX_RATE_PER_SECOND = 5000;
+const MAX_BURST = 1000;
+const MAX_BODIES = 1000;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers the sender sets itself (framing, the connection, its own send time). */
+const RESERVED_HEADERS = ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'x-request-start'];
+
+function checkStringMap(c: Checker, value: unknown, field: string, what: string, keyOk: (key: string) => string | undefined): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) c.fail(field, `expected an object, got ${describe(value)}`, `an object of ${what}`);
+  const entries = Object.entries(value);
+  if (entries.length > 32) c.fail(field, `has ${entries.length} entries`, `at most 32 ${what}`);
+  const out: Record<string, string> = {};
+  for (const [key, v] of entries) {
+    const problem = keyOk(key);
+    if (problem) c.fail(`${field}.${key}`, problem, what);
+    if (typeof v !== 'string') c.fail(`${field}.${key}`, `expected a string, got ${describe(v)}`, 'a string value');
+    if (/[\r\n\0]/.test(v) || v.length > 4096) c.fail(`${field}.${key}`, 'has a line break, a NUL or over 4096 characters', 'one line of at most 4096 characters');
+    out[key] = v;
+  }
+  return out;
+}
+
+function checkBodies(c: Checker, value: unknown, field: string): BodyList {
+  const o = c.object(value, field, ['values', 'pick', 'seed']);
+  const values = c.array(o.values, `${field}.values`, 1, MAX_BODIES, 'JSON bodies');
+  values.forEach((v, i) => {
+    if (v === undefined) c.fail(`${field}.values[${i}]`, 'is undefined', 'a JSON value');
+  });
+  const out: BodyList = { values, pick: c.oneOf(o.pick, `${field}.pick`, ['rotate', 'sample'] as const) };
+  if (o.seed !== undefined) out.seed = c.number(o.seed, `${field}.seed`, 0, 2 ** 32 - 1, true);
+  return out;
+}
+
+/** The request fields of a rate or burst stream. */
+function checkRequestShape<T extends RequestShape>(c: Checker, o: Obj, field: string, stream: T): T {
+  if (o.name !== undefined) stream.name = c.string(o.name, `${field}.name`, TOGGLE_NAME, 'kebab-case, e.g. "orders"');
+  if (o.method !== undefined) stream.method = c.oneOf(o.method, `${field}.method`, HTTP_METHODS);
+  if (o.headers !== undefined) {
+    stream.headers = checkStringMap(c, o.headers, `${field}.headers`, 'header names and values', (key) => {
+      if (!HEADER_NAME.test(key)) return 'is not a valid header name';
+      if (RESERVED_HEADERS.includes(key.toLowerCase())) return 'is set by the sender';
+      return undefined;
+    });
+  }
+  if (o.query !== undefined) stream.query = checkStringMap(c, o.query, `${field}.query`, 'query parameters (name: value)', (key) => (key === '' ? 'is empty' : undefined));
+  const bodyless = stream.method === undefined || stream.method === 'GET' || stream.method === 'HEAD';
+  if (o.body !== undefined && o.bodies !== undefined) c.fail(`${field}.bodies`, 'given with "body"', 'either one body or a list of bodies');
+  if ((o.body !== undefined || o.bodies !== undefined) && bodyless) {
+    c.fail(`${field}.${o.body !== undefined ? 'body' : 'bodies'}`, `a body with method ${stream.method ?? 'GET (the default)'}`, 'a body with POST, PUT, PATCH, DELETE or OPTIONS');
+  }
+  if (o.body !== undefined) stream.body = o.body;
+  if (o.bodies !== undefined) stream.bodies = checkBodies(c, o.bodies, `${field}.bodies`);
+  if (o.timeoutMs !== undefined) stream.timeoutMs = c.number(o.timeoutMs, `${field}.timeoutMs`, 10, 30000);
+  return stream;
+}
+
+const REQUEST_FIELDS = ['kind', 'name', 'route', 'method', 'headers', 'query', 'body', 'bodies', 'timeoutMs'];
+
+/** A rate or burst stream; `extra` are further fields allowed (a scenario-level stream's `phases`). */
+function checkOpenLoop(c: Checker, value: unknown, field: string, kind: 'rate' | 'burst', extra: string[] = []): RateStream | BurstStream {
+  if (kind === 'rate') {
+    const o = c.object(value, field, [...REQUEST_FIELDS, 'ratePerSecond', ...extra]);
+    const stream: RateStream = {
+      kind,
+      route: c.string(o.route, `${field}.route`, ROUTE, ROUTE_ALLOWED),
+      ratePerSecond: c.number(o.ratePerSecond, `${field}.ratePerSecond`, MIN_RATE_PER_SECOND, MAX_RATE_PER_SECOND),
+    };
+    return checkRequestShape(c, o, field, stream);
+  }
+  const o = c.object(value, field, [...REQUEST_FIELDS, 'atSecond', 'count', ...extra]);
+  const stream: BurstStream = {
+    kind,
+    route: c.string(o.route, `${field}.route`, ROUTE, ROUTE_ALLOWED),
+    atSecond: c.number(o.atSecond, `${field}.atSecond`, 0, MAX_RUN_SECONDS),
+    count: c.number(o.count, `${field}.count`, 1, MAX_BURST, true),
+  };
+  return checkRequestShape(c, o, field, stream);
+}
+
+const STREAM_KINDS = ['pressure', 'ramp', 'rate', 'burst'] as const;
+
 function checkStream(c: Checker, value: unknown, field: string): LoadStream {
-  const kind = c.oneOf((value as Obj | null)?.kind, `${field}.kind`, ['pressure', 'ramp'] as const);
+  const kind = c.oneOf((value as Obj | null)?.kind, `${field}.kind`, STREAM_KINDS);
+  if (kind === 'rate' || kind === 'burst') return checkOpenLoop(c, value, field, kind);
   const common = ['kind', 'name', 'route', 'method', 'body', 'timeoutMs'];
   if (kind === 'pressure') {
     const o = c.object(value, field, [...common, 'connections']);
@@ -161,6 +251,7 @@ function checkStream(c: Checker, value: unknown, field: string): LoadStream {
     };
     return withCommon(c, o, field, stream);
   }
+  // The ramp: "find where it breaks". A constant rate is a `rate` stream (stepRate 0 still works).
   const o = c.object(value, field, [...common, 'startRate', 'stepRate', 'stepSeconds', 'maxRate']);
   const stream: LoadStream = {
     kind,
@@ -171,6 +262,46 @@ function checkStream(c: Checker, value: unknown, field: string): LoadStream {
   };
   if (o.maxRate !== undefined) stream.maxRate = c.number(o.maxRate, `${field}.maxRate`, stream.startRate, 5000);
   return withCommon(c, o, field, stream);
+}
+
+/** Scenario-level streams: rate or burst, each named, over a range of phases. */
+function checkScenarioStreams(c: Checker, value: unknown, phases: Phase[]): ScenarioStream[] {
+  const names = phases.map((p) => p.name);
+  const streams = c.array(value, 'streams', 0, 8, 'rate or burst streams').map((raw, i): ScenarioStream => {
+    const field = `streams[${i}]`;
+    const kind = c.oneOf((raw as Obj | null)?.kind, `${field}.kind`, ['rate', 'burst'] as const);
+    const stream: ScenarioStream = checkOpenLoop(c, raw, field, kind, ['phases']);
+    if (stream.name === undefined) c.fail(`${field}.name`, 'is missing', 'a kebab-case name: a stream across phases is reported under it');
+    const range = (raw as Obj).phases;
+    if (range !== undefined) {
+      const o = c.object(range, `${field}.phases`, ['from', 'to']);
+      const from = c.oneOf(o.from, `${field}.phases.from`, names);
+      const to = c.oneOf(o.to, `${field}.phases.to`, names);
+      if (names.indexOf(to) < names.indexOf(from)) c.fail(`${field}.phases.to`, `"${to}" comes before "${from}"`, `a phase from "${from}" on`);
+      stream.phases = { from, to };
+    }
+    if (stream.kind === 'burst') {
+      const span = spanSeconds(phases, stream.phases);
+      if (stream.atSecond >= span) c.fail(`${field}.atSecond`, `${stream.atSecond} is not within the stream's ${span} s`, `0 to under ${span} (seconds from the start of its first phase)`);
+    }
+    return stream;
+  });
+  streams.forEach((s, i) => {
+    if (streams.findIndex((t) => t.name === s.name) !== i) c.fail(`streams[${i}].name`, `duplicate stream name "${s.name}"`, 'a distinct name per stream');
+    for (const [pi, p] of phases.entries()) {
+      for (const [ti, t] of (p.streams ?? []).entries()) {
+        if (streamName(t, ti) === s.name) c.fail(`phases[${pi}].streams[${ti}].name`, `"${s.name}" is also a scenario-level stream`, 'a name no scenario-level stream has');
+      }
+    }
+  });
+  return streams;
+}
+
+/** Seconds from the start of phase `from` to the end of phase `to` (the whole run without a range). */
+export function spanSeconds(phases: Pick<Phase, 'name' | 'durationSeconds'>[], range: { from: string; to: string } | undefined): number {
+  const first = range ? phases.findIndex((p) => p.name === range.from) : 0;
+  const last = range ? phases.findIndex((p) => p.name === range.to) : phases.length - 1;
+  return phases.slice(first, last + 1).reduce((acc, p) => acc + p.durationSeconds, 0);
 }
 
 function withCommon<T extends LoadStream>(c: Checker, o: Obj, field: string, stream: T): T {
@@ -212,6 +343,11 @@ function checkPhase(c: Checker, value: unknown, field: string): Phase {
   if (o.faults !== undefined) phase.faults = checkToggles(c, o.faults, `${field}.faults`);
   if (o.mitigations !== undefined) phase.mitigations = checkToggles(c, o.mitigations, `${field}.mitigations`);
   if (o.streams !== undefined) phase.streams = checkStreams(c, o.streams, `${field}.streams`);
+  phase.streams?.forEach((stream, i) => {
+    if (stream.kind === 'burst' && stream.atSecond >= phase.durationSeconds) {
+      c.fail(`${field}.streams[${i}].atSecond`, `${stream.atSecond} is not within the phase's ${phase.durationSeconds} s`, `0 to under ${phase.durationSeconds} (seconds from the phase's start)`);
+    }
+  });
   if (o.onset !== undefined) {
     if (typeof o.onset !== 'boolean') c.fail(`${field}.onset`, `expected a boolean, got ${describe(o.onset)}`, 'true or false');
     phase.onset = o.onset;
@@ -237,7 +373,19 @@ function checkBound(c: Checker, value: unknown, field: string, phases: string[])
   return { phase: c.oneOf(o.phase, `${field}.phase`, phases), factor: c.number(o.factor, `${field}.factor`, 0, 1000) };
 }
 
-function checkExpectation(c: Checker, value: unknown, field: string, phases: string[]): Expectation {
+/** Every stream name the scenario can report on: its scenario-level streams and each phase's. */
+export function streamNamesOf(scenario: Pick<Scenario, 'phases' | 'streams'>): string[] {
+  const names = new Set<string>((scenario.streams ?? []).map((s) => s.name as string));
+  for (const phase of scenario.phases) {
+    for (const [i, s] of (phase.streams ?? []).entries()) names.add(streamName(s, i));
+  }
+  return [...names];
+}
+
+/** Signals an expectation can take for one stream. */
+const STREAM_SIGNALS = ['rampP99', 'errorRate'] as const;
+
+function checkExpectation(c: Checker, value: unknown, field: string, phases: string[], streams: string[]): Expectation {
   if (typeof value === 'object' && value !== null && 'leads' in value) {
     const o = c.object(value, field, ['leads', 'before', 'bySeconds', 'passIfLaterNeverCrosses', 'why']);
     const leads = c.oneOf(o.leads, `${field}.leads`, SIGNAL_IDS);
@@ -254,11 +402,18 @@ function checkExpectation(c: Checker, value: unknown, field: string, phases: str
     if (o.why !== undefined) out.why = c.string(o.why, `${field}.why`);
     return out;
   }
-  const o = c.object(value, field, ['phase', 'signal', 'stat', 'above', 'below', 'why']);
+  const o = c.object(value, field, ['phase', 'signal', 'stream', 'stat', 'above', 'below', 'why']);
   const out: Expectation = {
     phase: c.oneOf(o.phase, `${field}.phase`, phases),
     signal: c.oneOf(o.signal, `${field}.signal`, SIGNAL_IDS),
   };
+  if (o.stream !== undefined) {
+    if (streams.length === 0) c.fail(`${field}.stream`, 'names a stream, but the scenario has no named load streams', 'no "stream" field');
+    out.stream = c.oneOf(o.stream, `${field}.stream`, streams);
+    if (!(STREAM_SIGNALS as readonly string[]).includes(out.signal)) {
+      c.fail(`${field}.signal`, `"${out.signal}" is not measured per stream`, `with "stream": ${STREAM_SIGNALS.join(' or ')}`);
+    }
+  }
   if (o.stat !== undefined) out.stat = c.oneOf(o.stat, `${field}.stat`, ['p99', 'max', 'mean', 'min', 'ratio'] as const);
   if (o.above === undefined && o.below === undefined) {
     c.fail(field, 'states no bound', '"above" and/or "below": a number, or { phase, factor } relative to another phase');
@@ -272,19 +427,7 @@ function checkExpectation(c: Checker, value: unknown, field: string, phases: str
 /** Validates `value` as read from `file`; returns a clean copy or throws a ScenarioError. */
 export function validateScenario(value: unknown, file: string): Scenario {
   const c = new Checker(file);
-  const o = c.object(value, '', [
-    'name',
-    'title',
-    'description',
-    'guide',
-    'probe',
-    'coldProbe',
-    'liveness',
-    'phases',
-    'expectations',
-    'thresholds',
-    'quick',
-  ]);
+  const o = c.object(value, '', ['name', 'title', 'description', 'guide', 'probe', 'coldProbe', 'liveness', 'phases', 'streams', 'expectations', 'thresholds', 'quick']);
   const scenario: Scenario = {
     name: c.string(o.name, 'name', TOGGLE_NAME, 'kebab-case, e.g. "blocking"'),
     title: c.string(o.title, 'title'),
@@ -303,9 +446,11 @@ export function validateScenario(value: unknown, file: string): Scenario {
   });
   const total = scenario.phases.reduce((acc, p) => acc + p.durationSeconds, 0);
   if (total > MAX_RUN_SECONDS) c.fail('phases', `add up to ${total} s`, `at most ${MAX_RUN_SECONDS} s in all`);
+  if (o.streams !== undefined) scenario.streams = checkScenarioStreams(c, o.streams, scenario.phases);
+  const streams = streamNamesOf(scenario);
   scenario.expectations = c
     .array(o.expectations, 'expectations', 1, 50, 'expectations')
-    .map((e, i) => checkExpectation(c, e, `expectations[${i}]`, names));
+    .map((e, i) => checkExpectation(c, e, `expectations[${i}]`, names, streams));
   if (o.thresholds !== undefined) {
     const t = c.object(o.thresholds, 'thresholds', SIGNAL_IDS);
     scenario.thresholds = {};
@@ -328,6 +473,14 @@ export function validateScenario(value: unknown, file: string): Scenario {
       }
     }
     scenario.quick = quick;
+    // A shorter quick profile must still hold every scenario-level burst.
+    const short = applyQuickProfile(scenario);
+    (scenario.streams ?? []).forEach((stream, i) => {
+      const span = spanSeconds(short.phases, stream.phases);
+      if (stream.kind === 'burst' && stream.atSecond >= span) {
+        c.fail(`streams[${i}].atSecond`, `${stream.atSecond} is not within the stream's ${span} s under the quick profile`, `0 to under ${span}`);
+      }
+    });
   }
   return scenario;
 }

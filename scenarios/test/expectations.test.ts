@@ -104,6 +104,8 @@ function lateRun(expectation: Expectation, scheduleP99Ms: number) {
     source: 'late.scenario.ts',
     quick: false,
     target: { apiUrl: 'http://127.0.0.1:1', metricsUrl: 'http://127.0.0.1:2/metrics' },
+    metricsSource: { kind: 'telemetry', unavailable: [] },
+    usesAdmin: true,
     probe: { route: '/api/ping', ratePerSecond: 50, timeoutMs: 5000, sloMs: 100 },
     coldProbe: { route: '/api/ping', ratePerSecond: 10, timeoutMs: 5000, sloMs: 100 },
     liveness: livenessVerdict(LIVENESS_DEFAULTS, []),

@@ -46,7 +46,7 @@ test('every problem names the file, the field, what was wrong and what is allowe
   assert.match(problem((s) => ((s.phases[1] as Record<string, unknown>).durration = 3)), /^x\.scenario\.ts: phases\[1\]\.durration: unknown field; allowed: name, durationSeconds/);
   assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).signal = 'p99')), /expectations\[0\]\.signal: "p99" is not allowed; allowed: probeP99, coldProbeP99, rampP99/);
   assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).phase = 'nope')), /expectations\[0\]\.phase: "nope" is not allowed; allowed: baseline, fault$/);
-  assert.match(problem((s) => ((s.phases[1] as Record<string, unknown>).streams = [{ kind: 'flood', route: '/x' }])), /phases\[1\]\.streams\[0\]\.kind: "flood" is not allowed; allowed: pressure, ramp$/);
+  assert.match(problem((s) => ((s.phases[1] as Record<string, unknown>).streams = [{ kind: 'flood', route: '/x' }])), /phases\[1\]\.streams\[0\]\.kind: "flood" is not allowed; allowed: pressure, ramp, rate, burst$/);
   assert.match(problem((s) => ((s.phases[0] as Record<string, unknown>).name = 'fault')), /phases\[1\]\.name: duplicate phase name "fault"/);
   assert.match(problem((s) => (s.phases[1] as Record<string, unknown>).faults = { blocking: { routes: [1] } }), /phases\[1\]\.faults\.blocking\.routes: .*allowed: a string, a finite number/);
   assert.match(problem((s) => ((s.expectations[0] as Record<string, unknown>).above = undefined)), /expectations\[0\]: states no bound; allowed: "above" and\/or "below"/);
@@ -103,4 +103,64 @@ export default defineScenario({ name: 'incident', title: 'Incident', description
   const loaded = await loadScenario(file);
   assert.equal(loaded.scenario.name, 'incident');
   assert.equal(loaded.scenario.phases[0]?.durationSeconds, 4);
+});
+
+test('traffic DSL: each bad field is refused with the file, the field and what is allowed', () => {
+  const any = (s: ReturnType<typeof valid>): Record<string, unknown> => s as unknown as Record<string, unknown>;
+  const rate = (extra: Record<string, unknown>) => ({ kind: 'rate', name: 'orders', route: '/orders', ratePerSecond: 1, ...extra });
+  const cases: [(s: ReturnType<typeof valid>) => void, RegExp][] = [
+    [(s) => (any(s).streams = [rate({ ratePerSecond: 0.001 })]), /x\.scenario\.ts: streams\[0\]\.ratePerSecond: 0\.001 is out of range; allowed: a number from 0\.01 to 5000/],
+    [(s) => (any(s).streams = [rate({ headers: { Connection: 'close' } })]), /streams\[0\]\.headers\.Connection: is set by the sender/],
+    [(s) => (any(s).streams = [rate({ headers: { 'bad header': 'x' } })]), /streams\[0\]\.headers\.bad header: is not a valid header name/],
+    [(s) => (any(s).streams = [rate({ headers: { 'x-a': 'one\r\ntwo' } })]), /streams\[0\]\.headers\.x-a: has a line break/],
+    [(s) => (any(s).streams = [rate({ body: { a: 1 } })]), /streams\[0\]\.body: a body with method GET \(the default\); allowed: a body with POST/],
+    [(s) => (any(s).streams = [rate({ method: 'POST', body: 1, bodies: { values: [1], pick: 'rotate' } })]), /streams\[0\]\.bodies: given with "body"/],
+    [(s) => (any(s).streams = [rate({ method: 'POST', bodies: { values: [1], pick: 'shuffle' } })]), /streams\[0\]\.bodies\.pick: "shuffle" is not allowed; allowed: rotate, sample/],
+    [(s) => (any(s).streams = [rate({ method: 'TRACE' })]), /streams\[0\]\.method: "TRACE" is not allowed; allowed: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS/],
+    [(s) => (any(s).streams = [rate({ name: undefined })]), /streams\[0\]\.name: is missing/],
+    [(s) => (any(s).streams = [rate({ phases: { from: 'fault', to: 'baseline' } })]), /streams\[0\]\.phases\.to: "baseline" comes before "fault"/],
+    [(s) => (any(s).streams = [rate({ phases: { from: 'nope', to: 'fault' } })]), /streams\[0\]\.phases\.from: "nope" is not allowed; allowed: baseline, fault/],
+    [(s) => (any(s).streams = [{ kind: 'burst', name: 'b', route: '/x', atSecond: 8, count: 1 }]), /streams\[0\]\.atSecond: 8 is not within the stream's 8 s/],
+    // The quick profile shortens "fault" to 2 s: a burst at 6 s no longer fits.
+    [(s) => (any(s).streams = [{ kind: 'burst', name: 'b', route: '/x', atSecond: 6, count: 1 }]), /streams\[0\]\.atSecond: 6 is not within the stream's 5 s under the quick profile/],
+    [(s) => (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'burst', route: '/x', atSecond: 3, count: 2 }] } as never), /phases\[0\]\.streams\[0\]\.atSecond: 3 is not within the phase's 3 s/],
+    [(s) => (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'burst', route: '/x', atSecond: 0, count: 5000 }] } as never), /phases\[0\]\.streams\[0\]\.count: 5000 is out of range; allowed: an integer from 1 to 1000/],
+    [(s) => {
+      s.phases[1] = { ...s.phases[1], streams: [rate({})] } as never;
+      any(s).streams = [rate({})];
+    }, /phases\[1\]\.streams\[0\]\.name: "orders" is also a scenario-level stream/],
+    [
+      (s) => {
+        s.phases[1] = { ...s.phases[1], streams: [] } as never;
+        s.expectations = [{ phase: 'fault', signal: 'probeP99', stream: 'orders', above: 1 } as never];
+      },
+      /expectations\[0\]\.stream: names a stream, but the scenario has no named load streams/,
+    ],
+    [
+      (s) => {
+        any(s).streams = [rate({})];
+        s.expectations = [{ phase: 'fault', signal: 'rampP99', stream: 'other', above: 1 } as never];
+      },
+      /expectations\[0\]\.stream: "other" is not allowed; allowed: orders, pressure-1/,
+    ],
+    [
+      (s) => {
+        any(s).streams = [rate({})];
+        s.expectations = [{ phase: 'fault', signal: 'loopDelayP99', stream: 'orders', above: 1 } as never];
+      },
+      /expectations\[0\]\.signal: "loopDelayP99" is not measured per stream; allowed: with "stream": rampP99 or errorRate/,
+    ],
+  ];
+  for (const [mutate, expected] of cases) assert.match(problem(mutate), expected);
+});
+
+test('traffic DSL: a valid scenario-level stream and a single request keep their fields', () => {
+  const s = valid() as ReturnType<typeof valid> & { streams?: unknown[] };
+  s.streams = [
+    { kind: 'rate', name: 'orders', route: '/orders', method: 'POST', ratePerSecond: 0.01, headers: { 'x-customer': 'acme' }, query: { q: '1' }, bodies: { values: [{ a: 1 }], pick: 'sample', seed: 3 }, phases: { from: 'baseline', to: 'fault' } },
+    { kind: 'burst', name: 'one', route: '/x', atSecond: 4, count: 1 },
+  ];
+  const out = validateScenario(s, 'x.scenario.ts');
+  assert.deepEqual(out.streams?.[0], s.streams[0]);
+  assert.deepEqual(out.streams?.[1], s.streams[1]);
 });

@@ -63,6 +63,8 @@ function sampleReport(): Report {
     source: 'words.scenario.ts',
     quick: false,
     target: { apiUrl: 'http://127.0.0.1:1', metricsUrl: 'http://127.0.0.1:2/metrics' },
+    metricsSource: { kind: 'telemetry', unavailable: [] },
+    usesAdmin: true,
     probe: { route: '/api/ping', ratePerSecond: 20, timeoutMs: 5000, sloMs: 100 },
     coldProbe: { route: '/api/ping', ratePerSecond: 5, timeoutMs: 5000, sloMs: 100 },
     liveness: livenessVerdict(LIVENESS_DEFAULTS, [

@@ -16,9 +16,14 @@ Usage:
   lab run <name|file> [options]     run a scenario: faults per phase, warm and cold open-loop probes, liveness probe, load, verdict, report
       --quick                       the scenario's short profile (CI)
       --out DIR                     report folder (default reports/<time>-<name>/)
-      --api URL                     api base URL (default $LAB_API_URL or http://127.0.0.1:8080; when nothing
-                                    answers there, lab run starts the services for the run and stops them after)
-      --metrics URL                 api watchdog metrics (default $LAB_API_METRICS_URL or http://127.0.0.1:9464/metrics)
+      --api URL                     target base URL: the lab api or any HTTP service (default $LAB_API_URL or
+                                    http://127.0.0.1:8080; when no --api is given and nothing answers there, lab run
+                                    starts the lab's services for the run and stops them after)
+      --metrics URL                 the target's metrics (default $LAB_API_METRICS_URL or http://127.0.0.1:9464/metrics):
+                                    the lab's telemetry plugin, prom-client's default metrics, or nothing (client-side
+                                    signals only; the report lists the signals it could not see and why)
+      --start                       start the lab's api and downstream for the run on the ports of --api (and
+                                    --metrics), and stop them after
       --runner-port N|off           serve the runner's own metrics for Prometheus (default $LAB_RUNNER_METRICS_PORT or 9466)
       --allow-remote                allow targets other than loopback and compose service names
       --no-start                    fail instead of starting the services

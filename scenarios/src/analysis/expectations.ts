@@ -4,9 +4,9 @@
 import type { Bound, Expectation, LeadExpectation } from '../define.js';
 import { isLeadExpectation } from '../define.js';
 import type { ExpectationResult, LeadTimeRow, PhaseReport } from '../report/schema.js';
-import { SIGNALS, formatSignal } from '../signals.js';
-import { type Reading, certainlyAbove, certainlyBelow, toReportValue } from './range.js';
-import type { ReadingSeries } from './series.js';
+import { SIGNALS, type SignalId, formatSignal } from '../signals.js';
+import { type Reading, certainlyAbove, certainlyBelow, exact, toReportValue } from './range.js';
+import { type ReadingSeries, clientQuantile } from './series.js';
 import { type Stat, summarise, type Window } from './summary.js';
 import type { Timeline } from './timeline.js';
 
@@ -64,16 +64,29 @@ export function evaluateLead(e: LeadExpectation, rows: LeadTimeRow[]): Expectati
   };
 }
 
+/** One stream's P99 (rampP99: from the intended send time) or error rate (errorRate) over a window. */
+function streamFigure(timeline: Timeline, stream: string, signal: SignalId, window: Window): Reading | null {
+  const merged = timeline.streamWindow(stream, window.from, window.to);
+  if (!merged) return null;
+  if (signal === 'errorRate') {
+    const total = merged.ok + merged.errors + merged.timeouts;
+    return total > 0 ? exact((merged.errors + merged.timeouts) / total) : null;
+  }
+  return clientQuantile(merged, 0.99);
+}
+
 export function evaluate(expectations: Expectation[], ctx: EvaluationContext): ExpectationResult[] {
   return expectations.map((e): ExpectationResult => {
     if (isLeadExpectation(e)) return evaluateLead(e, ctx.leadTimes);
     const phase = ctx.phases.find((p) => p.name === e.phase) as PhaseReport;
     const stat = (e.stat ?? SIGNALS[e.signal].phaseStat) as Stat;
-    const observed = summarise(ctx.timeline, ctx.readings, e.signal, windowOf(phase), stat);
+    const figure = (window: Window): Reading | null =>
+      e.stream === undefined ? summarise(ctx.timeline, ctx.readings, e.signal, window, stat) : streamFigure(ctx.timeline, e.stream, e.signal, window);
+    const observed = figure(windowOf(phase));
     const resolve = (bound: Bound, side: 'above' | 'below'): number | null => {
       if (typeof bound === 'number') return bound;
       const other = ctx.phases.find((p) => p.name === bound.phase) as PhaseReport;
-      const base = summarise(ctx.timeline, ctx.readings, e.signal, windowOf(other), stat);
+      const base = figure(windowOf(other));
       if (base === null) return null;
       // "Above 5x baseline" must beat the baseline's highest possible value; "below" its lowest.
       const value = (side === 'above' ? base.hi : base.lo) * bound.factor;
@@ -91,10 +104,12 @@ export function evaluate(expectations: Expectation[], ctx: EvaluationContext): E
     if (e.above !== undefined) parts.push(describeBound('above', e.above, above));
     if (e.below !== undefined) parts.push(describeBound('below', e.below, below));
     const value = toReportValue(observed as Reading | null);
+    const what = e.stream === undefined ? `${SIGNALS[e.signal].label} (${stat})` : `stream ${e.stream} ${e.signal === 'errorRate' ? 'error rate' : 'P99'}`;
     return {
       kind: 'threshold',
-      description: `${e.phase}: ${SIGNALS[e.signal].label} (${stat}) ${parts.join(' and ')}`,
+      description: `${e.phase}: ${what} ${parts.join(' and ')}`,
       phase: e.phase,
+      ...(e.stream === undefined ? {} : { stream: e.stream }),
       signal: e.signal,
       stat,
       ...(typeof above === 'number' ? { above } : {}),

@@ -56,7 +56,7 @@ export function signalsAt(timeline: Timeline, bin: number): Readings {
     rampP99: clientQuantile(timeline.clientBin('ramp', bin), 0.99),
     pressureP99: clientQuantile(timeline.clientBin('pressure', bin), 0.99),
     serverP99: bucketQuantile(0.99, server.serverBuckets),
-    loopDelayP99: bucketQuantile(0.99, server.loopDelayBuckets),
+    loopDelayP99: bucketQuantile(0.99, server.loopDelayBuckets) ?? gauge(server.loopDelayP99Gauge),
     loopDelayMax: gauge(server.loopDelayMax),
     loopStall: gauge(server.loopStall),
     elu: gauge(server.elu),
@@ -104,5 +104,23 @@ export function toReportSeries(timeline: Timeline, readings: ReadingSeries, phas
     probeSendLatenessMaxMs: timeline.maxLatenessMs('probe'),
     ...(Object.fromEntries(SIGNAL_IDS.map((id) => [id, readings[id].map((r) => toReportValue(r).value)])) as Record<SignalId, (number | null)[]>),
     lowerBounds,
+    ...(timeline.streamNames().length > 0 ? { streams: streamSeries(timeline, bins) } : {}),
   };
+}
+
+/** Per named stream, per second: requests, failures and P99 (its lower bound where only "at least the timeout" is known). */
+function streamSeries(timeline: Timeline, bins: number[]): NonNullable<Series['streams']> {
+  const out: NonNullable<Series['streams']> = {};
+  for (const name of timeline.streamNames()) {
+    const entries = bins.map((bin) => timeline.streamWindow(name, bin, bin + 1));
+    out[name] = {
+      count: entries.map((e) => (e ? e.ok + e.errors + e.timeouts : 0)),
+      failures: entries.map((e) => (e ? e.errors + e.timeouts : 0)),
+      p99: entries.map((e) => {
+        const r = clientQuantile(e, 0.99);
+        return r === null ? null : Number.isFinite(r.hi) ? r.hi : r.lo;
+      }),
+    };
+  }
+  return out;
 }

@@ -65,6 +65,8 @@ export interface ServerBin {
   canaryBuckets?: Bucket[];
   /** Gauges as the last fresh snapshot of the second read them. */
   loopDelayMax?: number;
+  /** prom-client's loop delay p99 gauge (a target without the telemetry plugin's histogram). */
+  loopDelayP99Gauge?: number;
   poolQueue?: number;
   canaryPending?: number;
   backlog?: number;
@@ -86,6 +88,7 @@ export function serverBinOf(placed: PlacedSnapshot[], snapshots: Snapshot[], bin
   const out: ServerBin = { fresh: true, ...live };
   const s = end.snapshot;
   if (s.loopDelayMax !== undefined) out.loopDelayMax = s.loopDelayMax;
+  if (s.loopDelayP99Gauge !== undefined) out.loopDelayP99Gauge = s.loopDelayP99Gauge;
   if (s.poolQueue !== undefined) out.poolQueue = s.poolQueue;
   if (s.canaryPending !== undefined) out.canaryPending = s.canaryPending;
   if (s.backlog !== undefined) out.backlog = s.backlog;

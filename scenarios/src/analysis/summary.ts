@@ -29,8 +29,11 @@ export function summarise(timeline: Timeline, readings: ReadingSeries, id: Signa
     const client = CLIENT_OF[id];
     if (client) return clientQuantile(timeline.clientWindow(client, window.from, window.to), 0.99);
     const histogram = HISTOGRAM_OF[id];
-    if (histogram) return bucketQuantile(0.99, timeline.serverWindow(histogram, window.from, window.to) ?? undefined);
-    // A gauge has no distribution over a phase: its p99 is taken over the per-second values.
+    if (histogram && (histogram === 'serverBuckets' || hasHistogram(timeline, histogram))) {
+      return bucketQuantile(0.99, timeline.serverWindow(histogram, window.from, window.to) ?? undefined);
+    }
+    // A gauge (or prom-client's per-interval loop delay p99, a target without the telemetry
+    // plugin's histogram): its p99 is taken over the per-second values.
     return quantileOf(perSecond, 0.99);
   }
   if (chosen === 'ratio') {
@@ -48,11 +51,19 @@ export function summarise(timeline: Timeline, readings: ReadingSeries, id: Signa
   if (chosen === 'max') {
     // The gauge is a max over the last few seconds: a stall from the previous phase would
     // still show here. The histogram records a stall when it ends, in the phase it ended in.
-    if (id === 'loopDelayMax') return bucketMax(timeline.serverWindow('loopDelayBuckets', window.from, window.to) ?? undefined);
+    // prom-client's default metrics have no histogram: the max of its per-second gauge then.
+    if (id === 'loopDelayMax' && hasHistogram(timeline, 'loopDelayBuckets')) {
+      return bucketMax(timeline.serverWindow('loopDelayBuckets', window.from, window.to) ?? undefined);
+    }
     return maxOf(perSecond);
   }
   if (chosen === 'min') return minOf(perSecond);
   return meanOf(perSecond);
+}
+
+/** The target served this histogram (the telemetry plugin); prom-client's default metrics have gauges instead. */
+function hasHistogram(timeline: Timeline, key: 'serverBuckets' | 'loopDelayBuckets'): boolean {
+  return timeline.bucketEdges(key).length > 0 || !timeline.hasGaugeFallback();
 }
 
 export function summariseAll(timeline: Timeline, readings: ReadingSeries, window: Window): Record<SignalId, Reading | null> {

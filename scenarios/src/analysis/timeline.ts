@@ -45,6 +45,7 @@ export class Timeline {
   private recorded: Record<ClientKind, Map<number, RecordedBin>> = { probe: new Map(), cold: new Map(), ramp: new Map(), pressure: new Map() };
   private snapshots: Snapshot[] = [];
   private placed: PlacedSnapshot[] = [];
+  private byStream = new Map<string, Map<number, RecordedBin>>();
   private basisOf: LatencyBasis = 'intended';
 
   constructor(
@@ -66,7 +67,11 @@ export class Timeline {
 
   /** Client bin `bin` of `kind` on this timeline's basis. */
   clientBin(kind: ClientKind, bin: number): ClientBin | undefined {
-    const entry = this.recorded[kind].get(bin);
+    return this.view(this.recorded[kind].get(bin));
+  }
+
+  /** A recorded bin on this timeline's basis. */
+  private view(entry: RecordedBin | undefined): ClientBin | undefined {
     if (!entry || this.basisOf === 'intended') return entry;
     return {
       histogram: entry.fromSend,
@@ -91,9 +96,35 @@ export class Timeline {
    * not timed. `latenessMs`: how late it was actually sent (open-loop streams; 0 for closed loop).
    */
   addClient(kind: ClientKind, intendedMs: number, latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout', latenessMs = 0): void {
+    this.recordInto(this.recorded[kind], intendedMs, latencyMs, outcome, latenessMs);
+  }
+
+  /**
+   * One request of the named load stream (also recorded under its kind with addClient): the
+   * per-stream figures of the report, so it can say which route timed out.
+   */
+  addStream(stream: string, intendedMs: number, latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout', latenessMs = 0): void {
+    let bins = this.byStream.get(stream);
+    if (!bins) {
+      bins = new Map();
+      this.byStream.set(stream, bins);
+    }
+    this.recordInto(bins, intendedMs, latencyMs, outcome, latenessMs);
+  }
+
+  /** Names of the streams that recorded at least one request, in the order they first did. */
+  streamNames(): string[] {
+    return [...this.byStream.keys()];
+  }
+
+  /** Merged histogram and counts of one stream over bins [from, to), on this timeline's basis. */
+  streamWindow(stream: string, from: number, to: number): ClientBin | undefined {
+    return this.mergeWindow((bin) => this.view(this.byStream.get(stream)?.get(bin)), from, to);
+  }
+
+  private recordInto(bins: Map<number, RecordedBin>, intendedMs: number, latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout', latenessMs: number): void {
     const bin = this.binOf(intendedMs);
     if (bin < 0 || bin >= this.seconds) return;
-    const bins = this.recorded[kind];
     let entry = bins.get(bin);
     if (!entry) {
       entry = { histogram: newLatencyHistogram(), fromSend: newLatencyHistogram(), ok: 0, errors: 0, timeouts: 0, maxLatenessMs: 0 };
@@ -118,9 +149,13 @@ export class Timeline {
 
   /** Merged client histogram and counts over bins [from, to). */
   clientWindow(kind: ClientKind, from: number, to: number): ClientBin | undefined {
+    return this.mergeWindow((bin) => this.clientBin(kind, bin), from, to);
+  }
+
+  private mergeWindow(binAt: (bin: number) => ClientBin | undefined, from: number, to: number): ClientBin | undefined {
     let merged: ClientBin | undefined;
     for (let bin = from; bin < to; bin += 1) {
-      const entry = this.clientBin(kind, bin);
+      const entry = binAt(bin);
       if (!entry) continue;
       if (!merged) merged = { histogram: newLatencyHistogram(), ok: 0, errors: 0, timeouts: 0 };
       merged.histogram.add(entry.histogram);
@@ -144,6 +179,11 @@ export class Timeline {
 
   bucketEdges(key: 'serverBuckets' | 'loopDelayBuckets' | 'canaryBuckets'): number[] {
     return bucketEdges(this.placed, key);
+  }
+
+  /** Some snapshot carried prom-client's loop-delay gauge instead of the plugin's histogram. */
+  hasGaugeFallback(): boolean {
+    return this.snapshots.some((s) => s.loopDelayP99Gauge !== undefined);
   }
 
   failedScrapes(): { index: number; error: string }[] {

@@ -15,9 +15,20 @@ export interface RateSegment {
 }
 
 export interface OpenLoopConfig {
+  /** With the query string, if any. */
   url: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  /** One body for every request (sent as application/json). */
   body?: string;
+  /** Bodies taken in turn (`rotate`: request k gets values[k mod n]) or drawn with a seeded generator (`sample`). */
+  bodies?: { values: string[]; pick: 'rotate' | 'sample'; seed: number };
+  /** Extra request headers (the sender's own framing and X-Request-Start are not among them). */
+  headers?: Record<string, string>;
+  /**
+   * Instead of `segments`: the exact send times, as offsets from the start (ms, ascending); a
+   * burst is several equal offsets. The stream ends after the last one is answered.
+   */
+  instantsMs?: number[];
   timeoutMs: number;
   durationMs: number;
   segments: RateSegment[];

@@ -34,7 +34,32 @@ const url = new URL(config.url);
 const cold = config.connection === 'new';
 // The cold client: no agent, so every request opens its own connection and closes it after
 // the answer; its latency from the intended send time includes the connect and the accept.
-const body = config.body === undefined ? undefined : Buffer.from(config.body);
+const fixedBody = config.body === undefined ? undefined : Buffer.from(config.body);
+const bodyList = config.bodies?.values.map((v) => Buffer.from(v));
+const extraHeaders = config.headers ?? {};
+
+/** mulberry32: a small seeded generator, so a `sample` body list sends the same sequence for the same seed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seeded(config.bodies?.seed ?? 1);
+let sentCount = 0;
+
+/** The body of the next request sent (in send order). */
+function nextBody(): Buffer | undefined {
+  const k = sentCount;
+  sentCount += 1;
+  if (!bodyList || bodyList.length === 0) return fixedBody;
+  const index = config.bodies?.pick === 'sample' ? Math.floor(random() * bodyList.length) : k % bodyList.length;
+  return bodyList[index];
+}
 
 const nowEpochMs = (): number => performance.timeOrigin + performance.now();
 
@@ -55,6 +80,19 @@ function rateAt(offsetMs: number): number {
   return rate;
 }
 
+const instants = config.instantsMs;
+let instantIndex = 0;
+
+/** The intended send time after `previous`: the next instant, or one interval of the current rate on. */
+function following(previous: number): number {
+  if (instants) {
+    instantIndex += 1;
+    const offset = instants[instantIndex];
+    return offset === undefined ? Number.POSITIVE_INFINITY : startMs + offset;
+  }
+  return previous + 1000 / rateAt(previous - startMs);
+}
+
 function post(event: WorkerEvent, transfer?: ArrayBuffer[]): void {
   port?.postMessage(event, transfer);
 }
@@ -73,7 +111,8 @@ function record(intendedMs: number, outcome: number, sendErrorMs: number): void 
 function send(intendedMs: number, sentMs: number): void {
   inFlight += 1;
   let finished = false;
-  const headers: Record<string, string> = { 'x-request-start': String(Math.round(sentMs)) };
+  const body = nextBody();
+  const headers: Record<string, string> = { ...extraHeaders, 'x-request-start': String(Math.round(sentMs)) };
   if (cold) headers.connection = 'close';
   if (body) {
     headers['content-type'] = 'application/json';
@@ -119,7 +158,7 @@ function tick(): void {
   // still go out, each charged from its own intended time.
   while (nextMs <= now && nextMs < endMs) {
     send(nextMs, now);
-    nextMs += 1000 / rateAt(nextMs - startMs);
+    nextMs = following(nextMs);
     now = nowEpochMs();
   }
   if (nextMs >= endMs) {
@@ -145,7 +184,7 @@ port.on('message', (command: WorkerCommand) => {
   if (command.type === 'start') {
     startMs = command.startEpochMs;
     endMs = startMs + config.durationMs;
-    nextMs = startMs;
+    nextMs = instants ? startMs + (instants[0] ?? Number.POSITIVE_INFINITY) : startMs;
     sendTimer = setTimeout(tick, Math.max(0, Math.floor(startMs - nowEpochMs())));
   } else if (command.type === 'stop') {
     if (sendTimer) clearTimeout(sendTimer);

@@ -5,14 +5,15 @@ import { certainlyAbove, fromReportValue } from '../analysis/range.js';
 import type { ReadingSeries } from '../analysis/series.js';
 import { type Window, summarise } from '../analysis/summary.js';
 import { isLeadExpectation } from '../define.js';
-import { SUSTAIN_SECONDS, leadTimes } from '../analysis/lead-times.js';
+import { SUSTAIN_SECONDS, firstCrossing, leadTimes } from '../analysis/lead-times.js';
 import { toReportValue } from '../analysis/range.js';
-import { buildReadings, toReportSeries } from '../analysis/series.js';
+import { buildReadings, clientQuantile, toReportSeries } from '../analysis/series.js';
 import { clientCounts, summariseAll } from '../analysis/summary.js';
 import type { Timeline } from '../analysis/timeline.js';
-import type { LoadStream, Scenario } from '../define.js';
+import type { LoadStream, Scenario, ScenarioStream } from '../define.js';
 import { type PlannedPhase, onsetOf, phaseAt } from '../plan.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from '../signals.js';
+import { type MetricsSource, metricsSourceText } from '../sample/source.js';
 import { streamName } from '../validate.js';
 import type { CollectedStalls } from '../sample/stalls.js';
 import { summariseHeldTheLoop } from './held-the-loop.js';
@@ -36,6 +37,10 @@ export interface AssembleInput {
   source: string;
   quick: boolean;
   target: { apiUrl: string; metricsUrl: string };
+  /** What the target's metrics endpoint offered (sample/source.ts). */
+  metricsSource: MetricsSource;
+  /** The scenario switched faults or mitigations on (through the admin API). */
+  usesAdmin: boolean;
   probe: Report['probe'];
   coldProbe: Report['coldProbe'];
   liveness: Report['liveness'];
@@ -75,7 +80,7 @@ function abovePhasesOf(scenario: Scenario, timeline: Timeline, readings: Reading
     }
     for (const e of scenario.expectations) {
       // Only an expectation with its own stat reads a figure the phase summary does not show.
-      if (isLeadExpectation(e) || e.signal !== signal || e.stat === undefined || e.stat === SIGNALS[signal].phaseStat) continue;
+      if (isLeadExpectation(e) || e.stream !== undefined || e.signal !== signal || e.stat === undefined || e.stat === SIGNALS[signal].phaseStat) continue;
       const phase = phases.find((p) => p.name === e.phase);
       const r = phase ? summarise(timeline, readings, signal, windowOfPhase(phase), e.stat) : null;
       if (r && certainlyAbove(r, threshold)) names.add(e.phase);
@@ -126,10 +131,11 @@ export function assembleReport(input: AssembleInput): Report {
       settleSeconds,
       faults: phase.faults ?? {},
       mitigations: phase.mitigations ?? {},
-      streams: (phase.streams ?? []).map((s, i) => describeStream(s, i)),
+      streams: [...(phase.streams ?? []).map((s, i) => describeStream(s, i)), ...scenarioStreamsIn(scenario, phases.findIndex((p) => p.phase === phase)).map((s, i) => describeStream(s, i))],
       summary,
       ...(Object.keys(summaryLower).length > 0 ? { summaryLower } : {}),
       clients: clientCounts(timeline, window),
+      ...(timeline.streamNames().length > 0 ? { streamResults: streamResultsOf(timeline, window) } : {}),
     };
   });
   const onset = onsetOf(phases);
@@ -165,7 +171,13 @@ export function assembleReport(input: AssembleInput): Report {
     finishedAt: new Date().toISOString(),
     wallSeconds: input.wallSeconds,
     // Reports are shared: a credential in a URL the user typed stays out of them.
-    target: { apiUrl: redactText(input.target.apiUrl), metricsUrl: redactText(input.target.metricsUrl) },
+    target: {
+      apiUrl: redactText(input.target.apiUrl),
+      metricsUrl: redactText(input.target.metricsUrl),
+      metricsSource: input.metricsSource.kind,
+      unavailableSignals: input.metricsSource.unavailable,
+      faultsSet: input.usesAdmin,
+    },
     probe,
     coldProbe: input.coldProbe,
     liveness: input.liveness,
@@ -193,6 +205,7 @@ export function assembleReport(input: AssembleInput): Report {
       coldSloBreachSeconds: lead.coldSloBreachSeconds,
     },
     leadTimes: lead.rows,
+    ...(timeline.streamNames().length > 0 ? { streamLeadTimes: streamLeadTimes(timeline, search, thresholds.rampP99, lead.sloBreachSeconds) } : {}),
     series: toReportSeries(timeline, readings, (bin) => phaseAt(phases, bin)),
     ...(input.stalls ? { heldTheLoop: summariseHeldTheLoop(input.stalls, phases, timeline.startMs) } : {}),
     notes: notesFor(input, phaseReports, thresholds, inconclusive !== undefined),
@@ -241,6 +254,12 @@ function notesFor(input: AssembleInput, phases: PhaseReport[], thresholds: Recor
     `Figures read from histogram buckets (server-side P99, loop delay p99, the phase loop-delay max, the threadpool canary) are given as the bucket that holds them${bucketExample(timeline)}; "above" checks use the lower bound, "below" checks the upper one.`,
     'The threadpool canary’s callback runs on the main loop, so a busy loop delays it too: its lower bound keeps only the (1 − ELU) share that is certainly the threadpool’s (a blocked loop, ELU 1, claims nothing); its upper bound is as measured. The lead-time table and the chart’s line use that lower bound.',
   ];
+  const source = input.metricsSource;
+  if (source.kind !== 'telemetry' || source.unavailable.length > 0) {
+    notes.unshift(
+      `${metricsSourceText(source)} ${source.unavailable.map((u) => `${SIGNALS[u.signal].label}: ${u.reason}.`).join(' ')} Their rows read "–".`,
+    );
+  }
   const failed = timeline.failedScrapes();
   if (failed.length > 0)
     notes.push(`${failed.length} of ${timeline.scrapeCount()} watchdog scrapes failed or were skipped; their seconds show no server data.`);
@@ -321,14 +340,79 @@ function compactSeconds(seconds: number[]): string {
   return parts.slice(0, 8).join(', ') + (parts.length > 8 ? ', …' : '');
 }
 
-function describeStream(stream: LoadStream, index: number): PhaseReport['streams'][number] {
+function describeStream(stream: LoadStream | ScenarioStream, index: number): PhaseReport['streams'][number] {
   const base = { kind: stream.kind, name: streamName(stream, index), route: stream.route, method: stream.method ?? 'GET' };
   if (stream.kind === 'pressure') return { ...base, connections: stream.connections };
+  if (stream.kind === 'ramp') {
+    return {
+      ...base,
+      startRate: stream.startRate,
+      stepRate: stream.stepRate,
+      stepSeconds: stream.stepSeconds,
+      ...(stream.maxRate === undefined ? {} : { maxRate: stream.maxRate }),
+    };
+  }
+  const query = stream.query ? `?${new URLSearchParams(stream.query).toString()}` : undefined;
   return {
     ...base,
-    startRate: stream.startRate,
-    stepRate: stream.stepRate,
-    stepSeconds: stream.stepSeconds,
-    ...(stream.maxRate === undefined ? {} : { maxRate: stream.maxRate }),
+    ...(query ? { query } : {}),
+    ...(stream.headers ? { headerNames: Object.keys(stream.headers) } : {}),
+    ...(stream.bodies
+      ? { bodies: `${stream.bodies.values.length} ${stream.bodies.pick === 'rotate' ? 'rotated' : `sampled, seed ${stream.bodies.seed ?? 1}`}` }
+      : stream.body !== undefined
+        ? { bodies: 'one fixed body' }
+        : {}),
+    ...('phases' in stream && stream.phases ? { acrossPhases: stream.phases } : {}),
+    ...(stream.kind === 'rate' ? { ratePerSecond: stream.ratePerSecond } : { atSecond: stream.atSecond, count: stream.count }),
   };
+}
+
+/** Each named stream over a phase window: counts and P50/P99 (open loop: from the intended send time). */
+function streamResultsOf(timeline: Timeline, window: Window): NonNullable<PhaseReport['streamResults']> {
+  return timeline.streamNames().flatMap((stream) => {
+    const merged = timeline.streamWindow(stream, window.from, window.to);
+    if (!merged) return [];
+    const p99 = toReportValue(clientQuantile(merged, 0.99));
+    return [
+      {
+        stream,
+        requests: merged.ok + merged.errors + merged.timeouts,
+        errors: merged.errors,
+        timeouts: merged.timeouts,
+        p50: toReportValue(clientQuantile(merged, 0.5)).value,
+        p99: p99.value,
+        ...(p99.lower === undefined ? {} : { p99Lower: p99.lower }),
+      },
+    ];
+  });
+}
+
+/**
+ * Per named stream: the first sustained rise of its per-second P99 above `threshold`, searched as
+ * the lead-time table searches (the onset phase, or the whole run without one), so "which route
+ * timed out first" reads on the same clock as the signals.
+ */
+function streamLeadTimes(timeline: Timeline, search: SearchWindow, threshold: number, sloBreach: number | null): NonNullable<Report['streamLeadTimes']> {
+  return timeline.streamNames().map((stream) => {
+    const values = Array.from({ length: search.to }, (_, bin) => clientQuantile(timeline.streamWindow(stream, bin, bin + 1), 0.99));
+    const crossing = firstCrossing(values, search.from ?? 0, threshold, SUSTAIN_SECONDS, search.from === null);
+    const at = crossing.sustained;
+    return {
+      stream,
+      threshold,
+      status: crossing.status,
+      firstSustainedCrossingSeconds: at,
+      relativeToSloBreachSeconds: at === null || sloBreach === null ? null : at - sloBreach,
+    };
+  });
+}
+
+/** Scenario-level streams running during phase `index`. */
+function scenarioStreamsIn(scenario: Scenario, index: number): ScenarioStream[] {
+  const names = scenario.phases.map((p) => p.name);
+  return (scenario.streams ?? []).filter((s) => {
+    const from = s.phases ? names.indexOf(s.phases.from) : 0;
+    const to = s.phases ? names.indexOf(s.phases.to) : names.length - 1;
+    return index >= from && index <= to;
+  });
 }

@@ -178,14 +178,58 @@ export function togglesText(toggles: Record<string, Record<string, unknown>>): s
 
 export function streamsText(phase: Report['phases'][number]): string {
   if (phase.streams.length === 0) return 'probe only';
-  return phase.streams
-    .map((s) =>
-      s.kind === 'pressure'
-        ? `pressure ${s.method} ${s.route} × ${s.connections} connections (closed loop)`
-        : `ramp ${s.method} ${s.route} ${s.startRate} req/s +${s.stepRate} every ${s.stepSeconds} s${s.maxRate ? ` (max ${s.maxRate})` : ''} (open loop)`,
-    )
-    .join('; ');
+  return phase.streams.map(streamText).join('; ');
 }
+
+function streamText(s: Report['phases'][number]['streams'][number]): string {
+  if (s.kind === 'pressure') return `${s.name}: pressure ${s.method} ${s.route} × ${s.connections} connections (closed loop)`;
+  if (s.kind === 'ramp') return `${s.name}: ramp ${s.method} ${s.route} ${s.startRate} req/s +${s.stepRate} every ${s.stepSeconds} s${s.maxRate ? ` (max ${s.maxRate})` : ''} (open loop)`;
+  const what = s.kind === 'rate' ? `${s.ratePerSecond} req/s` : `${s.count} request${s.count === 1 ? '' : 's'} at +${s.atSecond} s`;
+  const extras = [
+    s.headerNames?.length ? `headers ${s.headerNames.join(', ')}` : '',
+    s.bodies ? `bodies: ${s.bodies}` : '',
+    s.acrossPhases ? `runs ${s.acrossPhases.from}–${s.acrossPhases.to} without restarting` : '',
+  ].filter(Boolean);
+  return `${s.name}: ${s.kind} ${s.method} ${s.route}${s.query ?? ''} ${what} (open loop${extras.length ? `; ${extras.join('; ')}` : ''})`;
+}
+
+/** One line per named stream: when its P99 first rose above the threshold and held, vs the warm SLO breach. */
+export function streamLeadLines(report: Report): string[] {
+  return (report.streamLeadTimes ?? []).map((r) => {
+    const when =
+      r.status === 'crossed'
+        ? `${whenText(report, r.firstSustainedCrossingSeconds)}${r.relativeToSloBreachSeconds === null ? '' : ` (${signedSeconds(r.relativeToSloBreachSeconds)} vs warm breach)`}`
+        : r.status === 'intermittent'
+          ? 'only intermittently (never held 2 readings)'
+          : r.status === 'already-above'
+            ? 'already above before onset'
+            : r.status === 'no-data'
+              ? 'no requests in the search window'
+              : 'never';
+    return `stream ${r.stream} P99 > ${formatSignal('rampP99', r.threshold)}: ${when}`;
+  });
+}
+
+/** Rows of the per-stream table: one per phase and named stream. */
+export function streamResultRows(report: Report): string[][] {
+  const rows: string[][] = [];
+  for (const p of report.phases) {
+    for (const r of p.streamResults ?? []) {
+      rows.push([
+        p.name,
+        r.stream,
+        String(r.requests),
+        String(r.errors),
+        String(r.timeouts),
+        formatSignal('rampP99', r.p50),
+        formatFigure('rampP99', r.p99, r.p99Lower),
+      ]);
+    }
+  }
+  return rows;
+}
+
+export const STREAM_RESULT_HEADER = ['phase', 'stream', 'requests', 'errors', 'timeouts', 'P50', 'P99'];
 
 /** A lead: `observed` = later signal's crossing − the leading signal's; negative means it came later. */
 export function leadObservedText(observed: number): string {
@@ -263,9 +307,20 @@ export function terminalSummary(report: Report): string[] {
     const sustained = row.sustained === '–' || row.sustained === row.firstCrossing ? '' : `; sustained ${row.sustained}`;
     out.push(`    ${row.label} ${row.threshold}: ${row.firstCrossing}${sustained}${vs ? ` (${vs})` : ''}`);
   }
+  for (const line of streamLeadLines(report)) out.push(`    ${line}`);
+  const streamRows = streamResultRows(report);
+  if (streamRows.length > 0) {
+    out.push('', '  Load streams per phase (requests, errors / timeouts, P99):');
+    for (const [phase, stream, requests, errors, timeouts, , p99] of streamRows) out.push(`    ${phase} ${stream}: ${requests}, ${errors} / ${timeouts}, P99 ${p99}`);
+  }
   out.push('', `  ${livenessText(report)}`);
   if (report.heldTheLoop) {
     out.push('', '  what held the loop (per phase, top frame):', ...heldTheLoopLines(report.heldTheLoop).map((line) => `    ${line}`));
+  }
+  const missing = report.target.unavailableSignals ?? [];
+  if (missing.length > 0) {
+    out.push('', `  Signals not available from this target (${report.target.metricsSource ?? 'unknown'} metrics at ${report.target.metricsUrl}):`);
+    for (const u of missing) out.push(`    ${SIGNALS[u.signal].label}: ${u.reason}`);
   }
   const r = report.runner;
   const lateness = r.probeScheduleErrorP99Ms === null ? '' : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(1)} ms`;

@@ -16,6 +16,9 @@ import {
   streamsText,
   togglesText,
   verdictText,
+  STREAM_RESULT_HEADER,
+  streamLeadLines,
+  streamResultRows,
 } from './format.js';
 import { heldTheLoopTable } from './held-the-loop.js';
 import type { Report } from './schema.js';
@@ -76,6 +79,19 @@ export function chartSpecs(report: Report): ChartOptions[] {
           : []),
       ],
   });
+  const streams = Object.entries(report.series.streams ?? {});
+  if (streams.length > 0) {
+    const palette = ['#ff7f0e', '#9467bd', '#2ca02c', '#1f77b4', '#e377c2', '#8c564b', '#bcbd22', '#17becf'];
+    out.push({
+      title: 'Load streams: P99 per stream (per second, ms, log scale)',
+      subtitle: 'Each named load stream on its own line (open loop: from the intended send time), so the chart says which route slowed down.',
+      lines: streams.map(([name, s], i) => ({ label: name, color: palette[i % palette.length] as string, values: s.p99, dashed: false })),
+      phases,
+      scale: 'log',
+      factor: 1000,
+      unit: 'ms',
+    });
+  }
   out.push({
       title: 'Event loop: delay p99, delay max, live stall (ms, log scale)',
     subtitle: 'Per second: delay p99 of that second (its bucket); delay max = the gauge, the longest delay in its window (the last 5 s by default), so it stays up for a few seconds after a stall; live stall = the stall in progress at the scrape.',
@@ -180,6 +196,8 @@ export function renderHtml(report: Report): string {
     body.push('<h2>What held the loop</h2>', `<p>${esc(held.intro)}</p>`);
     if (held.rows.length > 0) body.push(table(held.header, held.rows.map((r) => r.map(esc)), 'held-the-loop'));
   }
+  const streamLeads = streamLeadLines(report);
+  if (streamLeads.length > 0) body.push('<p>Load streams, first sustained crossing:</p>', `<ul>${streamLeads.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
   body.push('<h2>Liveness probe</h2>', `<p class="liveness">${esc(livenessText(report))}</p>`);
   body.push('<h2>Timeline</h2>', ...charts(report));
   body.push('<h2>Phases</h2>');
@@ -200,6 +218,8 @@ export function renderHtml(report: Report): string {
       'summary',
     ),
   );
+  const streamRows = streamResultRows(report);
+  if (streamRows.length > 0) body.push('<h3>Load streams</h3>', table(STREAM_RESULT_HEADER, streamRows.map((row) => row.map(esc))));
   body.push(
     `<p class="meta">${esc(rangeLegend(report))} In the charts the shading spans the bucket and the line follows its upper bound, except the threadpool canary's (see its chart).</p>`,
   );

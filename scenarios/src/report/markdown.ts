@@ -15,6 +15,9 @@ import {
   streamsText,
   togglesText,
   verdictText,
+  STREAM_RESULT_HEADER,
+  streamLeadLines,
+  streamResultRows,
 } from './format.js';
 import { heldTheLoopTable } from './held-the-loop.js';
 import type { Report } from './schema.js';
@@ -58,6 +61,8 @@ export function renderMarkdown(report: Report): string {
     out.push('', '## What held the loop', '', held.intro);
     if (held.rows.length > 0) out.push('', table(held.header, held.rows));
   }
+  const streamLeads = streamLeadLines(report);
+  if (streamLeads.length > 0) out.push('', 'Load streams, first sustained crossing:', '', ...streamLeads.map((l) => `- ${l}`));
   out.push('', '## Liveness probe', '', livenessText(report));
   out.push('', '## Phases', '');
   out.push(
@@ -72,6 +77,10 @@ export function renderMarkdown(report: Report): string {
       ]),
     ),
   );
+  const streamRows = streamResultRows(report);
+  if (streamRows.length > 0) {
+    out.push('', '### Load streams', '', table(STREAM_RESULT_HEADER, streamRows), '', 'Open-loop streams (rate, burst, ramp) are timed from each request’s intended send time; pressure from the send.');
+  }
   out.push('');
   const ids = signalsWithData(report);
   out.push(

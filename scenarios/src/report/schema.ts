@@ -52,7 +52,19 @@ export const ReportSchema = Type.Object(
     startedAt: Type.String({ description: 'ISO 8601 date-time' }),
     finishedAt: Type.String({ description: 'ISO 8601 date-time' }),
     wallSeconds: Type.Number({ minimum: 0 }),
-    target: Type.Object({ apiUrl: Type.String(), metricsUrl: Type.String() }),
+    target: Type.Object({
+      apiUrl: Type.String(),
+      metricsUrl: Type.String(),
+      metricsSource: Type.Optional(
+        Type.Union([Type.Literal('telemetry'), Type.Literal('prom-client'), Type.Literal('none')], {
+          description: "what the metrics endpoint served: the lab's telemetry plugin, prom-client's default metrics only, or nothing the runner reads",
+        }),
+      ),
+      unavailableSignals: Type.Optional(
+        Type.Array(Type.Object({ signal: SignalId, reason: Type.String() }), { description: 'server-side signals the target did not expose, and why' }),
+      ),
+      faultsSet: Type.Optional(Type.Boolean({ description: 'the scenario switched faults or mitigations on through the admin API' })),
+    }),
     probe: Type.Object(
       {
         route: Type.String(),
@@ -114,11 +126,18 @@ export const ReportSchema = Type.Object(
         mitigations: Toggles,
         streams: Type.Array(
           Type.Object({
-            kind: Type.Union([Type.Literal('pressure'), Type.Literal('ramp')]),
+            kind: Type.Union([Type.Literal('pressure'), Type.Literal('ramp'), Type.Literal('rate'), Type.Literal('burst')]),
             name: Type.String(),
             route: Type.String(),
             method: Type.String(),
+            query: Type.Optional(Type.String({ description: 'the query string sent, e.g. "?customer=42"' })),
+            headerNames: Type.Optional(Type.Array(Type.String(), { description: 'names of the extra headers sent (values are left out: they may be credentials)' })),
+            bodies: Type.Optional(Type.String({ description: 'how bodies were chosen, e.g. "3 rotated" or "5 sampled, seed 7"' })),
+            acrossPhases: Type.Optional(Type.Object({ from: Type.String(), to: Type.String() }, { description: 'a scenario-level stream running across these phases without restarting' })),
             connections: Type.Optional(Type.Number()),
+            ratePerSecond: Type.Optional(Type.Number()),
+            atSecond: Type.Optional(Type.Number({ description: 'burst: seconds from the start of its (first) phase' })),
+            count: Type.Optional(Type.Integer()),
             startRate: Type.Optional(Type.Number()),
             stepRate: Type.Optional(Type.Number()),
             stepSeconds: Type.Optional(Type.Number()),
@@ -128,6 +147,20 @@ export const ReportSchema = Type.Object(
         summary: SignalValues,
         summaryLower: Type.Optional(LowerBounds),
         clients: Type.Object({ probe: ClientCounts, cold: ClientCounts, ramp: ClientCounts, pressure: ClientCounts }),
+        streamResults: Type.Optional(
+          Type.Array(
+            Type.Object({
+              stream: Type.String(),
+              requests: Type.Integer({ minimum: 0 }),
+              errors: Type.Integer({ minimum: 0 }),
+              timeouts: Type.Integer({ minimum: 0 }),
+              p50: Nullable(Type.Number({ description: 'seconds, from the intended send time (open loop) or the send (pressure)' })),
+              p99: Nullable(Type.Number({ description: 'seconds; with p99Lower when only "at least the timeout" is known' })),
+              p99Lower: Type.Optional(Type.Number()),
+            }),
+            { description: 'each named load stream over the phase (after settle)' },
+          ),
+        ),
       }),
     ),
     expectations: Type.Array(
@@ -135,6 +168,7 @@ export const ReportSchema = Type.Object(
         description: Type.String(),
         kind: Type.Union([Type.Literal('threshold'), Type.Literal('lead')]),
         phase: Type.Optional(Type.String()),
+        stream: Type.Optional(Type.String({ description: 'the load stream the figure is of' })),
         signal: SignalId,
         stat: Type.Optional(Type.String()),
         above: Type.Optional(Type.Number()),
@@ -157,6 +191,18 @@ export const ReportSchema = Type.Object(
       coldSloSeconds: Type.Number(),
       coldSloBreachSeconds: Nullable(Type.Number({ description: 'run time of the cold probe P99’s first sustained crossing of its SLO' })),
     }),
+    streamLeadTimes: Type.Optional(
+      Type.Array(
+        Type.Object({
+          stream: Type.String(),
+          threshold: Type.Number({ description: 'seconds: the rampP99 lead-time threshold' }),
+          status: Type.Union([Type.Literal('crossed'), Type.Literal('intermittent'), Type.Literal('already-above'), Type.Literal('never'), Type.Literal('no-data')]),
+          firstSustainedCrossingSeconds: Nullable(Type.Number()),
+          relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'its sustained crossing − the warm probe’s SLO breach (negative: the stream breached first)' })),
+        }),
+        { description: 'each named open-loop stream: when its per-second P99 first rose above the threshold and held, in the same search window as leadTimes' },
+      ),
+    ),
     leadTimes: Type.Array(
       Type.Object({
         signal: SignalId,
@@ -207,6 +253,13 @@ export const ReportSchema = Type.Object(
         probeSendLatenessMaxMs: Type.Array(NullableNumber, { description: 'the probe sender’s worst lateness per second (runner-side)' }),
         ...SignalSeries,
         lowerBounds: LowerSeries,
+        streams: Type.Optional(
+          Type.Record(
+            Type.String(),
+            Type.Object({ count: Type.Array(Type.Integer()), failures: Type.Array(Type.Integer()), p99: Type.Array(NullableNumber) }),
+            { description: 'per named load stream, per second: requests, failed or timed out, P99 (seconds; the lower bound where only "at least the timeout" is known)' },
+          ),
+        ),
       },
       { description: `one entry per second of the run, columns of equal length. ${VALUE_NOTE}` },
     ),

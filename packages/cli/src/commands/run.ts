@@ -1,13 +1,14 @@
 // `lab run <name|file>`: uses running services, or starts them for the run and stops them
 // after; restores a healthy service on every exit path (the runner does, see run.ts in
 // scenarios), including an uncaught exception; writes the report folder; exits 0 / 1 / 2.
+import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { type Report, loadScenario, oneLine, runScenario, terminalSummary, writeReport } from '@runtime-lab/scenarios';
 import { CliError } from '../errors.js';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
 import { redactText } from '@runtime-lab/values';
 import { REPORTS_DIR } from '../paths.js';
-import { DEFAULT_PORTS, isHealthy, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
+import { DEFAULT_PORTS, isHealthy, type ServicePorts, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
 
 /** A line for the terminal, without a credential a typed URL or an error may carry. */
 const shown = (line: string): string => redactText(line, [process.env.LAB_ADMIN_TOKEN]);
@@ -20,7 +21,48 @@ const RUN_OPTIONS = {
   'allow-remote': { value: false },
   'runner-port': { value: true },
   'no-start': { value: false },
+  start: { value: false },
 } as const;
+
+/** A free TCP port on the loopback (the OS picks it; closed again before the service takes it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * The ports `--start` starts the lab's services on: the api and its metrics where --api and
+ * --metrics point (any free port for the metrics when --metrics is not given), downstream on free
+ * ports. Only loopback addresses: these are local processes.
+ */
+async function portsToStart(apiUrl: string, metricsUrl: string | undefined): Promise<ServicePorts> {
+  const portOf = (raw: string, option: string): number => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new CliError('LAB_CLI_USAGE', `--${option} ${raw} is not a URL; allowed: http://127.0.0.1:PORT…`);
+    }
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.protocol !== 'http:') {
+      throw new CliError('LAB_CLI_USAGE', `--start runs the lab's services on this machine: --${option} ${raw} must be http://127.0.0.1:PORT (or localhost)`);
+    }
+    const port = Number(url.port || 80);
+    if (port === 0) throw new CliError('LAB_CLI_USAGE', `--start needs a fixed port in --${option} (got ${raw})`);
+    return port;
+  };
+  return {
+    apiPort: portOf(apiUrl, 'api'),
+    apiMetricsPort: metricsUrl === undefined ? await freePort() : portOf(metricsUrl, 'metrics'),
+    downstreamPort: await freePort(),
+    downstreamMetricsPort: await freePort(),
+  };
+}
 
 /** UTC, with its Z: "20261129-184701Z" (sorts as text, names the same instant everywhere). */
 function timestamp(): string {
@@ -38,7 +80,10 @@ export async function run(argv: string[]): Promise<number> {
   const defaults = urlsFor(DEFAULT_PORTS);
   const explicitApi = stringOption(parsed, 'api') ?? process.env.LAB_API_URL;
   let apiUrl = explicitApi ?? defaults.apiUrl;
-  let metricsUrl = stringOption(parsed, 'metrics') ?? process.env.LAB_API_METRICS_URL ?? defaults.metricsUrl;
+  const explicitMetrics = stringOption(parsed, 'metrics') ?? process.env.LAB_API_METRICS_URL;
+  let metricsUrl = explicitMetrics ?? defaults.metricsUrl;
+  const start = parsed.options.start === true;
+  if (start && parsed.options['no-start']) throw new CliError('LAB_CLI_USAGE', 'lab run: --start and --no-start exclude each other');
 
   const controller = new AbortController();
   let started: StartedService[] = [];
@@ -68,9 +113,16 @@ export async function run(argv: string[]): Promise<number> {
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
   try {
-    if (!explicitApi && !(await isHealthy(apiUrl))) {
-      if (parsed.options['no-start'])
-        throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
+    if (start) {
+      // Asked for: the lab's own services, on the ports --api and --metrics name.
+      const ports = explicitApi === undefined ? DEFAULT_PORTS : await portsToStart(apiUrl, explicitMetrics);
+      console.log(`starting api (${urlsFor(ports).apiUrl}) and downstream for this run…`);
+      const result = await startServices({ detached: true, ports });
+      started = result.services;
+      apiUrl = result.urls.apiUrl;
+      metricsUrl = result.urls.metricsUrl;
+    } else if (!explicitApi && !(await isHealthy(apiUrl))) {
+      if (parsed.options['no-start']) throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
       console.log('starting api and downstream for this run (`lab up` keeps them running between runs)…');
       // Detached: in a process group of their own, so Ctrl-C reaches only the runner, which
       // switches the faults off through them and stops them afterwards.
