@@ -109,7 +109,7 @@ test('traffic DSL: each bad field is refused with the file, the field and what i
   const any = (s: ReturnType<typeof valid>): Record<string, unknown> => s as unknown as Record<string, unknown>;
   const rate = (extra: Record<string, unknown>) => ({ kind: 'rate', name: 'orders', route: '/orders', ratePerSecond: 1, ...extra });
   const cases: [(s: ReturnType<typeof valid>) => void, RegExp][] = [
-    [(s) => (any(s).streams = [rate({ ratePerSecond: 0.001 })]), /x\.scenario\.ts: streams\[0\]\.ratePerSecond: 0\.001 is out of range; allowed: a number from 0\.01 to 5000/],
+    [(s) => (any(s).streams = [rate({ ratePerSecond: 0.001 })]), /x\.scenario\.ts: streams\[0\]\.ratePerSecond: got 0\.001 \(below 0\.01\); allowed: a number from 0\.01 to 5000/],
     [(s) => (any(s).streams = [rate({ headers: { Connection: 'close' } })]), /streams\[0\]\.headers\.Connection: is set by the sender/],
     [(s) => (any(s).streams = [rate({ headers: { 'bad header': 'x' } })]), /streams\[0\]\.headers\.bad header: is not a valid header name/],
     [(s) => (any(s).streams = [rate({ headers: { 'x-a': 'one\r\ntwo' } })]), /streams\[0\]\.headers\.x-a: has a line break/],
@@ -124,7 +124,7 @@ test('traffic DSL: each bad field is refused with the file, the field and what i
     // The quick profile shortens "fault" to 2 s: a burst at 6 s no longer fits.
     [(s) => (any(s).streams = [{ kind: 'burst', name: 'b', route: '/x', atSecond: 6, count: 1 }]), /streams\[0\]\.atSecond: 6 is not within the stream's 5 s under the quick profile/],
     [(s) => (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'burst', route: '/x', atSecond: 3, count: 2 }] } as never), /phases\[0\]\.streams\[0\]\.atSecond: 3 is not within the phase's 3 s/],
-    [(s) => (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'burst', route: '/x', atSecond: 0, count: 5000 }] } as never), /phases\[0\]\.streams\[0\]\.count: 5000 is out of range; allowed: an integer from 1 to 1000/],
+    [(s) => (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'burst', route: '/x', atSecond: 0, count: 5000 }] } as never), /phases\[0\]\.streams\[0\]\.count: got 5000 \(above 1000\); allowed: an integer from 1 to 1000/],
     [(s) => {
       s.phases[1] = { ...s.phases[1], streams: [rate({})] } as never;
       any(s).streams = [rate({})];
