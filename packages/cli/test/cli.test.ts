@@ -91,3 +91,27 @@ test('lab audit: only the package itself missing means "not installed"; a broken
   assert.equal((await loadAudit(() => Promise.resolve({}))).kind, 'broken', 'no runAuditCli export');
   assert.equal((await loadAudit()).kind, 'ready', 'the real package loads');
 });
+
+test('every refusal is one line with exactly one `lab <command>:` prefix (real CLI processes)', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['run', 'blocking', '--quikc'], /^lab run: unknown option --quikc; allowed: /],
+    [['run'], /^lab run: give exactly one scenario name or file/],
+    [['run', 'no-such-scenario'], /^lab run: no scenario named "no-such-scenario"/],
+    [['run', 'blocking', '--api'], /^lab run: --api needs a value/],
+    [['up', '--no-prometheus=yes'], /^lab up: --no-prometheus takes no value/],
+    [['report'], /^lab report: give one report\.json/],
+    [['fault', 'bogus'], /^lab fault: unknown action "bogus"/],
+    [['fault', 'set'], /^lab fault: set: name a fault or mitigation/],
+    [['workshop', 'bogus'], /^lab workshop: unknown subcommand "bogus"/],
+    [['workshop', 'show', 'x', '--nope'], /^lab workshop: show: unknown option --nope/],
+    [['workshop', 'list', 'extra'], /^lab workshop: list: expected 0 argument/],
+  ];
+  for (const [args, first] of cases) {
+    const result = await lab(args);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0] as string, first, args.join(' '));
+    assert.equal((lines[0] as string).match(/\blab [a-z]+:/g)?.length, 1, `one prefix: ${lines[0]}`);
+  }
+});

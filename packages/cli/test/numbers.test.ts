@@ -56,7 +56,8 @@ describe('lab fault set: numbers at the edges (real api)', () => {
     for (const [args, words] of cases) {
       const result = await lab(['fault', 'set', 'blocking', ...args, '--api', apiUrl]);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
-      assert.match(result.stderr, /^lab fault: /);
+      assert.match(result.stderr, /^lab fault: set blocking: /);
+      assert.equal(result.stderr.match(/\blab [a-z]+:/g)?.length, 1, result.stderr);
       assert.match(result.stderr, words, args.join(' '));
     }
     assert.equal(await faults(), before, 'no refusal changed a fault');

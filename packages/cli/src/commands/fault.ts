@@ -9,7 +9,7 @@ function coerce(name: string, key: string, raw: string, catalogue: ServiceCatalo
   const spec = catalogue.toggles[name]?.params[key];
   if (!spec) {
     const allowed = Object.keys(catalogue.toggles[name]?.params ?? {});
-    throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: unknown parameter "${key}"; allowed: ${allowed.join(', ') || 'none'}`);
+    throw new CliError('LAB_CLI_USAGE', `set ${name}: unknown parameter "${key}"; allowed: ${allowed.join(', ') || 'none'}`);
   }
   if (spec.type === 'integer' || spec.type === 'number') {
     // The api's rule, read from text: above max is clamped (by the api, which says so), the
@@ -17,7 +17,7 @@ function coerce(name: string, key: string, raw: string, catalogue: ServiceCatalo
     const rule = { integer: spec.type === 'integer', min: spec.min ?? 0, max: spec.max ?? Number.MAX_VALUE, clampAboveMax: true };
     const reading = readDecimal(raw, rule);
     if (!reading.ok)
-      throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: ${key} must be ${describeNumberRule(rule)}; ${reading.problem}`);
+      throw new CliError('LAB_CLI_USAGE', `set ${name}: ${key} must be ${describeNumberRule(rule)}; ${reading.problem}`);
     if (reading.clampedFrom !== undefined) notes.push(`${key} clamped from ${raw} to ${spec.max}`);
     return reading.value;
   }
@@ -26,7 +26,7 @@ function coerce(name: string, key: string, raw: string, catalogue: ServiceCatalo
 }
 
 export async function fault(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { api: { value: true }, ttl: { value: true } }, 'fault');
+  const parsed = parseArgs(argv, { api: { value: true }, ttl: { value: true } });
   const admin = new AdminClient(stringOption(parsed, 'api') ?? process.env.LAB_API_URL ?? urlsFor(DEFAULT_PORTS).apiUrl);
   const [action = 'list', name, ...pairs] = parsed.positionals;
   if (action === 'list') {
@@ -41,18 +41,18 @@ export async function fault(argv: string[]): Promise<number> {
   }
   if (action === 'set') {
     if (!name)
-      throw new CliError('LAB_CLI_USAGE', 'lab fault set: name a fault or mitigation, e.g. `lab fault set blocking durationMs=300`');
+      throw new CliError('LAB_CLI_USAGE', 'set: name a fault or mitigation, e.g. `lab fault set blocking durationMs=300`');
     const catalogue = await admin.catalogue();
     if (!catalogue.toggles[name])
       throw new CliError(
         'LAB_CLI_USAGE',
-        `lab fault set: no toggle named "${name}"; allowed: ${Object.keys(catalogue.toggles).join(', ')}`,
+        `set: no toggle named "${name}"; allowed: ${Object.keys(catalogue.toggles).join(', ')}`,
       );
     const params: Record<string, string | number | string[]> = {};
     const notes: string[] = [];
     for (const pair of pairs) {
       const eq = pair.indexOf('=');
-      if (eq <= 0) throw new CliError('LAB_CLI_USAGE', `lab fault set ${name}: "${pair}" is not key=value`);
+      if (eq <= 0) throw new CliError('LAB_CLI_USAGE', `set ${name}: "${pair}" is not key=value`);
       params[pair.slice(0, eq)] = coerce(name, pair.slice(0, eq), pair.slice(eq + 1), catalogue, notes);
     }
     const ttl = stringOption(parsed, 'ttl');
@@ -61,7 +61,7 @@ export async function fault(argv: string[]): Promise<number> {
       params,
       ttl === undefined
         ? undefined
-        : decimal('--ttl', ttl, { integer: true, ...catalogue.ttlSeconds, clampAboveMax: true }, `lab fault set ${name}`),
+        : decimal('--ttl', ttl, { integer: true, ...catalogue.ttlSeconds, clampAboveMax: true }, `set ${name}`),
     );
     console.log(`${name} on${notes.length ? ` (${notes.join('; ')})` : ''}`);
     return 0;
@@ -74,6 +74,6 @@ export async function fault(argv: string[]): Promise<number> {
   }
   throw new CliError(
     'LAB_CLI_USAGE',
-    `lab fault: unknown action "${action}"; allowed: list, set <name> [key=value ...] [--ttl s], clear [name]`,
+    `unknown action "${action}"; allowed: list, set <name> [key=value ...] [--ttl s], clear [name]`,
   );
 }
