@@ -115,3 +115,25 @@ test('every refusal is one line with exactly one `lab <command>:` prefix (real C
     assert.equal((lines[0] as string).match(/\blab [a-z]+:/g)?.length, 1, `one prefix: ${lines[0]}`);
   }
 });
+
+test('lab audit refuses a --duration too short to raise any finding, the minimum derived from the thresholds file (real CLI)', async () => {
+  const short = await lab(['audit', '--metrics', 'http://127.0.0.1:9/metrics', '--duration', '5s']);
+  assert.equal(short.code, 2, short.stdout + short.stderr);
+  assert.equal(short.stdout, '');
+  assert.match(
+    short.stderr,
+    /^lab audit: --duration 5s is too short to raise any finding with .*thresholds\.yml: .*the longest for: 6s \(event_loop_starvation\), plus one scrape interval \(1s\); use 12s or more\n$/,
+  );
+  // The minimum follows the loaded file: longer for: values raise it, shorter ones lower it.
+  const config = join(dir, 'audit.yml');
+  assert.equal((await lab(['audit', '--init', config])).code, 0);
+  const text = readFileSync(config, 'utf8');
+  writeFileSync(config, text.replace(/^( {4}for: )6s$/m, '$120s'));
+  const slow = await lab(['audit', '--config', config, '--metrics', 'http://127.0.0.1:9/metrics']);
+  assert.equal(slow.code, 2);
+  assert.match(slow.stderr, /--duration 15s is too short .* use 26s or more/);
+  writeFileSync(config, text.replace(/^range: 10s$/m, 'range: 4s').replace(/^( {4}for: )\d+s$/gm, '$11s'));
+  const fast = await lab(['audit', '--config', config, '--metrics', 'http://127.0.0.1:9/metrics', '--duration', '5s']);
+  assert.equal(fast.code, 2, 'nothing listens on port 9');
+  assert.doesNotMatch(fast.stderr, /too short/, 'range 4s, for: 1s: 5s is long enough');
+});
