@@ -194,7 +194,7 @@ test('the liveness sentence gives the restart time and its offsets with their si
     ]),
   });
   // Defaults: 3 failures, 10 s apart, 1 s timeout: (3 − 1) × 10 + 1 = 21 s of failing probes at least.
-  assert.match(short, /2 of 4 attempts failed, first failure at t = 10\.0 s .*; no restart: at most 2 failure\(s\) in a row, 3 needed \(failing for at least 21 s\)\.$/);
+  assert.match(short, /2 of 4 attempts failed, first failure at t = 10\.0 s .*; no restart: the longest run was 2 failure\(s\) in a row, and a restart needs 3 in a row, i\.e\. the probe failing for at least 21 s\.$/);
 });
 
 test('the terminal summary and both reports carry warm and cold figures under their names', () => {

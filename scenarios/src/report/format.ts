@@ -139,7 +139,7 @@ export function livenessText(report: Report): string {
   // The kubelet restarts after failureThreshold failures in a row, one every periodSeconds: a
   // failing stretch shorter than (failureThreshold − 1) × period + timeout never restarts the pod.
   const window = (l.failureThreshold - 1) * l.periodSeconds + l.timeoutSeconds;
-  return `Liveness probe (${rule}): ${attempts}, ${first}; no restart: at most ${l.maxConsecutiveFailures} failure(s) in a row, ${l.failureThreshold} needed (failing for at least ${window} s).`;
+  return `Liveness probe (${rule}): ${attempts}, ${first}; no restart: the longest run was ${l.maxConsecutiveFailures} failure(s) in a row, and a restart needs ${l.failureThreshold} in a row, i.e. the probe failing for at least ${window} s.`;
 }
 
 /** Signals that have data in at least one phase, in the canonical order. */
