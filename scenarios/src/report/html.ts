@@ -98,7 +98,7 @@ export function chartSpecs(report: Report): ChartOptions[] {
     out.push({
         title: 'Threadpool canary, the threadpool’s certain share (ms, log scale)',
         subtitle: 'Line: (1 − ELU) × the canary’s lower bound, what the lead-time table judges; shading up to the raw canary reading, which includes main-loop delay.',
-        lines: [{ ...canary, label: 'threadpool canary (certain share)', ...(lower ? { values: lower } : {}) }],
+        lines: [{ ...canary, label: 'threadpool canary (certain share)', bandLabel: 'up to the raw canary reading', ...(lower ? { values: lower } : {}) }],
         phases,
         scale: 'log',
         factor: 1000,
