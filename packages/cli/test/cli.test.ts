@@ -137,3 +137,10 @@ test('lab audit refuses a --duration too short to raise any finding, the minimum
   assert.equal(fast.code, 2, 'nothing listens on port 9');
   assert.doesNotMatch(fast.stderr, /too short/, 'range 4s, for: 1s: 5s is long enough');
 });
+
+test('lab fault --help without a reachable api says where the default TTL comes from (real CLI)', async () => {
+  const help = await lab(['fault', '--help', '--api', 'http://127.0.0.1:9']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /--ttl S {3}seconds until it switches itself off: default: the api's \(GET \/admin\/catalogue\), which did not answer at http:\/\/127\.0\.0\.1:9 /);
+  assert.match(help.stdout, /does not merge/);
+});

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { API_ENTRY, DOWNSTREAM_ENTRY } from '../src/paths.js';
 import { type StartedService, startServices, stopServices } from '../src/services.js';
 import { freePort, lab } from '@runtime-lab/test-kit';
+import { AdminClient } from '@runtime-lab/scenarios';
 
 describe('lab fault set: numbers at the edges (real api)', () => {
   let services: StartedService[] = [];
@@ -62,6 +63,14 @@ describe('lab fault set: numbers at the edges (real api)', () => {
     }
     assert.equal(await faults(), before, 'no refusal changed a fault');
     assert.match(before, /^off {2}fault {6}blocking$/m);
+  });
+
+  test('lab fault --help gives the default TTL read from the api catalogue and says set replaces, not merges', async () => {
+    const { ttlSeconds } = await new AdminClient(apiUrl).catalogue();
+    const help = await lab(['fault', '--help', '--api', apiUrl]);
+    assert.equal(help.code, 0, help.stderr);
+    assert.ok(help.stdout.includes(`--ttl S   seconds until it switches itself off: default ${ttlSeconds.default} s; above ${ttlSeconds.max} s it is clamped`), help.stdout);
+    assert.match(help.stdout, /replaces all its parameters\s+and its TTL \(it does not merge/);
   });
 
   test('above the maximum is clamped and said; -0 is 0', async () => {
