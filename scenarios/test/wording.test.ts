@@ -196,7 +196,7 @@ test('the liveness sentence gives the restart time and its offsets with their si
     ]),
   });
   // Defaults: 3 failures, 10 s apart, 1 s timeout: (3 − 1) × 10 + 1 = 21 s of failing probes at least.
-  assert.match(short, /2 of 4 attempts failed, first failure at t = 10\.0 s .*; no restart: at most 2 failure\(s\) in a row, 3 needed \(failing for at least 21 s\)\.$/);
+  assert.match(short, /2 of 4 attempts failed, first failure at t = 10\.0 s .*; no restart: the longest run was 2 failure\(s\) in a row, and a restart needs 3 in a row, i\.e\. the probe failing for at least 21 s\.$/);
 });
 
 test('the terminal summary and both reports carry warm and cold figures under their names', () => {
@@ -245,4 +245,34 @@ test('the progress line names the live stall and the loop-delay max with its win
     '# HELP runtime_eventloop_delay_max_seconds Largest event-loop delay observed in the last 7 s.\n# TYPE runtime_eventloop_delay_max_seconds gauge\nruntime_eventloop_delay_max_seconds 0.5\n',
   );
   assert.equal(extractSnapshot(0, 0, families, '/api/ping').loopDelayMaxWindowSeconds, 7);
+});
+
+test('report.md and report.html show the same phase and phase-summary rows, in the same order', () => {
+  const report = sampleReport();
+  const text = (html: string): string => html.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+  // First column of each row of the table whose first header cell is `first`.
+  const mdLabels = (first: string): string[] => {
+    const lines = renderMarkdown(report).split('\n');
+    const start = lines.findIndex((l) => l.startsWith(`| ${first} |`));
+    assert.ok(start >= 0, `report.md has a "${first}" table`);
+    const rows: string[] = [];
+    for (const line of lines.slice(start + 2)) {
+      if (!line.startsWith('|')) break;
+      rows.push((line.split(' | ')[0] as string).replace(/^\| /, '').replace(/\\\|/g, '|'));
+    }
+    return rows;
+  };
+  const htmlLabels = (first: string): string[] => {
+    const tables = renderHtml(report).match(/<table[^>]*>.*?<\/table>/gs) ?? [];
+    const table = tables.find((t) => text(t.match(/<th>.*?<\/th>/s)?.[0] ?? '') === first);
+    assert.ok(table, `report.html has a "${first}" table`);
+    const body = table.slice(table.indexOf('<tbody>'));
+    return [...body.matchAll(/<tr><td>(.*?)<\/td>/gs)].map((m) => text(m[1] as string));
+  };
+  for (const first of ['phase', 'signal (phase summary)']) {
+    const md = mdLabels(first);
+    assert.ok(md.length >= 2, `${first}: ${md.join(', ')}`);
+    assert.deepEqual(htmlLabels(first), md, first);
+  }
+  assert.ok(mdLabels('signal (phase summary)').includes('ramp + pressure requests'));
 });

@@ -147,7 +147,7 @@ describe("the Dockerfile's pnpm deploy output, started without Docker", () => {
       // `docker compose run --rm lab audit --metrics ...` with the image's default thresholds.
       // The verdict on an idle api depends on this machine's load; a missing or unreadable
       // thresholds file, or any other config or connection error, is exit 2.
-      const audit = runLab(['audit', '--metrics', api.metricsUrl, '--duration', '5s', '--interval', '1s']);
+      const audit = runLab(['audit', '--metrics', api.metricsUrl, '--duration', '12s', '--interval', '1s']);
       assert.ok(audit.status === 0 || audit.status === 1, `deployed lab audit exit ${audit.status}: ${audit.stderr}${audit.stdout}`);
       assert.match(audit.stdout, /^lab audit: (HEALTHY|DEGRADED|CRITICAL)/);
       assert.ok(audit.stdout.includes(`thresholds  ${join(app, 'prometheus/thresholds.yml')}\n`), audit.stdout);

@@ -242,7 +242,7 @@ describe('the lab CLI (with the runner and the auditor) from its tarballs', () =
   it('lab audit --metrics judges a live watchdog endpoint with the shipped thresholds', async () => {
     const app = join(work, 'fastify-app');
     service = await startNode(app, 'server.mjs');
-    const result = lab(['audit', '--metrics', service.ready.metricsUrl, '--duration', '6s', '--interval', '1s'], work);
+    const result = lab(['audit', '--metrics', service.ready.metricsUrl, '--duration', '12s', '--interval', '1s'], work);
     // The verdict on an idle app depends on this machine's load; a config or connection error is exit 2.
     assert.ok(result.status === 0 || result.status === 1, `exit ${result.status}: ${result.stderr}${result.stdout}`);
     assert.match(result.stdout, /^lab audit: (HEALTHY|DEGRADED|CRITICAL)/);

@@ -191,7 +191,8 @@ Source (exactly one):
                        repeat to audit several endpoints at once
 
 With --prometheus:
-  --window DUR         how far back to look (default 5m)
+  --window DUR         how far back to look (default 5m); at least the longest enabled for: plus
+                       one --step, or exit 2 (shorter could never raise a finding)
   --end TIME           end of the window: RFC 3339 with an offset (2026-11-29T18:47:01Z,
                        ...+09:00) or unix seconds (default: now); a time without an offset
                        is refused, never read in this machine's zone
@@ -199,8 +200,9 @@ With --prometheus:
   --selector MATCHERS  label matchers added to every query, e.g. job="api"
 
 With --metrics:
-  --duration DUR       how long to sample (default 15s; rates need half the thresholds' range,
-                       and a finding must then hold for its for:, so keep it >= range/2 + for)
+  --duration DUR       how long to sample (default 15s); at least half the thresholds' range
+                       (before that rates have no data) + the longest enabled for: + one
+                       --interval, or exit 2 (shorter could never raise a finding)
   --interval DUR       time between scrapes (default 1s; each scrape times out at 90% of it)
 
 Output and verdict:

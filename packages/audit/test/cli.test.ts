@@ -72,7 +72,11 @@ test('usage errors exit 2 naming the option and what is allowed', async () => {
   assertOneLineError(await run(['--metrics']), /--metrics needs a value/);
   assertOneLineError(
     await run(['--metrics', 'http://a/metrics', '--duration', '3s']),
-    /--duration 3s is too short for range 10s: rates need at least 5s of scrapes; use 11s or more/,
+    /--duration 3s is too short to raise any finding with .*thresholds\.yml: rates need 5s of scrapes \(half the range 10s\), then the longest for: 6s \(event_loop_starvation\), plus one scrape interval \(1s\); use 12s or more/,
+  );
+  assertOneLineError(
+    await run(['--prometheus', 'http://a', '--window', '5s', '--step', '2s']),
+    /--window 5s is too short to raise any finding with .*: a value must hold for the longest for: 6s \(event_loop_starvation\), plus one query step \(2s\); use 8s or more/,
   );
 });
 

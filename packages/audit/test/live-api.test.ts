@@ -67,8 +67,9 @@ const PHASES: Phase[] = [
 ];
 
 const SETTLE_MS = 2000;
-// Rates need half the 10 s range before their first point, then `for: 4s`.
-const AUDIT = '10s';
+// The shortest audit the shipped thresholds accept: half the 10 s range before rates have a
+// point, the longest `for:` (6 s) and one 1 s interval (span.ts).
+const AUDIT = '12s';
 // From clearing a fault to the next phase's audit (plus SETTLE_MS): longer than the loop-delay
 // max gauge's 5 s window, and time for the queues to drain.
 const GAP_MS = 4000;

@@ -13,7 +13,12 @@ export interface Parsed {
   options: Record<string, string | boolean>;
 }
 
-export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, command: string): Parsed {
+/**
+ * `subcommand` (e.g. "show" for `lab workshop show`) leads the error text; the `lab <command>:`
+ * prefix is added once, by main.ts, so errors raised here never carry it.
+ */
+export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, subcommand?: string): Parsed {
+  const where = subcommand ? `${subcommand}: ` : '';
   const parsed: Parsed = { positionals: [], options: {} };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
@@ -30,15 +35,15 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
     const option = spec[name];
     if (!option) {
       const allowed = Object.keys(spec).map((k) => `--${k}`);
-      throw new CliError('LAB_CLI_USAGE', `lab ${command}: unknown option --${name}; allowed: ${allowed.join(', ') || 'none'}`);
+      throw new CliError('LAB_CLI_USAGE', `${where}unknown option --${name}; allowed: ${allowed.join(', ') || 'none'}`);
     }
     if (!option.value) {
-      if (eq !== -1) throw new CliError('LAB_CLI_USAGE', `lab ${command}: --${name} takes no value`);
+      if (eq !== -1) throw new CliError('LAB_CLI_USAGE', `${where}--${name} takes no value`);
       parsed.options[name] = true;
       continue;
     }
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined || value === '') throw new CliError('LAB_CLI_USAGE', `lab ${command}: --${name} needs a value`);
+    if (value === undefined || value === '') throw new CliError('LAB_CLI_USAGE', `${where}--${name} needs a value`);
     parsed.options[name] = value;
   }
   return parsed;
@@ -54,9 +59,9 @@ export function stringOption(parsed: Parsed, name: string): string | undefined {
  * (@runtime-lab/values readDecimal: plain decimal digits; "", hex, exponents, Infinity, NaN and
  * fractions-for-integers refused). `what` names it in the error, e.g. "--ttl" or "env LAB_X".
  */
-export function decimal(what: string, raw: string, rule: NumberRule, context = 'lab'): number {
+export function decimal(what: string, raw: string, rule: NumberRule, context?: string): number {
   const reading = readDecimal(raw, rule);
-  if (!reading.ok) throw new CliError('LAB_CLI_USAGE', `${context}: ${what} must be ${describeNumberRule(rule)}; ${reading.problem}`);
+  if (!reading.ok) throw new CliError('LAB_CLI_USAGE', `${context ? `${context}: ` : ''}${what} must be ${describeNumberRule(rule)}; ${reading.problem}`);
   return reading.value;
 }
 

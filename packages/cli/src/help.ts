@@ -30,6 +30,7 @@ Usage:
   lab list                          the scenario catalogue
   lab fault [list]                  faults and mitigations, on or off          (all: --api URL)
   lab fault set <name> [k=v ...] [--ttl S]   switch one on, e.g. lab fault set blocking durationMs=300 routes=orders,ping
+                                    (replaces its parameters and TTL; default TTL: lab fault --help)
   lab fault clear [name]            switch one off, or everything
   lab report <report.json> [--out DIR]       re-render report.md and report.html from report.json
   lab workshop <subcommand>         the workshop: list, show, run, answer, verify, mystery, progress, reset,

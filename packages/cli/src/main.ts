@@ -6,7 +6,7 @@ import { WorkshopError } from '@runtime-lab/workshop';
 import { CliError } from './errors.js';
 import { loadAudit } from './audit-loader.js';
 import { down } from './commands/down.js';
-import { fault } from './commands/fault.js';
+import { fault, faultHelp } from './commands/fault.js';
 import { list } from './commands/list.js';
 import { report } from './commands/report.js';
 import { run } from './commands/run.js';
@@ -43,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     // `lab workshop` has a help of its own per subcommand.
     if (command !== 'workshop' && (rest.includes('--help') || rest.includes('-h'))) {
       console.log(helpText(await loadAudit()));
+      if (command === 'fault') console.log(await faultHelp(rest));
       return 0;
     }
     return await handler(rest);

@@ -91,3 +91,56 @@ test('lab audit: only the package itself missing means "not installed"; a broken
   assert.equal((await loadAudit(() => Promise.resolve({}))).kind, 'broken', 'no runAuditCli export');
   assert.equal((await loadAudit()).kind, 'ready', 'the real package loads');
 });
+
+test('every refusal is one line with exactly one `lab <command>:` prefix (real CLI processes)', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['run', 'blocking', '--quikc'], /^lab run: unknown option --quikc; allowed: /],
+    [['run'], /^lab run: give exactly one scenario name or file/],
+    [['run', 'no-such-scenario'], /^lab run: no scenario named "no-such-scenario"/],
+    [['run', 'blocking', '--api'], /^lab run: --api needs a value/],
+    [['up', '--no-prometheus=yes'], /^lab up: --no-prometheus takes no value/],
+    [['report'], /^lab report: give one report\.json/],
+    [['fault', 'bogus'], /^lab fault: unknown action "bogus"/],
+    [['fault', 'set'], /^lab fault: set: name a fault or mitigation/],
+    [['workshop', 'bogus'], /^lab workshop: unknown subcommand "bogus"/],
+    [['workshop', 'show', 'x', '--nope'], /^lab workshop: show: unknown option --nope/],
+    [['workshop', 'list', 'extra'], /^lab workshop: list: expected 0 argument/],
+  ];
+  for (const [args, first] of cases) {
+    const result = await lab(args);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0] as string, first, args.join(' '));
+    assert.equal((lines[0] as string).match(/\blab [a-z]+:/g)?.length, 1, `one prefix: ${lines[0]}`);
+  }
+});
+
+test('lab audit refuses a --duration too short to raise any finding, the minimum derived from the thresholds file (real CLI)', async () => {
+  const short = await lab(['audit', '--metrics', 'http://127.0.0.1:9/metrics', '--duration', '5s']);
+  assert.equal(short.code, 2, short.stdout + short.stderr);
+  assert.equal(short.stdout, '');
+  assert.match(
+    short.stderr,
+    /^lab audit: --duration 5s is too short to raise any finding with .*thresholds\.yml: .*the longest for: 6s \(event_loop_starvation\), plus one scrape interval \(1s\); use 12s or more\n$/,
+  );
+  // The minimum follows the loaded file: longer for: values raise it, shorter ones lower it.
+  const config = join(dir, 'audit.yml');
+  assert.equal((await lab(['audit', '--init', config])).code, 0);
+  const text = readFileSync(config, 'utf8');
+  writeFileSync(config, text.replace(/^( {4}for: )6s$/m, '$120s'));
+  const slow = await lab(['audit', '--config', config, '--metrics', 'http://127.0.0.1:9/metrics']);
+  assert.equal(slow.code, 2);
+  assert.match(slow.stderr, /--duration 15s is too short .* use 26s or more/);
+  writeFileSync(config, text.replace(/^range: 10s$/m, 'range: 4s').replace(/^( {4}for: )\d+s$/gm, '$11s'));
+  const fast = await lab(['audit', '--config', config, '--metrics', 'http://127.0.0.1:9/metrics', '--duration', '5s']);
+  assert.equal(fast.code, 2, 'nothing listens on port 9');
+  assert.doesNotMatch(fast.stderr, /too short/, 'range 4s, for: 1s: 5s is long enough');
+});
+
+test('lab fault --help without a reachable api says where the default TTL comes from (real CLI)', async () => {
+  const help = await lab(['fault', '--help', '--api', 'http://127.0.0.1:9']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /--ttl S {3}seconds until it switches itself off: default: the api's \(GET \/admin\/catalogue\), which did not answer at http:\/\/127\.0\.0\.1:9 /);
+  assert.match(help.stdout, /does not merge/);
+});

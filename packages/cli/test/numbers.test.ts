@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { API_ENTRY, DOWNSTREAM_ENTRY } from '../src/paths.js';
 import { type StartedService, startServices, stopServices } from '../src/services.js';
 import { freePort, lab } from '@runtime-lab/test-kit';
+import { AdminClient } from '@runtime-lab/scenarios';
 
 describe('lab fault set: numbers at the edges (real api)', () => {
   let services: StartedService[] = [];
@@ -42,25 +43,34 @@ describe('lab fault set: numbers at the edges (real api)', () => {
   test('refused with exit 2, naming the parameter, what is allowed and what was wrong; nothing changes', async () => {
     const before = await faults();
     const cases: Array<[string[], RegExp]> = [
-      [['durationMs='], /durationMs must be an integer from 1 to \d+ \(larger values are clamped to \d+\); got "" \(empty\)/],
+      [['durationMs='], /durationMs must be an integer ≥ 1 \(values above (\d+) are clamped to \1\); got "" \(empty\)/],
       [['durationMs=0x10'], /durationMs must be an integer .*; got "0x10" \(not a plain decimal number\)/],
       [['durationMs=1e3'], /got "1e3" \(not a plain decimal number\)/],
       [['durationMs=Infinity'], /got "Infinity" \(not a plain decimal number\)/],
       [['durationMs=NaN'], /got "NaN" \(not a plain decimal number\)/],
       [['durationMs=1.5'], /got "1.5" \(not an integer\)/],
       [['durationMs= 5'], /got " 5" \(not a plain decimal number\)/],
-      [['fraction=-0.5'], /fraction must be a number from 0 to 1 .*; got "-0.5" \(below 0\)/],
-      [['durationMs=300', '--ttl', '0x10'], /--ttl must be an integer from 1 to 3600 .*; got "0x10"/],
+      [['fraction=-0.5'], /fraction must be a number ≥ 0 \(values above 1 are clamped to 1\); got "-0.5" \(below 0\)/],
+      [['durationMs=300', '--ttl', '0x10'], /--ttl must be an integer ≥ 1 \(values above 3600 are clamped to 3600\); got "0x10"/],
       [['durationMs=300', '--ttl', ''], /--ttl needs a value/],
     ];
     for (const [args, words] of cases) {
       const result = await lab(['fault', 'set', 'blocking', ...args, '--api', apiUrl]);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
       assert.match(result.stderr, /^lab fault: /);
+      assert.equal(result.stderr.match(/\blab [a-z]+:/g)?.length, 1, result.stderr);
       assert.match(result.stderr, words, args.join(' '));
     }
     assert.equal(await faults(), before, 'no refusal changed a fault');
     assert.match(before, /^off {2}fault {6}blocking$/m);
+  });
+
+  test('lab fault --help gives the default TTL read from the api catalogue and says set replaces, not merges', async () => {
+    const { ttlSeconds } = await new AdminClient(apiUrl).catalogue();
+    const help = await lab(['fault', '--help', '--api', apiUrl]);
+    assert.equal(help.code, 0, help.stderr);
+    assert.ok(help.stdout.includes(`--ttl S   seconds until it switches itself off: default ${ttlSeconds.default} s; above ${ttlSeconds.max} s it is clamped`), help.stdout);
+    assert.match(help.stdout, /replaces all its parameters\s+and its TTL \(it does not merge/);
   });
 
   test('above the maximum is clamped and said; -0 is 0', async () => {

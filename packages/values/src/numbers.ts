@@ -20,11 +20,14 @@ export type NumberReading =
   | { ok: true; value: number /** The value asked for, when it was clamped to max. */; clampedFrom?: number }
   | { ok: false /** What was wrong, e.g. `got "0x10" (not a decimal number)`. */; problem: string };
 
-/** The rule in words, e.g. "an integer from 0 to 65535 (larger values are clamped to 65535)". */
+/**
+ * The rule in words, as it behaves: "an integer from 0 to 65535" when values above the maximum
+ * are refused, "an integer ≥ 1 (values above 30000 are clamped to 30000)" when they are clamped.
+ */
 export function describeNumberRule(rule: NumberRule): string {
   const kind = rule.integer ? 'an integer' : 'a number';
-  const clamp = rule.clampAboveMax ? ` (larger values are clamped to ${rule.max})` : '';
-  return `${kind} from ${rule.min} to ${rule.max}${clamp}`;
+  if (rule.clampAboveMax) return `${kind} ≥ ${rule.min} (values above ${rule.max} are clamped to ${rule.max})`;
+  return `${kind} from ${rule.min} to ${rule.max}`;
 }
 
 /** A number for messages: Infinity and NaN by name (JSON.stringify would print null). */

@@ -140,7 +140,30 @@ export function livenessText(report: Report): string {
   // The kubelet restarts after failureThreshold failures in a row, one every periodSeconds: a
   // failing stretch shorter than (failureThreshold − 1) × period + timeout never restarts the pod.
   const window = (l.failureThreshold - 1) * l.periodSeconds + l.timeoutSeconds;
-  return `Liveness probe (${rule}): ${attempts}, ${first}; no restart: at most ${l.maxConsecutiveFailures} failure(s) in a row, ${l.failureThreshold} needed (failing for at least ${window} s).`;
+  return `Liveness probe (${rule}): ${attempts}, ${first}; no restart: the longest run was ${l.maxConsecutiveFailures} failure(s) in a row, and a restart needs ${l.failureThreshold} in a row, i.e. the probe failing for at least ${window} s.`;
+}
+
+/** The phase table's header and rows (plain text), shared by report.md and report.html. */
+export const PHASE_HEADER = ['phase', 'time', 'faults', 'mitigations', 'load'];
+export function phaseRows(report: Report): string[][] {
+  return report.phases.map((p) => [p.name, `${p.startSeconds}–${p.startSeconds + p.durationSeconds} s`, togglesText(p.faults), togglesText(p.mitigations), streamsText(p)]);
+}
+
+/** One row of the phase-summary table: a label, the statistic it shows (if any), one plain-text cell per phase. */
+export interface SummaryRow {
+  label: string;
+  stat?: string;
+  cells: string[];
+}
+
+/** The phase-summary table's rows, shared by report.md and report.html so the two cannot drift. */
+export function summaryRows(report: Report): SummaryRow[] {
+  return [
+    ...signalsWithData(report).map((id) => ({ label: SIGNALS[id].label, stat: statLabel(id), cells: report.phases.map((_, i) => phaseCell(report, i, id)) })),
+    { label: 'warm probe requests (errors / timeouts)', cells: report.phases.map((p) => `${p.clients.probe.requests} (${p.clients.probe.errors} / ${p.clients.probe.timeouts})`) },
+    { label: 'cold probe requests (errors / timeouts)', cells: report.phases.map((p) => `${p.clients.cold.requests} (${p.clients.cold.errors} / ${p.clients.cold.timeouts})`) },
+    { label: 'ramp + pressure requests', cells: report.phases.map((p) => String(p.clients.ramp.requests + p.clients.pressure.requests)) },
+  ];
 }
 
 /** Signals that have data in at least one phase, in the canonical order. */

@@ -7,14 +7,13 @@ import {
   leadRows,
   livenessText,
   observedText,
-  phaseCell,
+  PHASE_HEADER,
+  phaseRows,
   probesText,
   rangeLegend,
   runLine,
   signalsWithData,
-  statLabel,
-  streamsText,
-  togglesText,
+  summaryRows,
   verdictText,
   STREAM_RESULT_HEADER,
   streamLeadLines,
@@ -116,7 +115,7 @@ export function chartSpecs(report: Report): ChartOptions[] {
     out.push({
         title: 'Threadpool canary, the threadpool’s certain share (ms, log scale)',
         subtitle: 'Line: (1 − ELU) × the canary’s lower bound, what the lead-time table judges; shading up to the raw canary reading, which includes main-loop delay.',
-        lines: [{ ...canary, label: 'threadpool canary (certain share)', ...(lower ? { values: lower } : {}) }],
+        lines: [{ ...canary, label: 'threadpool canary (certain share)', bandLabel: 'up to the raw canary reading', ...(lower ? { values: lower } : {}) }],
         phases,
         scale: 'log',
         factor: 1000,
@@ -201,20 +200,11 @@ export function renderHtml(report: Report): string {
   body.push('<h2>Liveness probe</h2>', `<p class="liveness">${esc(livenessText(report))}</p>`);
   body.push('<h2>Timeline</h2>', ...charts(report));
   body.push('<h2>Phases</h2>');
-  body.push(
-    table(
-      ['phase', 'time', 'faults', 'mitigations', 'load'],
-      report.phases.map((p) => [esc(p.name), `${p.startSeconds}–${p.startSeconds + p.durationSeconds} s`, esc(togglesText(p.faults)), esc(togglesText(p.mitigations)), esc(streamsText(p))]),
-    ),
-  );
+  body.push(table(PHASE_HEADER, phaseRows(report).map((r) => r.map(esc))));
   body.push(
     table(
       ['signal (phase summary)', ...report.phases.map((p) => p.name)],
-      [
-        ...ids.map((id) => [`${esc(SIGNALS[id].label)} <small>(${statLabel(id)})</small>`, ...report.phases.map((_, i) => esc(phaseCell(report, i, id)))]),
-        ['warm probe requests (errors / timeouts)', ...report.phases.map((p) => `${p.clients.probe.requests} (${p.clients.probe.errors} / ${p.clients.probe.timeouts})`)],
-        ['cold probe requests (errors / timeouts)', ...report.phases.map((p) => `${p.clients.cold.requests} (${p.clients.cold.errors} / ${p.clients.cold.timeouts})`)],
-      ],
+      summaryRows(report).map((r) => [r.stat ? `${esc(r.label)} <small>(${esc(r.stat)})</small>` : esc(r.label), ...r.cells.map(esc)]),
       'summary',
     ),
   );

@@ -1,19 +1,16 @@
 // report.md: the same content as the HTML report minus the charts, for terminals and PRs.
-import { SIGNALS } from '../signals.js';
 import {
   LEAD_HEADER,
   leadHeadline,
   leadRows,
   livenessText,
   observedText,
-  phaseCell,
+  PHASE_HEADER,
+  phaseRows,
   probesText,
   rangeLegend,
   runLine,
-  signalsWithData,
-  statLabel,
-  streamsText,
-  togglesText,
+  summaryRows,
   verdictText,
   STREAM_RESULT_HEADER,
   streamLeadLines,
@@ -65,33 +62,16 @@ export function renderMarkdown(report: Report): string {
   if (streamLeads.length > 0) out.push('', 'Load streams, first sustained crossing:', '', ...streamLeads.map((l) => `- ${l}`));
   out.push('', '## Liveness probe', '', livenessText(report));
   out.push('', '## Phases', '');
-  out.push(
-    table(
-      ['phase', 'time', 'faults', 'mitigations', 'load'],
-      report.phases.map((p) => [
-        p.name,
-        `${p.startSeconds}–${p.startSeconds + p.durationSeconds} s`,
-        togglesText(p.faults),
-        togglesText(p.mitigations),
-        streamsText(p),
-      ]),
-    ),
-  );
+  out.push(table(PHASE_HEADER, phaseRows(report)));
   const streamRows = streamResultRows(report);
   if (streamRows.length > 0) {
     out.push('', '### Load streams', '', table(STREAM_RESULT_HEADER, streamRows), '', 'Open-loop streams (rate, burst, ramp) are timed from each request’s intended send time; pressure from the send.');
   }
   out.push('');
-  const ids = signalsWithData(report);
   out.push(
     table(
       ['signal (phase summary)', ...report.phases.map((p) => p.name)],
-      [
-        ...ids.map((id) => [`${SIGNALS[id].label} (${statLabel(id)})`, ...report.phases.map((_, i) => phaseCell(report, i, id))]),
-        ['warm probe requests (errors / timeouts)', ...report.phases.map((p) => `${p.clients.probe.requests} (${p.clients.probe.errors} / ${p.clients.probe.timeouts})`)],
-        ['cold probe requests (errors / timeouts)', ...report.phases.map((p) => `${p.clients.cold.requests} (${p.clients.cold.errors} / ${p.clients.cold.timeouts})`)],
-        ['ramp + pressure requests', ...report.phases.map((p) => String(p.clients.ramp.requests + p.clients.pressure.requests))],
-      ],
+      summaryRows(report).map((r) => [r.stat ? `${r.label} (${r.stat})` : r.label, ...r.cells]),
     ),
   );
   out.push(

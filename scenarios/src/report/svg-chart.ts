@@ -9,6 +9,8 @@ export interface ChartLine {
   dashed?: boolean;
   /** A range per point (a histogram bucket), shaded; a null upper bound reaches the top of the plot. */
   band?: { lower: (number | null)[]; upper: (number | null)[] };
+  /** The shading's legend entry; default "<label>: bucket range". */
+  bandLabel?: string;
 }
 
 export interface ChartOptions {
@@ -25,6 +27,56 @@ export interface ChartOptions {
   height?: number;
   yMin?: number;
   yMax?: number;
+}
+
+// Text is laid out by an estimate of its width: an 11 px sans-serif character averages under
+// 6.2 px (SVG text does not wrap by itself).
+const CHAR_PX = 6.2;
+const LINE_PX = 13;
+
+/** Words into lines of at most `maxChars` characters (a longer word gets a line of its own). */
+export function wrapText(text: string, maxChars: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (current && current.length + 1 + word.length > maxChars) {
+      lines.push(current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
+interface LegendItem {
+  label: string;
+  color: string;
+  /** A shaded band's entry (a pale square) rather than a line's (a bar). */
+  band: boolean;
+}
+
+/** Every drawn line and every shaded band gets an entry; rows wrap at the plot's width. */
+function legendRows(lines: ChartLine[], maxPx: number): LegendItem[][] {
+  const items: LegendItem[] = [];
+  for (const line of lines) {
+    if (line.values.some((v) => v !== null)) items.push({ label: line.label, color: line.color, band: false });
+    if (line.band && line.band.lower.some((v) => v !== null))
+      items.push({ label: line.bandLabel ?? `${line.label}: bucket range`, color: line.color, band: true });
+  }
+  const rows: LegendItem[][] = [[]];
+  let used = 0;
+  for (const item of items) {
+    const px = 24 + item.label.length * CHAR_PX;
+    const row = rows[rows.length - 1] as LegendItem[];
+    if (row.length && used + px > maxPx) {
+      rows.push([item]);
+      used = px;
+    } else {
+      row.push(item);
+      used += px;
+    }
+  }
+  return rows.filter((r) => r.length);
 }
 
 const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -52,8 +104,14 @@ function tickLabel(value: number): string {
 
 export function lineChart(options: ChartOptions): string {
   const width = options.width ?? 900;
-  const height = options.height ?? 260;
-  const pad = { left: 56, right: 16, top: 40, bottom: 42 };
+  const textW = width - 56 - 16;
+  const subtitle = options.subtitle ? wrapText(options.subtitle, Math.floor(textW / CHAR_PX)) : [];
+  const legend = legendRows(options.lines, textW);
+  // The plot keeps its height; a wrapped subtitle or legend adds rows above or below it.
+  const extraTop = Math.max(0, subtitle.length - 1) * LINE_PX;
+  const extraBottom = Math.max(0, legend.length - 1) * LINE_PX;
+  const height = (options.height ?? 260) + extraTop + extraBottom;
+  const pad = { left: 56, right: 16, top: 40 + extraTop, bottom: 42 + extraBottom };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const factor = options.factor ?? 1;
@@ -80,7 +138,7 @@ export function lineChart(options: ChartOptions): string {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(options.title)}" class="chart">`);
   parts.push(`<text x="${pad.left}" y="18" class="chart-title">${esc(options.title)}</text>`);
-  if (options.subtitle) parts.push(`<text x="${pad.left}" y="32" class="chart-sub">${esc(options.subtitle)}</text>`);
+  subtitle.forEach((text, i) => parts.push(`<text x="${pad.left}" y="${32 + i * LINE_PX}" class="chart-sub">${esc(text)}</text>`));
   options.phases.forEach((p, i) => {
     const x0 = x(p.start);
     const x1 = x(p.end);
@@ -128,14 +186,18 @@ export function lineChart(options: ChartOptions): string {
     }
   }
   parts.push(`<rect x="${pad.left}" y="${pad.top}" width="${plotW}" height="${plotH}" class="frame"/>`);
-  let lx = pad.left;
-  const ly = height - 8;
-  for (const line of options.lines) {
-    if (!line.values.some((v) => v !== null)) continue;
-    parts.push(`<rect x="${lx}" y="${ly - 9}" width="12" height="4" fill="${line.color}"/>`);
-    parts.push(`<text x="${lx + 16}" y="${ly - 4}" class="legend">${esc(line.label)}</text>`);
-    lx += 24 + line.label.length * 6.2;
-  }
+  legend.forEach((row, r) => {
+    let lx = pad.left;
+    const ly = height - 8 - (legend.length - 1 - r) * LINE_PX;
+    for (const item of row) {
+      const swatch = item.band
+        ? `y="${ly - 12}" height="10" fill="${item.color}" fill-opacity="0.15" stroke="${item.color}" stroke-opacity="0.4"`
+        : `y="${ly - 9}" height="4" fill="${item.color}"`;
+      parts.push(`<rect x="${num(lx)}" ${swatch} width="12"/>`);
+      parts.push(`<text x="${num(lx + 16)}" y="${ly - 4}" class="legend">${esc(item.label)}</text>`);
+      lx += 24 + item.label.length * CHAR_PX;
+    }
+  });
   parts.push('</svg>');
   return parts.join('');
 }

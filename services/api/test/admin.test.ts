@@ -104,7 +104,7 @@ describe('admin API (inject)', () => {
         status: 415,
         message: /send Content-Type: application\/json/,
       },
-      { url: '/admin/faults/offload', payload: '{"threads":0}', status: 400, message: /threads: expected an integer from 1 to 16/ },
+      { url: '/admin/faults/offload', payload: '{"threads":0}', status: 400, message: /threads: expected an integer ≥ 1 \(values above 16 are clamped to 16\)/ },
     ];
     for (const c of cases) {
       const response = await app.inject({

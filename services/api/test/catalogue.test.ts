@@ -88,15 +88,15 @@ describe('validateToggleBody', () => {
 
   test('each kind of mistake is a 400 that names the field and what is allowed', () => {
     const cases: [unknown, RegExp][] = [
-      [{ durationMs: '200' }, /durationMs: expected an integer from 1 to 30000.*got "200"/],
+      [{ durationMs: '200' }, /durationMs: expected an integer ≥ 1 \(values above 30000 are clamped to 30000\), got "200"/],
       [{ durationMs: 1.5 }, /durationMs: expected an integer/],
-      [{ durationMs: 0 }, /durationMs: expected an integer from 1/],
-      [{ fraction: -0.1 }, /fraction: expected a number from 0 to 1/],
+      [{ durationMs: 0 }, /durationMs: expected an integer ≥ 1 .*, got 0 \(below 1\)/],
+      [{ fraction: -0.1 }, /fraction: expected a number ≥ 0 \(values above 1 are clamped to 1\)/],
       [{ mode: 'spin' }, /mode: expected one of "cpu", "sleep", .*"child-process", got "spin"/],
       [{ routes: [] }, /routes: expected a non-empty array/],
       [{ routes: ['orders', 'nope'] }, /"nope" is not allowed/],
       [{ routes: ['orders', 'orders'] }, /duplicates/],
-      [{ ttlSeconds: 0 }, /ttlSeconds: expected an integer from 1 to 3600/],
+      [{ ttlSeconds: 0 }, /ttlSeconds: expected an integer ≥ 1 \(values above 3600 are clamped to 3600\)/],
       [{ durationMs: null }, /durationMs: .*got null/],
       [{ nope: 1 }, /"nope" is not a parameter of blocking; allowed: mode, durationMs, fraction, routes, ttlSeconds/],
     ];

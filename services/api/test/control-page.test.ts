@@ -70,7 +70,7 @@ describe('control page (headless Chromium)', () => {
     const card = page.locator('section[data-toggle="blocking"]');
     await card.locator('[data-field="state"]', { hasText: 'off' }).waitFor();
     // Descriptions and allowed values come from the catalogue.
-    assert.match(await card.textContent() ?? '', /Blocking the event loop.*an integer from 1 to 30000/s);
+    assert.match(await card.textContent() ?? '', /Blocking the event loop.*an integer ≥ 1 \(values above 30000 are clamped to 30000\)/s);
 
     await card.locator('select[name="mode"]').selectOption('json');
     await card.locator('input[name="durationMs"]').fill('321');
@@ -87,7 +87,7 @@ describe('control page (headless Chromium)', () => {
 
     await card.locator('input[name="durationMs"]').fill('-5');
     await card.locator('button[data-action="apply"]').click();
-    await card.locator('[data-field="message"].error', { hasText: 'expected an integer from 1 to 30000' }).waitFor();
+    await card.locator('[data-field="message"].error', { hasText: 'expected an integer ≥ 1 (values above 30000 are clamped to 30000)' }).waitFor();
     assert.equal((await toggle('blocking')).params.durationMs, 30_000, 'a refused update changes nothing');
 
     await card.locator('button[data-action="off"]').click();

@@ -1,6 +1,7 @@
 // --metrics: scrape one or more endpoints (normally the watchdog ports, which answer during
 // stalls) at a fixed interval for a fixed duration, then judge the series computed from them.
 
+import { checkDuration } from '../span.js';
 import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
 import { type Families, type ScrapeAttempt, ScrapeSchedule } from '@runtime-lab/scrape';
 import { formatDuration } from '../duration.js';
@@ -103,16 +104,9 @@ async function scrapeAll(
 
 export async function sampleMetrics(options: MetricsSourceOptions, thresholds: Thresholds): Promise<{ series: Series[]; source: SourceInfo }> {
   const { urls, durationSeconds, intervalSeconds } = options;
-  // Rates need scrapes spanning half the range (scrape-points.ts); shorter, and ELU,
-  // concurrency and the threadpool canary would silently have no data.
-  const minimum = Math.max(1, thresholds.rangeSeconds / 2);
-  if (durationSeconds < minimum) {
-    const forMax = Math.max(...Object.values(thresholds.rules).map((r) => r.forSeconds));
-    throw new AuditError(
-      'LAB_AUDIT_USAGE',
-      `--duration ${formatDuration(durationSeconds)} is too short for range ${formatDuration(thresholds.rangeSeconds)}: rates need at least ${formatDuration(minimum)} of scrapes; use ${formatDuration(minimum + forMax)} or more`,
-    );
-  }
+  // Shorter than this, no finding could ever be raised (and without half the range of scrapes,
+  // ELU, concurrency and the threadpool canary would silently have no data).
+  checkDuration(thresholds, durationSeconds, intervalSeconds);
   // Below the interval, so a slow scrape never overlaps the next one.
   const timeoutMs = Math.max(100, Math.round(intervalSeconds * 900));
   const ticks = Math.max(1, Math.floor(durationSeconds / intervalSeconds) + 1);

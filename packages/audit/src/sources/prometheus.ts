@@ -1,6 +1,7 @@
 // --prometheus: evaluate every rule's PromQL (the alert's own expression) as a range query over
 // the audit window, one point per step, through the HTTP API.
 
+import { checkWindow } from '../span.js';
 import { formatInstant } from '@runtime-lab/values';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
@@ -118,6 +119,7 @@ export async function queryPrometheus(
   thresholds: Thresholds,
 ): Promise<{ series: Series[]; source: SourceInfo }> {
   const stepSeconds = options.stepSeconds ?? defaultStep(options.windowSeconds);
+  checkWindow(thresholds, options.windowSeconds, stepSeconds);
   const endS = options.endMs / 1000;
   const startS = endS - options.windowSeconds;
   const range = formatDuration(thresholds.rangeSeconds);

@@ -3,7 +3,7 @@ import { stopPid } from '../services.js';
 import { clearState, readState, runsOurProcess } from '../state.js';
 
 export async function down(argv: string[]): Promise<number> {
-  parseArgs(argv, {}, 'down');
+  parseArgs(argv, {});
   const state = readState();
   if (!state) {
     console.log('nothing to stop: `lab up` has not started anything (no .lab/state.json)');

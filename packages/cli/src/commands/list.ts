@@ -2,7 +2,7 @@ import { catalogueNames, loadScenario } from '@runtime-lab/scenarios';
 import { parseArgs } from '../args.js';
 
 export async function list(argv: string[]): Promise<number> {
-  parseArgs(argv, {}, 'list');
+  parseArgs(argv, {});
   for (const name of catalogueNames()) {
     const { scenario } = await loadScenario(name);
     const seconds = scenario.phases.reduce((a, p) => a + p.durationSeconds, 0);

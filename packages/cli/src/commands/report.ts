@@ -5,9 +5,9 @@ import { CliError } from '../errors.js';
 import { parseArgs, stringOption } from '../args.js';
 
 export async function report(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { out: { value: true } }, 'report');
+  const parsed = parseArgs(argv, { out: { value: true } });
   const [file, ...extra] = parsed.positionals;
-  if (!file || extra.length) throw new CliError('LAB_CLI_USAGE', 'lab report: give one report.json, e.g. `lab report reports/…/report.json`');
+  if (!file || extra.length) throw new CliError('LAB_CLI_USAGE', 'give one report.json, e.g. `lab report reports/…/report.json`');
   const data = readReport(file);
   const outDir = stringOption(parsed, 'out') ?? dirname(file);
   const files = writeReport(data, outDir, { json: outDir !== dirname(file) });

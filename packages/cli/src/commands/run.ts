@@ -70,10 +70,10 @@ function timestamp(): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed: Parsed = parseArgs(argv, RUN_OPTIONS, 'run');
+  const parsed: Parsed = parseArgs(argv, RUN_OPTIONS);
   const [ref, ...extra] = parsed.positionals;
   if (!ref || extra.length > 0)
-    throw new CliError('LAB_CLI_USAGE', 'lab run: give exactly one scenario name or file, e.g. `lab run blocking --quick`');
+    throw new CliError('LAB_CLI_USAGE', 'give exactly one scenario name or file, e.g. `lab run blocking --quick`');
   const quick = parsed.options.quick === true;
   const { scenario, source } = await loadScenario(ref);
   const runnerPort = portOption(parsed, 'runner-port', 9466, 'LAB_RUNNER_METRICS_PORT');

@@ -6,7 +6,7 @@ import { isHealthy, prometheusPort, startServices, urlsFor, DEFAULT_PORTS, STAND
 import { readState, runsOurProcess, writeState, type LabState } from '../state.js';
 
 export async function up(argv: string[]): Promise<number> {
-  const parsed: Parsed = parseArgs(argv, { 'no-prometheus': { value: false } }, 'up');
+  const parsed: Parsed = parseArgs(argv, { 'no-prometheus': { value: false } });
   const existing = readState();
   if (existing?.processes.some((p) => runsOurProcess(p.pid, p.marker))) {
     const urls = urlsFor(DEFAULT_PORTS);

@@ -40,7 +40,7 @@ function usage(message: string): never {
 }
 
 function exactly(positionals: string[], count: number, shape: string): string[] {
-  if (positionals.length !== count) usage(`lab workshop ${shape}: expected ${count} argument(s), got ${positionals.length}`);
+  if (positionals.length !== count) usage(`${shape}: expected ${count} argument(s), got ${positionals.length}`);
   return positionals;
 }
 
@@ -66,7 +66,7 @@ function rightAnswers(module: WorkshopModule, stateDir: string): number {
 }
 
 const list: Sub = async (argv) => {
-  exactly(parseArgs(argv, {}, 'workshop list').positionals, 0, 'list');
+  exactly(parseArgs(argv, {}, 'list').positionals, 0, 'list');
   const modules = await loadModules();
   for (const m of modules) {
     const extra = [m.scenario && `scenario ${m.scenario}`, m.exercise && `exercise ${m.exercise}`].filter(Boolean).join(', ');
@@ -83,7 +83,7 @@ function withoutAnswerKey(body: string): string {
 }
 
 const show: Sub = async (argv) => {
-  const parsed = parseArgs(argv, { answers: { value: false } }, 'workshop show');
+  const parsed = parseArgs(argv, { answers: { value: false } }, 'show');
   const [id] = exactly(parsed.positionals, 1, 'show <module>');
   const module = findModule(await loadModules(), id as string);
   const body = parsed.options.answers ? module.body : withoutAnswerKey(module.body);
@@ -111,10 +111,10 @@ const RUN_PASSTHROUGH = {
 } as const;
 
 const runModule: Sub = async (argv) => {
-  const parsed = parseArgs(argv, RUN_PASSTHROUGH, 'workshop run');
+  const parsed = parseArgs(argv, RUN_PASSTHROUGH, 'run');
   const [id] = exactly(parsed.positionals, 1, 'run <module>');
   const module = findModule(await loadModules(), id as string);
-  if (!module.scenario) usage(`lab workshop run: module "${module.id}" has no scenario to run${module.exercise ? `; its exercise: lab workshop verify ${module.exercise}` : ''}`);
+  if (!module.scenario) usage(`run: module "${module.id}" has no scenario to run${module.exercise ? `; its exercise: lab workshop verify ${module.exercise}` : ''}`);
   if (parsed.options.compose) {
     console.log(`docker compose run --rm lab run ${module.scenario} --quick`);
     return 0;
@@ -140,7 +140,7 @@ const runModule: Sub = async (argv) => {
 };
 
 const answer: Sub = async (argv) => {
-  const [id, questionId, choice] = exactly(parseArgs(argv, {}, 'workshop answer').positionals, 3, 'answer <module> <question> <choice>') as [string, string, string];
+  const [id, questionId, choice] = exactly(parseArgs(argv, {}, 'answer').positionals, 3, 'answer <module> <question> <choice>') as [string, string, string];
   const module = findModule(await loadModules(), id);
   const question = module.predict.find((q) => q.id === questionId);
   if (!question) usage(`module "${module.id}" has no question "${questionId}"; allowed: ${module.predict.map((q) => q.id).join(', ') || 'none'}`);
@@ -160,7 +160,7 @@ const answer: Sub = async (argv) => {
 };
 
 const verify: Sub = async (argv) => {
-  const parsed = parseArgs(argv, { dir: { value: true } }, 'workshop verify');
+  const parsed = parseArgs(argv, { dir: { value: true } }, 'verify');
   const [exercise] = exactly(parsed.positionals, 1, `verify <exercise> (one of ${EXERCISE_IDS.join(', ')})`);
   const result = await verifyExercise(exercise as string, stringOption(parsed, 'dir') ?? DEFAULT_ROUTES_DIR, (line) => console.log(line));
   for (const line of result.lines) console.log(`  ${line.passed === null ? 'info' : line.passed ? 'pass' : 'FAIL'}  ${line.text}`);
@@ -182,7 +182,7 @@ function integerOption(raw: string | undefined, name: string, min: number, max: 
 }
 
 const mystery: Sub = async (argv) => {
-  const parsed = parseArgs(argv, MYSTERY_OPTIONS, 'workshop mystery');
+  const parsed = parseArgs(argv, MYSTERY_OPTIONS, 'mystery');
   const [action, ...args] = parsed.positionals;
   if (action === 'start') {
     exactly(args, 0, 'mystery start');
@@ -224,11 +224,11 @@ const mystery: Sub = async (argv) => {
     console.log(`it was: ${describeDraw(draw)}. Switched off.`);
     return 0;
   }
-  return usage(`lab workshop mystery: unknown action "${action ?? ''}"; allowed: start, diagnose <kind> <route>, mitigate <mitigation>, reveal`);
+  return usage(`mystery: unknown action "${action ?? ''}"; allowed: start, diagnose <kind> <route>, mitigate <mitigation>, reveal`);
 };
 
 const progress: Sub = async (argv) => {
-  exactly(parseArgs(argv, {}, 'workshop progress').positionals, 0, 'progress');
+  exactly(parseArgs(argv, {}, 'progress').positionals, 0, 'progress');
   const modules = await loadModules();
   const p = readProgress(LAB_DIR);
   console.log('modules (questions answered right):');
@@ -241,7 +241,7 @@ const progress: Sub = async (argv) => {
 };
 
 const reset: Sub = async (argv) => {
-  exactly(parseArgs(argv, {}, 'workshop reset').positionals, 0, 'reset');
+  exactly(parseArgs(argv, {}, 'reset').positionals, 0, 'reset');
   await endMystery(LAB_DIR, 'reset');
   clearProgress(LAB_DIR);
   console.log(`progress cleared (${LAB_DIR}); no mystery incident running`);
@@ -249,7 +249,7 @@ const reset: Sub = async (argv) => {
 };
 
 const check: Sub = async (argv) => {
-  exactly(parseArgs(argv, {}, 'workshop check').positionals, 0, 'check');
+  exactly(parseArgs(argv, {}, 'check').positionals, 0, 'check');
   const urls = urlsFor(DEFAULT_PORTS);
   const runnerPort = Number(process.env.LAB_RUNNER_METRICS_PORT || 9466);
   const ports = [
@@ -277,7 +277,7 @@ export async function workshop(argv: string[]): Promise<number> {
     return sub ? 0 : 2;
   }
   const handler = SUBCOMMANDS[sub];
-  if (!handler) usage(`lab workshop: unknown subcommand "${sub}"; allowed: ${Object.keys(SUBCOMMANDS).join(', ')}`);
+  if (!handler) usage(`unknown subcommand "${sub}"; allowed: ${Object.keys(SUBCOMMANDS).join(', ')}`);
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(WORKSHOP_HELP[sub]);
     return 0;

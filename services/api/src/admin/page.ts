@@ -60,7 +60,7 @@ export function controlPageHtml(): string {
   <span id="status">loading…</span>
   <label id="token-box" hidden>Admin token <input id="token" type="password" autocomplete="off"></label>
 </header>
-<p>Every toggle turns itself off after its TTL (default ${TTL_SECONDS.default} s, at most ${TTL_SECONDS.max} s). Values above a maximum are clamped.</p>
+<p>Every toggle turns itself off after its TTL (default ${TTL_SECONDS.default} s; a TTL above ${TTL_SECONDS.max} s is clamped to ${TTL_SECONDS.max} s). A value above a parameter's maximum is clamped to that maximum, never refused.</p>
 <div class="grid" id="toggles"></div>
 <script type="application/json" id="catalogue">${jsonForScript({ toggles: catalogue, ttlSeconds: TTL_SECONDS, allowed })}</script>
 <script>${scriptForInline(controlPageScript())}</script>

@@ -38,7 +38,7 @@ function defaultOf(spec: ParamSpec): string {
 }
 
 function rangeOf(spec: ParamSpec): string {
-  if (spec.type === 'integer' || spec.type === 'number') return `${spec.min} … ${spec.max}`;
+  if (spec.type === 'integer' || spec.type === 'number') return `≥ ${spec.min}; above ${spec.max}: clamped to ${spec.max}`;
   return spec.type === 'set' ? 'at least one' : '—';
 }
 
@@ -53,7 +53,7 @@ function section(name: string, spec: ToggleSpec): string[] {
   lines.push(`**${relatedLabel}:** ${spec.related.map((r) => `[\`${r}\`](#${r})`).join(', ')}`, '');
   const params = Object.entries(spec.params);
   if (params.length > 0) {
-    lines.push('| parameter | type | default | range (above max: clamped) | meaning |', '|---|---|---|---|---|');
+    lines.push('| parameter | type | default | allowed | meaning |', '|---|---|---|---|---|');
     for (const [param, p] of params) {
       lines.push(`| \`${param}\` | ${typeOf(p)} | ${defaultOf(p)} | ${rangeOf(p)} | ${cell(p.description)} |`);
     }
@@ -73,7 +73,7 @@ export function renderFaultsDoc(): string {
     'parameters (all optional), off with `DELETE /admin/faults/<name>`, everything off with `DELETE /admin/faults`;',
     '`GET /admin/faults` lists all of them with their state, parameters and time left. The control page is `GET /admin`.',
     '',
-    `- Every toggle expires after \`ttlSeconds\` (default ${TTL_SECONDS.default}, ${TTL_SECONDS.min} … ${TTL_SECONDS.max}) unless renewed by another PUT.`,
+    `- Every toggle expires after \`ttlSeconds\` (default ${TTL_SECONDS.default} s, ≥ ${TTL_SECONDS.min}; above ${TTL_SECONDS.max}: clamped to ${TTL_SECONDS.max}) unless renewed by another PUT.`,
     '- A value above its maximum is clamped, and the response lists it under `clamped: [{ param, requested, applied }]`',
     '  (JSON\'s `1e400` parses as Infinity: clamped too, reported as `requested: "Infinity"`); `-0` is 0;',
     '  anything else invalid (wrong type such as the string `"16"`, a fraction for an integer, below the minimum, `-1e400`,',

@@ -2,7 +2,7 @@
 // Fastify's ajv: ajv (as Fastify configures it) coerces types and strips unknown keys silently,
 // and it cannot clamp. Here nothing is coerced, unknown keys are errors, values over a maximum
 // are clamped and reported, and every message names the field and what is allowed.
-import { checkJsonNumber } from '@runtime-lab/values';
+import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import { ApiError } from '../errors.js';
 import { catalogue, defaultParams, type ParamSpec, type ParamsOf, TTL_SECONDS, type ToggleName } from './catalogue.js';
 
@@ -28,9 +28,8 @@ export interface ParamProblem {
 export function describeAllowed(spec: ParamSpec): string {
   switch (spec.type) {
     case 'integer':
-      return `an integer from ${spec.min} to ${spec.max} (larger values are clamped to ${spec.max})`;
     case 'number':
-      return `a number from ${spec.min} to ${spec.max} (larger values are clamped to ${spec.max})`;
+      return describeNumberRule({ integer: spec.type === 'integer', min: spec.min, max: spec.max, clampAboveMax: true });
     case 'enum':
       return `one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'set':
@@ -108,7 +107,7 @@ export function validateToggleBody<N extends ToggleName>(name: N, body: unknown)
       if (!checked.ok) {
         problems.push({
           param: key,
-          message: `ttlSeconds: expected an integer from ${TTL_SECONDS.min} to ${TTL_SECONDS.max} (larger values are clamped), ${checked.message}`,
+          message: `ttlSeconds: expected ${describeNumberRule({ integer: true, min: TTL_SECONDS.min, max: TTL_SECONDS.max, clampAboveMax: true })}, ${checked.message}`,
         });
         continue;
       }
