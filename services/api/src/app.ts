@@ -65,7 +65,7 @@ async function api(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { registry } = app.telemetry;
   const stop = options.stop ?? newStopFlag();
   const state = new FaultState();
-  registerFaultMetrics(registry, state);
+  const countTrigger = registerFaultMetrics(registry, state);
   const pools = new Pools(state, (name, pool) => app.telemetry.instrumentPool(name, pool), stop);
   const checkout = new Checkout({
     state,
@@ -77,6 +77,7 @@ async function api(app: FastifyInstance, options: ApiOptions): Promise<void> {
     pools.offloadActive()
       ? (mode, durationMs) => pools.offload.run<undefined>({ kind: 'block', mode, durationMs }, pools.retryAfterSeconds())
       : undefined,
+    countTrigger,
   );
   const lab: LabContext = {
     state,

@@ -4,6 +4,7 @@
 // are clamped and reported, and every message names the field and what is allowed.
 import { ApiError } from '../errors.js';
 import { catalogue, defaultParams, type ParamSpec, type ParamsOf, TTL_SECONDS, type ToggleName } from './catalogue.js';
+import { parseTrigger, TRIGGER_GRAMMAR } from './trigger.js';
 
 export interface Clamp {
   param: string;
@@ -33,6 +34,8 @@ export function describeAllowed(spec: ParamSpec): string {
       return `one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'set':
       return `a non-empty array of distinct values from ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'trigger':
+      return TRIGGER_GRAMMAR;
   }
 }
 
@@ -71,6 +74,13 @@ function checkParam(param: string, spec: ParamSpec, value: unknown): Checked {
       if (new Set(value).size !== value.length) return { ok: false, message: `got duplicates in ${show(value)}` };
       // Keep the catalogue's order so equal sets compare and display the same.
       return { ok: true, value: spec.values.filter((v) => value.includes(v)) };
+    }
+    case 'trigger': {
+      if (typeof value !== 'string') return { ok: false, message: `got ${show(value)}` };
+      const parsed = parseTrigger(value);
+      // The raw value is not echoed in full: it may be a customer's input.
+      if (parsed && 'error' in parsed) return { ok: false, message: `got ${show(value)}: ${parsed.error}` };
+      return { ok: true, value };
     }
   }
 }

@@ -22,7 +22,14 @@ const ORDERS = Array.from({ length: 20 }, (_, i) => ({
 }));
 
 const ReportBody = Type.Union([
-  Type.Object({ rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+      // Whose report: only an input a fault trigger can match (`body:customer=…`).
+      customer: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    },
+    { additionalProperties: false },
+  ),
   Type.Null(),
 ]);
 
@@ -45,7 +52,7 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
 
   app.addHook('preHandler', async (request) => {
     const route = request.routeOptions.config.labRoute;
-    if (route) await blocker.maybeBlock(route);
+    if (route) await blocker.maybeBlock(route, request);
   });
 
   app.get('/api/ping', { config: { labRoute: 'ping' } }, async () => ({ pong: true }));
