@@ -64,8 +64,8 @@ export function inputSeries(scrapes: readonly TimedScrape[], intervalSeconds: nu
     for (const family of scrape.families.values()) {
       for (const sample of family.samples) {
         const key = seriesKey(sample.name, { ...sample.labels, ...targetLabels });
-        let values = bySeries.get(key);
-        if (!values) bySeries.set(key, (values = Array.from({ length: steps }, () => '_')));
+        const values = bySeries.get(key) ?? Array.from({ length: steps }, () => '_');
+        bySeries.set(key, values);
         values[step] = valueText(sample.value);
       }
     }
@@ -108,8 +108,8 @@ export function foldAlertHistory(byTime: Map<number, Record<string, string>[]>, 
       const { alertname = '', alertstate, ...labels } = alert;
       const key = seriesKey(alertname, labels);
       seen.add(key);
-      let history = histories.get(key);
-      if (!history) histories.set(key, (history = { alertname, labels, episodes: [] }));
+      const history = histories.get(key) ?? { alertname, labels, episodes: [] };
+      histories.set(key, history);
       let episode = open.get(key);
       if (!episode) {
         episode = { pendingAtSeconds: at, firingAtSeconds: null, resolvedAtSeconds: null };
