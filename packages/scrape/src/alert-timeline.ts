@@ -15,6 +15,8 @@ import type { Families } from './exposition.js';
 export interface TimedScrape {
   atSeconds: number;
   families: Families;
+  /** false: the scrape failed (its families are empty); gives `up` 0 as a Prometheus scrape would. Default true. */
+  up?: boolean;
 }
 
 /** One alert series' history: each state change at an evaluation step, in seconds from the start. */
@@ -61,6 +63,11 @@ export function inputSeries(scrapes: readonly TimedScrape[], intervalSeconds: nu
   const bySeries = new Map<string, string[]>();
   for (const scrape of scrapes) {
     const step = Math.round(scrape.atSeconds / intervalSeconds);
+    // The synthetic series Prometheus adds to every scrape, which rules on scrape health read.
+    const upKey = seriesKey('up', targetLabels);
+    const up = bySeries.get(upKey) ?? Array.from({ length: steps }, () => '_');
+    bySeries.set(upKey, up);
+    up[step] = scrape.up === false ? '0' : '1';
     for (const family of scrape.families.values()) {
       for (const sample of family.samples) {
         const key = seriesKey(sample.name, { ...sample.labels, ...targetLabels });
@@ -105,7 +112,7 @@ export function foldAlertHistory(byTime: Map<number, Record<string, string>[]>, 
     const at = step * intervalSeconds;
     const seen = new Set<string>();
     for (const alert of byTime.get(at) ?? []) {
-      const { alertname = '', alertstate, ...labels } = alert;
+      const { alertname = '', alertstate, __name__: _name, ...labels } = alert;
       const key = seriesKey(alertname, labels);
       seen.add(key);
       const history = histories.get(key) ?? { alertname, labels, episodes: [] };

@@ -85,3 +85,21 @@ test('no promtool: says so instead of inventing a timeline; a broken rule file: 
   assert.equal(refused.evaluated, false);
   assert.match(refused.evaluated ? '' : refused.reason, /refused the rules: .*broken\.yml/);
 });
+
+test('failed scrapes are `up` 0, as Prometheus records them: the lab\'s ScrapeGaps goes pending only then', async () => {
+  const healthy = stallRun(20, 100, 100);
+  const gappy = healthy.map((s, t) => (t >= 5 && t < 10 ? { atSeconds: s.atSeconds, families: new Map(), up: false } : s));
+  const options = { ruleFiles: [LAB_RULES], targetLabels: { job: 'api', instance: 'a:1' } };
+  const [calm, gaps] = await Promise.all([evaluateAlertTimeline(healthy, options), evaluateAlertTimeline(gappy, options)]);
+  assert.ok(calm.evaluated && gaps.evaluated);
+  assert.deepEqual(calm.alerts, []);
+  // avg_over_time(up[10s]): degraded (≥ 10 % down) from the first failed scrape, critical (≥ 50 %)
+  // once five of the window's ten scrapes failed; degraded holds until the last failure leaves the window.
+  assert.deepEqual(
+    gaps.alerts.map((a) => [a.alertname, a.labels, a.episodes]),
+    [
+      ['ScrapeGaps', { audit_rule: 'scrape_gaps', instance: 'a:1', job: 'api', severity: 'critical' }, [{ pendingAtSeconds: 9, firingAtSeconds: 9, resolvedAtSeconds: 10 }]],
+      ['ScrapeGaps', { audit_rule: 'scrape_gaps', instance: 'a:1', job: 'api', severity: 'degraded' }, [{ pendingAtSeconds: 5, firingAtSeconds: 5, resolvedAtSeconds: 19 }]],
+    ],
+  );
+});

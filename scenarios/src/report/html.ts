@@ -3,6 +3,9 @@
 import { SIGNALS, type SignalId, formatSignal } from '../signals.js';
 import {
   LEAD_HEADER,
+  ALERT_HEADER,
+  alertHeadline,
+  alertRows,
   leadHeadline,
   leadRows,
   livenessText,
@@ -174,6 +177,11 @@ export function renderHtml(report: Report): string {
       'lead-times',
     ),
   );
+  const alerts = alertHeadline(report);
+  if (alerts) {
+    body.push('<h2>Would the alerts have fired?</h2>', `<p>${esc(alerts)}</p>`);
+    if (alertRows(report).length > 0) body.push(table(ALERT_HEADER, alertRows(report).map((r) => r.map(esc)), 'alerts'));
+  }
   body.push('<h2>Liveness probe</h2>', `<p class="liveness">${esc(livenessText(report))}</p>`);
   body.push('<h2>Timeline</h2>', ...charts(report));
   body.push('<h2>Phases</h2>');

@@ -2,6 +2,9 @@
 import { SIGNALS } from '../signals.js';
 import {
   LEAD_HEADER,
+  ALERT_HEADER,
+  alertHeadline,
+  alertRows,
   leadHeadline,
   leadRows,
   livenessText,
@@ -52,6 +55,11 @@ export function renderMarkdown(report: Report): string {
       leadRows(report).map((r) => [r.label, r.threshold, r.firstCrossing, r.sustained, r.vsBreach, r.vsColdBreach, r.value]),
     ),
   );
+  const alerts = alertHeadline(report);
+  if (alerts) {
+    out.push('', '## Would the alerts have fired?', '', alerts, '');
+    if (alertRows(report).length > 0) out.push(table(ALERT_HEADER, alertRows(report)));
+  }
   out.push('', '## Liveness probe', '', livenessText(report));
   out.push('', '## Phases', '');
   out.push(

@@ -1,11 +1,12 @@
 // `lab run <name|file>`: uses running services, or starts them for the run and stops them
 // after; restores a healthy service on every exit path (the runner does, see run.ts in
 // scenarios), including an uncaught exception; writes the report folder; exits 0 / 1 / 2.
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { type Report, loadScenario, oneLine, runScenario, terminalSummary, writeReport } from '@runtime-lab/scenarios';
 import { CliError } from '../errors.js';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
-import { REPORTS_DIR } from '../paths.js';
+import { LAB_ALERT_RULES, REPORTS_DIR } from '../paths.js';
 import { DEFAULT_PORTS, isHealthy, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
 
 const RUN_OPTIONS = {
@@ -16,7 +17,18 @@ const RUN_OPTIONS = {
   'allow-remote': { value: false },
   'runner-port': { value: true },
   'no-start': { value: false },
+  rules: { value: true },
 } as const;
+
+/** `--rules a.yml,b.yml`: the user's alert rule files; default: the lab's own (prometheus/rules/alerts.yml). */
+function ruleFiles(parsed: Parsed): string[] {
+  const option = stringOption(parsed, 'rules');
+  if (option === undefined) return existsSync(LAB_ALERT_RULES) ? [LAB_ALERT_RULES] : [];
+  const files = option.split(',').filter(Boolean).map((f) => resolve(f));
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0) throw new CliError('LAB_CLI_USAGE', `lab run --rules: no such file: ${missing.join(', ')}; give Prometheus rule files, comma-separated`);
+  return files;
+}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -27,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const [ref, ...extra] = parsed.positionals;
   if (!ref || extra.length > 0) throw new CliError('LAB_CLI_USAGE', 'lab run: give exactly one scenario name or file, e.g. `lab run blocking --quick`');
   const quick = parsed.options.quick === true;
+  const rules = ruleFiles(parsed);
   const { scenario, source } = await loadScenario(ref);
   const runnerPort = portOption(parsed, 'runner-port', process.env.LAB_RUNNER_METRICS_PORT ? Number(process.env.LAB_RUNNER_METRICS_PORT) : 9466);
   const defaults = urlsFor(DEFAULT_PORTS);
@@ -86,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
       progress: process.stderr,
       signal: controller.signal,
       log: (line) => console.log(line),
+      rules,
     });
     const outDir = stringOption(parsed, 'out') ?? join(REPORTS_DIR, `${timestamp()}-${scenario.name}${quick ? '-quick' : ''}`);
     const files = writeReport(report, outDir);
