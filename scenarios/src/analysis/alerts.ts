@@ -25,12 +25,20 @@ export function alertNamesIn(ruleFiles: readonly string[]): string[] {
 }
 
 /** Places evaluated episodes on the run's reference points (onset, warm and cold SLO breach). */
-export function alertsSection(timeline: AlertTimeline, ruleFiles: readonly string[], reference: Report['leadTimeReference'], costSeconds: number): AlertsSection {
-  if (!timeline.evaluated) return { evaluated: false, evaluator: null, reason: timeline.reason, ruleFiles: [...ruleFiles], alerts: [], neverPending: [] };
+export function alertsSection(
+  timeline: AlertTimeline,
+  ruleFiles: readonly string[],
+  reference: Report['leadTimeReference'],
+  costSeconds: number,
+  startMs: number,
+): AlertsSection {
+  const runTimeZero = new Date(startMs).toISOString();
+  if (!timeline.evaluated) return { evaluated: false, evaluator: null, reason: timeline.reason, ruleFiles: [...ruleFiles], runTimeZero, alerts: [], neverPending: [] };
   const onset = reference.onsetPhase === null ? null : reference.onsetSeconds;
   const seen = new Set(timeline.alerts.map((a) => a.alertname));
   return {
     evaluated: true,
+    runTimeZero,
     neverPending: alertNamesIn(ruleFiles).filter((name) => !seen.has(name)),
     evaluator: timeline.evaluator,
     ruleFiles: [...ruleFiles],
@@ -72,5 +80,5 @@ export async function evaluateRunAlerts(
   const timeline = await evaluateAlertTimeline(timed, { ruleFiles, targetLabels }).catch(
     (error: unknown): AlertTimeline => ({ evaluated: false, reason: `alerts not evaluated: ${error instanceof Error ? error.message : String(error)}` }),
   );
-  return alertsSection(timeline, ruleFiles, reference, (performance.now() - started) / 1000);
+  return alertsSection(timeline, ruleFiles, reference, (performance.now() - started) / 1000, startMs);
 }

@@ -200,6 +200,7 @@ export const ReportSchema = Type.Object(
           evaluator: Type.Union([Type.String(), Type.Null()], { description: 'what produced the times, e.g. promtool test rules (version), evaluation interval 1s' }),
           reason: Type.Optional(Type.String({ description: 'why the alerts were not evaluated' })),
           ruleFiles: Type.Array(Type.String()),
+          runTimeZero: Type.String({ description: 'ISO 8601 instant of run time 0 (to compare with a Prometheus that scraped the run)' }),
           evaluationIntervalSeconds: Type.Optional(Type.Number()),
           evaluationSeconds: Type.Optional(Type.Number({ description: 'wall time the evaluation took after the run' })),
           alerts: Type.Array(
