@@ -1,7 +1,12 @@
 # syntax=docker/dockerfile:1
 # One Dockerfile for the lab's three Node images, selected with --target (docker-compose.yml does):
-#   api         node services/api/dist/src/server.js         ports 8080 (HTTP), 9464 (watchdog metrics)
-#   downstream  node services/downstream/dist/src/server.js  ports 8081 (HTTP), 9465 (watchdog metrics)
+#   api         node services/api/dist/src/main.js         ports 8080 (HTTP), 9464 (watchdog metrics)
+#   downstream  node services/downstream/dist/src/main.js  ports 8081 (HTTP), 9465 (watchdog metrics)
+# main.js is the service's signal supervisor: it receives `docker stop`'s SIGTERM (from the init
+# process compose adds with `init: true`), tells the service's stop-channel thread over an
+# inherited pipe, which ends a blocking fault at once, and forwards the signal; the service
+# (server.js, its child) then shuts down and the supervisor exits with its code. The exec form
+# keeps a shell from standing between the signal and the supervisor.
 #   lab         node packages/cli/dist/src/bin.js            the scenario runner, metrics on 9466
 # The build stage compiles the whole workspace once; `pnpm deploy` then copies each package with
 # only its production dependencies (workspace packages injected, dist included) into /deploy/<name>,
@@ -39,14 +44,14 @@ COPY --from=build /deploy/api /app/services/api
 ENV HOST=0.0.0.0 PORT=8080 METRICS_HOST=0.0.0.0 METRICS_PORT=9464
 EXPOSE 8080 9464
 USER node
-CMD ["node", "services/api/dist/src/server.js"]
+CMD ["node", "services/api/dist/src/main.js"]
 
 FROM runtime AS downstream
 COPY --from=build /deploy/downstream /app/services/downstream
 ENV HOST=0.0.0.0 PORT=8081 METRICS_HOST=0.0.0.0 METRICS_PORT=9465
 EXPOSE 8081 9465
 USER node
-CMD ["node", "services/downstream/dist/src/server.js"]
+CMD ["node", "services/downstream/dist/src/main.js"]
 
 FROM runtime AS lab
 COPY --from=build /deploy/lab /app/packages/cli

@@ -1,4 +1,5 @@
-// Module resolution hook (node:module register): lets a scenario file anywhere on disk
+// Off-thread resolve hook for module.register(), used only where module.registerHooks() does
+// not exist (Node 20; see load.ts): lets a scenario file anywhere on disk
 // `import { defineScenario } from '@runtime-lab/scenarios'` even when no node_modules above
 // it has the package, by resolving that one specifier to this package's own entry point.
 interface InitData {

@@ -1,7 +1,7 @@
 // Finds and loads a scenario: a catalogue name (`blocking`) or a file (`./incident.scenario.ts`).
 // TypeScript files are loaded with tsx; whatever the file exports is validated before use.
 import { existsSync, readdirSync } from 'node:fs';
-import Module, { register } from 'node:module';
+import Module from 'node:module';
 import { extname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Scenario } from './define.js';
@@ -28,17 +28,37 @@ export function catalogueNames(): string[] {
 
 let hookRegistered = false;
 /**
- * Lets a scenario file anywhere on disk import '@runtime-lab/scenarios': an ESM resolve hook
- * for files loaded as modules, and the CommonJS resolver for files tsx loads as CommonJS
- * (a .ts file outside any "type": "module" package), which ESM hooks never see.
+ * Lets a scenario file anywhere on disk import '@runtime-lab/scenarios', whether it is loaded as
+ * a module or (a .ts file outside any "type": "module" package) as CommonJS.
+ *
+ * Node 22.15+, 24 and 26 have `module.registerHooks()`: in-thread hooks that both `import` and
+ * `require()` consult, so one resolve hook covers both. `module.register()` (off-thread hooks) is
+ * deprecated on Node 26 (DEP0205) and would print a warning on every run; it is used only where
+ * registerHooks does not exist (Node 20, unsupported), together with the CommonJS resolver that
+ * off-thread hooks never see.
  */
 function registerResolveHook(): void {
   if (hookRegistered) return;
   hookRegistered = true;
-  register(new URL('./resolve-hook.js', import.meta.url), {
-    data: { entryUrl: new URL('./index.js', import.meta.url).href },
-  });
-  const shim = fileURLToPath(new URL('./define-shim.cjs', import.meta.url));
+  const entryUrl = new URL('./index.js', import.meta.url).href;
+  const shimUrl = new URL('./define-shim.cjs', import.meta.url).href;
+  if (typeof Module.registerHooks === 'function') {
+    Module.registerHooks({
+      resolve(specifier, context, next) {
+        if (specifier !== '@runtime-lab/scenarios') return next(specifier, context);
+        // A require() gets the CommonJS shim, an import the ES module entry.
+        const url = context.conditions.includes('require') ? shimUrl : entryUrl;
+        return { url, shortCircuit: true };
+      },
+    });
+    return;
+  }
+  registerOffThread(entryUrl, fileURLToPath(shimUrl));
+}
+
+/** The pre-registerHooks way (Node 20 only; see registerResolveHook). */
+function registerOffThread(entryUrl: string, shim: string): void {
+  Module.register(new URL('./resolve-hook.js', import.meta.url), { data: { entryUrl } });
   // _resolveFilename is not in the public typings; it is the documented-by-usage CJS hook point.
   const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
   const original = cjs._resolveFilename;

@@ -123,3 +123,46 @@ export function effective(stages: DockerStage[], name: string, keyword: string):
   }
   return undefined;
 }
+
+/** The Dockerfile's `pnpm deploy --filter <package> --prod <dir>` steps, in order. */
+export function deploySteps(stages: DockerStage[] = dockerfileStages()): Array<{ filter: string; out: string }> {
+  return stages.flatMap((stage) =>
+    stage.instructions.flatMap((instruction) => [...instruction.matchAll(/pnpm deploy --filter (\S+) --prod (\S+)/g)].map((m) => ({ filter: m[1] as string, out: m[2] as string }))),
+  );
+}
+
+/** Repo files the stages copy out of the build stage's checkout (`COPY --from=build /repo/<file> …`), repo-relative. */
+export function repoFilesCopiedFromBuild(stages: DockerStage[] = dockerfileStages()): string[] {
+  return stages.flatMap((stage) => stage.instructions.flatMap((i) => /^COPY --from=build \/repo\/(\S+) \S+$/.exec(i)?.[1] ?? []));
+}
+
+/** Default values of the ARGs declared before the first FROM (the ones FROM lines may use). */
+export function globalArgDefaults(text: string = readText('Dockerfile')): Map<string, string> {
+  const head = text.slice(0, text.search(/^FROM\s/im));
+  return new Map([...head.matchAll(/^ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)\s*$/gm)].map((m) => [m[1] as string, m[2] as string]));
+}
+
+/** The registry images the Dockerfile builds on: every FROM that is neither a stage nor scratch, ARGs resolved. */
+export function baseImages(text: string = readText('Dockerfile')): string[] {
+  const args = globalArgDefaults(text);
+  const stages = dockerfileStages(text);
+  const names = new Set(stages.map((s) => s.name));
+  const images = stages
+    .map((s) => s.from.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args.get((a ?? b) as string) ?? ''))
+    .filter((from) => !names.has(from) && from !== 'scratch');
+  return [...new Set(images)];
+}
+
+/**
+ * The Dockerfile cut around one stage: `before` (the header and every earlier stage), the stage's
+ * own text (its FROM line up to the next FROM line), and `after` (every later stage), so that
+ * before + stage + after is the file, byte for byte.
+ */
+export function cutStage(text: string, name: string): { before: string; stage: string; after: string } {
+  const from = new RegExp(`^FROM\\s+\\S+\\s+AS\\s+${name}\\s*$`, 'im').exec(text);
+  if (!from) throw new Error(`Dockerfile: no stage named "${name}"`);
+  const rest = text.slice(from.index + from[0].length);
+  const next = rest.search(/^FROM\s/im);
+  const end = next === -1 ? text.length : from.index + from[0].length + next;
+  return { before: text.slice(0, from.index), stage: text.slice(from.index, end), after: text.slice(end) };
+}

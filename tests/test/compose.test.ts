@@ -1,4 +1,4 @@
-// docker-compose.yml, checked without a Docker engine (none runs on these machines): Debian's
+// docker-compose.yml, checked statically (compose-run.test.ts starts it on a Docker engine): Debian's
 // docker-compose 1.29 must accept it, and what it resolves to must agree with Prometheus's
 // targets, the services' ports, the files it mounts, the Grafana provisioning, and the
 // Dockerfile it builds from.
@@ -60,7 +60,7 @@ before(() => {
   services = compose.services;
 });
 
-describe('docker-compose.yml (static: no Docker engine here)', () => {
+describe('docker-compose.yml (static)', () => {
   it("is accepted by Debian's docker-compose 1.29, without a top-level name", () => {
     assert.ok(Object.keys(services).length >= 5);
     const raw = parse(readText('docker-compose.yml')) as Record<string, unknown>;

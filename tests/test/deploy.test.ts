@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dockerfileStages, effective } from '../src/compose.js';
+import { deploySteps, dockerfileStages, effective } from '../src/compose.js';
 import { readText, repoPath, run, type RunningService, startService } from '@runtime-lab/test-kit';
 
 interface ImageLayout {
@@ -28,12 +28,7 @@ interface ImageLayout {
 
 function imageLayouts(): ImageLayout[] {
   const stages = dockerfileStages();
-  const filters = new Map<string, string>(); // /deploy/x -> --filter
-  for (const stage of stages) {
-    for (const instruction of stage.instructions) {
-      for (const match of instruction.matchAll(/pnpm deploy --filter (\S+) --prod (\S+)/g)) filters.set(match[2] as string, match[1] as string);
-    }
-  }
+  const filters = new Map(deploySteps(stages).map((step) => [step.out, step.filter])); // /deploy/x -> --filter
   return ['api', 'downstream', 'lab'].map((target) => {
     const copy = stages.find((s) => s.name === target)?.instructions.find((i) => i.startsWith('COPY --from=build /deploy/')) ?? '';
     const [, from = '', to = ''] = /^COPY --from=build (\S+) (\S+)$/.exec(copy) ?? [];
@@ -126,7 +121,7 @@ after(() => {
   rmSync(dirname(app), { recursive: true, force: true });
 });
 
-describe("the Dockerfile's pnpm deploy output (no Docker engine here)", () => {
+describe("the Dockerfile's pnpm deploy output, started without Docker", () => {
   it('contains the entry point each image starts', () => {
     for (const layout of layouts.values()) {
       const [node, entry] = layout.command;

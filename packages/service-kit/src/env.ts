@@ -30,6 +30,12 @@ export function urlFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: strin
   return url.origin;
 }
 
+/** The telemetry watchdog's options from the service environment (the plugin reads none itself). */
+export function watchdogOptions(env: ServiceEnv): { port: number; host: string; livenessMaxStallMs?: number } {
+  const options = { port: env.metricsPort, host: env.metricsHost };
+  return env.livenessMaxStallMs === undefined ? options : { ...options, livenessMaxStallMs: env.livenessMaxStallMs };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Shared by both services: listen address, logging, admin token and shutdown bounds. */
@@ -46,6 +52,11 @@ export interface ServiceEnv {
   drainMs: number;
   /** Exit (code 0) at the latest this long after SIGTERM. */
   exitDeadlineMs: number;
+  /**
+   * The watchdog's /livez fails after the main thread stalled this long (LIVENESS_MAX_STALL_MS);
+   * undefined leaves the telemetry plugin's default.
+   */
+  livenessMaxStallMs: number | undefined;
 }
 
 export function readServiceEnv(env: NodeJS.ProcessEnv, defaults: { port: number; metricsPort: number }): ServiceEnv {
@@ -61,5 +72,7 @@ export function readServiceEnv(env: NodeJS.ProcessEnv, defaults: { port: number;
     logLevel,
     drainMs,
     exitDeadlineMs: integerFromEnv(env, 'SHUTDOWN_DEADLINE_MS', Math.max(4500, drainMs + 1000), 100, 120_000),
+    // Same bounds as the plugin option, so a bad value is named by its variable here.
+    livenessMaxStallMs: env.LIVENESS_MAX_STALL_MS ? integerFromEnv(env, 'LIVENESS_MAX_STALL_MS', 0, 200, 3_600_000) : undefined,
   };
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import telemetry from '@runtime-lab/telemetry';
 import Fastify from 'fastify';
-import { ServiceConfigError, readServiceEnv } from '../src/index.js';
+import { ServiceConfigError, readServiceEnv, watchdogOptions } from '../src/index.js';
 
 const DEFAULTS = { port: 8080, metricsPort: 9464 };
 
@@ -26,4 +26,17 @@ test('METRICS_PORT and METRICS_HOST give the watchdog its port and host; a bad M
   await app.close();
   assert.equal(address?.host, '127.0.0.1');
   assert.ok(address && address.port > 0, 'METRICS_PORT=0 binds an ephemeral port');
+});
+
+test('LIVENESS_MAX_STALL_MS becomes the watchdog option livenessMaxStallMs; unset leaves the plugin default; a bad value is named', () => {
+  assert.deepEqual(watchdogOptions(readServiceEnv({ METRICS_PORT: '0', LIVENESS_MAX_STALL_MS: '1500' }, DEFAULTS)), {
+    port: 0,
+    host: '127.0.0.1',
+    livenessMaxStallMs: 1500,
+  });
+  assert.deepEqual(watchdogOptions(readServiceEnv({}, DEFAULTS)), { port: 9464, host: '127.0.0.1' });
+  assert.throws(
+    () => readServiceEnv({ LIVENESS_MAX_STALL_MS: '50' }, DEFAULTS),
+    (error: unknown) => error instanceof ServiceConfigError && /LIVENESS_MAX_STALL_MS="50" is invalid: expected an integer from 200 to 3600000/.test(error.message),
+  );
 });

@@ -12,6 +12,13 @@ export interface WatchdogOptions {
   snapshotIntervalMs?: number;
   /** How often the main thread writes its heartbeat to shared memory. Default 10 (shares the loop-delay sampler's timer). */
   heartbeatIntervalMs?: number;
+  /**
+   * The watchdog's /livez answers 503 while the main thread has been stalled (no heartbeat)
+   * for longer than this, 200 otherwise. Default 10000: a loop that has not turned for 10 s is
+   * stuck, not busy. Point a liveness probe at /livez, never at /healthz or /metrics (both
+   * answer during any stall, so they would keep a stuck process alive for ever).
+   */
+  livenessMaxStallMs?: number;
 }
 
 export interface TelemetryOptions {
@@ -54,6 +61,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   snapshotIntervalMs: 500,
   heartbeatIntervalMs: 10,
+  livenessMaxStallMs: 10_000,
   maxWindowSeconds: 5,
   eluIntervalMs: 1000,
   canaryIntervalMs: 250,
@@ -72,7 +80,7 @@ const TOP_KEYS = [
   'http',
   'metricsRoute',
 ];
-const WATCHDOG_KEYS = ['port', 'host', 'snapshotIntervalMs', 'heartbeatIntervalMs'];
+const WATCHDOG_KEYS = ['port', 'host', 'snapshotIntervalMs', 'heartbeatIntervalMs', 'livenessMaxStallMs'];
 
 const PREFIX_PATTERN = /^([a-zA-Z_][a-zA-Z0-9_]*)?$/;
 
@@ -119,6 +127,8 @@ function watchdogFrom(value: unknown): FilledOptions['watchdog'] {
     host: hostFrom(value.host),
     snapshotIntervalMs: intIn('watchdog.snapshotIntervalMs', value.snapshotIntervalMs, DEFAULTS.snapshotIntervalMs, 10, 1000),
     heartbeatIntervalMs: intIn('watchdog.heartbeatIntervalMs', value.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs, 1, 100),
+    // At least twice the longest heartbeat interval, so an idle loop never reads as stalled.
+    livenessMaxStallMs: intIn('watchdog.livenessMaxStallMs', value.livenessMaxStallMs, DEFAULTS.livenessMaxStallMs, 200, 3_600_000),
   };
 }
 

@@ -7,6 +7,8 @@ export interface WatchdogWorkerData {
   host: string;
   port: number;
   prefix: string;
+  /** /livez answers 503 while the heartbeat is older than this. */
+  livenessMaxStallMs: number;
 }
 
 export type ToWatchdog =

@@ -1,6 +1,6 @@
-// The watchdog thread: serves /metrics and /healthz on its own port, so a scrape is answered
-// while the main thread is blocked. A /metrics route on the main loop cannot answer during a
-// stall: Prometheus records a gap (scrape timeout), not a spike. Here a scrape gets the last
+// The watchdog thread: serves /metrics, /healthz and /livez on its own port, so a scrape is
+// answered while the main thread is blocked. A /metrics route on the main loop cannot answer
+// during a stall: Prometheus records a gap (scrape timeout), not a spike. Here a scrape gets the last
 // registry snapshot (marked with its age) and the live stall: time since the main thread's
 // last heartbeat, read from shared memory.
 //
@@ -42,9 +42,18 @@ function seconds(ns: bigint): number {
   return Number(ns) / 1e9;
 }
 
+function stallSecondsNow(): number {
+  return Math.max(0, seconds(process.hrtime.bigint() - Atomics.load(heartbeat, 0)));
+}
+
+function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
+}
+
 function liveText(): string {
   const now = process.hrtime.bigint();
-  const stall = Math.max(0, seconds(now - Atomics.load(heartbeat, 0)));
+  const stall = stallSecondsNow();
   // Before the first snapshot there is nothing to be old; report the time since start instead
   // of 0 so an alert on age still fires if snapshots never arrive.
   const age = snapshotTakenAtNs === undefined ? seconds(now - startedAtNs) : Math.max(0, seconds(now - snapshotTakenAtNs));
@@ -71,17 +80,25 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   if (path === '/healthz') {
+    // The watchdog thread's own health: 200 whatever the main thread does.
     const now = process.hrtime.bigint();
-    const body = JSON.stringify({
+    sendJson(req, res, 200, {
       status: 'ok',
-      stallSeconds: Math.max(0, seconds(now - Atomics.load(heartbeat, 0))),
+      stallSeconds: stallSecondsNow(),
       snapshotAgeSeconds: snapshotTakenAtNs === undefined ? null : seconds(now - snapshotTakenAtNs),
     });
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }
-  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
+  if (path === '/livez') {
+    // Liveness of the main thread: a kubelet restarts the process after failureThreshold
+    // consecutive 503s. A busy loop keeps turning (short stalls), a stuck one does not.
+    const stallSeconds = stallSecondsNow();
+    const limitSeconds = data.livenessMaxStallMs / 1000;
+    const stalled = stallSeconds > limitSeconds;
+    sendJson(req, res, stalled ? 503 : 200, { status: stalled ? 'stalled' : 'ok', stallSeconds, limitSeconds });
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /livez\n');
 }
 
 const server = createServer(handle);

@@ -16,6 +16,7 @@ export interface WatchdogConfig {
   port: number;
   snapshotIntervalMs: number;
   heartbeatIntervalMs: number;
+  livenessMaxStallMs: number;
 }
 
 export interface Watchdog {
@@ -44,7 +45,13 @@ export async function startWatchdog(
   const heartbeat = new BigInt64Array(heartbeatBuffer);
   Atomics.store(heartbeat, 0, nowNs());
 
-  const workerData: WatchdogWorkerData = { heartbeat: heartbeatBuffer, host: config.host, port: config.port, prefix };
+  const workerData: WatchdogWorkerData = {
+    heartbeat: heartbeatBuffer,
+    host: config.host,
+    port: config.port,
+    prefix,
+    livenessMaxStallMs: config.livenessMaxStallMs,
+  };
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData, name: 'telemetry-watchdog' });
 
   let closing = false;

@@ -41,6 +41,11 @@ const invalid: Array<[string, unknown, RegExp]> = [
   ['watchdog.host', { watchdog: { host: '' } }, /invalid option watchdog.host: got "", allowed: a host name or IP address/],
   ['watchdog.snapshotIntervalMs', { watchdog: { snapshotIntervalMs: 5000 } }, /watchdog.snapshotIntervalMs: got 5000, allowed: an integer from 10 to 1000/],
   ['watchdog.heartbeatIntervalMs', { watchdog: { heartbeatIntervalMs: 0.5 } }, /watchdog.heartbeatIntervalMs: got 0.5, allowed: an integer from 1 to 100/],
+  [
+    'watchdog.livenessMaxStallMs',
+    { watchdog: { livenessMaxStallMs: 50 } },
+    /invalid option watchdog.livenessMaxStallMs: got 50, allowed: an integer from 200 to 3600000/,
+  ],
   ['watchdog unknown key', { watchdog: { prot: 1 } }, /invalid option watchdog.prot: got 1, allowed: no such option; known options: port, host/],
   ['loopDelay.maxWindowSeconds', { loopDelay: { maxWindowSeconds: 0 } }, /loopDelay.maxWindowSeconds: got 0, allowed: an integer from 1 to 300/],
   ['eluIntervalMs', { eluIntervalMs: -1 }, /invalid option eluIntervalMs: got -1, allowed: an integer from 50 to 60000/],

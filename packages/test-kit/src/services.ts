@@ -6,9 +6,14 @@ import { createInterface } from 'node:readline';
 import { send } from './http.js';
 import { repoPath } from './repo.js';
 
-/** The services' built entry points (`pnpm build` first). Spawned by path: the kit imports no service. */
-export const API_SERVER = repoPath('services/api/dist/src/server.js');
-export const DOWNSTREAM_SERVER = repoPath('services/downstream/dist/src/server.js');
+/**
+ * The services' built entry points (`pnpm build` first). Spawned by path: the kit imports no service.
+ * main.js: each service under its signal supervisor, as `lab up` and the image start it.
+ */
+export const API_SERVER = repoPath('services/api/dist/src/main.js');
+export const DOWNSTREAM_SERVER = repoPath('services/downstream/dist/src/main.js');
+/** The api without its supervisor (SIGTERM during a block waits for the block). */
+export const API_SERVER_ALONE = repoPath('services/api/dist/src/server.js');
 
 export interface RunningService {
   /** What error messages call it: the name given to startService, or the script's file name. */
@@ -31,6 +36,11 @@ export interface StopResult {
   ms: number;
 }
 
+/** `api` for services/api/dist/src/main.js (every service's entry is main.js or server.js), else the file name. */
+function nameOf(script: string): string {
+  return /services\/([^/]+)\/dist\//.exec(script.replaceAll('\\', '/'))?.[1] ?? basename(script);
+}
+
 /**
  * Starts `node <script>` with PORT=0, METRICS_PORT=0 and loopback hosts (env overrides them; an
  * undefined value is left out) and resolves once it prints its `listening` line, with the URLs
@@ -42,7 +52,7 @@ export async function startService(
   script: string,
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 20_000,
-  name = basename(script),
+  name = nameOf(script),
 ): Promise<RunningService> {
   const defined = Object.fromEntries(Object.entries(env).filter((pair): pair is [string, string] => pair[1] !== undefined));
   const child = spawn(process.execPath, [script], {
@@ -84,6 +94,16 @@ export async function startService(
   }
   const service: RunningService = { ...ready, metricsUrl: ready.metricsUrl, name, child, output, exited, stop: (graceMs) => stopService(service, graceMs) };
   return service;
+}
+
+/** Whether a process with this pid exists (signal 0 probes without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** SIGTERM, then SIGKILL if it has not exited after graceMs. Resolves with how it ended. */

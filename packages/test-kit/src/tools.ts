@@ -10,6 +10,9 @@ const INSTALL_HINTS: Record<string, string> = {
   prometheus: "Debian's prometheus package: apt-get install prometheus (bash scripts/install-system-deps.sh does it as root)",
   'docker-compose': "Debian's docker-compose 1.29: apt-get install docker-compose (bash scripts/install-system-deps.sh does it as root)",
   pnpm: 'pnpm 12: bash scripts/bootstrap.sh installs it into .lab/tools',
+  docker: "Debian's docker.io: apt-get install docker.io (bash scripts/install-system-deps.sh does it as root)",
+  dockerd: "Debian's docker.io: apt-get install docker.io (bash scripts/install-system-deps.sh does it as root)",
+  debootstrap: 'apt-get install debootstrap (bash scripts/install-system-deps.sh does it as root)',
 };
 
 export function findBinary(name: string): string | undefined {
@@ -38,8 +41,9 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Runs a tool found on PATH (or given by path) to completion and returns its output. */
 export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): RunResult {
-  const result = spawnSync(requireBinary(command), args, {
+  const result = spawnSync(command.includes('/') ? command : requireBinary(command), args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? process.env,
     encoding: 'utf8',

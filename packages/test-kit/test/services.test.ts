@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { startService } from '../src/services.js';
+import { isAlive, startService } from '../src/services.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-start-service-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,15 +15,6 @@ function script(name: string, stdoutLine?: string): string {
   const print = stdoutLine === undefined ? '' : `console.log(${JSON.stringify(stdoutLine)});`;
   writeFileSync(path, `console.log('pid=' + process.pid);${print}setInterval(() => {}, 1000);\n`);
   return path;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function failedStart(path: string, timeoutMs: number): Promise<{ message: string; pid: number }> {

@@ -23,7 +23,7 @@ export interface ApiOptions {
   adminToken?: string | undefined;
   /** Passed to @runtime-lab/telemetry (tests use { watchdog: false } or port 0). */
   telemetry?: TelemetryOptions;
-  /** Shared with a signal watcher so a SIGTERM can end fault work while the loop is blocked. */
+  /** Shared with the stop channel (see server.ts) so a SIGTERM can end fault work while the loop is blocked. */
   stop?: StopFlag;
 }
 
@@ -66,13 +66,24 @@ async function api(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const stop = options.stop ?? newStopFlag();
   const state = new FaultState();
   const countTrigger = registerFaultMetrics(registry, state);
+  // Release is registered before anything is started: should a later step of this plugin throw
+  // (a pool thread that cannot start, a bad downstream URL), the caller's app.close() still ends
+  // the pool threads and timers already running, so a failed start can never keep a process alive.
+  const started: { pools?: Pools; checkout?: Checkout } = {};
+  app.addHook('onClose', async () => {
+    await started.checkout?.close();
+    await state.reset('close');
+    await started.pools?.close();
+  });
   const pools = new Pools(state, (name, pool) => app.telemetry.instrumentPool(name, pool), stop);
+  started.pools = pools;
   const checkout = new Checkout({
     state,
     registry,
     downstreamUrl: options.downstreamUrl ?? DEFAULT_DOWNSTREAM_URL,
     adminToken: options.adminToken,
   });
+  started.checkout = checkout;
   const blocker = new Blocker(state, stop, () =>
     pools.offloadActive()
       ? (mode, durationMs) => pools.offload.run<undefined>({ kind: 'block', mode, durationMs }, pools.retryAfterSeconds())
@@ -96,12 +107,6 @@ async function api(app: FastifyInstance, options: ApiOptions): Promise<void> {
     requestStop(stop);
     blocker.close();
   });
-  app.addHook('onClose', async () => {
-    await checkout.close();
-    await state.reset('close');
-    await pools.close();
-  });
-
   await app.register(apiRoutes);
   await app.register(adminRoutes, { state, adminToken: options.adminToken });
 }

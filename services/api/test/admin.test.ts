@@ -26,7 +26,8 @@ describe('admin API (inject)', () => {
     app = await build();
   });
   after(async () => {
-    await app.close();
+    // Undefined when build() failed (it released what it had started itself).
+    await app?.close();
   });
 
   const list = async (): Promise<Toggle[]> => (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults;
@@ -238,10 +239,14 @@ test('queue-amplification sets downstream; DELETE /admin/faults restores it even
   const address = downstream.server.address();
   const downstreamUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const settings = () => downstream.downstream.settings;
-  const first = await build({ downstreamUrl });
-  const restarted = await build({ downstreamUrl });
+  // Everything started is closed in finally, even when a build() fails: a listening server left
+  // behind once kept this file's process alive until the suite was killed.
+  let first: FastifyInstance | undefined;
+  let restarted: FastifyInstance | undefined;
   let firstClosed = false;
   try {
+    first = await build({ downstreamUrl });
+    restarted = await build({ downstreamUrl });
     const put = await first.inject({ method: 'PUT', url: '/admin/faults/queue-amplification', payload: { downstreamLatencyMs: 321, downstreamConcurrency: 3 } });
     assert.deepEqual(put.json().warnings, []);
     assert.equal(settings().latencyMs, 321);
@@ -254,8 +259,8 @@ test('queue-amplification sets downstream; DELETE /admin/faults restores it even
     assert.equal(settings().latencyMs, 20);
     assert.equal(settings().concurrency, 16);
   } finally {
-    if (!firstClosed) await first.close();
-    await restarted.close();
+    if (!firstClosed) await first?.close();
+    await restarted?.close();
     await downstream.close();
   }
 });

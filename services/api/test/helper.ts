@@ -9,12 +9,18 @@ export const NO_DOWNSTREAM = 'http://127.0.0.1:9';
 
 export async function build(options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
-  await app.register(api, {
-    downstreamUrl: NO_DOWNSTREAM,
-    ...options,
-    telemetry: { watchdog: false, defaultMetrics: false, threadpoolCanary: false, ...options.telemetry },
-  });
-  await app.ready();
+  try {
+    await app.register(api, {
+      downstreamUrl: NO_DOWNSTREAM,
+      ...options,
+      telemetry: { watchdog: false, defaultMetrics: false, threadpoolCanary: false, ...options.telemetry },
+    });
+    await app.ready();
+  } catch (error) {
+    // Release what did start (threads, timers), or the failed test file would never exit.
+    await app.close();
+    throw error;
+  }
   return app;
 }
 

@@ -19,7 +19,7 @@ export async function up(argv: string[]): Promise<number> {
   const { services, urls } = await startServices({ detached: true, logDir });
   const state: LabState = {
     startedAt: new Date().toISOString(),
-    processes: services.map((s) => ({ name: s.name, pid: s.child.pid as number, marker: `services/${s.name}/dist/src/server.js` })),
+    processes: services.map((s) => ({ name: s.name, pid: s.child.pid as number, marker: `services/${s.name}/dist/src/main.js` })),
     urls: { ...urls },
   };
   writeState(state);

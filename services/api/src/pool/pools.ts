@@ -32,9 +32,10 @@ const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
 // reshaped. Turning require(esm) off in the pool's threads makes piscina take its
 // import() path, which has no such state; where the flag does not exist, nothing changes.
 const NO_REQUIRE_ESM = '--no-experimental-require-module';
-const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM)
-  ? [...process.execArgv, NO_REQUIRE_ESM]
-  : process.execArgv;
+// Only that flag, never the parent's process.execArgv: a worker refuses process-wide options
+// (ERR_WORKER_INVALID_EXEC_ARGV on Node 26), and under `node --test` that list is full of them.
+// The pool's threads need nothing else from the command line.
+const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM) ? [NO_REQUIRE_ESM] : [];
 
 export interface Shape {
   threads: number;
