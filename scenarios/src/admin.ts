@@ -13,7 +13,7 @@ export interface FaultView {
 }
 
 export interface CatalogueParam {
-  type: 'integer' | 'number' | 'enum' | 'set';
+  type: 'integer' | 'number' | 'enum' | 'set' | 'trigger';
   min?: number;
   max?: number;
   values?: string[];

@@ -2,6 +2,7 @@
 // the probe (whole run) and each phase's load streams, samples the watchdog port every
 // second, and always leaves the service healthy, whatever ends the run.
 import { AdminClient, type ServiceCatalogue } from './admin.js';
+import { alertsSection, evaluateRunAlerts } from './analysis/alerts.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
 import { isLeadExpectation } from './define.js';
 import type { BurstStream, LoadStream, Phase, RampStream, RateStream, Scenario, ToggleParams } from './define.js';
@@ -40,6 +41,11 @@ export interface RunOptions {
   progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /**
+   * Alert rule files to evaluate over the run's scrapes (Prometheus semantics, via promtool);
+   * empty or absent: no alert timeline in the report.
+   */
+  rules?: readonly string[];
 }
 
 export const PROBE_DEFAULTS = { route: '/api/ping', ratePerSecond: 50, timeoutMs: 5000, sloMs: 100 } as const;
@@ -369,7 +375,7 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   const tl = timeline as Timeline;
   tl.setSnapshots(sampler?.snapshots ?? []);
   const cpu = process.cpuUsage(cpuBefore);
-  return assembleReport({
+  const report = assembleReport({
     scenario,
     source: options.source,
     quick: options.quick ?? false,
@@ -390,6 +396,20 @@ export async function runScenario(options: RunOptions): Promise<Report> {
     restored,
     ...(stalls ? { stalls } : {}),
   });
+  if (options.rules && options.rules.length > 0) {
+    // The labels a Prometheus scrape of the watchdog port adds (prometheus/prometheus.yml: job "api").
+    const instance = new URL(options.metricsUrl).host;
+    report.alerts = sampler
+      ? await evaluateRunAlerts(sampler.scrapes, tl.startMs, options.rules, { job: 'api', instance }, report.leadTimeReference)
+      : alertsSection(
+          { evaluated: false, reason: 'alerts not evaluated: the target exposes no metrics to evaluate them on' },
+          options.rules,
+          report.leadTimeReference,
+          0,
+          tl.startMs,
+        );
+  }
+  return report;
 }
 
 /** Wraps a callback so that an exception in it aborts the run (where: what it was doing). */

@@ -39,6 +39,9 @@ function paramProblem(spec: ServiceCatalogue['toggles'][string]['params'][string
       return typeof value === 'string' && spec.values?.includes(value) ? undefined : `got ${shown}`;
     case 'set':
       return Array.isArray(value) && value.length > 0 && value.every((v) => spec.values?.includes(v)) ? undefined : `got ${shown}`;
+    case 'trigger':
+      // The grammar is checked by the service itself when the phase sets the fault.
+      return typeof value === 'string' ? undefined : `got ${shown}`;
     default:
       return undefined;
   }
@@ -47,5 +50,6 @@ function paramProblem(spec: ServiceCatalogue['toggles'][string]['params'][string
 function allowedText(spec: ServiceCatalogue['toggles'][string]['params'][string]): string {
   if (spec.type === 'enum') return `one of ${spec.values?.join(', ')}`;
   if (spec.type === 'set') return `a non-empty array of ${spec.values?.join(', ')}`;
+  if (spec.type === 'trigger') return 'a string "" or "<header|query|body>:<name>=<value>"';
   return `${spec.type === 'integer' ? 'an integer' : 'a number'} from ${spec.min} to ${spec.max}`;
 }

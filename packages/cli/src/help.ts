@@ -27,6 +27,8 @@ Usage:
       --runner-port N|off           serve the runner's own metrics for Prometheus (default $LAB_RUNNER_METRICS_PORT or 9466)
       --allow-remote                allow targets other than loopback and compose service names
       --no-start                    fail instead of starting the services
+      --rules A.yml[,B.yml]         alert rule files to evaluate over the run (default prometheus/rules/alerts.yml;
+                                    needs promtool, else the report says the alerts were not evaluated)
   lab list                          the scenario catalogue
   lab fault [list]                  faults and mitigations, on or off          (all: --api URL)
   lab fault set <name> [k=v ...] [--ttl S]   switch one on, e.g. lab fault set blocking durationMs=300 routes=orders,ping

@@ -9,3 +9,5 @@ export const REPORTS_DIR = join(REPO_ROOT, 'reports');
 export const API_ENTRY = join(REPO_ROOT, 'services/api/dist/src/main.js');
 export const DOWNSTREAM_ENTRY = join(REPO_ROOT, 'services/downstream/dist/src/main.js');
 export const PROMETHEUS_CONFIG = join(REPO_ROOT, 'prometheus/prometheus.yml');
+/** The lab's alert rules (generated from prometheus/thresholds.yml): what `lab run` evaluates by default. */
+export const LAB_ALERT_RULES = join(REPO_ROOT, 'prometheus/rules/alerts.yml');

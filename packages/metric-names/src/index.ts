@@ -81,6 +81,7 @@ export const METRIC_PROCESS_START_TIME_SECONDS = 'process_start_time_seconds';
 // The lab services (services/api, services/downstream).
 export const METRIC_LAB_FAULT_ACTIVE = 'lab_fault_active';
 export const METRIC_LAB_FAULT_PARAMETER = 'lab_fault_parameter';
+export const METRIC_LAB_FAULT_TRIGGER_REQUESTS_TOTAL = 'lab_fault_trigger_requests_total';
 export const METRIC_LAB_CHECKOUT_BACKLOG = 'lab_checkout_backlog';
 export const METRIC_LAB_CHECKOUT_SHED_TOTAL = 'lab_checkout_shed_total';
 export const METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS = 'lab_checkout_downstream_calls';
@@ -101,6 +102,7 @@ export const METRIC_LAB_RUNNER_LIVENESS_PROBES_TOTAL = 'lab_runner_liveness_prob
 export const LAB_METRIC_NAMES = [
   METRIC_LAB_FAULT_ACTIVE,
   METRIC_LAB_FAULT_PARAMETER,
+  METRIC_LAB_FAULT_TRIGGER_REQUESTS_TOTAL,
   METRIC_LAB_CHECKOUT_BACKLOG,
   METRIC_LAB_CHECKOUT_SHED_TOTAL,
   METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS,

@@ -16,3 +16,13 @@ export {
 } from './exposition.js';
 export { increasePerSecond, snapshotTakenAtMs } from './counters.js';
 export { type ScrapeAttempt, ScrapeSchedule, type ScrapeScheduleOptions, SKIPPED_SCRAPE } from './schedule.js';
+export {
+  type AlertHistory,
+  type AlertTimeline,
+  type AlertTimelineOptions,
+  evaluateAlertTimeline,
+  foldAlertHistory,
+  inputSeries,
+  parsePromtoolAlerts,
+  type TimedScrape,
+} from './alert-timeline.js';

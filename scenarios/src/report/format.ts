@@ -336,6 +336,7 @@ export function terminalSummary(report: Report): string[] {
     out.push('', '  Load streams per phase (requests, errors / timeouts, P99):');
     for (const [phase, stream, requests, errors, timeouts, , p99] of streamRows) out.push(`    ${phase} ${stream}: ${requests}, ${errors} / ${timeouts}, P99 ${p99}`);
   }
+  out.push(...alertLines(report));
   out.push('', `  ${livenessText(report)}`);
   if (report.heldTheLoop) {
     out.push('', '  what held the loop (per phase, top frame):', ...heldTheLoopLines(report.heldTheLoop).map((line) => `    ${line}`));
@@ -349,5 +350,54 @@ export function terminalSummary(report: Report): string[] {
   const lateness = r.probeScheduleErrorP99Ms === null ? '' : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(1)} ms`;
   out.push('', `${report.verdict.toUpperCase()}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${r.cpuSeconds.toFixed(1)} s${lateness})`);
   if (report.inconclusive) out.push(`  ${report.inconclusive}`);
+  return out;
+}
+
+export const ALERT_HEADER = ['alert', 'labels', 'pending', 'firing', 'resolved', 'firing vs warm breach', 'firing vs cold breach'];
+
+/** "Alerts (…)": which evaluator produced the times, or why there are none. */
+export function alertHeadline(report: Report): string | undefined {
+  const a = report.alerts;
+  if (!a) return undefined;
+  if (!a.evaluated) return a.reason ?? 'alerts not evaluated';
+  const never = a.neverPending.length > 0 ? `; never pending (so never fired): ${a.neverPending.join(', ')}` : '';
+  const times = report.leadTimeReference.onsetPhase === null ? 'times are run times' : 'times are relative to fault onset';
+  return `Alert rules evaluated by ${a.evaluator} over the run's watchdog scrapes (${times})${never}.`;
+}
+
+/** One row per alert episode: pending, firing, resolved, and the first firing against both SLO breaches. */
+export function alertRows(report: Report): string[][] {
+  const rows: string[][] = [];
+  for (const alert of report.alerts?.alerts ?? []) {
+    const labels = Object.entries(alert.labels)
+      .filter(([k]) => k === 'severity' || k === 'job')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    alert.episodes.forEach((e, i) => {
+      const first = i === 0;
+      rows.push([
+        alert.alertname,
+        labels,
+        whenText(report, e.pendingAtSeconds),
+        e.firingAtSeconds === null ? 'never (resolved while pending)' : whenText(report, e.firingAtSeconds),
+        e.resolvedAtSeconds === null ? 'still active at the end' : whenText(report, e.resolvedAtSeconds),
+        first ? signedSeconds(alert.firingRelativeToSloBreachSeconds) : '',
+        first ? signedSeconds(alert.firingRelativeToColdSloBreachSeconds) : '',
+      ]);
+    });
+  }
+  return rows;
+}
+
+/** The terminal's alert lines. */
+export function alertLines(report: Report): string[] {
+  const headline = alertHeadline(report);
+  if (!headline) return [];
+  const out = ['', `  ${headline}`];
+  for (const [name, labels, pending, firing, resolved, vsWarm, vsCold] of alertRows(report)) {
+    const vs = [vsWarm && vsWarm !== '–' ? `${vsWarm} vs warm breach` : '', vsCold && vsCold !== '–' ? `${vsCold} vs cold breach` : ''].filter(Boolean).join(', ');
+    const end = resolved === 'still active at the end' ? resolved : `resolved ${resolved}`;
+    out.push(`    ${name} (${labels}): pending ${pending}, firing ${firing}, ${end}${vs ? ` (${vs})` : ''}`);
+  }
   return out;
 }

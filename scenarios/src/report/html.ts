@@ -3,6 +3,9 @@
 import { SIGNALS, type SignalId, formatSignal } from '../signals.js';
 import {
   LEAD_HEADER,
+  ALERT_HEADER,
+  alertHeadline,
+  alertRows,
   leadHeadline,
   leadRows,
   livenessText,
@@ -158,7 +161,6 @@ ul{padding-left:20px}
 
 export function renderHtml(report: Report): string {
   const verdict = report.verdict;
-  const ids = signalsWithData(report);
   const body: string[] = [];
   body.push(`<h1>${esc(report.scenario.title)}<span class="verdict ${verdict}">${verdictText(report)}</span></h1>`);
   body.push(`<p>${esc(report.scenario.description)}</p>`);
@@ -197,6 +199,11 @@ export function renderHtml(report: Report): string {
   }
   const streamLeads = streamLeadLines(report);
   if (streamLeads.length > 0) body.push('<p>Load streams, first sustained crossing:</p>', `<ul>${streamLeads.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
+  const alerts = alertHeadline(report);
+  if (alerts) {
+    body.push('<h2>Would the alerts have fired?</h2>', `<p>${esc(alerts)}</p>`);
+    if (alertRows(report).length > 0) body.push(table(ALERT_HEADER, alertRows(report).map((r) => r.map(esc)), 'alerts'));
+  }
   body.push('<h2>Liveness probe</h2>', `<p class="liveness">${esc(livenessText(report))}</p>`);
   body.push('<h2>Timeline</h2>', ...charts(report));
   body.push('<h2>Phases</h2>');

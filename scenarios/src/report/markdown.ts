@@ -1,6 +1,9 @@
 // report.md: the same content as the HTML report minus the charts, for terminals and PRs.
 import {
   LEAD_HEADER,
+  ALERT_HEADER,
+  alertHeadline,
+  alertRows,
   leadHeadline,
   leadRows,
   livenessText,
@@ -60,6 +63,11 @@ export function renderMarkdown(report: Report): string {
   }
   const streamLeads = streamLeadLines(report);
   if (streamLeads.length > 0) out.push('', 'Load streams, first sustained crossing:', '', ...streamLeads.map((l) => `- ${l}`));
+  const alerts = alertHeadline(report);
+  if (alerts) {
+    out.push('', '## Would the alerts have fired?', '', alerts, '');
+    if (alertRows(report).length > 0) out.push(table(ALERT_HEADER, alertRows(report)));
+  }
   out.push('', '## Liveness probe', '', livenessText(report));
   out.push('', '## Phases', '');
   out.push(table(PHASE_HEADER, phaseRows(report)));

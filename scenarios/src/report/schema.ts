@@ -240,6 +240,42 @@ export const ReportSchema = Type.Object(
         dataBeforeOnset: Type.Boolean(),
       }),
     ),
+    alerts: Type.Optional(
+      Type.Object(
+        {
+          evaluated: Type.Boolean(),
+          evaluator: Type.Union([Type.String(), Type.Null()], { description: 'what produced the times, e.g. promtool test rules (version), evaluation interval 1s' }),
+          reason: Type.Optional(Type.String({ description: 'why the alerts were not evaluated' })),
+          ruleFiles: Type.Array(Type.String()),
+          runTimeZero: Type.String({ description: 'ISO 8601 instant of run time 0 (to compare with a Prometheus that scraped the run)' }),
+          evaluationIntervalSeconds: Type.Optional(Type.Number()),
+          evaluationSeconds: Type.Optional(Type.Number({ description: 'wall time the evaluation took after the run' })),
+          alerts: Type.Array(
+            Type.Object({
+              alertname: Type.String(),
+              labels: Type.Record(Type.String(), Type.String()),
+              episodes: Type.Array(
+                Type.Object({
+                  pendingAtSeconds: Type.Number({ description: 'run time of the evaluation that made it pending' }),
+                  firingAtSeconds: Nullable(Type.Number({ description: 'null: resolved before its for: elapsed' })),
+                  resolvedAtSeconds: Nullable(Type.Number({ description: 'null: still active when the run ended' })),
+                }),
+              ),
+              fired: Type.Boolean(),
+              firstPendingSeconds: Nullable(Type.Number()),
+              firstFiringSeconds: Nullable(Type.Number()),
+              pendingAfterOnsetSeconds: Nullable(Type.Number()),
+              firingAfterOnsetSeconds: Nullable(Type.Number()),
+              firingRelativeToSloBreachSeconds: Nullable(Type.Number({ description: 'first firing − warm SLO breach; negative: before it' })),
+              firingRelativeToColdSloBreachSeconds: Nullable(Type.Number({ description: 'first firing − cold SLO breach; negative: before it' })),
+            }),
+            { description: 'alerts that went at least pending' },
+          ),
+          neverPending: Type.Array(Type.String(), { description: 'alert rules that never went pending (so never fired) during the run' }),
+        },
+        { description: 'alert rules evaluated over the run with Prometheus semantics (for:, keep_firing_for, evaluation interval)' },
+      ),
+    ),
     series: Type.Object(
       {
         t: Type.Array(Type.Number()),

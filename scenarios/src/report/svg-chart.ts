@@ -60,7 +60,7 @@ function legendRows(lines: ChartLine[], maxPx: number): LegendItem[][] {
   const items: LegendItem[] = [];
   for (const line of lines) {
     if (line.values.some((v) => v !== null)) items.push({ label: line.label, color: line.color, band: false });
-    if (line.band && line.band.lower.some((v) => v !== null))
+    if (line.band?.lower.some((v) => v !== null))
       items.push({ label: line.bandLabel ?? `${line.label}: bucket range`, color: line.color, band: true });
   }
   const rows: LegendItem[][] = [[]];
@@ -138,7 +138,7 @@ export function lineChart(options: ChartOptions): string {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(options.title)}" class="chart">`);
   parts.push(`<text x="${pad.left}" y="18" class="chart-title">${esc(options.title)}</text>`);
-  subtitle.forEach((text, i) => parts.push(`<text x="${pad.left}" y="${32 + i * LINE_PX}" class="chart-sub">${esc(text)}</text>`));
+  for (const [i, text] of subtitle.entries()) parts.push(`<text x="${pad.left}" y="${32 + i * LINE_PX}" class="chart-sub">${esc(text)}</text>`);
   options.phases.forEach((p, i) => {
     const x0 = x(p.start);
     const x1 = x(p.end);

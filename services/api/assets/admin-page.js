@@ -53,6 +53,10 @@
       }
       return el('label', {}, `${param}: `, box, hint);
     }
+    if (spec.type === 'trigger') {
+      const text = el('input', { type: 'text', name: param, placeholder: 'body:customer=acme', maxlength: '330' });
+      return el('label', {}, `${param} `, text, hint);
+    }
     const input = el('input', { type: 'number', name: param, min: String(spec.min), step: spec.type === 'integer' ? '1' : 'any' });
     return el('label', {}, `${param}${spec.unit ? ` (${spec.unit})` : ''} `, input, hint);
   }
@@ -64,6 +68,8 @@
         body[param] = [...card.querySelectorAll(`input[name="${param}"]:checked`)].map((i) => i.value);
       } else if (spec.type === 'enum') {
         body[param] = card.querySelector(`select[name="${param}"]`).value;
+      } else if (spec.type === 'trigger') {
+        body[param] = card.querySelector(`input[name="${param}"]`).value;
       } else {
         const raw = card.querySelector(`input[name="${param}"]`).value;
         // An empty or non-numeric field is sent as typed, so the API's 400 explains what is allowed.

@@ -65,7 +65,7 @@ async function api(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { registry } = app.telemetry;
   const stop = options.stop ?? newStopFlag();
   const state = new FaultState();
-  registerFaultMetrics(registry, state);
+  const countTrigger = registerFaultMetrics(registry, state);
   // Release is registered before anything is started: should a later step of this plugin throw
   // (a pool thread that cannot start, a bad downstream URL), the caller's app.close() still ends
   // the pool threads and timers already running, so a failed start can never keep a process alive.
@@ -88,6 +88,7 @@ async function api(app: FastifyInstance, options: ApiOptions): Promise<void> {
     pools.offloadActive()
       ? (mode, durationMs) => pools.offload.run<undefined>({ kind: 'block', mode, durationMs }, pools.retryAfterSeconds())
       : undefined,
+    countTrigger,
   );
   const lab: LabContext = {
     state,

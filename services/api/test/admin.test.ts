@@ -39,7 +39,7 @@ describe('admin API (inject)', () => {
       TOGGLE_NAMES,
     );
     assert.ok(faults.every((f) => !f.active && f.expiresAt === null && f.remainingSeconds === null));
-    assert.deepEqual(faults.find((f) => f.name === 'blocking')?.params, { mode: 'cpu', durationMs: 200, fraction: 1, routes: ['orders'] });
+    assert.deepEqual(faults.find((f) => f.name === 'blocking')?.params, { mode: 'cpu', durationMs: 200, fraction: 1, routes: ['orders'], trigger: '' });
     assert.deepEqual(new Set(faults.map((f) => f.kind)), new Set(['fault', 'mitigation']));
   });
 

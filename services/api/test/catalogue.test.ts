@@ -20,7 +20,7 @@ describe('fault catalogue', () => {
   test('names and kinds are the contract the runner, auditor and dashboards code against', () => {
     assert.deepEqual(FAULT_NAMES, ['blocking', 'executor-saturation', 'threadpool-saturation', 'queue-amplification']);
     assert.deepEqual(MITIGATION_NAMES, ['offload', 'load-shedding', 'retry-budget', 'deadline-propagation', 'larger-pool']);
-    assert.deepEqual(Object.keys(catalogue.blocking.params), ['mode', 'durationMs', 'fraction', 'routes']);
+    assert.deepEqual(Object.keys(catalogue.blocking.params), ['mode', 'durationMs', 'fraction', 'routes', 'trigger']);
     assert.deepEqual(Object.keys(catalogue['executor-saturation'].params), ['threads', 'taskMs', 'maxQueue']);
     assert.deepEqual(Object.keys(catalogue['queue-amplification'].params), [
       'fanOut',
@@ -43,6 +43,8 @@ describe('fault catalogue', () => {
           assert.ok(p.min <= p.default && p.default <= p.max, `${name}.${param} default within range`);
         } else if (p.type === 'enum') {
           assert.ok(p.values.includes(p.default), `${name}.${param}`);
+        } else if (p.type === 'trigger') {
+          assert.equal(p.default, '', `${name}.${param}: no trigger by default`);
         } else {
           assert.ok(p.default.length > 0 && p.default.every((v) => p.values.includes(v)), `${name}.${param}`);
         }
@@ -98,7 +100,7 @@ describe('validateToggleBody', () => {
       [{ routes: ['orders', 'orders'] }, /duplicates/],
       [{ ttlSeconds: 0 }, /ttlSeconds: expected an integer ≥ 1 \(values above 3600 are clamped to 3600\)/],
       [{ durationMs: null }, /durationMs: .*got null/],
-      [{ nope: 1 }, /"nope" is not a parameter of blocking; allowed: mode, durationMs, fraction, routes, ttlSeconds/],
+      [{ nope: 1 }, /"nope" is not a parameter of blocking; allowed: mode, durationMs, fraction, routes, trigger, ttlSeconds/],
     ];
     for (const [body, message] of cases) {
       assert.throws(

@@ -77,7 +77,7 @@ describe('control page (headless Chromium)', () => {
     await card.locator('input[name="routes"][value="ping"]').check();
     await card.locator('button[data-action="apply"]').click();
     const on = await eventually(() => toggle('blocking'), (t) => t.active, 'blocking after apply');
-    assert.deepEqual(on.params, { mode: 'json', durationMs: 321, fraction: 1, routes: ['ping', 'orders'] });
+    assert.deepEqual(on.params, { mode: 'json', durationMs: 321, fraction: 1, routes: ['ping', 'orders'], trigger: '' });
     await card.locator('[data-field="state"]', { hasText: /ON · \d+ s left/ }).waitFor();
 
     await card.locator('input[name="durationMs"]').fill('99999');

@@ -73,15 +73,19 @@ function timeMs(work: () => void): number {
 
 /**
  * A route whose work should leave the event loop free: at a load keeping that work busy half the
- * time, the /ping probe (open loop, warm connections) and the loop-delay p99 (watchdog) must stay
- * below half the work's own duration. On the blocked loop both sit at about the full duration.
+ * time, the loop-delay p99 (watchdog) must stay below half the work's own duration and the /ping
+ * probe's P99 (open loop, warm connections) below three quarters of it. On the blocked loop both sit
+ * at about the full duration or above (a ping waits for the parse in progress and any queued
+ * behind it). The probe gets the wider margin because it also carries the machine's own scheduling
+ * noise: a fixed json-parse read 47 ms against a 37 ms bound once on a busy 2-core machine.
  */
 function judgeLoop(route: string, m: Measurement, c: Calibration): Judgement {
   const bound = c.syncMs / 2 / 1000;
+  const pingBound = (c.syncMs * 0.75) / 1000;
   const ping = m.pingP99Seconds;
   const loop = m.loopDelayP99;
   const lines: JudgedLine[] = [
-    { passed: ping !== null && ping < bound, text: `/ping probe P99 (open loop, warm connections) ${ms(ping)}, bound ${ms(bound)}` },
+    { passed: ping !== null && ping < pingBound, text: `/ping probe P99 (open loop, warm connections) ${ms(ping)}, bound ${ms(pingBound)}` },
     { passed: null, text: `/ping on a new connection per request (cold client) P99 ${ms(m.coldPingP99Seconds)}, for reading: accepting a connection waits for the loop too` },
     { passed: loop !== null && loop.lower < bound, text: `event-loop delay p99 (watchdog /metrics) ${ms(loop?.lower ?? null)}–${ms(loop?.upper ?? null)}, bound ${ms(bound)}` },
     { passed: m.route.errors === 0, text: `${route}: ${m.route.requests} requests, ${m.route.errors} errors or timeouts, P99 ${ms(m.route.p99Seconds)}` },

@@ -1,13 +1,14 @@
 // `lab run <name|file>`: uses running services, or starts them for the run and stops them
 // after; restores a healthy service on every exit path (the runner does, see run.ts in
 // scenarios), including an uncaught exception; writes the report folder; exits 0 / 1 / 2.
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type Report, loadScenario, oneLine, runScenario, terminalSummary, writeReport } from '@runtime-lab/scenarios';
 import { CliError } from '../errors.js';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
 import { redactText } from '@runtime-lab/values';
-import { REPORTS_DIR } from '../paths.js';
+import { LAB_ALERT_RULES, REPORTS_DIR } from '../paths.js';
 import { DEFAULT_PORTS, isHealthy, type ServicePorts, type StartedService, startServices, stopServices, urlsFor } from '../services.js';
 
 /** A line for the terminal, without a credential a typed URL or an error may carry. */
@@ -22,7 +23,18 @@ const RUN_OPTIONS = {
   'runner-port': { value: true },
   'no-start': { value: false },
   start: { value: false },
+  rules: { value: true },
 } as const;
+
+/** `--rules a.yml,b.yml`: the user's alert rule files; default: the lab's own (prometheus/rules/alerts.yml). */
+function ruleFiles(parsed: Parsed): string[] {
+  const option = stringOption(parsed, 'rules');
+  if (option === undefined) return existsSync(LAB_ALERT_RULES) ? [LAB_ALERT_RULES] : [];
+  const files = option.split(',').filter(Boolean).map((f) => resolve(f));
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0) throw new CliError('LAB_CLI_USAGE', `lab run --rules: no such file: ${missing.join(', ')}; give Prometheus rule files, comma-separated`);
+  return files;
+}
 
 /** A free TCP port on the loopback (the OS picks it; closed again before the service takes it). */
 function freePort(): Promise<number> {
@@ -75,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!ref || extra.length > 0)
     throw new CliError('LAB_CLI_USAGE', 'give exactly one scenario name or file, e.g. `lab run blocking --quick`');
   const quick = parsed.options.quick === true;
+  const rules = ruleFiles(parsed);
   const { scenario, source } = await loadScenario(ref);
   const runnerPort = portOption(parsed, 'runner-port', 9466, 'LAB_RUNNER_METRICS_PORT');
   const defaults = urlsFor(DEFAULT_PORTS);
@@ -145,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
       progress: process.stderr,
       signal: controller.signal,
       log: (line) => console.log(shown(line)),
+      rules,
     });
     const outDir = stringOption(parsed, 'out') ?? join(REPORTS_DIR, `${timestamp()}-${scenario.name}${quick ? '-quick' : ''}`);
     const files = writeReport(report, outDir);

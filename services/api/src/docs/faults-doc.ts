@@ -2,15 +2,7 @@
 // accepts. Regenerate with `pnpm --filter @runtime-lab/api faults-doc`; a test fails when the
 // committed file is stale.
 import { join } from 'node:path';
-import {
-  catalogue,
-  HARD_QUEUE_CAP,
-  type ParamSpec,
-  ROUTE_URLS,
-  type RouteName,
-  type ToggleSpec,
-  TTL_SECONDS,
-} from '../faults/catalogue.js';
+import { catalogue, HARD_QUEUE_CAP, type ParamSpec, ROUTE_URLS, type RouteName, TRIGGER_LIMITS, TRIGGER_SOURCES, type ToggleSpec, TTL_SECONDS } from '../faults/catalogue.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
 /** Where the committed document lives (repo root docs/). */
@@ -30,15 +22,19 @@ function typeOf(spec: ParamSpec): string {
       return spec.values.map((v) => `\`${v}\``).join(' \\| ');
     case 'set':
       return `subset of ${spec.values.map((v) => `\`${v}\``).join(', ')}`;
+    case 'trigger':
+      return `input trigger (${TRIGGER_SOURCES.map((s) => `\`${s}:…=…\``).join(', ')})`;
   }
 }
 
 function defaultOf(spec: ParamSpec): string {
+  if (spec.type === 'trigger') return 'none';
   return spec.type === 'set' ? `\`${JSON.stringify(spec.default)}\`` : `\`${String(spec.default)}\``;
 }
 
 function rangeOf(spec: ParamSpec): string {
   if (spec.type === 'integer' || spec.type === 'number') return `≥ ${spec.min}; above ${spec.max}: clamped to ${spec.max}`;
+  if (spec.type === 'trigger') return `name ≤ ${TRIGGER_LIMITS.maxNameLength}, value ≤ ${TRIGGER_LIMITS.maxValueLength} characters`;
   return spec.type === 'set' ? 'at least one' : '—';
 }
 
@@ -60,6 +56,55 @@ function section(name: string, spec: ToggleSpec): string[] {
     lines.push('');
   }
   return lines;
+}
+
+function triggerSection(): string[] {
+  return [
+    '<a id="input-triggers"></a>',
+    '',
+    '## Input triggers: "this customer\'s payload hangs the regex"',
+    '',
+    'Many incidents are caused by one input, not by load: one customer\'s e-mail address makes a validation regex',
+    'backtrack for seconds, and every other request waits behind it on the same event loop. The `trigger` parameter of',
+    '`blocking` reproduces that: the fault fires only on requests that carry the input, and `fraction` then applies to',
+    'those requests only.',
+    '',
+    `- Form: \`<source>:<name>=<value>\`, source one of ${TRIGGER_SOURCES.map((s) => `\`${s}\``).join(', ')}; the name is`,
+    `  1–${TRIGGER_LIMITS.maxNameLength} characters of \`A-Z a-z 0-9 _ . -\` (header names are case-insensitive, a body name is a`,
+    `  top-level JSON field; numbers and booleans compare as their text), the value 1–${TRIGGER_LIMITS.maxValueLength} printable characters,`,
+    '  compared for equality. Anything else is a 400 naming `trigger` and this form; nothing changes on a refusal.',
+    '- `GET /admin/faults` shows the trigger as set. Metrics never carry the name or value (unbounded and possibly personal):',
+    '  `lab_fault_trigger_requests_total{fault="blocking",source,outcome="matched"|"unmatched"}` counts the requests it looked at.',
+    '- `POST /api/report` accepts an optional `customer` string in its body, so `body:customer=…` has a field to match.',
+    '',
+    'Examples:',
+    '',
+    '```sh',
+    'lab fault set blocking mode=regex durationMs=800 routes=report trigger=body:customer=acme',
+    'curl -X PUT localhost:3000/admin/faults/blocking -H content-type:application/json \\',
+    '  -d \'{"mode":"regex","durationMs":800,"routes":["orders"],"trigger":"header:x-tenant=acme"}\'',
+    '```',
+    '',
+    'In a scenario: `faults: { blocking: { mode: \'regex\', durationMs: 800, routes: [\'report\'], trigger: \'body:customer=acme\' } }`,',
+    'with a traffic stream that sends that body to some of the requests.',
+    '',
+    '### Reproduce it in your own service',
+    '',
+    '1. **Find the stall, then the request.** A stalled loop shows as loop delay and ELU jumping while most requests\'',
+    '   server-side latency stays calm (docs/measurement.md). The request that holds the loop is the exception: its own',
+    '   handler ran the synchronous work, so its server-side duration is as long as the stall. Log each request\'s duration',
+    '   with a request id (Fastify\'s `onResponse` hook) and look at the slowest ones around each loop-delay spike.',
+    '2. **Find the input.** Among the slow requests, look for what they share that others do not: a tenant header, a',
+    '   query parameter, a body field (an unusually long string, a repeated character, deep nesting). `node --cpu-prof` on',
+    '   a replay of those requests names the function (often a regex, `JSON.parse` of a huge body or a sync crypto call).',
+    '3. **Isolate it.** Replay one suspect request alone against an idle instance and measure its duration; then replay',
+    '   normal traffic with and without it (a lab scenario with a traffic stream for each, pointed at your service): the',
+    '   stall appears only with the input, and the other requests\' client-side latency rises by its duration.',
+    '4. **Keep it reproducible.** Turn the input into a test (the slow request should finish within a bound) and, for the',
+    '   runtime lesson, reproduce the shape here with `trigger`: the same input-specific stall on the lab api, with every',
+    '   signal the lab measures.',
+    '',
+  ];
 }
 
 export function renderFaultsDoc(): string {
@@ -89,7 +134,8 @@ export function renderFaultsDoc(): string {
     '  (503 `LAB_CHILD_WORK_CANCELLED`). Both come with `Retry-After` and a message that names the change.',
     '- Admin access: loopback clients only, unless `LAB_ADMIN_TOKEN` is set; then `Authorization: Bearer <token>` is required',
     '  (the control page also accepts `?token=` once and keeps it in the tab).',
-    '- State is exported as `lab_fault_active{fault,kind}` and `lab_fault_parameter{fault,param}` (see docs/metrics.md).',
+    '- State is exported as `lab_fault_active{fault,kind}` and `lab_fault_parameter{fault,param}`; requests an input trigger',
+    '  looked at as `lab_fault_trigger_requests_total{fault,source,outcome}` (see docs/metrics.md and [input triggers](#input-triggers)).',
     '- `UV_THREADPOOL_SIZE` (libuv, default 4, read once at start-up) sets how many async crypto/fs operations run at once:',
     '  `threadpool-saturation` fills exactly those threads.',
     '',
@@ -106,6 +152,7 @@ export function renderFaultsDoc(): string {
     '## Mitigations',
     '',
     ...entries.filter(([, s]) => s.kind === 'mitigation').flatMap(([name, spec]) => [`<a id="${name}"></a>`, '', ...section(name, spec)]),
+    ...triggerSection(),
   ];
   return `${lines.join('\n').trimEnd()}\n`;
 }

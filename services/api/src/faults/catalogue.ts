@@ -53,7 +53,23 @@ export interface SetParam {
   readonly description: string;
 }
 
-export type ParamSpec = IntegerParam | NumberParam | EnumParam | SetParam;
+/** Where an input trigger looks: a request header, a query parameter or a top-level JSON body field. */
+export const TRIGGER_SOURCES = ['header', 'query', 'body'] as const;
+export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
+/** Bounds of a trigger's text (a trigger is echoed by GET /admin/faults and the control page). */
+export const TRIGGER_LIMITS = { maxNameLength: 64, maxValueLength: 256 } as const;
+
+/**
+ * An input trigger, `<source>:<name>=<value>` (e.g. `body:customer=acme`), or '' for none: the
+ * fault fires only on requests whose header, query parameter or body field equals the value.
+ */
+export interface TriggerParam {
+  readonly type: 'trigger';
+  readonly default: '';
+  readonly description: string;
+}
+
+export type ParamSpec = IntegerParam | NumberParam | EnumParam | SetParam | TriggerParam;
 
 export type ToggleKind = 'fault' | 'mitigation';
 
@@ -116,13 +132,21 @@ export const catalogue = {
         default: 1,
         min: 0,
         max: 1,
-        description: 'Share of requests to the affected routes that do the work (0 = none, 1 = all).',
+        description:
+          'Share of requests to the affected routes that do the work (0 = none, 1 = all); with a trigger, the share of the matching requests.',
       },
       routes: {
         type: 'set',
         values: ROUTE_NAMES,
         default: ['orders'],
         description: 'Routes that do the blocking work (at least one).',
+      },
+      trigger: {
+        type: 'trigger',
+        default: '',
+        description:
+          'Fire only on requests carrying this input: `header:<name>=<value>`, `query:<name>=<value>` or `body:<field>=<value>` ' +
+          '(a top-level JSON field; numbers and booleans compare as text); empty = every request. "This customer\'s payload hangs the regex".',
       },
     },
   },
@@ -376,6 +400,8 @@ export const MITIGATION_NAMES = TOGGLE_NAMES.filter((n) => catalogue[n].kind ===
 
 type ValueOf<P> = P extends { type: 'integer' | 'number' }
   ? number
+  : P extends { type: 'trigger' }
+    ? string
   : P extends { type: 'enum'; values: readonly (infer V)[] }
     ? V
     : P extends { type: 'set'; values: readonly (infer V)[] }

@@ -1,10 +1,12 @@
 // Fault state as metrics (docs/metrics.md): read from the state at collection time, so the
 // gauges can never disagree with GET /admin/faults.
-import { METRIC_LAB_FAULT_ACTIVE, METRIC_LAB_FAULT_PARAMETER } from '@runtime-lab/metric-names';
-import { Gauge, type Registry } from 'prom-client';
+import { METRIC_LAB_FAULT_ACTIVE, METRIC_LAB_FAULT_PARAMETER, METRIC_LAB_FAULT_TRIGGER_REQUESTS_TOTAL } from '@runtime-lab/metric-names';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { TriggerCounter } from './blocking.js';
 import type { FaultState } from './state.js';
 
-export function registerFaultMetrics(registry: Registry, state: FaultState): void {
+/** Registers the fault gauges; returns the counter of requests an input trigger looked at. */
+export function registerFaultMetrics(registry: Registry, state: FaultState): TriggerCounter {
   new Gauge({
     name: METRIC_LAB_FAULT_ACTIVE,
     help: '1 while a fault or mitigation is on (Grafana annotations)',
@@ -33,4 +35,12 @@ export function registerFaultMetrics(registry: Registry, state: FaultState): voi
       }
     },
   });
+  // Labels stay bounded: the trigger's source and the outcome, never the header, field or value.
+  const triggered = new Counter({
+    name: METRIC_LAB_FAULT_TRIGGER_REQUESTS_TOTAL,
+    help: 'Requests to a fault\'s routes checked against its input trigger, by whether they carried the input',
+    labelNames: ['fault', 'source', 'outcome'],
+    registers: [registry],
+  });
+  return (source, matched) => triggered.inc({ fault: 'blocking', source, outcome: matched ? 'matched' : 'unmatched' });
 }

@@ -5,6 +5,7 @@
 import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import { ApiError } from '../errors.js';
 import { catalogue, defaultParams, type ParamSpec, type ParamsOf, TTL_SECONDS, type ToggleName } from './catalogue.js';
+import { parseTrigger, TRIGGER_GRAMMAR } from './trigger.js';
 
 export interface Clamp {
   param: string;
@@ -34,11 +35,15 @@ export function describeAllowed(spec: ParamSpec): string {
       return `one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'set':
       return `a non-empty array of distinct values from ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'trigger':
+      return TRIGGER_GRAMMAR;
   }
 }
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
+/** The value as the client sent it: JSON's 1e400 parses as Infinity, which JSON.stringify would write as null. */
+export function show(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
   if (text === undefined) return String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -74,6 +79,13 @@ function checkParam(param: string, spec: ParamSpec, value: unknown): Checked {
       if (new Set(value).size !== value.length) return { ok: false, message: `got duplicates in ${show(value)}` };
       // Keep the catalogue's order so equal sets compare and display the same.
       return { ok: true, value: spec.values.filter((v) => value.includes(v)) };
+    }
+    case 'trigger': {
+      if (typeof value !== 'string') return { ok: false, message: `got ${show(value)}` };
+      const parsed = parseTrigger(value);
+      // The raw value is not echoed in full: it may be a customer's input.
+      if (parsed && 'error' in parsed) return { ok: false, message: `got ${show(value)}: ${parsed.error}` };
+      return { ok: true, value };
     }
   }
 }

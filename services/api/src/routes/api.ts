@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { HashResult, ReportResult } from '../pool/tasks.js';
 import { ApiError } from '../errors.js';
 import { assetPath } from '../paths.js';
+import { show } from '../faults/validate.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -23,20 +24,27 @@ const ORDERS = Array.from({ length: 20 }, (_, i) => ({
 }));
 
 const ROWS = { integer: true, min: 1, max: 100_000 };
+const CUSTOMER_MAX_LENGTH = 256;
 
 /**
- * Rows of a POST /api/report body ({"rows": n}, empty or null: 1000). Checked by hand rather
- * than by a schema: Fastify's ajv coerces types, so {"rows":"0x10"} would have run 16 rows.
+ * Rows of a POST /api/report body ({"rows": n, "customer": "…"}, both optional; empty or null: 1000
+ * rows). Checked by hand rather than by a schema: Fastify's ajv coerces types, so {"rows":"0x10"}
+ * would have run 16 rows. `customer` says whose report it is: only an input a fault trigger can
+ * match (`body:customer=…`).
  */
 function reportRows(body: unknown): number {
   if (body === undefined || body === null) return 1000;
   const keys = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
-  if (!keys || keys.some((k) => k !== 'rows')) {
+  if (!keys || keys.some((k) => k !== 'rows' && k !== 'customer')) {
     throw new ApiError(
       'LAB_INVALID_BODY',
       400,
-      `body of POST /api/report must be {"rows": n} or empty; got ${JSON.stringify(body)?.slice(0, 60)}`,
+      `body of POST /api/report must be {"rows": n, "customer": "…"} (both optional) or empty; got ${show(body)}`,
     );
+  }
+  const customer = (body as { customer?: unknown }).customer;
+  if (customer !== undefined && (typeof customer !== 'string' || customer.length < 1 || customer.length > CUSTOMER_MAX_LENGTH)) {
+    throw new ApiError('LAB_INVALID_BODY', 400, `customer: expected a string of 1 to ${CUSTOMER_MAX_LENGTH} characters, got ${show(customer)}`);
   }
   const rows = (body as { rows?: unknown }).rows;
   if (rows === undefined) return 1000;
@@ -64,7 +72,7 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
 
   app.addHook('preHandler', async (request) => {
     const route = request.routeOptions.config.labRoute;
-    if (route) await blocker.maybeBlock(route);
+    if (route) await blocker.maybeBlock(route, request);
   });
 
   app.get('/api/ping', { config: { labRoute: 'ping' } }, async () => ({ pong: true }));

@@ -1,0 +1,126 @@
+// Input-triggered faults on real HTTP against the api as a child process (its own loop, so the
+// client's clock is never the one blocked): the fault fires only on requests carrying the input.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { lab as labCli, type Lab, resetToggles, send, sendJson, setToggles, startLab } from '@runtime-lab/test-kit';
+import type { FastifyInstance } from 'fastify';
+import { build } from './helper.js';
+
+let lab: Lab;
+let app: FastifyInstance;
+before(async () => {
+  lab = await startLab();
+  app = await build();
+});
+after(async () => {
+  await app?.close();
+  await lab?.stop();
+});
+
+async function timed(url: string, options: Parameters<typeof send>[1] = {}): Promise<number> {
+  const started = performance.now();
+  const response = await send(url, options);
+  assert.equal(response.status, 200, `${url}: ${response.body}`);
+  return performance.now() - started;
+}
+
+/** Sends `request`, then a ping 60 ms later: how long the request took and how long the ping waited. */
+async function stallBehind(request: () => Promise<number>): Promise<{ requestMs: number; pingMs: number }> {
+  const first = request();
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  const pingMs = await timed(`${lab.api.url}/api/ping`);
+  return { requestMs: Math.round(await first), pingMs: Math.round(pingMs) };
+}
+
+function report(customer: string): Promise<number> {
+  return timed(`${lab.api.url}/api/report`, { method: 'POST', body: JSON.stringify({ rows: 10, customer }) });
+}
+
+function triggerCount(metrics: string, source: string, outcome: string): number {
+  const line = metrics
+    .split('\n')
+    .find((l) => l.startsWith('lab_fault_trigger_requests_total{') && l.includes(`source="${source}"`) && l.includes(`outcome="${outcome}"`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+test('regex blocking with a body trigger stalls the loop only for the matching customer; metrics count without the value', async () => {
+  await setToggles(lab.api.url, { blocking: { mode: 'regex', durationMs: 400, routes: ['report'], trigger: 'body:customer=acme' } });
+  const other = await stallBehind(() => report('globex'));
+  const acme = await stallBehind(() => report('acme'));
+  const otherAgain = await stallBehind(() => report('acme-corp'));
+  // The watchdog serves the registry's last snapshot: wait for one taken after the requests.
+  let metrics = '';
+  for (let tries = 0; tries < 50; tries++) {
+    metrics = (await send(lab.api.metricsUrl)).body;
+    if (triggerCount(metrics, 'body', 'matched') + triggerCount(metrics, 'body', 'unmatched') >= 3) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const view = (await sendJson<{ faults: { name: string; params: Record<string, unknown> }[] }>(`${lab.api.url}/admin/faults`, 'GET')).json.faults;
+  await resetToggles(lab.api.url);
+  const figures = JSON.stringify({ other, acme, otherAgain });
+
+  assert.equal(view.find((f) => f.name === 'blocking')?.params.trigger, 'body:customer=acme', 'GET /admin/faults shows the trigger');
+  assert.ok(acme.requestMs >= 350, `the matching request did its ~400 ms of regex: ${figures}`);
+  assert.ok(acme.pingMs >= 250, `the matching request stalled the loop for a concurrent ping: ${figures}`);
+  for (const miss of [other, otherAgain]) {
+    assert.ok(miss.pingMs <= acme.pingMs / 3, `a non-matching customer leaves the loop free: ${figures}`);
+    assert.ok(miss.requestMs <= acme.requestMs / 3, `a non-matching request does no regex work: ${figures}`);
+  }
+  assert.equal(triggerCount(metrics, 'body', 'matched'), 1, metrics);
+  assert.equal(triggerCount(metrics, 'body', 'unmatched'), 2, metrics);
+  assert.ok(!metrics.includes('acme'), 'the trigger value never reaches a label');
+});
+
+test('header and query triggers match case-insensitive header names and exact query values', async () => {
+  await setToggles(lab.api.url, { blocking: { mode: 'cpu', durationMs: 300, routes: ['orders'], trigger: 'header:X-Tenant=blue' } });
+  const header = await timed(`${lab.api.url}/api/orders`, { headers: { 'x-tenant': 'blue' } });
+  const headerMiss = await timed(`${lab.api.url}/api/orders`, { headers: { 'x-tenant': 'Blue' } });
+  await setToggles(lab.api.url, { blocking: { mode: 'cpu', durationMs: 300, routes: ['orders'], trigger: 'query:id=42' } });
+  const query = await timed(`${lab.api.url}/api/orders?id=42`);
+  const queryMiss = await timed(`${lab.api.url}/api/orders?id=420`);
+  await resetToggles(lab.api.url);
+  const figures = JSON.stringify({ header, headerMiss, query, queryMiss });
+  assert.ok(header >= 280 && query >= 280, `matching requests did the work: ${figures}`);
+  assert.ok(headerMiss < 100 && queryMiss < 100, `non-matching requests did not: ${figures}`);
+});
+
+test('a malformed trigger is a 400 naming the field and the allowed form, and nothing changes', async () => {
+  const ok = await app.inject({ method: 'PUT', url: '/admin/faults/blocking', payload: { mode: 'cpu', trigger: 'query:id=7' } });
+  assert.equal(ok.statusCode, 200, ok.body);
+  const before = (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults;
+  const bad = [
+    'cookie:id=1',
+    'body:=1',
+    'header:x-a',
+    `body:${'n'.repeat(65)}=1`,
+    `body:customer=${'v'.repeat(257)}`,
+    'body:customer=a\nb',
+    'body:cust omer=1',
+    42,
+  ];
+  for (const trigger of bad) {
+    const response = await app.inject({ method: 'PUT', url: '/admin/faults/blocking', payload: { mode: 'sleep', trigger } });
+    assert.equal(response.statusCode, 400, `${JSON.stringify(trigger)}: ${response.body}`);
+    const message: string = response.json().message;
+    assert.match(message, /trigger: expected "" \(no trigger\) or "<source>:<name>=<value>" with source one of header, query, body/, message);
+    assert.ok(message.length < 600, `the message stays short for a long value: ${message.length}`);
+  }
+  const afterRefusals = (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults;
+  for (const f of [...before, ...afterRefusals]) f.remainingSeconds = null;
+  assert.deepEqual(afterRefusals, before, 'refused PUTs changed nothing');
+  await app.inject({ method: 'DELETE', url: '/admin/faults' });
+});
+
+test('`lab fault set` accepts a trigger and the api applies it', async () => {
+  const set = await labCli(['fault', 'set', 'blocking', 'mode=sleep', 'durationMs=250', 'routes=orders', 'trigger=header:x-customer=a=b', '--api', lab.api.url]);
+  assert.equal(set.code, 0, set.stderr);
+  const listed = await labCli(['fault', 'list', '--api', lab.api.url]);
+  const hit = await timed(`${lab.api.url}/api/orders`, { headers: { 'x-customer': 'a=b' } });
+  const miss = await timed(`${lab.api.url}/api/orders`);
+  const refused = await labCli(['fault', 'set', 'blocking', 'trigger=path:x=1', '--api', lab.api.url]);
+  await resetToggles(lab.api.url);
+  assert.match(listed.stdout, /"trigger":"header:x-customer=a=b"/, listed.stdout);
+  assert.ok(hit >= 220 && miss < 100, `only the request with the header slept: ${hit} vs ${miss} ms`);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /trigger: expected/, refused.stderr);
+});
