@@ -4,6 +4,7 @@ export { EngineError, ScenarioError, oneLine, type EngineErrorCode } from './err
 export { catalogueNames, loadScenario, type LoadedScenario } from './scenario-files.js';
 export { OpenLoopStream, constantRate, steppedRate, warmSocketsFor, type OpenLoopRecord } from './load/open-loop.js';
 export { PressureStream, type PressureSummary } from './load/pressure.js';
+export { seededRandom } from './load/seeded-random.js';
 export { crossingText, observedText, terminalSummary } from './report/format.js';
 export { heldTheLoopLines, type HeldTheLoop } from './report/held-the-loop.js';
 export { renderHtml } from './report/html.js';

@@ -3,10 +3,9 @@
 // and checks of the attendee's diagnosis (fault kind + route) and mitigation (a signal measured
 // before and after).
 import { spawn } from 'node:child_process';
-import { AdminClient, OpenLoopStream, type OpenLoopRecord, constantRate, warmSocketsFor } from '@runtime-lab/scenarios';
+import { AdminClient, OpenLoopStream, type OpenLoopRecord, constantRate, seededRandom, warmSocketsFor } from '@runtime-lab/scenarios';
 import { WorkshopError } from './errors.js';
 import { API_ROUTE_NAMES, API_ROUTES, type ApiRoute, MYSTERIES, MYSTERY_KINDS, type MysteryDraw, type MysteryKind, drawMystery } from './mystery-catalogue.js';
-import { seededRandom } from './random.js';
 import { clearMysteryFile, type MysteryState, readMystery, seal, unseal, updateProgress, writeMystery } from './state.js';
 
 const DEFAULT_TTL_SECONDS = 600;

@@ -1,5 +1,8 @@
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
+import Fastify, { type FastifyInstance } from 'fastify';
+import telemetry, { type TelemetryOptions } from '../src/index.js';
 import type { PollerConfig, PollResult } from './fixtures/poller.js';
 
 /** Occupies the calling thread (the app's event loop) for `ms`. */
@@ -11,6 +14,32 @@ export function blockFor(ms: number): void {
 }
 
 export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * Starts a Fastify app with the plugin registered with `options` (which must start the
+ * watchdog), `addRoutes` applied, and `GET /block?ms=N` stalling the event loop for N ms
+ * (answers `{ startedMs, endedMs }`), listening on 127.0.0.1 port 0. Returns the app and the
+ * base URLs of the app and of the watchdog.
+ */
+export async function startBlockingApp(
+  options: TelemetryOptions,
+  addRoutes: (app: FastifyInstance) => void = () => {},
+): Promise<{ app: FastifyInstance; appUrl: string; watchdogUrl: string }> {
+  const app = Fastify();
+  await app.register(telemetry, options);
+  addRoutes(app);
+  app.get<{ Querystring: { ms: string } }>('/block', async (request) => {
+    const startedMs = nowMs();
+    blockFor(Number(request.query.ms));
+    return { startedMs, endedMs: nowMs() };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  assert.ok(address && typeof address === 'object');
+  const watchdog = app.telemetry.watchdogAddress();
+  assert.ok(watchdog, 'watchdogAddress() is set after ready');
+  return { app, appUrl: `http://127.0.0.1:${address.port}`, watchdogUrl: `http://127.0.0.1:${watchdog.port}` };
+}
 
 /** Starts a poller thread; call go() to start polling, then await results. */
 export async function startPoller(config: PollerConfig): Promise<{ go(): void; results: Promise<PollResult[]> }> {

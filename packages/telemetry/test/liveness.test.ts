@@ -4,10 +4,9 @@
 // event loop (this test's main thread) is blocked.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
-import telemetry from '../src/index.js';
+import type { FastifyInstance } from 'fastify';
 import type { PollResult } from './fixtures/poller.js';
-import { blockFor, nowMs, startPoller } from './helpers.js';
+import { startBlockingApp, startPoller } from './helpers.js';
 
 const LIMIT_MS = 1000;
 let app: FastifyInstance;
@@ -15,20 +14,10 @@ let appUrl: string;
 let watchdogUrl: string;
 
 before(async () => {
-  app = Fastify();
-  await app.register(telemetry, { watchdog: { port: 0, livenessMaxStallMs: LIMIT_MS }, defaultMetrics: false });
-  app.get<{ Querystring: { ms: string } }>('/block', async (request) => {
-    const startedMs = nowMs();
-    blockFor(Number(request.query.ms));
-    return { startedMs, endedMs: nowMs() };
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  assert.ok(address && typeof address === 'object');
-  appUrl = `http://127.0.0.1:${address.port}`;
-  const watchdog = app.telemetry.watchdogAddress();
-  assert.ok(watchdog);
-  watchdogUrl = `http://127.0.0.1:${watchdog.port}`;
+  ({ app, appUrl, watchdogUrl } = await startBlockingApp({
+    watchdog: { port: 0, livenessMaxStallMs: LIMIT_MS },
+    defaultMetrics: false,
+  }));
 });
 
 after(() => app.close());

@@ -6,28 +6,16 @@ import { Registry } from 'prom-client';
 import telemetry from '../src/index.js';
 import { kInternals, type TelemetryInternals } from '../src/plugin.js';
 import { bucketsDelta, bucketsOf, parseExposition, scrapeMetrics, sumOf } from '@runtime-lab/scrape';
-import { blockFor, nowMs, promtoolCheck, startPoller, unexpectedFindings } from './helpers.js';
+import { promtoolCheck, startBlockingApp, startPoller, unexpectedFindings } from './helpers.js';
 
 let app: FastifyInstance;
 let appUrl: string;
 let watchdogUrl: string;
 
 before(async () => {
-  app = Fastify();
-  await app.register(telemetry, { watchdog: { port: 0 }, metricsRoute: true });
-  app.get('/ping', async () => ({ ok: true }));
-  app.get<{ Querystring: { ms: string } }>('/block', async (request) => {
-    const startedMs = nowMs();
-    blockFor(Number(request.query.ms));
-    return { startedMs, endedMs: nowMs() };
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  assert.ok(address && typeof address === 'object');
-  appUrl = `http://127.0.0.1:${address.port}`;
-  const watchdog = app.telemetry.watchdogAddress();
-  assert.ok(watchdog, 'watchdogAddress() is set after ready');
-  watchdogUrl = `http://127.0.0.1:${watchdog.port}`;
+  ({ app, appUrl, watchdogUrl } = await startBlockingApp({ watchdog: { port: 0 }, metricsRoute: true }, (app) => {
+    app.get('/ping', async () => ({ ok: true }));
+  }));
 });
 
 after(() => app.close());

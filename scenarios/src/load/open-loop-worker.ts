@@ -17,6 +17,7 @@ import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { OpenLoopConfig, WorkerCommand, WorkerEvent } from './open-loop-protocol.js';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_TIMEOUT } from './open-loop-protocol.js';
+import { seededRandom } from './seeded-random.js';
 
 const config = workerData as OpenLoopConfig;
 const port = parentPort;
@@ -38,18 +39,7 @@ const fixedBody = config.body === undefined ? undefined : Buffer.from(config.bod
 const bodyList = config.bodies?.values.map((v) => Buffer.from(v));
 const extraHeaders = config.headers ?? {};
 
-/** mulberry32: a small seeded generator, so a `sample` body list sends the same sequence for the same seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = seeded(config.bodies?.seed ?? 1);
+const random = seededRandom(config.bodies?.seed ?? 1);
 let sentCount = 0;
 
 /** The body of the next request sent (in send order). */

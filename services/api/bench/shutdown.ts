@@ -3,21 +3,13 @@
 // the supervisor (server.js alone), where the exit waits for the block.
 // Run with the Node line to measure: <node> services/api/dist/bench/shutdown.js [--alone]
 import { API_SERVER, API_SERVER_ALONE, send, setToggles, startService } from '@runtime-lab/test-kit';
+import { STOP_FLAG_CASES } from '../test/shutdown-cases.js';
 import { printTable } from './print.js';
 
 const BLOCK_MS = 30_000;
-const cases: [string, NodeJS.Signals][] = [
-  ['sleep', 'SIGTERM'],
-  ['cpu', 'SIGTERM'],
-  ['sync-io', 'SIGTERM'],
-  ['json', 'SIGTERM'],
-  ['regex', 'SIGTERM'],
-  ['microtask', 'SIGTERM'],
-  ['sleep', 'SIGINT'],
-];
 const alone = process.argv.includes('--alone');
 const rows: object[] = [];
-for (const [mode, signal] of alone ? cases.slice(0, 1) : cases) {
+for (const [mode, signal] of alone ? STOP_FLAG_CASES.slice(0, 1) : STOP_FLAG_CASES) {
   const api = await startService(alone ? API_SERVER_ALONE : API_SERVER);
   await setToggles(api.url, { blocking: { mode, durationMs: BLOCK_MS } });
   const blocked = send(`${api.url}/api/orders`, { timeoutMs: 40_000 }).then((r) => r.status, (e: Error) => e.message);

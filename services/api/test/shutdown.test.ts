@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { type TestContext, test } from 'node:test';
 import { API_SERVER, API_SERVER_ALONE, closedLoop, DOWNSTREAM_SERVER, isAlive, type RunningService, send, setToggles, startService, stopService } from '@runtime-lab/test-kit';
+import { STOP_FLAG_CASES } from './shutdown-cases.js';
 
 const EXIT_BOUND_MS = 5000;
 
@@ -40,17 +41,8 @@ async function stopWith(t: TestContext, service: RunningService, signal: NodeJS.
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Every blocking mode that runs on the main thread and checks the stop flag. chunked and
-// child-process leave the loop free (a plain signal handler already works there).
-for (const [mode, signal] of [
-  ['sleep', 'SIGTERM'],
-  ['cpu', 'SIGTERM'],
-  ['sync-io', 'SIGTERM'],
-  ['json', 'SIGTERM'],
-  ['regex', 'SIGTERM'],
-  ['microtask', 'SIGTERM'],
-  ['sleep', 'SIGINT'],
-] as const) {
+// Every blocking mode that runs on the main thread and checks the stop flag (see shutdown-cases.ts).
+for (const [mode, signal] of STOP_FLAG_CASES) {
   test(`api: ${signal} in the middle of a 30 s ${mode} block exits 0 within 5 s, not after the block; the blocked request is answered`, async (t) => {
     const api = await started(t, API_SERVER);
     await setToggles(api.url, { blocking: { mode, durationMs: 30_000 } });

@@ -1,4 +1,8 @@
-// A small seeded generator (mulberry32), so a mystery incident can be replayed from its seed.
+/**
+ * mulberry32, a small seeded generator: the same seed gives the same sequence of numbers in
+ * [0, 1). A `sample` body list sends the same bodies for the same seed, and a workshop mystery
+ * incident can be replayed from its seed.
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
