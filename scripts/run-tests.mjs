@@ -19,7 +19,12 @@ function workspacePackageDirs() {
   if (!block) throw new Error('run-tests: pnpm-workspace.yaml has no packages: list');
   return block[1]
     .split('\n')
-    .map((line) => line.replace(/^\s*-\s*/, '').replace(/["']/g, '').trim())
+    .map((line) =>
+      line
+        .replace(/^\s*-\s*/, '')
+        .replace(/["']/g, '')
+        .trim(),
+    )
     .filter(Boolean)
     .flatMap((entry) => {
       if (!entry.endsWith('/*')) return [join(root, entry)];
@@ -46,7 +51,9 @@ const files = packageDirs
   .sort();
 
 if (files.length === 0) {
-  console.error(`run-tests: no compiled test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}; run \`pnpm build\` first.`);
+  console.error(
+    `run-tests: no compiled test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}; run \`pnpm build\` first.`,
+  );
   process.exit(1);
 }
 console.log(`run-tests: ${files.length} test files`);

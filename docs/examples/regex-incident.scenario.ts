@@ -25,7 +25,14 @@ export default defineScenario({
       route: '/api/checkout',
       method: 'POST',
       ratePerSecond: 2,
-      bodies: { values: [{ cart: 'c-1001', items: 1 }, { cart: 'c-1002', items: 3 }, { cart: 'c-1003', items: 2 }], pick: 'rotate' },
+      bodies: {
+        values: [
+          { cart: 'c-1001', items: 1 },
+          { cart: 'c-1002', items: 3 },
+          { cart: 'c-1003', items: 2 },
+        ],
+        pick: 'rotate',
+      },
     },
     // The customer whose input triggers the regex, during the incident only.
     {
@@ -47,19 +54,60 @@ export default defineScenario({
       faults: { blocking: { mode: 'regex', durationMs: 700, fraction: 1, routes: ['config'] } },
       streams: [
         // The load balancer retries the customer's timed-out requests, three at a time.
-        { kind: 'burst', name: 'lb-retries', route: '/api/config', atSecond: 3, count: 3, headers: { 'x-customer': 'c-4711' }, query: { customer: 'c-4711' }, timeoutMs: 2000 },
-        { kind: 'burst', name: 'lb-retries-again', route: '/api/config', atSecond: 7, count: 3, headers: { 'x-customer': 'c-4711' }, query: { customer: 'c-4711' }, timeoutMs: 2000 },
+        {
+          kind: 'burst',
+          name: 'lb-retries',
+          route: '/api/config',
+          atSecond: 3,
+          count: 3,
+          headers: { 'x-customer': 'c-4711' },
+          query: { customer: 'c-4711' },
+          timeoutMs: 2000,
+        },
+        {
+          kind: 'burst',
+          name: 'lb-retries-again',
+          route: '/api/config',
+          atSecond: 7,
+          count: 3,
+          headers: { 'x-customer': 'c-4711' },
+          query: { customer: 'c-4711' },
+          timeoutMs: 2000,
+        },
       ],
     },
     { name: 'after', durationSeconds: 6, settleSeconds: 2 },
   ],
   expectations: [
     { phase: 'before', signal: 'rampP99', stream: 'storefront', below: 0.2, why: 'healthy before the bad input arrives' },
-    { phase: 'incident', signal: 'rampP99', stream: 'storefront', above: 0.5, why: 'the storefront never sends the bad input, yet waits behind every 700 ms stall' },
-    { phase: 'incident', signal: 'rampP99', stream: 'bad-customer', above: 0.6, why: 'each of the customer’s requests runs the 700 ms regex itself' },
-    { phase: 'incident', signal: 'serverP99', below: 0.05, why: 'the server-side histogram of the probe route starts after the wait: the dashboards look calm' },
+    {
+      phase: 'incident',
+      signal: 'rampP99',
+      stream: 'storefront',
+      above: 0.5,
+      why: 'the storefront never sends the bad input, yet waits behind every 700 ms stall',
+    },
+    {
+      phase: 'incident',
+      signal: 'rampP99',
+      stream: 'bad-customer',
+      above: 0.6,
+      why: 'each of the customer’s requests runs the 700 ms regex itself',
+    },
+    {
+      phase: 'incident',
+      signal: 'serverP99',
+      below: 0.05,
+      why: 'the server-side histogram of the probe route starts after the wait: the dashboards look calm',
+    },
     { phase: 'incident', signal: 'loopDelayMax', above: 0.5, why: 'loop delay tells the truth' },
-    { phase: 'after', signal: 'rampP99', stream: 'storefront', below: { phase: 'incident', factor: 0.5 }, why: 'the stalls end when the input stops' },
+    {
+      phase: 'after',
+      signal: 'rampP99',
+      stream: 'storefront',
+      below: { phase: 'incident', factor: 0.5 },
+      why: 'the stalls end when the input stops',
+    },
   ],
   quick: { phases: { before: { durationSeconds: 3 }, incident: { durationSeconds: 10 }, after: { durationSeconds: 4 } } },
 });

@@ -28,7 +28,10 @@ function hwmMiB(pid) {
 }
 
 function start(entry, env) {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${entry} exited ${code}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -54,7 +57,12 @@ const runnerPort = await freePort();
 const prometheusPort = await freePort();
 const cli = await import(pathToFileURL(join(root, 'packages/cli/dist/src/index.js')).href);
 const prometheus = cli.startPrometheus({
-  portMap: { 9464: Number(new URL(api.metricsUrl).port), 9465: Number(new URL(downstream.metricsUrl).port), 9466: runnerPort, 9090: prometheusPort },
+  portMap: {
+    9464: Number(new URL(api.metricsUrl).port),
+    9465: Number(new URL(downstream.metricsUrl).port),
+    9466: runnerPort,
+    9090: prometheusPort,
+  },
   outDir: tmp,
   listen: `127.0.0.1:${prometheusPort}`,
   dataDir: join(tmp, 'data'),
@@ -62,12 +70,33 @@ const prometheus = cli.startPrometheus({
 await cli.waitForPrometheus(prometheus.url, 30_000);
 
 let runnerPeak = 0;
-const names = lab(['list']).stdout.split('\n').map((l) => l.split(/\s+/)[0]).filter(Boolean);
+const names = lab(['list'])
+  .stdout.split('\n')
+  .map((l) => l.split(/\s+/)[0])
+  .filter(Boolean);
 for (const name of names) {
-  const child = spawn(process.execPath, [bin, 'run', name, '--quick', '--no-start', '--api', api.url, '--metrics', api.metricsUrl, '--runner-port', String(runnerPort), '--out', join(tmp, name)], {
-    stdio: 'ignore',
-    env: { ...process.env, CI: 'true' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'run',
+      name,
+      '--quick',
+      '--no-start',
+      '--api',
+      api.url,
+      '--metrics',
+      api.metricsUrl,
+      '--runner-port',
+      String(runnerPort),
+      '--out',
+      join(tmp, name),
+    ],
+    {
+      stdio: 'ignore',
+      env: { ...process.env, CI: 'true' },
+    },
+  );
   let peak = 0;
   const timer = setInterval(() => {
     peak = Math.max(peak, hwmMiB(child.pid));
@@ -75,7 +104,9 @@ for (const name of names) {
   const code = await new Promise((r) => child.once('exit', r));
   clearInterval(timer);
   runnerPeak = Math.max(runnerPeak, peak);
-  console.log(`lab run ${name} --quick: exit ${code}, runner peak ${peak.toFixed(0)} MiB, api so far ${hwmMiB(api.child.pid).toFixed(0)} MiB`);
+  console.log(
+    `lab run ${name} --quick: exit ${code}, runner peak ${peak.toFixed(0)} MiB, api so far ${hwmMiB(api.child.pid).toFixed(0)} MiB`,
+  );
 }
 
 // Worst cases by hand: huge JSON on every /api/orders, and both pools at 16 threads busy.
@@ -89,7 +120,10 @@ lab(['fault', 'set', 'offload', 'threads=16', ...admin]);
 lab(['fault', 'set', 'blocking', 'mode=cpu', 'durationMs=200', 'fraction=1', 'routes=orders', ...admin]);
 await Promise.all(
   Array.from({ length: 48 }, (_, i) =>
-    fetch(i % 2 ? `${api.url}/api/report` : `${api.url}/api/orders`, i % 2 ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' } : {}).then((r) => r.arrayBuffer()),
+    fetch(
+      i % 2 ? `${api.url}/api/report` : `${api.url}/api/orders`,
+      i % 2 ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' } : {},
+    ).then((r) => r.arrayBuffer()),
   ),
 );
 lab(['fault', 'clear', ...admin]);

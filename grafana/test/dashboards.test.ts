@@ -8,7 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DASHBOARDS_DIR, findStaleDashboards, generateDashboards, HOME_DASHBOARD_UID, PROMETHEUS_DATASOURCE } from '../src/index.js';
-import { allPanels, allQueries, type DashboardJson, type QueryRef, parsePromql, durationMs, prometheusConfig, readYaml, recordingRules } from '@runtime-lab/test-kit';
+import {
+  allPanels,
+  allQueries,
+  type DashboardJson,
+  type QueryRef,
+  parsePromql,
+  durationMs,
+  prometheusConfig,
+  readYaml,
+  recordingRules,
+} from '@runtime-lab/test-kit';
 
 const committed: DashboardJson[] = readdirSync(DASHBOARDS_DIR)
   .filter((name) => name.endsWith('.json'))
@@ -48,7 +58,10 @@ describe('generated dashboard JSON', () => {
       assert.deepEqual(findStaleDashboards(dir), []);
       const [first, second] = generateDashboards();
       assert.ok(first && second);
-      writeFileSync(join(dir, first.fileName), readFileSync(join(dir, first.fileName), 'utf8').replace('"refresh": "5s"', '"refresh": "1m"'));
+      writeFileSync(
+        join(dir, first.fileName),
+        readFileSync(join(dir, first.fileName), 'utf8').replace('"refresh": "5s"', '"refresh": "1m"'),
+      );
       rmSync(join(dir, second.fileName));
       writeFileSync(join(dir, 'old.json'), '{}\n');
       const reasons = Object.fromEntries(findStaleDashboards(dir).map((s) => [s.fileName, s.reason]));
@@ -100,7 +113,10 @@ describe('generated dashboard JSON', () => {
   it('gives every panel a description that says what to look for', () => {
     for (const d of committed) {
       for (const p of allPanels(d).filter((panel) => panel.type !== 'row')) {
-        assert.ok(typeof p.description === 'string' && p.description.length >= 60, `${d.title} / ${p.title}: description missing or too short to say what to look for`);
+        assert.ok(
+          typeof p.description === 'string' && p.description.length >= 60,
+          `${d.title} / ${p.title}: description missing or too short to say what to look for`,
+        );
         assert.ok((p.targets ?? []).length > 0, `${d.title} / ${p.title}: no query`);
         const refIds = (p.targets ?? []).map((t) => t.refId);
         assert.equal(new Set(refIds).size, refIds.length, `${d.title} / ${p.title}: duplicate refIds`);
@@ -148,7 +164,8 @@ describe('generated dashboard JSON', () => {
     for (const q of committed.flatMap(allQueries)) {
       for (const metric of parsePromql(q.expr).metrics) {
         used.add(metric);
-        if (!records.has(metric)) unknown.push(`${q.dashboard} / ${q.where} [${q.refId}]: ${metric} is not a recording rule in prometheus/rules/recording.yml`);
+        if (!records.has(metric))
+          unknown.push(`${q.dashboard} / ${q.where} [${q.refId}]: ${metric} is not a recording rule in prometheus/rules/recording.yml`);
       }
     }
     assert.deepEqual(unknown, []);

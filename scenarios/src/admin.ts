@@ -98,6 +98,9 @@ export class AdminClient {
         await new Promise((r) => setTimeout(r, 300 * (i + 1)));
       }
     }
-    throw new EngineError('LAB_RESTORE_FAILED', `could not restore a healthy service: ${last instanceof Error ? last.message : String(last)}`);
+    throw new EngineError(
+      'LAB_RESTORE_FAILED',
+      `could not restore a healthy service: ${last instanceof Error ? last.message : String(last)}`,
+    );
   }
 }

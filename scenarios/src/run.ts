@@ -122,10 +122,16 @@ async function preflight(options: RunOptions, admin: AdminClient, scenario: Scen
   const probeUrl = new URL(probeRoute, options.apiUrl).toString();
   const [probe, health] = await Promise.all([answers(probeUrl), answers(new URL('/health', options.apiUrl).toString())]);
   if (!probe.ok && !health.ok) {
-    throw new EngineError('LAB_SERVICE_UNREACHABLE', `target not reachable at ${options.apiUrl} (GET ${probeRoute}: ${probe.problem}); start it (the lab's services: \`lab up\`)`);
+    throw new EngineError(
+      'LAB_SERVICE_UNREACHABLE',
+      `target not reachable at ${options.apiUrl} (GET ${probeRoute}: ${probe.problem}); start it (the lab's services: \`lab up\`)`,
+    );
   }
   if (!probe.ok) {
-    throw new EngineError('LAB_SERVICE_UNREACHABLE', `the probe route GET ${probeUrl} answered ${probe.problem}; set probe.route in the scenario to a light route of this service that answers 200–399`);
+    throw new EngineError(
+      'LAB_SERVICE_UNREACHABLE',
+      `the probe route GET ${probeUrl} answered ${probe.problem}; set probe.route in the scenario to a light route of this service that answers 200–399`,
+    );
   }
   const { scrapeMetrics } = await import('@runtime-lab/scrape');
   let metricsSource: MetricsSource;
@@ -220,7 +226,12 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   const activeToggles = new Map<string, string>();
 
   // A GET stream at a constant rate for the whole run (probes: warm, cold, liveness).
-  const wholeRun = (route: string, ratePerSecond: number, timeoutMs: number, extra: Partial<OpenLoopOptions> & Pick<OpenLoopOptions, 'onRecords'>) =>
+  const wholeRun = (
+    route: string,
+    ratePerSecond: number,
+    timeoutMs: number,
+    extra: Partial<OpenLoopOptions> & Pick<OpenLoopOptions, 'onRecords'>,
+  ) =>
     new OpenLoopStream({
       url: new URL(route, options.apiUrl).toString(),
       method: 'GET',
@@ -281,32 +292,35 @@ export async function runScenario(options: RunOptions): Promise<Report> {
   });
   const progress = options.progress ? new Progress(options.progress) : undefined;
   let lastSnapshot: Snapshot | undefined;
-  const sampler: Sampler | undefined = facts.metricsSource.kind === 'none' ? undefined : new Sampler({
-    metricsUrl: options.metricsUrl,
-    probeRoute: probeSpec.route,
-    onError: (error) => internal.abort(new Error(`handling a watchdog scrape threw: ${oneLine(error)}`)),
-    onSnapshot: (snapshot) => {
-      if (!snapshot.error) lastSnapshot = snapshot;
-      if (!progress || !timeline) return;
-      const bin = timeline.binOf(Date.now());
-      const recentP99 = (kind: 'probe' | 'cold'): number | null => {
-        const recent = timeline?.clientWindow(kind, bin - RECENT_SECONDS + 1, bin + 1);
-        return recent && recent.histogram.totalCount > 0 ? recent.histogram.getValueAtPercentile(99) / 1e6 : null;
-      };
-      progress.update({
-        phase: currentPhase,
-        elapsedSeconds: Math.min(totalSeconds, Math.max(0, (Date.now() - timeline.startMs) / 1000)),
-        totalSeconds,
-        probeP99Seconds: recentP99('probe'),
-        coldProbeP99Seconds: recentP99('cold'),
-        recentSeconds: RECENT_SECONDS,
-        loopStallSeconds: lastSnapshot?.loopStall ?? null,
-        loopDelayMaxSeconds: lastSnapshot?.loopDelayMax ?? null,
-        loopDelayMaxWindowSeconds: lastSnapshot?.loopDelayMaxWindowSeconds ?? null,
-        faults: [...activeToggles.keys()],
-      });
-    },
-  });
+  const sampler: Sampler | undefined =
+    facts.metricsSource.kind === 'none'
+      ? undefined
+      : new Sampler({
+          metricsUrl: options.metricsUrl,
+          probeRoute: probeSpec.route,
+          onError: (error) => internal.abort(new Error(`handling a watchdog scrape threw: ${oneLine(error)}`)),
+          onSnapshot: (snapshot) => {
+            if (!snapshot.error) lastSnapshot = snapshot;
+            if (!progress || !timeline) return;
+            const bin = timeline.binOf(Date.now());
+            const recentP99 = (kind: 'probe' | 'cold'): number | null => {
+              const recent = timeline?.clientWindow(kind, bin - RECENT_SECONDS + 1, bin + 1);
+              return recent && recent.histogram.totalCount > 0 ? recent.histogram.getValueAtPercentile(99) / 1e6 : null;
+            };
+            progress.update({
+              phase: currentPhase,
+              elapsedSeconds: Math.min(totalSeconds, Math.max(0, (Date.now() - timeline.startMs) / 1000)),
+              totalSeconds,
+              probeP99Seconds: recentP99('probe'),
+              coldProbeP99Seconds: recentP99('cold'),
+              recentSeconds: RECENT_SECONDS,
+              loopStallSeconds: lastSnapshot?.loopStall ?? null,
+              loopDelayMaxSeconds: lastSnapshot?.loopDelayMax ?? null,
+              loopDelayMaxWindowSeconds: lastSnapshot?.loopDelayMaxWindowSeconds ?? null,
+              faults: [...activeToggles.keys()],
+            });
+          },
+        });
 
   // Only the lab's telemetry plugin attributes stalls; other targets have no /stalls to poll.
   const stallCollector = facts.metricsSource.kind === 'telemetry' ? new StallCollector(options.metricsUrl) : undefined;
@@ -340,7 +354,10 @@ export async function runScenario(options: RunOptions): Promise<Report> {
       pending.push(...running.map((stop) => stop()));
       running = [];
     }
-    await Promise.race([Promise.all([probe.done(), coldProbe.done(), liveness.done(), ...acrossPhases.map((a) => a.stream.done())]), aborted(signal)]);
+    await Promise.race([
+      Promise.all([probe.done(), coldProbe.done(), liveness.done(), ...acrossPhases.map((a) => a.stream.done())]),
+      aborted(signal),
+    ]);
     await Promise.race([Promise.all(pending), aborted(signal)]);
   } catch (error) {
     failure = error;
@@ -481,7 +498,9 @@ async function startStreams(
       startMs: stream.kind === 'burst' ? phaseEndMs - phase.durationSeconds * 1000 : Date.now(),
       durationMs: remainingMs,
       warmupPath,
-      record: guard(`recording ${name} results`, (records: OpenLoopRecord[]) => recordOpenLoop(timeline, metrics, phases, name, stream.kind, records)),
+      record: guard(`recording ${name} results`, (records: OpenLoopRecord[]) =>
+        recordOpenLoop(timeline, metrics, phases, name, stream.kind, records),
+      ),
     });
     await open.stream.ready();
     if (signal?.aborted) {
@@ -502,7 +521,14 @@ function urlOf(stream: LoadStream, baseUrl: string): string {
 }
 
 /** Records an open-loop stream's results: under its kind (the rampP99 signal), under its name, and in the runner's metrics. */
-function recordOpenLoop(timeline: Timeline, metrics: RunnerMetrics, phases: PlannedPhase[], name: string, kind: 'ramp' | 'rate' | 'burst', records: OpenLoopRecord[]): void {
+function recordOpenLoop(
+  timeline: Timeline,
+  metrics: RunnerMetrics,
+  phases: PlannedPhase[],
+  name: string,
+  kind: 'ramp' | 'rate' | 'burst',
+  records: OpenLoopRecord[],
+): void {
   for (const r of records) {
     timeline.addClient('ramp', r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
     timeline.addStream(name, r.intendedMs, r.latencyMs, r.outcome, r.sendErrorMs);
@@ -527,7 +553,13 @@ function openLoopFor(
       : {
           ...(stream.headers ? { headers: stream.headers } : {}),
           ...(stream.bodies
-            ? { bodies: { values: stream.bodies.values.map((v) => JSON.stringify(v)), pick: stream.bodies.pick, seed: stream.bodies.seed ?? 1 } }
+            ? {
+                bodies: {
+                  values: stream.bodies.values.map((v) => JSON.stringify(v)),
+                  pick: stream.bodies.pick,
+                  seed: stream.bodies.seed ?? 1,
+                },
+              }
             : {}),
         };
   const schedule =

@@ -50,12 +50,23 @@ export class RunnerMetrics {
       labelNames: ['scenario', 'outcome'],
       registers: [this.registry],
     });
-    this.up = new Gauge({ name: METRIC_LAB_RUNNER_UP, help: '1 while a run is in progress.', labelNames: ['scenario'], registers: [this.registry] });
+    this.up = new Gauge({
+      name: METRIC_LAB_RUNNER_UP,
+      help: '1 while a run is in progress.',
+      labelNames: ['scenario'],
+      registers: [this.registry],
+    });
     this.up.set({ scenario }, 1);
   }
 
   /** `latencyMs` null: counted, not timed (a pressure error has no latency). */
-  observe(phase: string, stream: string, kind: 'probe' | 'cold-probe' | 'ramp' | 'rate' | 'burst' | 'pressure', latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout'): void {
+  observe(
+    phase: string,
+    stream: string,
+    kind: 'probe' | 'cold-probe' | 'ramp' | 'rate' | 'burst' | 'pressure',
+    latencyMs: number | null,
+    outcome: 'ok' | 'error' | 'timeout',
+  ): void {
     if (latencyMs !== null) this.duration.observe({ scenario: this.scenario, phase, stream, kind }, latencyMs / 1000);
     this.requests.inc({ scenario: this.scenario, phase, stream, outcome });
   }

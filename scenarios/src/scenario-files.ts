@@ -90,12 +90,19 @@ export async function loadScenario(ref: string, cwd = process.cwd()): Promise<Lo
     path = resolve(CATALOGUE_DIR, `${ref}${SCENARIO_SUFFIX}`);
     shown = `scenarios/src/catalogue/${ref}.scenario.ts`;
     if (!existsSync(path)) {
-      throw new EngineError('LAB_SCENARIO_NOT_FOUND', `no scenario named "${ref}"; allowed: ${catalogueNames().join(', ')} or a path to a .scenario.ts file`);
+      throw new EngineError(
+        'LAB_SCENARIO_NOT_FOUND',
+        `no scenario named "${ref}"; allowed: ${catalogueNames().join(', ')} or a path to a .scenario.ts file`,
+      );
     }
   } else {
     path = resolve(cwd, ref);
     shown = relative(cwd, path) || path;
-    if (!existsSync(path)) throw new EngineError('LAB_SCENARIO_NOT_FOUND', `${shown}: no such file; allowed: a catalogue name (${catalogueNames().join(', ')}) or an existing file`);
+    if (!existsSync(path))
+      throw new EngineError(
+        'LAB_SCENARIO_NOT_FOUND',
+        `${shown}: no such file; allowed: a catalogue name (${catalogueNames().join(', ')}) or an existing file`,
+      );
     if (!['.ts', '.mts', '.cts', '.js', '.mjs'].includes(extname(path))) {
       throw new ScenarioError(shown, 'file', `extension "${extname(path)}" is not supported`, '.ts, .mts, .js, .mjs');
     }
@@ -103,7 +110,8 @@ export async function loadScenario(ref: string, cwd = process.cwd()): Promise<Lo
   const module = (await importFile(path, shown)) as { default?: unknown; scenario?: unknown };
   let value = module.default ?? module.scenario;
   // A file loaded as CommonJS arrives wrapped once more: { default: scenario }.
-  if (typeof value === 'object' && value !== null && 'default' in value && !('phases' in value)) value = (value as { default: unknown }).default;
+  if (typeof value === 'object' && value !== null && 'default' in value && !('phases' in value))
+    value = (value as { default: unknown }).default;
   if (value === undefined) {
     throw new ScenarioError(shown, 'default export', 'is missing', 'export default defineScenario({...})');
   }

@@ -66,7 +66,8 @@ export const SIGNALS: Record<SignalId, SignalInfo> = {
     side: 'client',
     phaseStat: 'p99',
     defaultThreshold: 0.1,
-    description: 'P99 of the open-loop load streams (ramp, rate and burst) together, from the intended send time; each named stream also has its own P99 in the report.',
+    description:
+      'P99 of the open-loop load streams (ramp, rate and burst) together, from the intended send time; each named stream also has its own P99 in the report.',
   },
   pressureP99: {
     id: 'pressureP99',

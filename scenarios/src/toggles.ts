@@ -14,7 +14,8 @@ export function checkTogglesAgainst(scenario: Scenario, catalogue: ServiceCatalo
         const field = `phases[${i}].${kind}.${name}`;
         const entry = catalogue.toggles[name];
         const allowedNames = names.filter((n) => catalogue.toggles[n]?.kind === expected);
-        if (!entry || entry.kind !== expected) throw new ScenarioError(file, field, `no ${expected} named "${name}"`, allowedNames.join(', '));
+        if (!entry || entry.kind !== expected)
+          throw new ScenarioError(file, field, `no ${expected} named "${name}"`, allowedNames.join(', '));
         for (const [key, value] of Object.entries(params)) {
           const spec = entry.params[key];
           if (!spec) throw new ScenarioError(file, `${field}.${key}`, 'unknown parameter', Object.keys(entry.params).join(', ') || 'none');

@@ -164,8 +164,15 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers the sender sets itself (framing, the connection, its own send time). */
 const RESERVED_HEADERS = ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'x-request-start'];
 
-function checkStringMap(c: Checker, value: unknown, field: string, what: string, keyOk: (key: string) => string | undefined): Record<string, string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) c.fail(field, `expected an object, got ${describe(value)}`, `an object of ${what}`);
+function checkStringMap(
+  c: Checker,
+  value: unknown,
+  field: string,
+  what: string,
+  keyOk: (key: string) => string | undefined,
+): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    c.fail(field, `expected an object, got ${describe(value)}`, `an object of ${what}`);
   const entries = Object.entries(value);
   if (entries.length > 32) c.fail(field, `has ${entries.length} entries`, `at most 32 ${what}`);
   const out: Record<string, string> = {};
@@ -173,7 +180,8 @@ function checkStringMap(c: Checker, value: unknown, field: string, what: string,
     const problem = keyOk(key);
     if (problem) c.fail(`${field}.${key}`, problem, what);
     if (typeof v !== 'string') c.fail(`${field}.${key}`, `expected a string, got ${describe(v)}`, 'a string value');
-    if (/[\r\n\0]/.test(v) || v.length > 4096) c.fail(`${field}.${key}`, 'has a line break, a NUL or over 4096 characters', 'one line of at most 4096 characters');
+    if (/[\r\n\0]/.test(v) || v.length > 4096)
+      c.fail(`${field}.${key}`, 'has a line break, a NUL or over 4096 characters', 'one line of at most 4096 characters');
     out[key] = v;
   }
   return out;
@@ -201,11 +209,18 @@ function checkRequestShape<T extends RequestShape>(c: Checker, o: Obj, field: st
       return undefined;
     });
   }
-  if (o.query !== undefined) stream.query = checkStringMap(c, o.query, `${field}.query`, 'query parameters (name: value)', (key) => (key === '' ? 'is empty' : undefined));
+  if (o.query !== undefined)
+    stream.query = checkStringMap(c, o.query, `${field}.query`, 'query parameters (name: value)', (key) =>
+      key === '' ? 'is empty' : undefined,
+    );
   const bodyless = stream.method === undefined || stream.method === 'GET' || stream.method === 'HEAD';
   if (o.body !== undefined && o.bodies !== undefined) c.fail(`${field}.bodies`, 'given with "body"', 'either one body or a list of bodies');
   if ((o.body !== undefined || o.bodies !== undefined) && bodyless) {
-    c.fail(`${field}.${o.body !== undefined ? 'body' : 'bodies'}`, `a body with method ${stream.method ?? 'GET (the default)'}`, 'a body with POST, PUT, PATCH, DELETE or OPTIONS');
+    c.fail(
+      `${field}.${o.body !== undefined ? 'body' : 'bodies'}`,
+      `a body with method ${stream.method ?? 'GET (the default)'}`,
+      'a body with POST, PUT, PATCH, DELETE or OPTIONS',
+    );
   }
   if (o.body !== undefined) stream.body = o.body;
   if (o.bodies !== undefined) stream.bodies = checkBodies(c, o.bodies, `${field}.bodies`);
@@ -277,20 +292,28 @@ function checkScenarioStreams(c: Checker, value: unknown, phases: Phase[]): Scen
       const o = c.object(range, `${field}.phases`, ['from', 'to']);
       const from = c.oneOf(o.from, `${field}.phases.from`, names);
       const to = c.oneOf(o.to, `${field}.phases.to`, names);
-      if (names.indexOf(to) < names.indexOf(from)) c.fail(`${field}.phases.to`, `"${to}" comes before "${from}"`, `a phase from "${from}" on`);
+      if (names.indexOf(to) < names.indexOf(from))
+        c.fail(`${field}.phases.to`, `"${to}" comes before "${from}"`, `a phase from "${from}" on`);
       stream.phases = { from, to };
     }
     if (stream.kind === 'burst') {
       const span = spanSeconds(phases, stream.phases);
-      if (stream.atSecond >= span) c.fail(`${field}.atSecond`, `${stream.atSecond} is not within the stream's ${span} s`, `0 to under ${span} (seconds from the start of its first phase)`);
+      if (stream.atSecond >= span)
+        c.fail(
+          `${field}.atSecond`,
+          `${stream.atSecond} is not within the stream's ${span} s`,
+          `0 to under ${span} (seconds from the start of its first phase)`,
+        );
     }
     return stream;
   });
   streams.forEach((s, i) => {
-    if (streams.findIndex((t) => t.name === s.name) !== i) c.fail(`streams[${i}].name`, `duplicate stream name "${s.name}"`, 'a distinct name per stream');
+    if (streams.findIndex((t) => t.name === s.name) !== i)
+      c.fail(`streams[${i}].name`, `duplicate stream name "${s.name}"`, 'a distinct name per stream');
     for (const [pi, p] of phases.entries()) {
       for (const [ti, t] of (p.streams ?? []).entries()) {
-        if (streamName(t, ti) === s.name) c.fail(`phases[${pi}].streams[${ti}].name`, `"${s.name}" is also a scenario-level stream`, 'a name no scenario-level stream has');
+        if (streamName(t, ti) === s.name)
+          c.fail(`phases[${pi}].streams[${ti}].name`, `"${s.name}" is also a scenario-level stream`, 'a name no scenario-level stream has');
       }
     }
   });
@@ -345,7 +368,11 @@ function checkPhase(c: Checker, value: unknown, field: string): Phase {
   if (o.streams !== undefined) phase.streams = checkStreams(c, o.streams, `${field}.streams`);
   phase.streams?.forEach((stream, i) => {
     if (stream.kind === 'burst' && stream.atSecond >= phase.durationSeconds) {
-      c.fail(`${field}.streams[${i}].atSecond`, `${stream.atSecond} is not within the phase's ${phase.durationSeconds} s`, `0 to under ${phase.durationSeconds} (seconds from the phase's start)`);
+      c.fail(
+        `${field}.streams[${i}].atSecond`,
+        `${stream.atSecond} is not within the phase's ${phase.durationSeconds} s`,
+        `0 to under ${phase.durationSeconds} (seconds from the phase's start)`,
+      );
     }
   });
   if (o.onset !== undefined) {
@@ -427,7 +454,20 @@ function checkExpectation(c: Checker, value: unknown, field: string, phases: str
 /** Validates `value` as read from `file`; returns a clean copy or throws a ScenarioError. */
 export function validateScenario(value: unknown, file: string): Scenario {
   const c = new Checker(file);
-  const o = c.object(value, '', ['name', 'title', 'description', 'guide', 'probe', 'coldProbe', 'liveness', 'phases', 'streams', 'expectations', 'thresholds', 'quick']);
+  const o = c.object(value, '', [
+    'name',
+    'title',
+    'description',
+    'guide',
+    'probe',
+    'coldProbe',
+    'liveness',
+    'phases',
+    'streams',
+    'expectations',
+    'thresholds',
+    'quick',
+  ]);
   const scenario: Scenario = {
     name: c.string(o.name, 'name', TOGGLE_NAME, 'kebab-case, e.g. "blocking"'),
     title: c.string(o.title, 'title'),
@@ -478,7 +518,11 @@ export function validateScenario(value: unknown, file: string): Scenario {
     (scenario.streams ?? []).forEach((stream, i) => {
       const span = spanSeconds(short.phases, stream.phases);
       if (stream.kind === 'burst' && stream.atSecond >= span) {
-        c.fail(`streams[${i}].atSecond`, `${stream.atSecond} is not within the stream's ${span} s under the quick profile`, `0 to under ${span}`);
+        c.fail(
+          `streams[${i}].atSecond`,
+          `${stream.atSecond} is not within the stream's ${span} s under the quick profile`,
+          `0 to under ${span}`,
+        );
       }
     });
   }

@@ -67,7 +67,10 @@ async function countsOf(app: ChildServer): Promise<Record<string, number>> {
 let bare: ChildServer;
 let withProm: ChildServer;
 before(async () => {
-  [bare, withProm] = await Promise.all([childServer(appSource({ promClient: false, blockMs: 0 })), childServer(appSource({ promClient: true, blockMs: 150 }))]);
+  [bare, withProm] = await Promise.all([
+    childServer(appSource({ promClient: false, blockMs: 0 })),
+    childServer(appSource({ promClient: true, blockMs: 150 })),
+  ]);
 });
 after(async () => {
   await Promise.all([bare?.close(), withProm?.close()]);
@@ -75,12 +78,27 @@ after(async () => {
 
 test('a load-only scenario against an app with none of the lab routes passes and lists every server-side signal it could not see', async () => {
   const base = `http://127.0.0.1:${bare.port}`;
-  const report = await runScenario({ scenario: loadOnly('bare'), source: 'bare.scenario.ts', apiUrl: base, metricsUrl: `${base}/metrics`, runnerMetricsPort: null });
+  const report = await runScenario({
+    scenario: loadOnly('bare'),
+    source: 'bare.scenario.ts',
+    apiUrl: base,
+    metricsUrl: `${base}/metrics`,
+    runnerMetricsPort: null,
+  });
   assert.equal(report.verdict, 'passed', JSON.stringify(report.expectations));
   assert.equal(report.target.metricsSource, 'none');
   assert.equal(report.target.faultsSet, false);
   const missing = new Map((report.target.unavailableSignals ?? []).map((u) => [u.signal, u.reason]));
-  for (const signal of ['serverP99', 'loopDelayP99', 'loopDelayMax', 'loopStall', 'elu', 'poolQueue', 'threadpoolCanary', 'backlog'] as const) {
+  for (const signal of [
+    'serverP99',
+    'loopDelayP99',
+    'loopDelayMax',
+    'loopStall',
+    'elu',
+    'poolQueue',
+    'threadpoolCanary',
+    'backlog',
+  ] as const) {
     assert.match(missing.get(signal) ?? '', /HTTP 404/, `${signal}: ${missing.get(signal)}`);
   }
   assert.ok(!missing.has('probeP99'), 'client-side signals are always measured');
@@ -97,7 +115,13 @@ test('a load-only scenario against an app with none of the lab routes passes and
 
 test("with prom-client's default metrics, loop delay comes from nodejs_eventloop_lag_*; the plugin-only signals are listed", async () => {
   const base = `http://127.0.0.1:${withProm.port}`;
-  const report = await runScenario({ scenario: loadOnly('prom'), source: 'prom.scenario.ts', apiUrl: base, metricsUrl: `${base}/metrics`, runnerMetricsPort: null });
+  const report = await runScenario({
+    scenario: loadOnly('prom'),
+    source: 'prom.scenario.ts',
+    apiUrl: base,
+    metricsUrl: `${base}/metrics`,
+    runnerMetricsPort: null,
+  });
   assert.equal(report.verdict, 'passed', JSON.stringify(report.expectations));
   assert.equal(report.target.metricsSource, 'prom-client');
   const missing = new Set((report.target.unavailableSignals ?? []).map((u) => u.signal));
@@ -107,7 +131,10 @@ test("with prom-client's default metrics, loop delay comes from nodejs_eventloop
   const steady = report.phases[0];
   assert.ok(steady);
   assert.ok((steady.summary.loopDelayMax ?? 0) >= 0.1, `loop delay max ${steady.summary.loopDelayMax}`);
-  assert.ok(report.series.loopDelayP99.some((v) => v !== null), 'per-second loop delay p99 read from the gauge');
+  assert.ok(
+    report.series.loopDelayP99.some((v) => v !== null),
+    'per-second loop delay p99 read from the gauge',
+  );
   assert.equal(steady.summary.serverP99, null);
 });
 
@@ -121,7 +148,9 @@ test('an expectation on a signal the target cannot give is refused before the ru
     (error: unknown) =>
       error instanceof EngineError &&
       error.code === 'LAB_SIGNAL_UNAVAILABLE' &&
-      /blind\.scenario\.ts: expectations\[1\] reads loopDelayP99, which this target cannot give: no metrics: .*HTTP 404/.test(error.message),
+      /blind\.scenario\.ts: expectations\[1\] reads loopDelayP99, which this target cannot give: no metrics: .*HTTP 404/.test(
+        error.message,
+      ),
   );
   const afterCounts = await countsOf(bare);
   assert.equal((afterCounts['GET /work'] ?? 0) - (before['GET /work'] ?? 0), 1, 'only the pre-run check reached the app');

@@ -20,8 +20,11 @@ const NORMAL = (n: number) => times(n, 0.0008);
 function twoPhases(faultStalls: number[], faultServer: number[]): { timeline: Timeline; phases: PhaseReport[] } {
   const timeline = new Timeline(RUN_START_MS, 6);
   const loop = (i: number) => (i <= 3 ? NORMAL(100 * (i + 1)) : [...NORMAL(100 * (i + 1)), ...faultStalls.flatMap((s) => times(i - 3, s))]);
-  const server = (i: number) => (i <= 3 ? times(10 * (i + 1), 0.0004) : [...times(10 * (i + 1), 0.0004), ...faultServer.flatMap((s) => times(i - 3, s))]);
-  timeline.setSnapshots(Array.from({ length: 7 }, (_, i) => snapshot({ index: i, activeSeconds: i * 0.5, loopDelays: loop(i), serverDurations: server(i) })));
+  const server = (i: number) =>
+    i <= 3 ? times(10 * (i + 1), 0.0004) : [...times(10 * (i + 1), 0.0004), ...faultServer.flatMap((s) => times(i - 3, s))];
+  timeline.setSnapshots(
+    Array.from({ length: 7 }, (_, i) => snapshot({ index: i, activeSeconds: i * 0.5, loopDelays: loop(i), serverDurations: server(i) })),
+  );
   const phase = (name: string, startSeconds: number): PhaseReport =>
     ({ name, startSeconds, durationSeconds: 3, settleSeconds: 0 }) as PhaseReport;
   return { timeline, phases: [phase('baseline', 0), phase('fault', 3)] };
@@ -84,9 +87,16 @@ test('a lead expectation needs both signals to cross: a later signal that never 
   assert.equal(observedText(never), 'not observed: warm probe P99 (keep-alive) never crossed');
   assert.equal(evaluateLead(lead, [row('elu', 'crossed', 10), row('probeP99', 'no-data', null)]).passed, false);
   assert.equal(evaluateLead(lead, [row('elu', 'already-above', null), row('probeP99', 'crossed', 12)]).passed, false, 'no rise, no lead');
-  assert.equal(evaluateLead(lead, [row('elu', 'intermittent', 10), row('probeP99', 'crossed', 12)]).passed, false, 'a spike that never held is no lead');
+  assert.equal(
+    evaluateLead(lead, [row('elu', 'intermittent', 10), row('probeP99', 'crossed', 12)]).passed,
+    false,
+    'a spike that never held is no lead',
+  );
   const late = evaluateLead(lead, [row('elu', 'crossed', 21), row('probeP99', 'crossed', 10)]);
-  assert.deepEqual({ passed: late.passed, observed: late.observed, text: observedText(late) }, { passed: false, observed: -11, text: '11 s later, not earlier' });
+  assert.deepEqual(
+    { passed: late.passed, observed: late.observed, text: observedText(late) },
+    { passed: false, observed: -11, text: '11 s later, not earlier' },
+  );
   // Opting in: a leading signal whose storm never came passes, but only against real data.
   const optIn = { ...lead, passIfLaterNeverCrosses: true };
   assert.equal(evaluateLead(optIn, [row('elu', 'crossed', 10), row('probeP99', 'never', null)]).passed, true);
@@ -94,11 +104,19 @@ test('a lead expectation needs both signals to cross: a later signal that never 
 });
 
 function lateRun(expectation: Expectation, scheduleP99Ms: number) {
-  const scenario: Scenario = { name: 'late', title: 'Late', description: 'x', phases: [{ name: 'only', durationSeconds: 3, settleSeconds: 0 }], expectations: [expectation] };
+  const scenario: Scenario = {
+    name: 'late',
+    title: 'Late',
+    description: 'x',
+    phases: [{ name: 'only', durationSeconds: 3, settleSeconds: 0 }],
+    expectations: [expectation],
+  };
   const timeline = new Timeline(RUN_START_MS, 3);
   // 25 ms from the intended time, of which the sender was 10 ms late: 15 ms from the actual send.
   for (let i = 0; i < 150; i += 1) timeline.addClient('probe', RUN_START_MS + 20 * i, 25, 'ok', 10);
-  timeline.setSnapshots(Array.from({ length: 4 }, (_, i) => snapshot({ index: i, activeSeconds: i * 0.2, loopDelays: NORMAL(100 * (i + 1)) })));
+  timeline.setSnapshots(
+    Array.from({ length: 4 }, (_, i) => snapshot({ index: i, activeSeconds: i * 0.2, loopDelays: NORMAL(100 * (i + 1)) })),
+  );
   return assembleReport({
     scenario,
     source: 'late.scenario.ts',
@@ -125,12 +143,22 @@ test('a verdict that rests on the runner’s own lateness is inconclusive (exit 
   assert.deepEqual(reportProblems(dependent), []);
   assert.equal(dependent.verdict, 'inconclusive');
   assert.equal(dependent.exitCode, 2);
-  assert.match(dependent.inconclusive ?? '', /^the runner could not keep its schedule \(probe send lateness p99 10\.0 ms, max 10 ms\): "only: warm probe P99 \(keep-alive\) \(p99\) below 20 ms" fails only when that lateness is charged to the service/);
+  assert.match(
+    dependent.inconclusive ?? '',
+    /^the runner could not keep its schedule \(probe send lateness p99 10\.0 ms, max 10 ms\): "only: warm probe P99 \(keep-alive\) \(p99\) below 20 ms" fails only when that lateness is charged to the service/,
+  );
   assert.equal(dependent.expectations[0]?.passed, false, 'the expectation itself is reported as measured (from the intended time)');
 
   const robust = lateRun({ phase: 'only', signal: 'probeP99', below: 0.1 }, 12);
   assert.deepEqual({ verdict: robust.verdict, exitCode: robust.exitCode }, { verdict: 'passed', exitCode: 0 });
-  assert.ok(robust.notes.some((n) => n.startsWith('The runner fell behind its schedule: probe send lateness p99 12.0 ms, over 10 % of the SLO (10 ms)')));
+  assert.ok(
+    robust.notes.some((n) =>
+      n.startsWith('The runner fell behind its schedule: probe send lateness p99 12.0 ms, over 10 % of the SLO (10 ms)'),
+    ),
+  );
   assert.equal(robust.runner.probeScheduleErrorLimitMs, 10);
-  assert.equal(lateRun({ phase: 'only', signal: 'probeP99', below: 0.1 }, 2).notes.some((n) => n.startsWith('The runner fell behind')), false);
+  assert.equal(
+    lateRun({ phase: 'only', signal: 'probeP99', below: 0.1 }, 2).notes.some((n) => n.startsWith('The runner fell behind')),
+    false,
+  );
 });

@@ -21,12 +21,21 @@ test('stalls are counted in the phase they began in, summed per frame, longest f
     {
       available: true,
       thresholdMs: 100,
-      stalls: [stall(9.99, 'a (x.ts:1)', 0.5), stall(10, 'a (x.ts:1)', 0.2), stall(12, 'b (y.ts:2)', 1.5), stall(13, null, 0.3), stall(20, 'late (z.ts:3)', 1)],
+      stalls: [
+        stall(9.99, 'a (x.ts:1)', 0.5),
+        stall(10, 'a (x.ts:1)', 0.2),
+        stall(12, 'b (y.ts:2)', 1.5),
+        stall(13, null, 0.3),
+        stall(20, 'late (z.ts:3)', 1),
+      ],
     },
     phases,
     START_MS,
   );
-  assert.deepEqual(held.phases[0], { phase: 'baseline', rows: [{ frame: 'a (x.ts:1)', stalls: 1, stalledSeconds: 0.5, longestSeconds: 0.5 }] });
+  assert.deepEqual(held.phases[0], {
+    phase: 'baseline',
+    rows: [{ frame: 'a (x.ts:1)', stalls: 1, stalledSeconds: 0.5, longestSeconds: 0.5 }],
+  });
   assert.deepEqual(
     held.phases[1]?.rows.map((r) => [r.frame, r.stalls, r.stalledSeconds]),
     [
@@ -48,7 +57,11 @@ test(`more than ${FRAMES_PER_PHASE} frames in a phase: the rest are summed in on
 });
 
 test('a service without attribution: the section says so and lists nothing', () => {
-  const held = summariseHeldTheLoop({ available: false, note: 'the service does not attribute stalls (answered 404)', thresholdMs: null, stalls: [] }, phases, START_MS);
+  const held = summariseHeldTheLoop(
+    { available: false, note: 'the service does not attribute stalls (answered 404)', thresholdMs: null, stalls: [] },
+    phases,
+    START_MS,
+  );
   const table = heldTheLoopTable(held);
   assert.deepEqual(table.rows, []);
   assert.match(table.intro, /^Not known: the service does not attribute stalls/);

@@ -16,7 +16,11 @@ test('a signal already above its threshold before onset did not cross at onset',
   const elu = series([0.85, 0.82, 0.88, 0.84, 1, 1, 1, 1]);
   assert.deepEqual(firstCrossing(elu, 4, 0.8), { status: 'already-above', first: null, sustained: null });
   // The same signal dipping below after onset and rising again: that rise is the crossing.
-  assert.deepEqual(firstCrossing(series([0.85, 0.82, 0.88, 0.84, 0.7, 0.95, 0.97, 1]), 4, 0.8), { status: 'crossed', first: 5, sustained: 5 });
+  assert.deepEqual(firstCrossing(series([0.85, 0.82, 0.88, 0.84, 0.7, 0.95, 0.97, 1]), 4, 0.8), {
+    status: 'crossed',
+    first: 5,
+    sustained: 5,
+  });
   // Below before onset: a crossing at onset counts.
   assert.deepEqual(firstCrossing(series([0.5, 0.52, 0.49, 0.5, 1, 1, 1, 1]), 4, 0.8), { status: 'crossed', first: 4, sustained: 4 });
   // One noisy second just before onset is no more a rise than it would be a crossing.
@@ -26,7 +30,11 @@ test('a signal already above its threshold before onset did not cross at onset',
 
 test('no reading before the fault and above from the first one: no crossing to time', () => {
   // A pressure stream that only starts with the fault.
-  assert.deepEqual(firstCrossing(series([null, null, null, null, 0.6, 0.61, 0.6]), 4, 0.5), { status: 'already-above', first: null, sustained: null });
+  assert.deepEqual(firstCrossing(series([null, null, null, null, 0.6, 0.61, 0.6]), 4, 0.5), {
+    status: 'already-above',
+    first: null,
+    sustained: null,
+  });
   assert.deepEqual(firstCrossing(series([null, null, null]), 1, 0.5), { status: 'no-data', first: null, sustained: null });
   assert.deepEqual(firstCrossing(series([0.1, 0.1, 0.2, 0.1]), 1, 0.5), { status: 'never', first: null, sustained: null });
 });
@@ -43,10 +51,22 @@ test('a crossing must last: one noisy second is not a turn, and stale seconds ne
 
 test('bucket readings decide only on their edges: a bucket straddling the threshold neither arms nor crosses', () => {
   const straddling = bucket(0.032, 0.064);
-  assert.deepEqual(firstCrossing([bucket(0, 0.002), bucket(0, 0.002), straddling, straddling, straddling], 2, 0.05), { status: 'never', first: null, sustained: null });
-  assert.deepEqual(firstCrossing([bucket(0, 0.002), bucket(0, 0.002), bucket(0.064, 0.128), bucket(0.512, 1.024)], 2, 0.064), { status: 'crossed', first: 2, sustained: 2 });
+  assert.deepEqual(firstCrossing([bucket(0, 0.002), bucket(0, 0.002), straddling, straddling, straddling], 2, 0.05), {
+    status: 'never',
+    first: null,
+    sustained: null,
+  });
+  assert.deepEqual(firstCrossing([bucket(0, 0.002), bucket(0, 0.002), bucket(0.064, 0.128), bucket(0.512, 1.024)], 2, 0.064), {
+    status: 'crossed',
+    first: 2,
+    sustained: 2,
+  });
   // Straddling before onset says nothing: the signal is not known to be below, so no crossing counts.
-  assert.deepEqual(firstCrossing([straddling, straddling, bucket(0.512, 1.024), bucket(0.512, 1.024)], 2, 0.05), { status: 'already-above', first: null, sustained: null });
+  assert.deepEqual(firstCrossing([straddling, straddling, bucket(0.512, 1.024), bucket(0.512, 1.024)], 2, 0.05), {
+    status: 'already-above',
+    first: null,
+    sustained: null,
+  });
 });
 
 function readings(values: Partial<Record<SignalId, (Reading | null)[]>>, length: number): ReadingSeries {
@@ -77,7 +97,11 @@ test('the table reports each row’s status, times relative to onset and to the 
   const row = (id: SignalId) => rows.find((r) => r.signal === id);
   assert.equal(sloBreachSeconds, 4);
   assert.deepEqual(
-    { status: row('loopDelayP99')?.status, after: row('loopDelayP99')?.afterOnsetSeconds, vs: row('loopDelayP99')?.relativeToSloBreachSeconds },
+    {
+      status: row('loopDelayP99')?.status,
+      after: row('loopDelayP99')?.afterOnsetSeconds,
+      vs: row('loopDelayP99')?.relativeToSloBreachSeconds,
+    },
     { status: 'crossed', after: 0, vs: -1 },
   );
   assert.equal(row('loopDelayP99')?.valueAtCrossing, 1.024);
@@ -91,7 +115,8 @@ test('the table reports each row’s status, times relative to onset and to the 
 });
 
 const phaseOf = (bin: number): string => (bin < 3 ? 'baseline' : bin < 7 ? 'fault' : 'recovery');
-const defaults = (): Record<SignalId, number> => Object.fromEntries(SIGNAL_IDS.map((id) => [id, SIGNALS[id].defaultThreshold])) as Record<SignalId, number>;
+const defaults = (): Record<SignalId, number> =>
+  Object.fromEntries(SIGNAL_IDS.map((id) => [id, SIGNALS[id].defaultThreshold])) as Record<SignalId, number>;
 
 test('a row never says "never" while the signal was above somewhere: later, before onset, or in a phase summary', () => {
   const { rows } = leadTimes({
@@ -112,7 +137,10 @@ test('a row never says "never" while the signal was above somewhere: later, befo
     ),
   });
   const row = (id: SignalId) => rows.find((r) => r.signal === id) as LeadTimeRow;
-  assert.deepEqual([row('backlog').status, row('backlog').firstCrossingSeconds, row('backlog').firstCrossingPhase], ['later', 7, 'recovery']);
+  assert.deepEqual(
+    [row('backlog').status, row('backlog').firstCrossingSeconds, row('backlog').firstCrossingPhase],
+    ['later', 7, 'recovery'],
+  );
   assert.deepEqual([row('elu').status, row('elu').firstCrossingSeconds, row('elu').firstCrossingPhase], ['before-onset', 0, 'baseline']);
   assert.deepEqual([row('poolQueue').status, row('poolQueue').abovePhases], ['summary-only', ['fault']]);
   assert.equal(row('errorRate').status, 'never');
@@ -137,7 +165,10 @@ test('an intermittent breach has a first crossing and no sustained one; the SLO 
   assert.equal(sloBreachSeconds, 5, 'the warm probe’s spike at 3 did not hold: its breach is the rise at 5');
   assert.equal(coldSloBreachSeconds, 2);
   assert.deepEqual([row('probeP99').firstCrossingSeconds, row('probeP99').firstSustainedCrossingSeconds], [3, 5]);
-  assert.deepEqual([row('loopStall').status, row('loopStall').firstCrossingSeconds, row('loopStall').firstSustainedCrossingSeconds], ['intermittent', 2, null]);
+  assert.deepEqual(
+    [row('loopStall').status, row('loopStall').firstCrossingSeconds, row('loopStall').firstSustainedCrossingSeconds],
+    ['intermittent', 2, null],
+  );
   assert.equal(row('loopStall').relativeToSloBreachSeconds, null, 'an intermittent row is not compared with a breach');
   assert.deepEqual([row('coldProbeP99').relativeToSloBreachSeconds, row('coldProbeP99').relativeToColdSloBreachSeconds], [-3, 0]);
 });
@@ -146,14 +177,45 @@ test('without an onset (no fault) crossings count from the start of the run: abo
   // The baseline scenario: ELU 0.85–0.9 under its own load, threshold 0.8.
   const elu = series([0.85, 0.88, 0.9, 0.87, 0.86, 0.5, 0.5]);
   assert.deepEqual(firstCrossing(elu, 0, 0.8, 2, true), { status: 'crossed', first: 0, sustained: 0 });
-  const { rows } = leadTimes({ onsetSeconds: null, onsetEndSeconds: 7, thresholds: defaults(), phaseAt: () => 'steady', readings: readings({ elu }, 7) });
+  const { rows } = leadTimes({
+    onsetSeconds: null,
+    onsetEndSeconds: 7,
+    thresholds: defaults(),
+    phaseAt: () => 'steady',
+    readings: readings({ elu }, 7),
+  });
   const row = rows.find((r) => r.signal === 'elu') as LeadTimeRow;
   assert.deepEqual([row.status, row.firstSustainedCrossingSeconds, row.afterOnsetSeconds, row.dataBeforeOnset], ['crossed', 0, 0, false]);
 });
 
 test('onset is the phase that first switches a fault on (or is marked onset); load alone is not an onset, and no fault means no onset', () => {
   const load = { streams: [{ kind: 'ramp' as const, route: '/api/orders', startRate: 10, stepRate: 10, stepSeconds: 1 }] };
-  assert.equal(onsetOf(plan([{ name: 'warm', durationSeconds: 2, ...load }, { name: 'fault', durationSeconds: 2, faults: { blocking: {} } }]))?.phase.name, 'fault');
-  assert.equal(onsetOf(plan([{ name: 'steady', durationSeconds: 2, ...load }, { name: 'more', durationSeconds: 2, faults: {} }])), undefined);
-  assert.equal(onsetOf(plan([{ name: 'a', durationSeconds: 2 }, { name: 'b', durationSeconds: 2, onset: true }, { name: 'c', durationSeconds: 2, faults: { blocking: {} } }]))?.phase.name, 'b');
+  assert.equal(
+    onsetOf(
+      plan([
+        { name: 'warm', durationSeconds: 2, ...load },
+        { name: 'fault', durationSeconds: 2, faults: { blocking: {} } },
+      ]),
+    )?.phase.name,
+    'fault',
+  );
+  assert.equal(
+    onsetOf(
+      plan([
+        { name: 'steady', durationSeconds: 2, ...load },
+        { name: 'more', durationSeconds: 2, faults: {} },
+      ]),
+    ),
+    undefined,
+  );
+  assert.equal(
+    onsetOf(
+      plan([
+        { name: 'a', durationSeconds: 2 },
+        { name: 'b', durationSeconds: 2, onset: true },
+        { name: 'c', durationSeconds: 2, faults: { blocking: {} } },
+      ]),
+    )?.phase.name,
+    'b',
+  );
 });

@@ -28,7 +28,12 @@ before(async () => {
 });
 after(() => server?.close());
 
-async function pressure(path: string, timeoutMs: number, seconds: number, connections = 2): Promise<{ records: PressureRecord[]; summary: Awaited<PressureStream['result']> }> {
+async function pressure(
+  path: string,
+  timeoutMs: number,
+  seconds: number,
+  connections = 2,
+): Promise<{ records: PressureRecord[]; summary: Awaited<PressureStream['result']> }> {
   const records: PressureRecord[] = [];
   const stream = new PressureStream({
     url: `http://127.0.0.1:${server.port}${path}`,
@@ -104,7 +109,14 @@ test('a refused connection is an untimed error, and stop() ends the stream at on
   const port = closed.port;
   await closed.close();
   const records: PressureRecord[] = [];
-  const stream = new PressureStream({ url: `http://127.0.0.1:${port}/`, method: 'GET', connections: 1, durationSeconds: 30, timeoutMs: 300, onRecord: (r) => records.push(r) });
+  const stream = new PressureStream({
+    url: `http://127.0.0.1:${port}/`,
+    method: 'GET',
+    connections: 1,
+    durationSeconds: 30,
+    timeoutMs: 300,
+    onRecord: (r) => records.push(r),
+  });
   await new Promise((r) => setTimeout(r, 300));
   const startedStop = performance.now();
   const summary = await stream.stop();

@@ -23,7 +23,7 @@ server.listen(0, '127.0.0.1', () => {
 });
 `;
 
-const QUIET_SERVER = STALLING_SERVER.replace("setTimeout(() => { stall(); setInterval(stall, 2500); }, 500);", '');
+const QUIET_SERVER = STALLING_SERVER.replace('setTimeout(() => { stall(); setInterval(stall, 2500); }, 500);', '');
 
 interface ProbeRun {
   timeoutMs?: number;
@@ -32,7 +32,13 @@ interface ProbeRun {
   warmSockets?: number;
 }
 
-async function runProbe(port: number, path: string, rate: number, durationMs: number, run: ProbeRun = {}): Promise<OpenLoopRecord[] & { openSockets: number }> {
+async function runProbe(
+  port: number,
+  path: string,
+  rate: number,
+  durationMs: number,
+  run: ProbeRun = {},
+): Promise<OpenLoopRecord[] & { openSockets: number }> {
   const records: OpenLoopRecord[] = [];
   const probe = new OpenLoopStream({
     url: `http://127.0.0.1:${port}${path}`,
@@ -107,7 +113,10 @@ test('X-Request-Start carries the actual send time (epoch ms), not the intended 
   assert.ok(late.length >= 15, `${late.length} requests were sent over 100 ms late`);
   // The late ones were sent together; had the header carried the intended time, these would be 10 ms apart.
   const earliest = headers.slice(0, late.length);
-  assert.ok((earliest.at(-1) as number) - (earliest[0] as number) < 100, `late requests' headers span ${(earliest.at(-1) as number) - (earliest[0] as number)} ms`);
+  assert.ok(
+    (earliest.at(-1) as number) - (earliest[0] as number) < 100,
+    `late requests' headers span ${(earliest.at(-1) as number) - (earliest[0] as number)} ms`,
+  );
   // The schedule itself is kept: the intended times are 10 ms apart.
   const intended = records.map((r) => r.intendedMs).sort((a, b) => a - b);
   const meanGap = ((intended.at(-1) as number) - (intended[0] as number)) / (intended.length - 1);

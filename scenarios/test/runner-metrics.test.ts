@@ -13,8 +13,18 @@ test('lab_runner_* metrics: warm and cold probe latencies by kind, liveness prob
   metrics.observeLiveness('timeout');
   metrics.observeLiveness('ok');
   const text = await metrics.registry.metrics();
-  assert.match(text, new RegExp(`${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}_count\\{scenario="blocking",phase="fault",stream="cold-probe",kind="cold-probe"\\} 1`));
-  assert.match(text, new RegExp(`${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}_bucket\\{le="5",scenario="blocking",phase="fault",stream="cold-probe",kind="cold-probe"\\} 0`));
+  assert.match(
+    text,
+    new RegExp(
+      `${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}_count\\{scenario="blocking",phase="fault",stream="cold-probe",kind="cold-probe"\\} 1`,
+    ),
+  );
+  assert.match(
+    text,
+    new RegExp(
+      `${METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS}_bucket\\{le="5",scenario="blocking",phase="fault",stream="cold-probe",kind="cold-probe"\\} 0`,
+    ),
+  );
   assert.match(text, new RegExp(`${METRIC_LAB_RUNNER_LIVENESS_PROBES_TOTAL}\\{scenario="blocking",outcome="timeout"\\} 2`));
   assert.match(text, new RegExp(`${METRIC_LAB_RUNNER_LIVENESS_PROBES_TOTAL}\\{scenario="blocking",outcome="ok"\\} 1`));
 });

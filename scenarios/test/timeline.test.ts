@@ -18,13 +18,49 @@ function stallTimeline(): Timeline {
   const before = { activeSeconds: 0.6, loopDelays: NORMAL(290), loopDelayMax: 0.002, elu: 0.3, backlog: 3 };
   const timeline = new Timeline(RUN_START_MS, 6);
   timeline.setSnapshots([
-    snapshot({ index: 0, age: 0.2, activeSeconds: 0, loopDelays: NORMAL(100), loopDelayMax: 0.002, elu: 0.3, loopStall: 0.001, backlog: 1 }),
-    snapshot({ index: 1, age: 0.3, activeSeconds: 0.3, loopDelays: NORMAL(200), loopDelayMax: 0.002, elu: 0.3, loopStall: 0.002, backlog: 2 }),
+    snapshot({
+      index: 0,
+      age: 0.2,
+      activeSeconds: 0,
+      loopDelays: NORMAL(100),
+      loopDelayMax: 0.002,
+      elu: 0.3,
+      loopStall: 0.001,
+      backlog: 1,
+    }),
+    snapshot({
+      index: 1,
+      age: 0.3,
+      activeSeconds: 0.3,
+      loopDelays: NORMAL(200),
+      loopDelayMax: 0.002,
+      elu: 0.3,
+      loopStall: 0.002,
+      backlog: 2,
+    }),
     snapshot({ index: 2, age: 0.1, ...before, loopStall: 0.003 }),
     snapshot({ index: 3, age: 1.1, ...before, loopStall: 1.0 }),
     snapshot({ index: 4, age: 2.1, ...before, loopStall: 2.0 }),
-    snapshot({ index: 5, age: 0.45, activeSeconds: 3.2, loopDelays: [...NORMAL(295), 2.5], loopDelayMax: 2.5, elu: 0.9, loopStall: 0.004, backlog: 40 }),
-    snapshot({ index: 6, age: 0.2, activeSeconds: 3.6, loopDelays: [...NORMAL(395), 2.5], loopDelayMax: 2.5, elu: 0.4, loopStall: 0.002, backlog: 5 }),
+    snapshot({
+      index: 5,
+      age: 0.45,
+      activeSeconds: 3.2,
+      loopDelays: [...NORMAL(295), 2.5],
+      loopDelayMax: 2.5,
+      elu: 0.9,
+      loopStall: 0.004,
+      backlog: 40,
+    }),
+    snapshot({
+      index: 6,
+      age: 0.2,
+      activeSeconds: 3.6,
+      loopDelays: [...NORMAL(395), 2.5],
+      loopDelayMax: 2.5,
+      elu: 0.4,
+      loopStall: 0.002,
+      backlog: 5,
+    }),
   ]);
   return timeline;
 }
@@ -39,7 +75,10 @@ test('a stale watchdog snapshot is placed when it was taken: the stall seconds h
     }
   }
   // The live stall is computed by the watchdog at the scrape that closes each second.
-  assert.deepEqual(r.loopStall.map((v) => v?.lo), [0.002, 0.003, 1.0, 2.0, 0.004, 0.002]);
+  assert.deepEqual(
+    r.loopStall.map((v) => v?.lo),
+    [0.002, 0.003, 1.0, 2.0, 0.004, 0.002],
+  );
   // The snapshot taken before the stall describes second 1 (scraped at 2 s, 0.1 s old): its
   // backlog of 3 belongs there and is not repeated over the stall.
   assert.equal(r.backlog[1]?.lo, 3);
@@ -73,7 +112,10 @@ test('a snapshot first read late (the scrape before it failed) is credited to th
     snapshot({ index: 3, age: 1.6, activeSeconds: 0.9, backlog: 9 }),
   ]);
   const r = buildReadings(timeline);
-  assert.deepEqual(r.backlog.map((v) => v?.lo ?? null), [2, 9, null]);
+  assert.deepEqual(
+    r.backlog.map((v) => v?.lo ?? null),
+    [2, 9, null],
+  );
   assert.deepEqual(timeline.staleSeconds(), [2]);
 });
 
@@ -100,7 +142,12 @@ test('a phase’s loop-delay max comes from its own histogram delta: a stall in 
     snapshot({ index: 3, activeSeconds: 1.9, loopDelays: [...stall, ...NORMAL(100)], loopDelayMax: 0.6 }),
     // The gauge's 5 s window still holds the stall through the next phase.
     ...[4, 5, 6, 7].map((i) =>
-      snapshot({ index: i, activeSeconds: 1.9 + (i - 3) * 0.3, loopDelays: [...stall, ...NORMAL(100 * (i - 2)), 0.0015], loopDelayMax: 0.6 }),
+      snapshot({
+        index: i,
+        activeSeconds: 1.9 + (i - 3) * 0.3,
+        loopDelays: [...stall, ...NORMAL(100 * (i - 2)), 0.0015],
+        loopDelayMax: 0.6,
+      }),
     ),
   ]);
   const readings = buildReadings(timeline);

@@ -68,7 +68,17 @@ test('rate, burst, headers, query, bodies and a stream across phases, as the ser
           name: 'spike',
           durationSeconds: 3,
           settleSeconds: 0,
-          streams: [{ kind: 'burst', name: 'retry-storm', route: '/burst', method: 'PUT', atSecond: 1, count: 20, bodies: { values: ['a', 'b', 'c', 'd'], pick: 'sample', seed: 7 } }],
+          streams: [
+            {
+              kind: 'burst',
+              name: 'retry-storm',
+              route: '/burst',
+              method: 'PUT',
+              atSecond: 1,
+              count: 20,
+              bodies: { values: ['a', 'b', 'c', 'd'], pick: 'sample', seed: 7 },
+            },
+          ],
         },
       ],
       streams: [
@@ -95,7 +105,13 @@ test('rate, burst, headers, query, bodies and a stream across phases, as the ser
     'traffic.scenario.ts',
   );
   const before = Date.now();
-  const report = await runScenario({ scenario, source: 'traffic.scenario.ts', apiUrl: `http://127.0.0.1:${server.port}`, metricsUrl: `http://127.0.0.1:${server.port}/metrics`, runnerMetricsPort: null });
+  const report = await runScenario({
+    scenario,
+    source: 'traffic.scenario.ts',
+    apiUrl: `http://127.0.0.1:${server.port}`,
+    metricsUrl: `http://127.0.0.1:${server.port}/metrics`,
+    runnerMetricsPort: null,
+  });
   const all = (await seen()).filter((s) => s.at >= before);
   const runStart = Date.parse(report.startedAt);
   assert.equal(report.verdict, 'passed', JSON.stringify(report.expectations, null, 1));
@@ -135,7 +151,10 @@ test('rate, burst, headers, query, bodies and a stream across phases, as the ser
   // slow: 2/s in the spike phase only; rare: 0.01/s sends exactly one request in 6 s.
   const slow = all.filter((s) => s.path === '/slow');
   assert.ok(slow.length >= 5 && slow.length <= 7, `slow: ${slow.length}`);
-  assert.ok(slow.every((s) => s.at >= spikeStart - 50), 'slow starts with its first phase');
+  assert.ok(
+    slow.every((s) => s.at >= spikeStart - 50),
+    'slow starts with its first phase',
+  );
   assert.equal(all.filter((s) => s.path === '/rare').length, 1);
 
   // Per-stream results in the report agree with the server's counts, and name each stream.
@@ -160,7 +179,8 @@ test('rate, burst, headers, query, bodies and a stream across phases, as the ser
   assert.match(renderMarkdown(report), /stream slow P99 > 100 ms: t = 3 s/);
   const html = renderHtml(report);
   assert.match(html, /Load streams: P99 per stream/);
-  for (const name of ['orders', 'slow', 'retry-storm']) assert.match(html, new RegExp(`>${name}<`), `${name} in the chart legend or the table`);
+  for (const name of ['orders', 'slow', 'retry-storm'])
+    assert.match(html, new RegExp(`>${name}<`), `${name} in the chart legend or the table`);
   assert.deepEqual(spike?.streams.find((s) => s.name === 'orders')?.headerNames, ['x-customer', 'authorization']);
 });
 

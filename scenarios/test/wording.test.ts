@@ -10,7 +10,15 @@ import type { Scenario } from '../src/define.js';
 import { plan } from '../src/plan.js';
 import { progressLine } from '../src/progress.js';
 import { assembleReport } from '../src/report/assemble.js';
-import { crossingText, leadObservedText, leadRows, livenessText, observedText, rangeLegend, terminalSummary } from '../src/report/format.js';
+import {
+  crossingText,
+  leadObservedText,
+  leadRows,
+  livenessText,
+  observedText,
+  rangeLegend,
+  terminalSummary,
+} from '../src/report/format.js';
 import { chartSpecs, renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import type { LeadTimeRow, Report } from '../src/report/schema.js';
@@ -108,7 +116,16 @@ test('every kind of lead-time row says what its figures are', () => {
   const onset = report.leadTimeReference.onsetSeconds;
   assert.equal(onset, 4);
   const rows: LeadTimeRow[] = [
-    { ...baseRow('loopDelayP99'), status: 'crossed', firstCrossingSeconds: 4, firstSustainedCrossingSeconds: 6, relativeToSloBreachSeconds: -2, relativeToColdSloBreachSeconds: 3, valueAtCrossing: 0.64, valueAtCrossingLower: 0.32 },
+    {
+      ...baseRow('loopDelayP99'),
+      status: 'crossed',
+      firstCrossingSeconds: 4,
+      firstSustainedCrossingSeconds: 6,
+      relativeToSloBreachSeconds: -2,
+      relativeToColdSloBreachSeconds: 3,
+      valueAtCrossing: 0.64,
+      valueAtCrossingLower: 0.32,
+    },
     { ...baseRow('serverP99'), status: 'intermittent', firstCrossingSeconds: 5, valueAtCrossing: 0.1, valueAtCrossingLower: 0.05 },
     { ...baseRow('elu'), status: 'already-above' },
     { ...baseRow('backlog'), status: 'later', firstCrossingSeconds: 9, firstCrossingPhase: 'recovery' },
@@ -128,9 +145,18 @@ test('every kind of lead-time row says what its figures are', () => {
   const table = leadRows({ ...report, leadTimes: rows });
   const crossed = table.find((r) => r.label === 'label-loopDelayP99');
   // −2: crossed two seconds BEFORE the warm breach; +3 after the cold one. The sign is the figure's.
-  assert.deepEqual(crossed && [crossed.sustained, crossed.vsBreach, crossed.vsColdBreach, crossed.value], ['+2 s', '−2 s', '+3 s', '320–640 ms']);
+  assert.deepEqual(crossed && [crossed.sustained, crossed.vsBreach, crossed.vsColdBreach, crossed.value], [
+    '+2 s',
+    '−2 s',
+    '+3 s',
+    '320–640 ms',
+  ]);
   const intermittent = table.find((r) => r.label === 'label-serverP99');
-  assert.deepEqual(intermittent && [intermittent.sustained, intermittent.vsBreach, intermittent.value], ['none (never 2 readings in a row)', '–', '50–100 ms']);
+  assert.deepEqual(intermittent && [intermittent.sustained, intermittent.vsBreach, intermittent.value], [
+    'none (never 2 readings in a row)',
+    '–',
+    '50–100 ms',
+  ]);
   // The order follows the statuses: crossed first, never last.
   assert.deepEqual(
     table.map((r) => r.label),
@@ -171,7 +197,10 @@ test('the bucket examples in the notes and legends are buckets of this run, with
   assert.ok(example && renderMarkdown(report).includes(`| ${example} |`), `${legend}`);
   // The canary's range is not a bucket: the legend says what its two ends are.
   assert.ok(report.phases.some((p) => p.summaryLower?.threadpoolCanary !== undefined));
-  assert.match(legend, /threadpool canary, whose range runs from the share certainly the threadpool's \(\(1 − ELU\) × its lower bound\) to the raw reading/);
+  assert.match(
+    legend,
+    /threadpool canary, whose range runs from the share certainly the threadpool's \(\(1 − ELU\) × its lower bound\) to the raw reading/,
+  );
 });
 
 test('the liveness sentence gives the restart time and its offsets with their signs', () => {
@@ -184,7 +213,10 @@ test('the liveness sentence gives the restart time and its offsets with their si
   const breach = report.leadTimeReference.sloBreachSeconds as number;
   const offset = Number((restart - breach).toFixed(1));
   assert.ok(text.includes(`(${offset > 0 ? '+' : '−'}${Math.abs(offset)} s vs the warm SLO breach`), text);
-  const healthy = livenessText({ ...report, liveness: livenessVerdict(LIVENESS_DEFAULTS, [{ atSeconds: 0, latencyMs: 2, outcome: 'ok' }]) });
+  const healthy = livenessText({
+    ...report,
+    liveness: livenessVerdict(LIVENESS_DEFAULTS, [{ atSeconds: 0, latencyMs: 2, outcome: 'ok' }]),
+  });
   assert.match(healthy, /0 of 1 attempts failed; the pod would not have been restarted/);
   const short = livenessText({
     ...report,
@@ -196,7 +228,10 @@ test('the liveness sentence gives the restart time and its offsets with their si
     ]),
   });
   // Defaults: 3 failures, 10 s apart, 1 s timeout: (3 − 1) × 10 + 1 = 21 s of failing probes at least.
-  assert.match(short, /2 of 4 attempts failed, first failure at t = 10\.0 s .*; no restart: the longest run was 2 failure\(s\) in a row, and a restart needs 3 in a row, i\.e\. the probe failing for at least 21 s\.$/);
+  assert.match(
+    short,
+    /2 of 4 attempts failed, first failure at t = 10\.0 s .*; no restart: the longest run was 2 failure\(s\) in a row, and a restart needs 3 in a row, i\.e\. the probe failing for at least 21 s\.$/,
+  );
 });
 
 test('the terminal summary and both reports carry warm and cold figures under their names', () => {
@@ -219,7 +254,10 @@ test('the threadpool canary chart draws the figure the lead-time table judges, a
   const line = canary.lines[0];
   assert.deepEqual(line?.values, report.series.lowerBounds.threadpoolCanary, 'the line is the lower bound (the certain share)');
   assert.deepEqual(line?.band?.upper, report.series.threadpoolCanary, 'the shading reaches the raw reading');
-  assert.ok((report.series.threadpoolCanary as (number | null)[]).some((v, t) => v !== null && v !== line?.values[t]), 'raw and judged differ during the stall');
+  assert.ok(
+    (report.series.threadpoolCanary as (number | null)[]).some((v, t) => v !== null && v !== line?.values[t]),
+    'raw and judged differ during the stall',
+  );
   assert.match(canary.subtitle ?? '', /what the lead-time table judges/);
   assert.equal(canary.thresholds?.[0]?.value, report.leadTimes.find((r) => r.signal === 'threadpoolCanary')?.threshold);
 });
@@ -249,7 +287,14 @@ test('the progress line names the live stall and the loop-delay max with its win
 
 test('report.md and report.html show the same phase and phase-summary rows, in the same order', () => {
   const report = sampleReport();
-  const text = (html: string): string => html.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+  const text = (html: string): string =>
+    html
+      .replace(/<[^>]+>/g, '')
+      .replace(/&amp;/g, '&')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'");
   // First column of each row of the table whose first header cell is `first`.
   const mdLabels = (first: string): string[] => {
     const lines = renderMarkdown(report).split('\n');

@@ -127,7 +127,9 @@ export function effective(stages: DockerStage[], name: string, keyword: string):
 /** The Dockerfile's `pnpm deploy --filter <package> --prod <dir>` steps, in order. */
 export function deploySteps(stages: DockerStage[] = dockerfileStages()): Array<{ filter: string; out: string }> {
   return stages.flatMap((stage) =>
-    stage.instructions.flatMap((instruction) => [...instruction.matchAll(/pnpm deploy --filter (\S+) --prod (\S+)/g)].map((m) => ({ filter: m[1] as string, out: m[2] as string }))),
+    stage.instructions.flatMap((instruction) =>
+      [...instruction.matchAll(/pnpm deploy --filter (\S+) --prod (\S+)/g)].map((m) => ({ filter: m[1] as string, out: m[2] as string })),
+    ),
   );
 }
 
@@ -148,7 +150,9 @@ export function baseImages(text: string = readText('Dockerfile')): string[] {
   const stages = dockerfileStages(text);
   const names = new Set(stages.map((s) => s.name));
   const images = stages
-    .map((s) => s.from.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args.get((a ?? b) as string) ?? ''))
+    .map((s) =>
+      s.from.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args.get((a ?? b) as string) ?? ''),
+    )
     .filter((from) => !names.has(from) && from !== 'scratch');
   return [...new Set(images)];
 }

@@ -7,7 +7,16 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AdminClient, EngineError, type Report, catalogueNames, loadScenario, reportJsonSchema, reportProblems, runScenario } from '@runtime-lab/scenarios';
+import {
+  AdminClient,
+  EngineError,
+  type Report,
+  catalogueNames,
+  loadScenario,
+  reportJsonSchema,
+  reportProblems,
+  runScenario,
+} from '@runtime-lab/scenarios';
 import { chromium } from 'playwright-core';
 import { type StartedService, startServices, stopServices } from '@runtime-lab/cli';
 import { freePort, lab, repoPath } from '@runtime-lab/test-kit';
@@ -25,14 +34,36 @@ function reportOf(name: string): Report {
   return report;
 }
 
-const runArgs = (name: string, out: string): string[] => ['run', name, '--quick', '--out', out, '--api', apiUrl, '--metrics', metricsUrl, '--runner-port', '0'];
+const runArgs = (name: string, out: string): string[] => [
+  'run',
+  name,
+  '--quick',
+  '--out',
+  out,
+  '--api',
+  apiUrl,
+  '--metrics',
+  metricsUrl,
+  '--runner-port',
+  '0',
+];
 
 describe('the catalogue, --quick, through lab run against one pair of real services', () => {
   before(async () => {
-    const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     try {
       const started = await startServices({
-        ports: { apiPort: apiPort as number, apiMetricsPort: apiMetricsPort as number, downstreamPort: downstreamPort as number, downstreamMetricsPort: downstreamMetricsPort as number },
+        ports: {
+          apiPort: apiPort as number,
+          apiMetricsPort: apiMetricsPort as number,
+          downstreamPort: downstreamPort as number,
+          downstreamMetricsPort: downstreamMetricsPort as number,
+        },
         logDir: join(dir, 'logs'),
       });
       services = started.services;
@@ -66,7 +97,10 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
       assert.deepEqual(reportProblems(report), [], `${name}: report.json does not match its schema`);
       assert.equal(readFileSync(join(dir, name, 'report.schema.json'), 'utf8'), reportJsonSchema());
       assert.equal(report.runner.restored, true);
-      assert.equal(report.series.t.length, report.phases.reduce((a, p) => a + p.durationSeconds, 0));
+      assert.equal(
+        report.series.t.length,
+        report.phases.reduce((a, p) => a + p.durationSeconds, 0),
+      );
     }
     const broken = structuredClone(reports.values().next().value) as unknown as Record<string, unknown>;
     delete broken.verdict;
@@ -94,11 +128,20 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
     // No sustained crossing of 50 ms by the server-side P99 during the fault (on a loaded machine a lone
     // spike reads "intermittent", one in the baseline "above only before onset").
     const server = report.leadTimes.find((r) => r.signal === 'serverP99');
-    assert.ok(server && server.firstSustainedCrossingSeconds === null && server.status !== 'already-above', `server-side P99 never held above 50 ms in the fault: ${server?.status}`);
-    assert.notEqual(report.leadTimes.find((r) => r.signal === 'threadpoolCanary')?.status, 'crossed', 'the loop stall is not passed off as threadpool starvation');
+    assert.ok(
+      server && server.firstSustainedCrossingSeconds === null && server.status !== 'already-above',
+      `server-side P99 never held above 50 ms in the fault: ${server?.status}`,
+    );
+    assert.notEqual(
+      report.leadTimes.find((r) => r.signal === 'threadpoolCanary')?.status,
+      'crossed',
+      'the loop stall is not passed off as threadpool starvation',
+    );
     // The cold population (a new connection per request) waits longer than the warm one in the same run.
     const coldP99 = fault.summaryLower?.coldProbeP99 ?? fault.summary.coldProbeP99 ?? 0;
-    t.diagnostic(`fault phase: warm probe P99 ${lower.probeP99 ?? probeP99} s, cold probe P99 ${coldP99} s (${fault.clients.cold.timeouts}/${fault.clients.cold.requests} timed out)`);
+    t.diagnostic(
+      `fault phase: warm probe P99 ${lower.probeP99 ?? probeP99} s, cold probe P99 ${coldP99} s (${fault.clients.cold.timeouts}/${fault.clients.cold.requests} timed out)`,
+    );
     assert.ok(coldP99 > (lower.probeP99 ?? probeP99 ?? 0), `cold P99 ${coldP99} s vs warm ${probeP99} s`);
     assert.ok(report.liveness.attempts.length > 0, 'the liveness probe made attempts');
   });
@@ -109,7 +152,10 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
       for (const row of report.leadTimes.filter((r) => r.status === 'never')) {
         for (const phase of report.phases) {
           const lower = phase.summaryLower?.[row.signal] ?? phase.summary[row.signal];
-          const above = lower !== null && lower !== undefined && (phase.summaryLower?.[row.signal] === undefined ? lower > row.threshold : lower >= row.threshold);
+          const above =
+            lower !== null &&
+            lower !== undefined &&
+            (phase.summaryLower?.[row.signal] === undefined ? lower > row.threshold : lower >= row.threshold);
           assert.ok(!above, `${name}: ${row.label} reads "never" while its ${phase.name} summary is ${lower} (threshold ${row.threshold})`);
         }
       }
@@ -118,7 +164,7 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
     }
   });
 
-  test('the reports name what held the loop: the blocking mode\'s own function during the fault', () => {
+  test("the reports name what held the loop: the blocking mode's own function during the fault", () => {
     for (const [name, fn] of [
       ['blocking', 'spinCpu'],
       ['blocking-microtask', 'microtaskChain'],
@@ -126,7 +172,11 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
       const held = reportOf(name).heldTheLoop;
       assert.equal(held?.available, true, `${name}: ${JSON.stringify(held)}`);
       const fault = held.phases.find((p) => p.phase === 'fault');
-      assert.match(fault?.rows[0]?.frame ?? '', new RegExp(`^${fn} \\(services/api/src/faults/blocking-work\\.ts:\\d+\\)$`), `${name}: ${JSON.stringify(fault)}`);
+      assert.match(
+        fault?.rows[0]?.frame ?? '',
+        new RegExp(`^${fn} \\(services/api/src/faults/blocking-work\\.ts:\\d+\\)$`),
+        `${name}: ${JSON.stringify(fault)}`,
+      );
       assert.ok((fault?.rows[0]?.stalls ?? 0) >= 2, `${name}: several stalls attributed during the fault`);
       assert.match(readFileSync(join(dir, name, 'report.md'), 'utf8'), new RegExp(`## What held the loop[\\s\\S]*\\| fault \\| ${fn} \\(`));
     }
@@ -155,7 +205,16 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
     const html = join(dir, 'blocking', 'report.html');
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
@@ -200,9 +259,12 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
       const admin = new AdminClient(apiUrl);
       let pid = 0;
       // The full (not --quick) flagship: its fault phase lasts 20 s, long enough to be interrupted.
-      const running = lab(['run', 'blocking', '--out', join(dir, `killed-${signal}`), '--api', apiUrl, '--metrics', metricsUrl, '--runner-port', '0'], {
-        onSpawn: (p) => (pid = p),
-      });
+      const running = lab(
+        ['run', 'blocking', '--out', join(dir, `killed-${signal}`), '--api', apiUrl, '--metrics', metricsUrl, '--runner-port', '0'],
+        {
+          onSpawn: (p) => (pid = p),
+        },
+      );
       const deadline = Date.now() + 30_000;
       let faultOn = false;
       while (!faultOn && Date.now() < deadline) {
@@ -249,6 +311,10 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
       },
     );
     assert.ok(faultWasOn, 'the callback threw while the fault was on');
-    assert.deepEqual((await admin.list()).filter((f) => f.active).map((f) => f.name), [], 'every fault and mitigation is off');
+    assert.deepEqual(
+      (await admin.list()).filter((f) => f.active).map((f) => f.name),
+      [],
+      'every fault and mitigation is off',
+    );
   });
 });

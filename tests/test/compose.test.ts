@@ -46,7 +46,9 @@ function hostPathOf(svc: ComposeService, containerPath: string): string | undefi
 
 /** Package name -> repo directory, for every workspace package. */
 function workspacePackages(): Map<string, string> {
-  const dirs = ['packages', 'services'].flatMap((group) => readdirSync(repoPath(group)).map((d) => `${group}/${d}`)).concat(['scenarios', 'grafana']);
+  const dirs = ['packages', 'services']
+    .flatMap((group) => readdirSync(repoPath(group)).map((d) => `${group}/${d}`))
+    .concat(['scenarios', 'grafana']);
   const map = new Map<string, string>();
   for (const dir of dirs) {
     if (!existsSync(repoPath(dir, 'package.json'))) continue;
@@ -71,7 +73,8 @@ describe('docker-compose.yml (static)', () => {
   it('has the lab services, the runner on demand under a profile', () => {
     assert.deepEqual(Object.keys(services).sort(), ['api', 'downstream', 'grafana', 'lab', 'prometheus']);
     assert.deepEqual(service('lab').profiles, ['lab'], 'the runner starts only with `docker compose run lab`');
-    for (const name of ['api', 'downstream', 'prometheus', 'grafana']) assert.equal(service(name).profiles, undefined, `${name} starts with up`);
+    for (const name of ['api', 'downstream', 'prometheus', 'grafana'])
+      assert.equal(service(name).profiles, undefined, `${name} starts with up`);
   });
 
   it('binds host ports to 127.0.0.1 by default, and every one can be moved', () => {
@@ -105,7 +108,10 @@ describe('docker-compose.yml (static)', () => {
     // The runner lives in the api container's network namespace (see the comment in the compose file).
     assert.equal(service('lab').network_mode, 'service:api');
     assert.deepEqual(targets.get('runner'), [`api:${env('lab', 'LAB_RUNNER_METRICS_PORT')}`]);
-    assert.ok(containerPorts('api').includes(Number(env('lab', 'LAB_RUNNER_METRICS_PORT'))), 'runner metrics published on the api container');
+    assert.ok(
+      containerPorts('api').includes(Number(env('lab', 'LAB_RUNNER_METRICS_PORT'))),
+      'runner metrics published on the api container',
+    );
     assert.deepEqual(targets.get('prometheus'), ['localhost:9090']);
     assert.ok(containerPorts('prometheus').includes(9090));
     // The api reaches downstream by its service name and HTTP port.
@@ -153,7 +159,9 @@ describe('docker-compose.yml (static)', () => {
     }
 
     const grafana = service('grafana');
-    const dashboardsProvider = readYaml<{ providers: Array<{ options: { path: string } }> }>('grafana/provisioning/dashboards/runtime-lab.yml');
+    const dashboardsProvider = readYaml<{ providers: Array<{ options: { path: string } }> }>(
+      'grafana/provisioning/dashboards/runtime-lab.yml',
+    );
     assert.equal(hostPathOf(grafana, dashboardsProvider.providers[0]?.options.path ?? ''), 'grafana/dashboards');
     assert.equal(hostPathOf(grafana, '/etc/grafana/provisioning/datasources'), 'grafana/provisioning/datasources');
     assert.equal(hostPathOf(grafana, '/etc/grafana/provisioning/dashboards'), 'grafana/provisioning/dashboards');
@@ -191,7 +199,8 @@ describe('docker-compose.yml (static)', () => {
       }
     }
     // Our services are checked with Node's fetch (their images have no curl/wget).
-    for (const name of ['api', 'downstream', 'lab']) assert.equal(service(name).healthcheck?.test[1], 'node', `${name}: healthcheck with node`);
+    for (const name of ['api', 'downstream', 'lab'])
+      assert.equal(service(name).healthcheck?.test[1], 'node', `${name}: healthcheck with node`);
     assert.match(service('prometheus').healthcheck?.test.join(' ') ?? '', /\/-\/ready/);
     assert.match(service('grafana').healthcheck?.test.join(' ') ?? '', /\/api\/health/);
     assert.ok(service('api').depends_on?.downstream, 'api waits for downstream');
@@ -231,7 +240,10 @@ describe('docker-compose.yml (static)', () => {
       assert.equal(build.context, REPO_ROOT.replace(/\/$/, ''), `${name}: build context is the repo root`);
       assert.equal(build.dockerfile ?? 'Dockerfile', 'Dockerfile');
       const target = build.target ?? '';
-      assert.ok(stages.some((s) => s.name === target), `${name}: Dockerfile has no stage "${target}"`);
+      assert.ok(
+        stages.some((s) => s.name === target),
+        `${name}: Dockerfile has no stage "${target}"`,
+      );
       const user = effective(stages, target, 'USER');
       assert.ok(user && user !== 'root' && user !== '0', `${name}: runs as a non-root user (USER ${user})`);
       // The package lands at its repo path under /app, so the command is the native one.

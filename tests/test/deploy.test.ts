@@ -35,13 +35,19 @@ function imageLayouts(): ImageLayout[] {
     const entrypoint = effective(stages, target, 'ENTRYPOINT');
     const command = JSON.parse(entrypoint ?? effective(stages, target, 'CMD') ?? '[]') as string[];
     const filter = filters.get(from);
-    assert.ok(filter && to.startsWith('/app/'), `Dockerfile stage ${target}: expected COPY --from=build /deploy/<name> /app/<path> of a pnpm deploy output, got "${copy}"`);
+    assert.ok(
+      filter && to.startsWith('/app/'),
+      `Dockerfile stage ${target}: expected COPY --from=build /deploy/<name> /app/<path> of a pnpm deploy output, got "${copy}"`,
+    );
     const repoFiles: ImageLayout['repoFiles'] = [];
     for (const instruction of stages.find((s) => s.name === target)?.instructions ?? []) {
       if (!instruction.startsWith('COPY --from=build ') || instruction === copy) continue;
       // Anything else copied from the build stage would go unmirrored here, and untested.
       const [, source = '', destination = ''] = /^COPY --from=build \/repo\/(\S+) \/app\/(\S+)$/.exec(instruction) ?? [];
-      assert.ok(source && destination, `Dockerfile stage ${target}: this test mirrors COPY --from=build /repo/<file> /app/<path> only, got "${instruction}"`);
+      assert.ok(
+        source && destination,
+        `Dockerfile stage ${target}: this test mirrors COPY --from=build /repo/<file> /app/<path> only, got "${instruction}"`,
+      );
       repoFiles.push({ from: source, to: destination });
     }
     return { target, filter, appPath: to.slice('/app/'.length), command, repoFiles };
@@ -109,7 +115,10 @@ before(() => {
     const result = run('pnpm', ['deploy', '--filter', layout.filter, '--prod', out], { timeoutMs: 180_000 });
     assert.equal(result.status, 0, `pnpm deploy --filter ${layout.filter}: ${result.stderr}${result.stdout}`);
     for (const file of layout.repoFiles) {
-      assert.ok(!dockerignoreExcludes(file.from, readText('.dockerignore')), `.dockerignore keeps ${file.from} out of the build context, yet stage ${layout.target} copies it`);
+      assert.ok(
+        !dockerignoreExcludes(file.from, readText('.dockerignore')),
+        `.dockerignore keeps ${file.from} out of the build context, yet stage ${layout.target} copies it`,
+      );
       mkdirSync(dirname(join(app, file.to)), { recursive: true });
       copyFileSync(repoPath(file.from), join(app, file.to));
     }
@@ -164,7 +173,14 @@ describe("the Dockerfile's pnpm deploy output, started without Docker", () => {
 
   it('reads .dockerignore as Docker does (the check that guards the repo files an image copies)', () => {
     const text = '# comment\n**/node_modules\nprometheus\n!prometheus/thresholds.yml\n*.md\n!README*.md\nREADME-secret.md\n';
-    const excluded = ['node_modules/x', 'packages/cli/node_modules/yaml/index.js', 'prometheus/prometheus.yml', 'prometheus/rules/alerts.yml', 'docs.md', 'README-secret.md'];
+    const excluded = [
+      'node_modules/x',
+      'packages/cli/node_modules/yaml/index.js',
+      'prometheus/prometheus.yml',
+      'prometheus/rules/alerts.yml',
+      'docs.md',
+      'README-secret.md',
+    ];
     const kept = ['prometheus/thresholds.yml', 'packages/cli/src/bin.ts', 'README.md', 'docs/audit.md', 'prometheus.yml'];
     for (const path of excluded) assert.equal(dockerignoreExcludes(path, text), true, path);
     for (const path of kept) assert.equal(dockerignoreExcludes(path, text), false, path);
@@ -181,6 +197,10 @@ describe("the Dockerfile's pnpm deploy output, started without Docker", () => {
     const path = join(dirname(app), 'lab-audit.yml');
     const result = runLab(['audit', '--init', path]);
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(readFileSync(path, 'utf8'), readText('prometheus/thresholds.yml'), 'the image carries the single source of truth, unchanged');
+    assert.equal(
+      readFileSync(path, 'utf8'),
+      readText('prometheus/thresholds.yml'),
+      'the image carries the single source of truth, unchanged',
+    );
   });
 });

@@ -14,7 +14,20 @@ test('lab run docs/examples/regex-incident.scenario.ts --quick --start on moved 
   const [apiPort, metricsPort] = [await freePort(), await freePort()];
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const result = await lab(
-    ['run', repoPath('docs/examples/regex-incident.scenario.ts'), '--quick', '--start', '--api', apiUrl, '--metrics', `http://127.0.0.1:${metricsPort}/metrics`, '--runner-port', 'off', '--out', out],
+    [
+      'run',
+      repoPath('docs/examples/regex-incident.scenario.ts'),
+      '--quick',
+      '--start',
+      '--api',
+      apiUrl,
+      '--metrics',
+      `http://127.0.0.1:${metricsPort}/metrics`,
+      '--runner-port',
+      'off',
+      '--out',
+      out,
+    ],
     { timeoutMs: 180_000 },
   );
   t.diagnostic(`exit ${result.code} in ${(result.ms / 1000).toFixed(1)} s`);

@@ -13,7 +13,21 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startPrometheus, waitForPrometheus } from '@runtime-lab/cli';
 import { DASHBOARDS_DIR } from '@runtime-lab/grafana';
-import { allQueries, freePort, type DashboardJson, PrometheusApi, parsePromql, recordingRules, REPO_ROOT, repoPath, requireBinary, resetToggles, type RunningService, setToggles, startLabServices } from '@runtime-lab/test-kit';
+import {
+  allQueries,
+  freePort,
+  type DashboardJson,
+  PrometheusApi,
+  parsePromql,
+  recordingRules,
+  REPO_ROOT,
+  repoPath,
+  requireBinary,
+  resetToggles,
+  type RunningService,
+  setToggles,
+  startLabServices,
+} from '@runtime-lab/test-kit';
 
 /**
  * Quick scenarios that between them drive every signal the dashboards show: the loop (blocking),
@@ -169,7 +183,11 @@ interface ReportAlert {
 
 /** Start and end (seconds) of the blocking scenario's fault phase, from the runner's own metrics. */
 async function blockingFaultPhase(): Promise<{ from: number; to: number }> {
-  const phase = await promApi.finiteSamples('scenario_phase:lab_runner_phase_info:max{scenario="blocking",phase="fault"} == 1', windowStart, windowEnd);
+  const phase = await promApi.finiteSamples(
+    'scenario_phase:lab_runner_phase_info:max{scenario="blocking",phase="fault"} == 1',
+    windowStart,
+    windowEnd,
+  );
   assert.ok(phase.length > 0, 'the blocking fault phase shows in lab_runner_phase_info');
   return { from: Math.min(...phase.map((s) => s.t)), to: Math.max(...phase.map((s) => s.t)) };
 }
@@ -199,7 +217,10 @@ describe("native Prometheus with the compose configuration, during quick scenari
     const health = Object.fromEntries((await promApi.targets()).map((t) => [t.labels.job, t]));
     for (const job of ['api', 'downstream', 'prometheus']) assert.equal(health[job]?.health, 'up', `${job}: ${health[job]?.lastError}`);
     // The runner only listens while a scenario runs.
-    assert.ok((await promApi.finiteSamples('up{job="runner"} == 1', windowStart, windowEnd)).length > 0, 'the runner was scraped during the runs');
+    assert.ok(
+      (await promApi.finiteSamples('up{job="runner"} == 1', windowStart, windowEnd)).length > 0,
+      'the runner was scraped during the runs',
+    );
     const groups = await promApi.ruleGroups();
     const files = new Set(groups.map((g) => g.file.slice(g.file.lastIndexOf('/') + 1)));
     assert.ok(files.has('recording.yml') && files.has('alerts.yml'), `rule files loaded: ${[...files].join(', ')}`);
@@ -246,7 +267,8 @@ describe("native Prometheus with the compose configuration, during quick scenari
   });
 
   it("reads one lone 1 s block in the recording rule's time-weighted 10 s loop-delay p99 (the 640–1280 ms bucket)", async (t) => {
-    const around = async (expr: string): Promise<number> => Math.max(...(await promApi.finiteSamples(expr, loneBlockAt - 4, loneBlockAt + 14)).map((s) => s.v));
+    const around = async (expr: string): Promise<number> =>
+      Math.max(...(await promApi.finiteSamples(expr, loneBlockAt - 4, loneBlockAt + 14)).map((s) => s.v));
     const p99 = await around('job:runtime_eventloop_delay_seconds:p99_rate10s{job="api"}');
     const max = await around('job:runtime_eventloop_delay_max_seconds:max{job="api"}');
     const stalls = await around('job:runtime_eventloop_stalls:rate10s{job="api"}');
@@ -261,7 +283,10 @@ describe("native Prometheus with the compose configuration, during quick scenari
   it('fired EventLoopStarvation during the blocking fault phase', async () => {
     const { from, to } = await blockingFaultPhase();
     const firing = await promApi.finiteSamples('ALERTS{alertname="EventLoopStarvation",alertstate="firing"}', from, to + 6);
-    assert.ok(firing.length > 0, `EventLoopStarvation did not fire between ${new Date(from * 1000).toISOString()} and ${new Date((to + 6) * 1000).toISOString()}`);
+    assert.ok(
+      firing.length > 0,
+      `EventLoopStarvation did not fire between ${new Date(from * 1000).toISOString()} and ${new Date((to + 6) * 1000).toISOString()}`,
+    );
     assert.ok(
       firing.some((s) => s.metric.job === 'api'),
       `fired for ${JSON.stringify([...new Set(firing.map((s) => s.metric.job))])}`,
@@ -286,7 +311,9 @@ describe("native Prometheus with the compose configuration, during quick scenari
       const e = a.episodes[0];
       return e ? (e.resolvedAtSeconds ?? report.wallSeconds) - e.pendingAtSeconds : 0;
     };
-    const skipped = alerts.alerts.filter((a) => lasted(a) < toleranceSeconds).map((a) => `${a.alertname}/${a.labels.severity} (${lasted(a)} s)`);
+    const skipped = alerts.alerts
+      .filter((a) => lasted(a) < toleranceSeconds)
+      .map((a) => `${a.alertname}/${a.labels.severity} (${lasted(a)} s)`);
     // The lab's rules (they carry audit_rule); Prometheus did not load the user's file.
     const labRules = alerts.alerts.filter((a) => a.labels.audit_rule !== undefined && a.labels.job === 'api');
     for (const alert of labRules.filter((a) => (a.firstPendingSeconds ?? 0) > 0 && lasted(a) >= toleranceSeconds)) {
@@ -298,14 +325,19 @@ describe("native Prometheus with the compose configuration, during quick scenari
       };
       const pending = first('any');
       const firing = first('firing');
-      compared.push(`${alert.alertname}/${alert.labels.severity}: report pending ${alert.firstPendingSeconds} firing ${alert.firstFiringSeconds}; prometheus pending ${pending?.toFixed(1)} firing ${firing?.toFixed(1)}`);
+      compared.push(
+        `${alert.alertname}/${alert.labels.severity}: report pending ${alert.firstPendingSeconds} firing ${alert.firstFiringSeconds}; prometheus pending ${pending?.toFixed(1)} firing ${firing?.toFixed(1)}`,
+      );
       assert.ok(pending !== null && Math.abs(pending - (alert.firstPendingSeconds as number)) <= toleranceSeconds, compared.join('\n'));
       if (alert.firstFiringSeconds !== null && alert.firstFiringSeconds < report.wallSeconds - toleranceSeconds) {
         assert.ok(firing !== null && Math.abs(firing - alert.firstFiringSeconds) <= toleranceSeconds, compared.join('\n'));
       }
     }
     t.diagnostic(`${compared.join('; ')}; not compared (shorter than ${toleranceSeconds} s): ${skipped.join(', ') || 'none'}`);
-    assert.ok(compared.some((c) => c.startsWith('EventLoopStarvation/')), `EventLoopStarvation was compared: ${compared.join('; ')}`);
+    assert.ok(
+      compared.some((c) => c.startsWith('EventLoopStarvation/')),
+      `EventLoopStarvation was compared: ${compared.join('; ')}`,
+    );
     const user = alerts.alerts.find((a) => a.alertname === 'UserLoopStalled');
     assert.ok(user?.fired, `the user's rule fired in the blocking run: ${JSON.stringify(alerts.alerts)}`);
     assert.ok(alerts.ruleFiles.some((f) => f.endsWith('user-rules.yml')));

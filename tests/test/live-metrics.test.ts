@@ -27,7 +27,11 @@ async function scrapeAll(): Promise<Set<string>> {
     assert.equal(response.status, 200, `${s.name} ${s.metricsUrl}`);
     // Prometheus 3.x (compose) refuses a scrape without a valid exposition content type, where
     // 2.42 (CI) guesses: this keeps what CI sees true for the stack users run.
-    assert.match(response.headers.get('content-type') ?? '', /^(text\/plain; version=0\.0\.4|application\/openmetrics-text)/, `${s.name}: content-type`);
+    assert.match(
+      response.headers.get('content-type') ?? '',
+      /^(text\/plain; version=0\.0\.4|application\/openmetrics-text)/,
+      `${s.name}: content-type`,
+    );
     for (const name of sampleNames(await response.text())) names.add(name);
   }
   return names;

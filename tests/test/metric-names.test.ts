@@ -55,6 +55,14 @@ test('every series the recording and alert rules read, and every recorded name, 
 test('docs/metrics.md documents exactly the metric names the telemetry plugin and the lab register', () => {
   const documented = new Set([...readText('docs/metrics.md').matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]));
   const registered = [...RUNTIME_METRIC_NAMES, ...LAB_METRIC_NAMES];
-  assert.deepEqual(registered.filter((name) => !documented.has(name)), [], 'registered but not documented');
-  assert.deepEqual([...documented].filter((name) => !KNOWN.has(name as string)), [], 'documented but not in @runtime-lab/metric-names');
+  assert.deepEqual(
+    registered.filter((name) => !documented.has(name)),
+    [],
+    'registered but not documented',
+  );
+  assert.deepEqual(
+    [...documented].filter((name) => !KNOWN.has(name as string)),
+    [],
+    'documented but not in @runtime-lab/metric-names',
+  );
 });

@@ -28,8 +28,17 @@ let work = '';
 const tarballs = new Map<PackageKey, string>();
 
 function sh(command: string, args: string[], cwd: string, timeoutMs = 300_000): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, npm_config_update_notifier: 'false' } });
-  assert.equal(result.status, 0, `${command} ${args.join(' ')} in ${cwd}: exit ${result.status ?? result.signal}\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
+  assert.equal(
+    result.status,
+    0,
+    `${command} ${args.join(' ')} in ${cwd}: exit ${result.status ?? result.signal}\n${result.stdout}\n${result.stderr}`,
+  );
   return result.stdout;
 }
 
@@ -138,7 +147,7 @@ describe('@runtime-lab/telemetry from its tarball', () => {
         "app.get('/block', async () => { const end = Date.now() + 1500; while (Date.now() < end); return { blocked: true }; });",
         "await app.listen({ port: 0, host: '127.0.0.1' });",
         'const w = app.telemetry.watchdogAddress();',
-        "const port = app.server.address().port;",
+        'const port = app.server.address().port;',
         "console.log(JSON.stringify({ url: 'http://127.0.0.1:' + port, metricsUrl: 'http://' + w.host + ':' + w.port + '/metrics' }));",
         '',
       ].join('\n'),
@@ -147,7 +156,12 @@ describe('@runtime-lab/telemetry from its tarball', () => {
     const { url, metricsUrl } = running.ready;
     assert.equal((await fetch(`${url}/ping`)).status, 200);
     // The watchdog serves a snapshot the app refreshes every 500 ms: the /ping just made shows up in a later one.
-    const names = ['runtime_eventloop_delay_seconds_bucket', 'runtime_watchdog_up 1', 'nodejs_eventloop_lag_seconds', 'runtime_http_request_duration_seconds_bucket{'];
+    const names = [
+      'runtime_eventloop_delay_seconds_bucket',
+      'runtime_watchdog_up 1',
+      'nodejs_eventloop_lag_seconds',
+      'runtime_http_request_duration_seconds_bucket{',
+    ];
     let idle = '';
     for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
       idle = await (await fetch(metricsUrl)).text();
@@ -217,8 +231,16 @@ describe('the lab CLI (with the runner and the auditor) from its tarballs', () =
     const keys: PackageKey[] = ['metric-names', 'scrape', 'telemetry', 'scenarios', 'audit', 'workshop', 'cli'];
     for (const key of keys) {
       const versions = packedManifest(tarball(key));
-      assert.doesNotMatch(JSON.stringify([versions.dependencies, versions.devDependencies]), /workspace:|catalog:/, `${key}: plain versions`);
-      assert.deepEqual(tarList(tarball(key)).filter((f) => /\.(ts|map)$/.test(f) && !/\.d\.c?ts$/.test(f)), [], `${key}: no sources or maps`);
+      assert.doesNotMatch(
+        JSON.stringify([versions.dependencies, versions.devDependencies]),
+        /workspace:|catalog:/,
+        `${key}: plain versions`,
+      );
+      assert.deepEqual(
+        tarList(tarball(key)).filter((f) => /\.(ts|map)$/.test(f) && !/\.d\.c?ts$/.test(f)),
+        [],
+        `${key}: no sources or maps`,
+      );
     }
     assert.ok(tarList(tarball('audit')).includes('package/dist/thresholds.yml'), 'the auditor ships the default thresholds');
     cliProject = project('lab-cli', keys.map(tarball));
@@ -229,7 +251,12 @@ describe('the lab CLI (with the runner and the auditor) from its tarballs', () =
   });
 
   const lab = (args: string[], cwd: string) =>
-    spawnSync(join(cliProject, 'node_modules/.bin/lab'), args, { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, LAB_AUDIT_CONFIG: '' } });
+    spawnSync(join(cliProject, 'node_modules/.bin/lab'), args, {
+      cwd,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, LAB_AUDIT_CONFIG: '' },
+    });
 
   it('lab audit --init writes the shipped default thresholds, byte for byte the repo file', () => {
     const dir = join(work, 'init');

@@ -26,9 +26,16 @@ function workspacePackages(): WorkspacePackage[] {
   assert.ok(block, 'pnpm-workspace.yaml has a packages: list');
   const dirs = (block[1] ?? '')
     .split('\n')
-    .map((line) => line.replace(/^\s*-\s*/, '').replace(/["']/g, '').trim())
+    .map((line) =>
+      line
+        .replace(/^\s*-\s*/, '')
+        .replace(/["']/g, '')
+        .trim(),
+    )
     .filter(Boolean)
-    .flatMap((entry) => (entry.endsWith('/*') ? readdirSync(repoPath(entry.slice(0, -2))).map((d) => `${entry.slice(0, -2)}/${d}`) : [entry]))
+    .flatMap((entry) =>
+      entry.endsWith('/*') ? readdirSync(repoPath(entry.slice(0, -2))).map((d) => `${entry.slice(0, -2)}/${d}`) : [entry],
+    )
     .filter((dir) => existsSync(repoPath(dir, 'package.json')));
   return dirs.map((dir) => ({ dir, manifest: JSON.parse(readFileSync(repoPath(dir, 'package.json'), 'utf8')) as Manifest }));
 }
@@ -68,7 +75,8 @@ test('every import of a workspace package is declared in the importing package.j
           continue;
         }
         const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? specifier);
-        if (byName.has(name) && name !== manifest.name && !declared.has(name)) problems.push(`${where} imports ${name}, not declared in ${dir}/package.json`);
+        if (byName.has(name) && name !== manifest.name && !declared.has(name))
+          problems.push(`${where} imports ${name}, not declared in ${dir}/package.json`);
       }
     }
   }
@@ -81,7 +89,8 @@ test('no service depends on another service, the test kit is never a production 
   for (const { dir, manifest } of packages) {
     for (const dep of lab(manifest.dependencies)) {
       const target = byName.get(dep);
-      if (dir.startsWith('services/') && target?.dir.startsWith('services/')) problems.push(`${manifest.name} depends on the service ${dep}`);
+      if (dir.startsWith('services/') && target?.dir.startsWith('services/'))
+        problems.push(`${manifest.name} depends on the service ${dep}`);
       if (dep === '@runtime-lab/test-kit') problems.push(`${manifest.name} has the test kit as a production dependency`);
       if (dep === '@runtime-lab/system-tests') problems.push(`${manifest.name} depends on the system tests`);
     }
@@ -94,7 +103,10 @@ test('no service depends on another service, the test kit is never a production 
 
 test('the telemetry plugin reads no environment', () => {
   const offenders = sourceFiles(repoPath('packages/telemetry/src')).filter((file) => /process\.env\b/.test(readFileSync(file, 'utf8')));
-  assert.deepEqual(offenders.map((file) => relative(REPO_ROOT, file)), []);
+  assert.deepEqual(
+    offenders.map((file) => relative(REPO_ROOT, file)),
+    [],
+  );
 });
 
 test('no product package exports a file from test/, bench/ or measure/', () => {
@@ -114,7 +126,9 @@ test('docs/architecture.md draws exactly the production dependencies the package
   assert.ok(mermaid, 'docs/architecture.md has a mermaid graph');
   const drawn = new Set([...mermaid.matchAll(/^\s*(\S+)\s+-->\s+(\S+)\s*$/gm)].map((m) => `${m[1]} --> ${m[2]}`));
   const short = (name: string): string => name.replace('@runtime-lab/', '');
-  const declared = new Set(packages.flatMap(({ manifest }) => lab(manifest.dependencies).map((dep) => `${short(manifest.name)} --> ${short(dep)}`)));
+  const declared = new Set(
+    packages.flatMap(({ manifest }) => lab(manifest.dependencies).map((dep) => `${short(manifest.name)} --> ${short(dep)}`)),
+  );
   assert.deepEqual([...declared].filter((edge) => !drawn.has(edge)).sort(), [], 'declared but not drawn');
   assert.deepEqual([...drawn].filter((edge) => !declared.has(edge)).sort(), [], 'drawn but not declared');
 });

@@ -33,7 +33,11 @@ const scenario = validateScenario(
     coldProbe: { ratePerSecond: COLD_RATE, timeoutMs: 15_000 },
     liveness: { periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 },
     phases: [
-      { name: 'baseline', durationSeconds: BASELINE_S, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }] },
+      {
+        name: 'baseline',
+        durationSeconds: BASELINE_S,
+        streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }],
+      },
       {
         name: 'fault',
         durationSeconds: FAULT_S,
@@ -52,9 +56,19 @@ let services: StartedService[] = [];
 let apiUrl = '';
 let metricsUrl = '';
 before(async () => {
-  const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const started = await startServices({
-    ports: { apiPort: apiPort as number, apiMetricsPort: apiMetricsPort as number, downstreamPort: downstreamPort as number, downstreamMetricsPort: downstreamMetricsPort as number },
+    ports: {
+      apiPort: apiPort as number,
+      apiMetricsPort: apiMetricsPort as number,
+      downstreamPort: downstreamPort as number,
+      downstreamMetricsPort: downstreamMetricsPort as number,
+    },
     logDir: mkdtempSync(join(tmpdir(), 'lab-populations-')),
   });
   services = started.services;
@@ -133,18 +147,26 @@ test('the runner’s warm and cold P99s agree with an independent client in the 
   const fault = report.phases.find((p) => p.name === 'fault') as Report['phases'][number];
   const runStartMs = Date.parse(report.startedAt);
   // The report's t = 0 is its schedule start, a little after startedAt; a second of margin each side.
-  const inFault = (ms: number): boolean => ms >= runStartMs + (fault.startSeconds + 1) * 1000 && ms < runStartMs + (fault.startSeconds + fault.durationSeconds - 1) * 1000;
+  const inFault = (ms: number): boolean =>
+    ms >= runStartMs + (fault.startSeconds + 1) * 1000 && ms < runStartMs + (fault.startSeconds + fault.durationSeconds - 1) * 1000;
   const independent = (kind: 'warm' | 'cold') => mine.filter((m) => m.kind === kind && inFault(m.intendedMs));
   const warmMine = independent('warm');
   const coldMine = independent('cold');
-  assert.ok(warmMine.length >= 30 && coldMine.length >= 5, `independent client: ${warmMine.length} warm, ${coldMine.length} cold requests in the fault`);
+  assert.ok(
+    warmMine.length >= 30 && coldMine.length >= 5,
+    `independent client: ${warmMine.length} warm, ${coldMine.length} cold requests in the fault`,
+  );
   const warmMineP99 = p99(warmMine.map((m) => m.latencyMs));
   const coldMineP99 = p99(coldMine.map((m) => m.latencyMs));
   // The runner's figures; a cold P99 that timed out is its lower bound (it never does with a 15 s timeout here).
   const warmRunner = (fault.summary.probeP99 ?? fault.summaryLower?.probeP99 ?? Number.NaN) * 1000;
   const coldRunner = (fault.summary.coldProbeP99 ?? fault.summaryLower?.coldProbeP99 ?? Number.NaN) * 1000;
-  t.diagnostic(`fault phase, ${BLOCK_MS} ms blocks: runner warm P99 ${warmRunner.toFixed(0)} ms, cold P99 ${coldRunner.toFixed(0)} ms (${fault.clients.cold.requests} cold requests)`);
-  t.diagnostic(`independent client: warm P99 ${warmMineP99.toFixed(0)} ms (${warmMine.length}), cold P99 ${coldMineP99.toFixed(0)} ms (${coldMine.length})`);
+  t.diagnostic(
+    `fault phase, ${BLOCK_MS} ms blocks: runner warm P99 ${warmRunner.toFixed(0)} ms, cold P99 ${coldRunner.toFixed(0)} ms (${fault.clients.cold.requests} cold requests)`,
+  );
+  t.diagnostic(
+    `independent client: warm P99 ${warmMineP99.toFixed(0)} ms (${warmMine.length}), cold P99 ${coldMineP99.toFixed(0)} ms (${coldMine.length})`,
+  );
 
   // Same population, same run, two clients: the same figure within a factor of 2.
   assert.ok(warmRunner / warmMineP99 < 2 && warmMineP99 / warmRunner < 2, `warm: runner ${warmRunner} ms vs independent ${warmMineP99} ms`);
@@ -166,8 +188,20 @@ test('the runner’s warm and cold P99s agree with an independent client in the 
   }
   assert.equal(l.restartSeconds, restart);
   // Outside the fault the same probe succeeds (at least once: a crowded machine can slow a second one past 1 s).
-  const outside = l.attempts.filter((a) => a.atSeconds < fault.startSeconds || a.atSeconds >= fault.startSeconds + fault.durationSeconds + 1);
-  assert.ok(outside.some((a) => a.outcome === 'ok'), 'the liveness probe succeeds outside the fault');
-  t.diagnostic(`liveness: ${l.attempts.map((a) => `${a.atSeconds.toFixed(1)}s ${a.outcome} ${a.latencyMs.toFixed(0)}ms`).join(', ')}; restart at ${l.restartSeconds}`);
-  assert.ok(l.attempts.some((a) => a.atSeconds >= fault.startSeconds && a.atSeconds < fault.startSeconds + fault.durationSeconds && a.outcome === 'timeout'), 'a probe on a new connection times out during the fault');
+  const outside = l.attempts.filter(
+    (a) => a.atSeconds < fault.startSeconds || a.atSeconds >= fault.startSeconds + fault.durationSeconds + 1,
+  );
+  assert.ok(
+    outside.some((a) => a.outcome === 'ok'),
+    'the liveness probe succeeds outside the fault',
+  );
+  t.diagnostic(
+    `liveness: ${l.attempts.map((a) => `${a.atSeconds.toFixed(1)}s ${a.outcome} ${a.latencyMs.toFixed(0)}ms`).join(', ')}; restart at ${l.restartSeconds}`,
+  );
+  assert.ok(
+    l.attempts.some(
+      (a) => a.atSeconds >= fault.startSeconds && a.atSeconds < fault.startSeconds + fault.durationSeconds && a.outcome === 'timeout',
+    ),
+    'a probe on a new connection times out during the fault',
+  );
 });

@@ -5,7 +5,18 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parsePromql, SYNTHETIC_SERIES, durationMs, prometheusConfig, readText, readYaml, recordingRules, repoPath, scrapeTargets, run } from '@runtime-lab/test-kit';
+import {
+  parsePromql,
+  SYNTHETIC_SERIES,
+  durationMs,
+  prometheusConfig,
+  readText,
+  readYaml,
+  recordingRules,
+  repoPath,
+  scrapeTargets,
+  run,
+} from '@runtime-lab/test-kit';
 
 const ruleTestFiles = readdirSync(repoPath('prometheus/tests'))
   .filter((name) => name.endsWith('.test.yml') && name !== 'alerts.test.yml') // alerts.test.yml: packages/audit's alerts.test.ts runs it
@@ -79,8 +90,14 @@ describe('prometheus config and rules (promtool)', () => {
   it('scrapes every 2 s or faster and stays simple enough for `lab up` to rewrite', () => {
     const config = prometheusConfig();
     assert.ok(durationMs(config.global.scrape_interval) <= 2000, 'scrape_interval <= 2s');
-    assert.ok(durationMs(config.global.evaluation_interval) <= durationMs(config.global.scrape_interval), 'rules evaluate at least once per scrape');
-    assert.ok(durationMs(config.global.scrape_timeout ?? '10s') <= durationMs(config.global.scrape_interval), 'scrape_timeout <= scrape_interval');
+    assert.ok(
+      durationMs(config.global.evaluation_interval) <= durationMs(config.global.scrape_interval),
+      'rules evaluate at least once per scrape',
+    );
+    assert.ok(
+      durationMs(config.global.scrape_timeout ?? '10s') <= durationMs(config.global.scrape_interval),
+      'scrape_timeout <= scrape_interval',
+    );
     assert.deepEqual(config.rule_files, ['rules/*.yml'], 'one relative glob, made absolute by lab up');
     const targets = scrapeTargets(config);
     assert.deepEqual([...targets.keys()].sort(), ['api', 'downstream', 'prometheus', 'runner']);

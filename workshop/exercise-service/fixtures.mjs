@@ -7,7 +7,9 @@ export const PBKDF2 = { iterations: 1_000_000, keyBytes: 32, digest: 'sha256' };
 
 const SALT = 'runtime-lab-workshop';
 /** The one user the login route knows: ada / correct-horse. */
-export const USERS = { ada: { salt: SALT, hash: pbkdf2Sync('correct-horse', SALT, PBKDF2.iterations, PBKDF2.keyBytes, PBKDF2.digest).toString('hex') } };
+export const USERS = {
+  ada: { salt: SALT, hash: pbkdf2Sync('correct-horse', SALT, PBKDF2.iterations, PBKDF2.keyBytes, PBKDF2.digest).toString('hex') },
+};
 
 /** Number of products in the catalogue; its JSON text is several MB. */
 export const PRODUCT_COUNT = 120_000;
@@ -18,7 +20,13 @@ export function catalogueText() {
   if (catalogue) return catalogue;
   const products = [];
   for (let id = 1; id <= PRODUCT_COUNT; id += 1) {
-    products.push({ id, name: `product-${id}`, priceCents: (id * 7919) % 10_000, tags: [`t${id % 17}`, `t${id % 23}`], stock: (id * 31) % 97 });
+    products.push({
+      id,
+      name: `product-${id}`,
+      priceCents: (id * 7919) % 10_000,
+      tags: [`t${id % 17}`, `t${id % 23}`],
+      stock: (id * 31) % 97,
+    });
   }
   catalogue = JSON.stringify({ products });
   return catalogue;

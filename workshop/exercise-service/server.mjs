@@ -20,7 +20,9 @@ await app.register(telemetry, { watchdog: { port: Number(process.env.METRICS_POR
 app.get('/ping', async () => ({ ok: true }));
 // Routes get their data through options, so a copy of routes/ anywhere on disk runs unchanged.
 const options = { dependencyUrl: process.env.DEPENDENCY_URL ?? 'http://127.0.0.1:8091', fixtures };
-for (const file of readdirSync(routesDir).filter((f) => f.endsWith('.mjs')).sort()) {
+for (const file of readdirSync(routesDir)
+  .filter((f) => f.endsWith('.mjs'))
+  .sort()) {
   const route = await import(pathToFileURL(join(routesDir, file)).href);
   await app.register(route.default, options);
 }
@@ -29,6 +31,9 @@ const watchdog = app.telemetry.watchdogAddress();
 console.log(JSON.stringify({ event: 'listening', url, metricsUrl: `http://${watchdog.host}:${watchdog.port}/metrics` }));
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.once(signal, () => {
-    app.close().then(() => process.exit(0), () => process.exit(1));
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }

@@ -33,7 +33,8 @@ const SUPPORTED_NODE = [22, 24, 26];
 
 export function checkNode(version = process.versions.node): CheckItem {
   const major = Number(version.split('.')[0]);
-  if (SUPPORTED_NODE.includes(major)) return { status: 'OK', name: 'Node.js', detail: `v${version} (supported lines: ${SUPPORTED_NODE.join(', ')})` };
+  if (SUPPORTED_NODE.includes(major))
+    return { status: 'OK', name: 'Node.js', detail: `v${version} (supported lines: ${SUPPORTED_NODE.join(', ')})` };
   if (major < 22) {
     return {
       status: 'FAIL',
@@ -41,7 +42,11 @@ export function checkNode(version = process.versions.node): CheckItem {
       detail: `v${version} is not supported: the lab's packages require Node >= 22 (engines) and are tested on ${SUPPORTED_NODE.join(', ')}; on 20 things may start but nothing is tested there. Install Node 24 (e.g. \`nvm install 24\`).`,
     };
   }
-  return { status: 'WARN', name: 'Node.js', detail: `v${version} is not a line the lab is tested on (${SUPPORTED_NODE.join(', ')}); it will probably work` };
+  return {
+    status: 'WARN',
+    name: 'Node.js',
+    detail: `v${version} is not a line the lab is tested on (${SUPPORTED_NODE.join(', ')}); it will probably work`,
+  };
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -65,8 +70,13 @@ async function answers(url: string): Promise<boolean> {
 export async function checkPort(p: PortToCheck): Promise<CheckItem> {
   const name = `port ${p.port} (${p.name})`;
   if (await portFree(p.port)) return { status: 'OK', name, detail: 'free' };
-  if (p.labUrl && (await answers(p.labUrl))) return { status: 'OK', name, detail: `in use by the lab (\`lab up\` or compose is running: ${p.labUrl} answers)` };
-  return { status: 'WARN', name, detail: `in use by another program: move the lab off it with \`export ${p.env}=<free port>\` (lab up, the auto-start of lab run and docker compose all follow it)` };
+  if (p.labUrl && (await answers(p.labUrl)))
+    return { status: 'OK', name, detail: `in use by the lab (\`lab up\` or compose is running: ${p.labUrl} answers)` };
+  return {
+    status: 'WARN',
+    name,
+    detail: `in use by another program: move the lab off it with \`export ${p.env}=<free port>\` (lab up, the auto-start of lab run and docker compose all follow it)`,
+  };
 }
 
 function run(command: string, args: string[], cwd?: string): { ok: boolean; out: string } {
@@ -82,12 +92,20 @@ export function checkDocker(repoRoot: string): CheckItem[] {
   }
   const items: CheckItem[] = [{ status: 'OK', name: 'Docker', detail: `engine ${server.out.split('\n')[0]}` }];
   const images = run('docker', ['compose', 'config', '--images'], repoRoot);
-  if (!images.ok) return [...items, { status: 'WARN', name: 'compose images', detail: `docker compose config failed: ${images.out.split('\n')[0]}` }];
-  const missing = images.out.split('\n').filter(Boolean).filter((image) => !run('docker', ['image', 'inspect', image]).ok);
+  if (!images.ok)
+    return [...items, { status: 'WARN', name: 'compose images', detail: `docker compose config failed: ${images.out.split('\n')[0]}` }];
+  const missing = images.out
+    .split('\n')
+    .filter(Boolean)
+    .filter((image) => !run('docker', ['image', 'inspect', image]).ok);
   items.push(
     missing.length === 0
       ? { status: 'OK', name: 'compose images', detail: 'all present (the compose path works offline)' }
-      : { status: 'WARN', name: 'compose images', detail: `missing: ${missing.join(', ')}; before the day, with network: docker compose pull && docker compose build` },
+      : {
+          status: 'WARN',
+          name: 'compose images',
+          detail: `missing: ${missing.join(', ')}; before the day, with network: docker compose pull && docker compose build`,
+        },
   );
   return items;
 }
@@ -95,7 +113,12 @@ export function checkDocker(repoRoot: string): CheckItem[] {
 export function checkPrometheus(): CheckItem {
   const version = run('prometheus', ['--version']);
   if (version.ok) return { status: 'OK', name: 'Prometheus', detail: version.out.split('\n')[0] ?? 'installed' };
-  return { status: 'WARN', name: 'Prometheus', detail: 'not installed: lab run, reports and verify work without it; the PromQL steps need it (Debian/Ubuntu: apt-get install prometheus; or the compose path)' };
+  return {
+    status: 'WARN',
+    name: 'Prometheus',
+    detail:
+      'not installed: lab run, reports and verify work without it; the PromQL steps need it (Debian/Ubuntu: apt-get install prometheus; or the compose path)',
+  };
 }
 
 const GB = 1024 ** 3;
@@ -105,14 +128,19 @@ export function checkDisk(path: string): CheckItem {
   const free = stats.bavail * stats.bsize;
   const detail = `${(free / GB).toFixed(1)} GB free where the repository is`;
   if (free < 1 * GB) return { status: 'FAIL', name: 'disk', detail: `${detail}: reports and the build need at least 1 GB` };
-  if (free < 4 * GB) return { status: 'WARN', name: 'disk', detail: `${detail}: enough for the native lab; the compose images need about 4 GB` };
+  if (free < 4 * GB)
+    return { status: 'WARN', name: 'disk', detail: `${detail}: enough for the native lab; the compose images need about 4 GB` };
   return { status: 'OK', name: 'disk', detail };
 }
 
 export function checkBuilt(files: string[]): CheckItem {
   const missing = files.filter((f) => !existsSync(f));
   if (missing.length === 0) return { status: 'OK', name: 'build', detail: 'the services are built' };
-  return { status: 'FAIL', name: 'build', detail: `not built (${missing.length} file(s) missing, e.g. ${missing[0]}): run pnpm install && pnpm build` };
+  return {
+    status: 'FAIL',
+    name: 'build',
+    detail: `not built (${missing.length} file(s) missing, e.g. ${missing[0]}): run pnpm install && pnpm build`,
+  };
 }
 
 export async function laptopCheck(options: LaptopCheckOptions): Promise<CheckItem[]> {

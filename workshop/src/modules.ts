@@ -10,7 +10,16 @@ import { WorkshopError } from './errors.js';
 import { EXERCISE_IDS } from './exercises/catalogue.js';
 import { MODULES_DIR } from './paths.js';
 
-export const BODY_SECTIONS = ['Goals', 'Predict', 'Run', 'What to look at', 'Expected observations', 'Answer key', 'Common misreadings', 'Timing'] as const;
+export const BODY_SECTIONS = [
+  'Goals',
+  'Predict',
+  'Run',
+  'What to look at',
+  'Expected observations',
+  'Answer key',
+  'Common misreadings',
+  'Timing',
+] as const;
 
 const ID = /^[a-z0-9-]+$/;
 const FILE_NAME = /^(\d\d)-([a-z0-9-]+)\.md$/;
@@ -71,7 +80,8 @@ class Problem {
   }
 
   object(value: unknown, field: string): Record<string, unknown> {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(field, `must be a mapping, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      this.fail(field, `must be a mapping, got ${JSON.stringify(value)}`);
     return value as Record<string, unknown>;
   }
 
@@ -119,8 +129,16 @@ function parsePredict(raw: unknown, p: Problem): PredictQuestion[] {
     }
     if (Object.keys(choices).length < 2) p.fail(`${field}.choices`, 'give at least two choices');
     const answer = p.string(q.answer, `${field}.answer`);
-    if (!(answer in choices)) p.fail(`${field}.answer`, `"${answer}" is not one of the choices; allowed: ${Object.keys(choices).join(', ')}`);
-    return { id, question: p.string(q.question, `${field}.question`), choices, answer, hint: p.string(q.hint, `${field}.hint`), explain: p.string(q.explain, `${field}.explain`) };
+    if (!(answer in choices))
+      p.fail(`${field}.answer`, `"${answer}" is not one of the choices; allowed: ${Object.keys(choices).join(', ')}`);
+    return {
+      id,
+      question: p.string(q.question, `${field}.question`),
+      choices,
+      answer,
+      hint: p.string(q.hint, `${field}.hint`),
+      explain: p.string(q.explain, `${field}.explain`),
+    };
   });
 }
 
@@ -134,11 +152,13 @@ function parseObservations(raw: unknown, p: Problem): Observation[] {
       const check = p.object(c, cf);
       p.keys(check, cf, ['phase', 'signal', 'above', 'below']);
       const signal = p.string(check.signal, `${cf}.signal`);
-      if (!(SIGNAL_IDS as readonly string[]).includes(signal)) p.fail(`${cf}.signal`, `unknown signal "${signal}"; allowed: ${SIGNAL_IDS.join(', ')}`);
+      if (!(SIGNAL_IDS as readonly string[]).includes(signal))
+        p.fail(`${cf}.signal`, `unknown signal "${signal}"; allowed: ${SIGNAL_IDS.join(', ')}`);
       const out: ObservationCheck = { phase: p.string(check.phase, `${cf}.phase`), signal: signal as SignalId };
       for (const bound of ['above', 'below'] as const) {
         if (check[bound] === undefined) continue;
-        if (typeof check[bound] !== 'number' || !Number.isFinite(check[bound])) p.fail(`${cf}.${bound}`, `must be a number (report units: seconds, ratio or count), got ${JSON.stringify(check[bound])}`);
+        if (typeof check[bound] !== 'number' || !Number.isFinite(check[bound]))
+          p.fail(`${cf}.${bound}`, `must be a number (report units: seconds, ratio or count), got ${JSON.stringify(check[bound])}`);
         out[bound] = check[bound];
       }
       if (out.above === undefined && out.below === undefined) p.fail(cf, 'give "above", "below" or both');
@@ -166,7 +186,8 @@ export function parseModule(file: string, text: string): WorkshopModule {
   const id = p.id(fm.id, 'id');
   if (id !== name[2]) p.fail('id', `"${id}" must match the file name's id "${name[2]}"`);
   const minutes = fm.minutes;
-  if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 240) return p.fail('minutes', `must be an integer from 1 to 240, got ${JSON.stringify(minutes)}`);
+  if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 240)
+    return p.fail('minutes', `must be an integer from 1 to 240, got ${JSON.stringify(minutes)}`);
   const module: WorkshopModule = {
     order: Number(name[1]),
     file,
@@ -185,17 +206,21 @@ export function parseModule(file: string, text: string): WorkshopModule {
   }
   if (fm.exercise !== undefined) {
     const exercise = p.id(fm.exercise, 'exercise');
-    if (!(EXERCISE_IDS as readonly string[]).includes(exercise)) p.fail('exercise', `no exercise "${exercise}"; allowed: ${EXERCISE_IDS.join(', ')}`);
+    if (!(EXERCISE_IDS as readonly string[]).includes(exercise))
+      p.fail('exercise', `no exercise "${exercise}"; allowed: ${EXERCISE_IDS.join(', ')}`);
     module.exercise = exercise;
   }
-  if (module.observations.length > 0 && !module.scenario) p.fail('observations', 'observations are checked against a run of the module\'s scenario: give "scenario"');
+  if (module.observations.length > 0 && !module.scenario)
+    p.fail('observations', 'observations are checked against a run of the module\'s scenario: give "scenario"');
   checkSections(body, p);
   return module;
 }
 
 /** Every module in `dir`, validated (phases against the scenario's own), sorted by NN; ids unique. */
 export async function loadModules(dir = MODULES_DIR): Promise<WorkshopModule[]> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.md')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort();
   const modules: WorkshopModule[] = [];
   const ids = new Map<string, string>();
   for (const f of files) {
@@ -209,7 +234,11 @@ export async function loadModules(dir = MODULES_DIR): Promise<WorkshopModule[]> 
       const phases = scenario.phases.map((ph) => ph.name);
       for (const [i, o] of module.observations.entries()) {
         for (const [j, c] of o.checks.entries()) {
-          if (!phases.includes(c.phase)) new Problem(file).fail(`observations[${i}].checks[${j}].phase`, `scenario "${module.scenario}" has no phase "${c.phase}"; allowed: ${phases.join(', ')}`);
+          if (!phases.includes(c.phase))
+            new Problem(file).fail(
+              `observations[${i}].checks[${j}].phase`,
+              `scenario "${module.scenario}" has no phase "${c.phase}"; allowed: ${phases.join(', ')}`,
+            );
         }
       }
     }
@@ -221,6 +250,10 @@ export async function loadModules(dir = MODULES_DIR): Promise<WorkshopModule[]> 
 /** The module with this id, or a usage error listing the ids there are. */
 export function findModule(modules: WorkshopModule[], id: string): WorkshopModule {
   const found = modules.find((m) => m.id === id);
-  if (!found) throw new WorkshopError('LAB_WORKSHOP_USAGE', `no module "${id}"; allowed: ${modules.map((m) => m.id).join(', ') || 'none (workshop/modules is empty)'}`);
+  if (!found)
+    throw new WorkshopError(
+      'LAB_WORKSHOP_USAGE',
+      `no module "${id}"; allowed: ${modules.map((m) => m.id).join(', ') || 'none (workshop/modules is empty)'}`,
+    );
   return found;
 }

@@ -35,14 +35,23 @@ export interface MysterySpec {
   measureRoute: ApiRoute;
 }
 
-const between = (random: () => number, min: number, max: number, step = 1): number => min + step * Math.floor(random() * ((max - min) / step + 1));
+const between = (random: () => number, min: number, max: number, step = 1): number =>
+  min + step * Math.floor(random() * ((max - min) / step + 1));
 const pick = <T>(random: () => number, values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
 
 export const MYSTERIES: Record<MysteryKind, MysterySpec> = {
   blocking: {
     draw: (random) => {
       const route = pick(random, ['orders', 'report', 'config'] as const);
-      return { routes: [route], params: { mode: pick(random, ['cpu', 'sync-io', 'json'] as const), durationMs: between(random, 150, 350, 50), fraction: 1, routes: [route] } };
+      return {
+        routes: [route],
+        params: {
+          mode: pick(random, ['cpu', 'sync-io', 'json'] as const),
+          durationMs: between(random, 150, 350, 50),
+          fraction: 1,
+          routes: [route],
+        },
+      };
     },
     mitigations: ['offload'],
     measureRoute: 'ping',
@@ -60,7 +69,14 @@ export const MYSTERIES: Record<MysteryKind, MysterySpec> = {
   'queue-amplification': {
     draw: (random) => ({
       routes: ['checkout'],
-      params: { fanOut: between(random, 4, 6), downstreamLatencyMs: between(random, 300, 500, 50), downstreamConcurrency: 2, timeoutMs: 500, retries: 3, backoffMs: 50 },
+      params: {
+        fanOut: between(random, 4, 6),
+        downstreamLatencyMs: between(random, 300, 500, 50),
+        downstreamConcurrency: 2,
+        timeoutMs: 500,
+        retries: 3,
+        backoffMs: 50,
+      },
     }),
     mitigations: ['load-shedding', 'retry-budget', 'deadline-propagation'],
     measureRoute: 'checkout',

@@ -5,32 +5,62 @@
 import { spawn } from 'node:child_process';
 import { AdminClient, OpenLoopStream, type OpenLoopRecord, constantRate, seededRandom, warmSocketsFor } from '@runtime-lab/scenarios';
 import { WorkshopError } from './errors.js';
-import { API_ROUTE_NAMES, API_ROUTES, type ApiRoute, MYSTERIES, MYSTERY_KINDS, type MysteryDraw, type MysteryKind, drawMystery } from './mystery-catalogue.js';
+import {
+  API_ROUTE_NAMES,
+  API_ROUTES,
+  type ApiRoute,
+  MYSTERIES,
+  MYSTERY_KINDS,
+  type MysteryDraw,
+  type MysteryKind,
+  drawMystery,
+} from './mystery-catalogue.js';
 import { clearMysteryFile, type MysteryState, readMystery, seal, unseal, updateProgress, writeMystery } from './state.js';
 
 const DEFAULT_TTL_SECONDS = 600;
 
 /** What each kind would show, for a hint after a wrong diagnosis: the signal to go and look at. */
 const WOULD_SHOW: Record<MysteryKind, string> = {
-  blocking: 'a blocked loop shows as event-loop delay and ELU rising, and every route (even /api/ping) slow from the client while server-side times stay low',
-  'executor-saturation': 'a saturated executor shows as runtime_pool_queue_size / runtime_pool_wait_seconds of one pool rising while loop delay stays low and other routes stay fast',
-  'threadpool-saturation': 'a saturated libuv threadpool shows as runtime_threadpool_canary_seconds rising with fs-bound routes slow while loop delay stays low',
-  'queue-amplification': 'queue amplification shows as lab_checkout_backlog and downstream calls per checkout rising, with 504s, while downstream is busy',
+  blocking:
+    'a blocked loop shows as event-loop delay and ELU rising, and every route (even /api/ping) slow from the client while server-side times stay low',
+  'executor-saturation':
+    'a saturated executor shows as runtime_pool_queue_size / runtime_pool_wait_seconds of one pool rising while loop delay stays low and other routes stay fast',
+  'threadpool-saturation':
+    'a saturated libuv threadpool shows as runtime_threadpool_canary_seconds rising with fs-bound routes slow while loop delay stays low',
+  'queue-amplification':
+    'queue amplification shows as lab_checkout_backlog and downstream calls per checkout rising, with 504s, while downstream is busy',
 };
 
-async function mysteryCall(apiUrl: string, method: 'GET' | 'PUT' | 'DELETE', body?: unknown): Promise<{ active: boolean; remainingSeconds: number | null }> {
+async function mysteryCall(
+  apiUrl: string,
+  method: 'GET' | 'PUT' | 'DELETE',
+  body?: unknown,
+): Promise<{ active: boolean; remainingSeconds: number | null }> {
   const headers: Record<string, string> = {};
   if (process.env.LAB_ADMIN_TOKEN) headers.authorization = `Bearer ${process.env.LAB_ADMIN_TOKEN}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(new URL('/admin/mystery', apiUrl), { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(10_000) });
+    response = await fetch(new URL('/admin/mystery', apiUrl), {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(10_000),
+    });
   } catch (error) {
-    throw new WorkshopError('LAB_WORKSHOP_UNAVAILABLE', `the lab api does not answer at ${apiUrl} (${error instanceof Error ? error.message : String(error)}); start it with \`lab up\` or give --api`);
+    throw new WorkshopError(
+      'LAB_WORKSHOP_UNAVAILABLE',
+      `the lab api does not answer at ${apiUrl} (${error instanceof Error ? error.message : String(error)}); start it with \`lab up\` or give --api`,
+    );
   }
   const text = await response.text();
-  if (!response.ok) throw new WorkshopError('LAB_WORKSHOP_UNAVAILABLE', `${method} /admin/mystery: HTTP ${response.status}: ${text.slice(0, 300)}`);
-  const parsed = JSON.parse(text) as { mystery?: { active: boolean; remainingSeconds: number | null }; active?: boolean; remainingSeconds?: number | null };
+  if (!response.ok)
+    throw new WorkshopError('LAB_WORKSHOP_UNAVAILABLE', `${method} /admin/mystery: HTTP ${response.status}: ${text.slice(0, 300)}`);
+  const parsed = JSON.parse(text) as {
+    mystery?: { active: boolean; remainingSeconds: number | null };
+    active?: boolean;
+    remainingSeconds?: number | null;
+  };
   return parsed.mystery ?? { active: parsed.active ?? false, remainingSeconds: parsed.remainingSeconds ?? null };
 }
 
@@ -65,18 +95,29 @@ export async function startMystery(options: StartOptions): Promise<{ ttlSeconds:
     throw new WorkshopError('LAB_WORKSHOP_USAGE', `no mystery kind "${options.kind}"; allowed: ${MYSTERY_KINDS.join(', ')}`);
   }
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 10 || ttlSeconds > 3600) throw new WorkshopError('LAB_WORKSHOP_USAGE', `--ttl ${ttlSeconds}: allowed: an integer from 10 to 3600 seconds`);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 10 || ttlSeconds > 3600)
+    throw new WorkshopError('LAB_WORKSHOP_USAGE', `--ttl ${ttlSeconds}: allowed: an integer from 10 to 3600 seconds`);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const draw = drawMystery(seed, seededRandom(seed), options.kind);
   await endMystery(options.stateDir, 'replaced');
   await mysteryCall(options.apiUrl, 'PUT', { fault: draw.kind, ...draw.params, ttlSeconds });
   let trafficPid: number | null = null;
   if (options.traffic !== false) {
-    const child = spawn(process.execPath, [new URL('./mystery-traffic.js', import.meta.url).pathname, options.apiUrl, String(ttlSeconds)], { detached: true, stdio: 'ignore' });
+    const child = spawn(process.execPath, [new URL('./mystery-traffic.js', import.meta.url).pathname, options.apiUrl, String(ttlSeconds)], {
+      detached: true,
+      stdio: 'ignore',
+    });
     child.unref();
     trafficPid = child.pid ?? null;
   }
-  writeMystery(options.stateDir, { sealed: seal(draw), apiUrl: options.apiUrl, startedAt: new Date().toISOString(), ttlSeconds, trafficPid, mitigations: [] });
+  writeMystery(options.stateDir, {
+    sealed: seal(draw),
+    apiUrl: options.apiUrl,
+    startedAt: new Date().toISOString(),
+    ttlSeconds,
+    trafficPid,
+    mitigations: [],
+  });
   const progress = updateProgress(options.stateDir, (p) => {
     p.incidents.push({ startedAt: new Date().toISOString(), diagnosed: false, mitigated: false, revealed: false });
   });
@@ -96,14 +137,16 @@ async function assertStillOn(state: MysteryState): Promise<void> {
   if ((await mysteryCall(state.apiUrl, 'GET')).active) return;
   throw new WorkshopError(
     'LAB_WORKSHOP_UNAVAILABLE',
-    'the incident is no longer on: it expired, or every fault was switched off (lab run, lab fault clear, the page\'s reset all do); `lab workshop mystery reveal` shows what it was, `mystery start` begins another',
+    "the incident is no longer on: it expired, or every fault was switched off (lab run, lab fault clear, the page's reset all do); `lab workshop mystery reveal` shows what it was, `mystery start` begins another",
   );
 }
 
 export async function diagnoseMystery(stateDir: string, kind: string, route: string): Promise<Check> {
-  if (!(MYSTERY_KINDS as readonly string[]).includes(kind)) throw new WorkshopError('LAB_WORKSHOP_USAGE', `no fault kind "${kind}"; allowed: ${MYSTERY_KINDS.join(', ')}`);
+  if (!(MYSTERY_KINDS as readonly string[]).includes(kind))
+    throw new WorkshopError('LAB_WORKSHOP_USAGE', `no fault kind "${kind}"; allowed: ${MYSTERY_KINDS.join(', ')}`);
   const routeName = route.replace(/^\/api\//, '');
-  if (!(API_ROUTE_NAMES as string[]).includes(routeName)) throw new WorkshopError('LAB_WORKSHOP_USAGE', `no route "${route}"; allowed: ${API_ROUTE_NAMES.join(', ')} (or /api/<name>)`);
+  if (!(API_ROUTE_NAMES as string[]).includes(routeName))
+    throw new WorkshopError('LAB_WORKSHOP_USAGE', `no route "${route}"; allowed: ${API_ROUTE_NAMES.join(', ')} (or /api/<name>)`);
   const { state, draw } = current(stateDir);
   await assertStillOn(state);
   const kindRight = draw.kind === kind;
@@ -113,9 +156,16 @@ export async function diagnoseMystery(stateDir: string, kind: string, route: str
       const last = p.incidents[p.incidents.length - 1];
       if (last) last.diagnosed = true;
     });
-    return { correct: true, message: `right: ${kind} on ${API_ROUTES[routeName as ApiRoute].path}. Now mitigate it: \`lab workshop mystery mitigate <mitigation>\`.` };
+    return {
+      correct: true,
+      message: `right: ${kind} on ${API_ROUTES[routeName as ApiRoute].path}. Now mitigate it: \`lab workshop mystery mitigate <mitigation>\`.`,
+    };
   }
-  if (kindRight) return { correct: false, message: `the kind is right, the route is not: which route's own client latency (or queue) rose, rather than which routes suffered with it?` };
+  if (kindRight)
+    return {
+      correct: false,
+      message: `the kind is right, the route is not: which route's own client latency (or queue) rose, rather than which routes suffered with it?`,
+    };
   return { correct: false, message: `not ${kind}: ${WOULD_SHOW[kind as MysteryKind]}. Is that what the signals show?` };
 }
 
@@ -138,7 +188,10 @@ async function probeP99Seconds(apiUrl: string, route: ApiRoute, seconds: number)
   await stream.done();
   const latencies = records.map((r) => r.latencyMs).sort((a, b) => a - b);
   if (!latencies.length) return { p99: null, requests: 0 };
-  return { p99: (latencies[Math.min(latencies.length - 1, Math.ceil(0.99 * latencies.length) - 1)] as number) / 1000, requests: latencies.length };
+  return {
+    p99: (latencies[Math.min(latencies.length - 1, Math.ceil(0.99 * latencies.length) - 1)] as number) / 1000,
+    requests: latencies.length,
+  };
 }
 
 export interface MitigationCheck extends Check {
@@ -155,8 +208,11 @@ export async function mitigateMystery(stateDir: string, mitigation: string, seco
   const { state, draw } = current(stateDir);
   const admin = new AdminClient(state.apiUrl);
   const catalogue = await admin.catalogue();
-  const mitigations = Object.entries(catalogue.toggles).filter(([, t]) => t.kind === 'mitigation').map(([name]) => name);
-  if (!mitigations.includes(mitigation)) throw new WorkshopError('LAB_WORKSHOP_USAGE', `no mitigation "${mitigation}"; allowed: ${mitigations.join(', ')}`);
+  const mitigations = Object.entries(catalogue.toggles)
+    .filter(([, t]) => t.kind === 'mitigation')
+    .map(([name]) => name);
+  if (!mitigations.includes(mitigation))
+    throw new WorkshopError('LAB_WORKSHOP_USAGE', `no mitigation "${mitigation}"; allowed: ${mitigations.join(', ')}`);
   await assertStillOn(state);
   const route = MYSTERIES[draw.kind].measureRoute;
   const before = await probeP99Seconds(state.apiUrl, route, seconds);
@@ -179,7 +235,9 @@ export async function mitigateMystery(stateDir: string, mitigation: string, seco
     beforeSeconds: before.p99,
     afterSeconds: after.p99,
     route: path,
-    message: worked ? `${mitigation} worked: ${figures}.` : `${mitigation} did not halve the latency: ${figures}. Which resource is the bottleneck, and does ${mitigation} give it more room or less work?`,
+    message: worked
+      ? `${mitigation} worked: ${figures}.`
+      : `${mitigation} did not halve the latency: ${figures}. Which resource is the bottleneck, and does ${mitigation} give it more room or less work?`,
   };
 }
 

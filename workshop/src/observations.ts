@@ -35,7 +35,13 @@ export function checkObservations(module: WorkshopModule, report: Report): Check
         passed = false;
         problems.push(`not below ${check.below} (upper bound ${upper ?? 'none'})`);
       }
-      results.push({ observation: o.text, check, passed, observed: check.above !== undefined ? (lower ?? null) : upper, ...(problems.length ? { problem: problems.join('; ') } : {}) });
+      results.push({
+        observation: o.text,
+        check,
+        passed,
+        observed: check.above !== undefined ? (lower ?? null) : upper,
+        ...(problems.length ? { problem: problems.join('; ') } : {}),
+      });
     }
   }
   return results;

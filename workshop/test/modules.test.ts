@@ -31,19 +31,51 @@ async function rejects(text: string, name: string, pattern: RegExp): Promise<voi
 }
 
 test('a module naming an unknown scenario, signal, phase or exercise is rejected with file, field and what is allowed', async () => {
-  await rejects(reference.replace('scenario: blocking', 'scenario: blockin'), '02-blocking.md', /: scenario: no catalogue scenario "blockin"; allowed: .*baseline.*blocking/);
-  await rejects(reference.replace('signal: serverP99', 'signal: serverP98'), '02-blocking.md', /: observations\[0\]\.checks\[1\]\.signal: unknown signal "serverP98"; allowed: probeP99/);
-  await rejects(reference.replace('{ phase: fault, signal: elu', '{ phase: faults, signal: elu'), '02-blocking.md', /: observations\[1\]\.checks\[1\]\.phase: scenario "blocking" has no phase "faults"; allowed: baseline, fault, recovery/);
-  await rejects(reference.replace('exercise: login-hash', 'exercise: login'), '02-blocking.md', /: exercise: no exercise "login"; allowed: login-hash, json-parse, fan-out/);
+  await rejects(
+    reference.replace('scenario: blocking', 'scenario: blockin'),
+    '02-blocking.md',
+    /: scenario: no catalogue scenario "blockin"; allowed: .*baseline.*blocking/,
+  );
+  await rejects(
+    reference.replace('signal: serverP99', 'signal: serverP98'),
+    '02-blocking.md',
+    /: observations\[0\]\.checks\[1\]\.signal: unknown signal "serverP98"; allowed: probeP99/,
+  );
+  await rejects(
+    reference.replace('{ phase: fault, signal: elu', '{ phase: faults, signal: elu'),
+    '02-blocking.md',
+    /: observations\[1\]\.checks\[1\]\.phase: scenario "blocking" has no phase "faults"; allowed: baseline, fault, recovery/,
+  );
+  await rejects(
+    reference.replace('exercise: login-hash', 'exercise: login'),
+    '02-blocking.md',
+    /: exercise: no exercise "login"; allowed: login-hash, json-parse, fan-out/,
+  );
 });
 
 test('front matter and body mistakes are named: answer key, unknown field, file name, sections, bounds', async () => {
-  await rejects(reference.replace('    answer: b\n', '    answer: d\n'), '02-blocking.md', /: predict\[0\]\.answer: "d" is not one of the choices; allowed: a, b, c/);
-  await rejects(reference.replace('minutes: 20', 'minutes: 20\nduration: 3'), '02-blocking.md', /: duration: unknown field; allowed: id, title/);
+  await rejects(
+    reference.replace('    answer: b\n', '    answer: d\n'),
+    '02-blocking.md',
+    /: predict\[0\]\.answer: "d" is not one of the choices; allowed: a, b, c/,
+  );
+  await rejects(
+    reference.replace('minutes: 20', 'minutes: 20\nduration: 3'),
+    '02-blocking.md',
+    /: duration: unknown field; allowed: id, title/,
+  );
   await rejects(reference, '2-blocking.md', /: file name: must be NN-<id>\.md/);
   await rejects(reference, '02-other.md', /: id: "blocking" must match the file name's id "other"/);
-  await rejects(reference.replace('## Answer key', '## Answers'), '02-blocking.md', /: body: the "##" sections must be, in this order: Goals, Predict, Run, What to look at, Expected observations, Answer key, Common misreadings, Timing/);
-  await rejects(reference.replace('{ phase: fault, signal: elu, above: 0.8 }', '{ phase: fault, signal: elu }'), '02-blocking.md', /: observations\[1\]\.checks\[1\]: give "above", "below" or both/);
+  await rejects(
+    reference.replace('## Answer key', '## Answers'),
+    '02-blocking.md',
+    /: body: the "##" sections must be, in this order: Goals, Predict, Run, What to look at, Expected observations, Answer key, Common misreadings, Timing/,
+  );
+  await rejects(
+    reference.replace('{ phase: fault, signal: elu, above: 0.8 }', '{ phase: fault, signal: elu }'),
+    '02-blocking.md',
+    /: observations\[1\]\.checks\[1\]: give "above", "below" or both/,
+  );
   await rejects(reference.replace('minutes: 20', 'minutes: twenty'), '02-blocking.md', /: minutes: must be an integer from 1 to 240/);
   assert.throws(() => parseModule('x/03-a.md', 'no front matter'), /x\/03-a\.md: front matter: the file must start with a YAML block/);
 });
@@ -54,13 +86,33 @@ function report(summary: Record<string, number | null>, lower: Record<string, nu
 
 test('observations: "above" uses the bucket lower bound, "below" the upper bound, so a bound alone never passes', () => {
   const module = parseModule(join(MODULES_DIR, '02-blocking.md'), reference);
-  const only = { ...module, observations: [{ text: 't', checks: [{ phase: 'fault', signal: 'loopDelayP99' as const, above: 0.3 }, { phase: 'fault', signal: 'serverP99' as const, below: 0.05 }] }] };
+  const only = {
+    ...module,
+    observations: [
+      {
+        text: 't',
+        checks: [
+          { phase: 'fault', signal: 'loopDelayP99' as const, above: 0.3 },
+          { phase: 'fault', signal: 'serverP99' as const, below: 0.05 },
+        ],
+      },
+    ],
+  };
   const pass = checkObservations(only, report({ loopDelayP99: 0.64, serverP99: 0.025 }, { loopDelayP99: 0.32, serverP99: 0.01 }));
-  assert.deepEqual(pass.map((r) => r.passed), [true, true]);
+  assert.deepEqual(
+    pass.map((r) => r.passed),
+    [true, true],
+  );
   // Upper bound above 0.3 but lower bound below it: not proven above.
   const straddle = checkObservations(only, report({ loopDelayP99: 0.64, serverP99: 0.08 }, { loopDelayP99: 0.16, serverP99: 0.04 }));
-  assert.deepEqual(straddle.map((r) => r.passed), [false, false]);
-  const missing = checkObservations({ ...only, observations: [{ text: 't', checks: [{ phase: 'recovery', signal: 'elu', below: 1 }] }] }, report({}));
+  assert.deepEqual(
+    straddle.map((r) => r.passed),
+    [false, false],
+  );
+  const missing = checkObservations(
+    { ...only, observations: [{ text: 't', checks: [{ phase: 'recovery', signal: 'elu', below: 1 }] }] },
+    report({}),
+  );
   assert.equal(missing[0]?.passed, false);
   assert.match(missing[0]?.problem ?? '', /no phase "recovery"/);
 });

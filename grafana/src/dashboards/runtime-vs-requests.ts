@@ -1,6 +1,18 @@
 // The home dashboard: the lab's lesson on one screen. Loop delay and live stall against the
 // server-side and client-side P99 on one (log) time axis, so the divergence is seen, not argued.
-import { METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_EVENTLOOP_STALL_DURATION_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_EVENTLOOP_UTILIZATION_RATIO, METRIC_HTTP_QUEUE_TIME_SECONDS, METRIC_HTTP_REQUESTS_INFLIGHT, METRIC_HTTP_REQUEST_DURATION_SECONDS, METRIC_LAB_FAULT_ACTIVE, METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
+import {
+  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
+  METRIC_EVENTLOOP_DELAY_SECONDS,
+  METRIC_EVENTLOOP_STALL_DURATION_SECONDS,
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_EVENTLOOP_UTILIZATION_RATIO,
+  METRIC_HTTP_QUEUE_TIME_SECONDS,
+  METRIC_HTTP_REQUESTS_INFLIGHT,
+  METRIC_HTTP_REQUEST_DURATION_SECONDS,
+  METRIC_LAB_FAULT_ACTIVE,
+  METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+} from '@runtime-lab/metric-names';
 import { faultAnnotations, phaseAnnotations } from '../annotations.js';
 import { buildDashboard } from '../layout.js';
 import { COLORS, stat, timeseries } from '../panels.js';
@@ -121,7 +133,7 @@ export function build() {
           timeseries({
             title: 'What held the loop (stall attribution)',
             description:
-              "Share of each second the api's loop spent stalled, per function that held it: the api's watchdog captures the main thread's stack while a stall longer than 100 ms lasts, and counts the stall when it ends under the captured frame (function, TypeScript file:line). Each band names code to fix: under the cpu blocking fault it reads spinCpu. \"other\" groups frames beyond the first ten; \"unknown\" means native code held the loop with no JavaScript on the stack. Empty while no stall passes the threshold.",
+              'Share of each second the api\'s loop spent stalled, per function that held it: the api\'s watchdog captures the main thread\'s stack while a stall longer than 100 ms lasts, and counts the stall when it ends under the captured frame (function, TypeScript file:line). Each band names code to fix: under the cpu blocking fault it reads spinCpu. "other" groups frames beyond the first ten; "unknown" means native code held the loop with no JavaScript on the stack. Empty while no stall passes the threshold.',
             unit: 'percentunit',
             width: 24,
             height: 8,
@@ -177,7 +189,7 @@ export function build() {
           timeseries({
             title: "Loop delay p99: prom-client's vs time-weighted",
             description:
-              "prom-client's nodejs_eventloop_lag_p99_seconds is reset at every scrape and counts a stall as one sample among ~100 per second, so a 1 s stall in 10 s barely moves it. The lab's histogram is weighted by time (one observation per 10 ms of wall time; a stall also records the ticks it swallowed) and cumulative: its p99 reads \"for 1 % of the last 10 s, a task that became ready waited at least this long\", in every window and for every scraper. Watch how differently the two lines react to the same stall.",
+              'prom-client\'s nodejs_eventloop_lag_p99_seconds is reset at every scrape and counts a stall as one sample among ~100 per second, so a 1 s stall in 10 s barely moves it. The lab\'s histogram is weighted by time (one observation per 10 ms of wall time; a stall also records the ticks it swallowed) and cumulative: its p99 reads "for 1 % of the last 10 s, a task that became ready waited at least this long", in every window and for every scraper. Watch how differently the two lines react to the same stall.',
             unit: 's',
             width: 12,
             height: 8,
@@ -189,8 +201,7 @@ export function build() {
           }),
           timeseries({
             title: 'Loop stalls: how many, and the share of time they took',
-            description:
-              `Stalls of 10 ms or more counted as events (${METRIC_EVENTLOOP_STALL_DURATION_SECONDS}): stalls per second, and seconds stalled per second, i.e. the share of wall time the loop could not run anything else. Many short stalls and one long one can take the same share; the p99 beside it tells them apart.`,
+            description: `Stalls of 10 ms or more counted as events (${METRIC_EVENTLOOP_STALL_DURATION_SECONDS}): stalls per second, and seconds stalled per second, i.e. the share of wall time the loop could not run anything else. Many short stalls and one long one can take the same share; the p99 beside it tells them apart.`,
             unit: 'short',
             width: 12,
             height: 8,

@@ -1,5 +1,10 @@
 // The scenario runner's own, client-side view: latency and outcomes per stream and phase.
-import { METRIC_HTTP_REQUEST_DURATION_SECONDS, METRIC_LAB_RUNNER_PHASE_INFO, METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS, METRIC_LAB_RUNNER_UP } from '@runtime-lab/metric-names';
+import {
+  METRIC_HTTP_REQUEST_DURATION_SECONDS,
+  METRIC_LAB_RUNNER_PHASE_INFO,
+  METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS,
+  METRIC_LAB_RUNNER_UP,
+} from '@runtime-lab/metric-names';
 import { faultAnnotations, phaseAnnotations } from '../annotations.js';
 import { buildDashboard } from '../layout.js';
 import { COLORS, timeseries } from '../panels.js';

@@ -2,7 +2,18 @@
 // compare it with the thresholds (generated into prometheus/rules/alerts.yml), the --prometheus
 // source evaluates the very same PromQL over the audit window, and the --metrics source computes
 // the same quantity from direct scrapes (scrape-points.ts). Names follow docs/metrics.md.
-import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
+import {
+  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
+  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_LAB_CHECKOUT_BACKLOG,
+  METRIC_POOL_QUEUE_SIZE,
+  METRIC_POOL_RUN_SECONDS,
+  METRIC_POOL_THREADS,
+  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
+  METRIC_THREADPOOL_CANARY_SECONDS,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+} from '@runtime-lab/metric-names';
 
 export const RULE_IDS = [
   'event_loop_starvation',
@@ -123,8 +134,7 @@ export const RULES: Record<RuleId, RuleDefinition> = {
         ` * max by (job, instance) (rate(${select(METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, s)}[${r}]))`;
       return `clamp_min((${canary}) - (${loopShare}), 0) or (${canary})`;
     },
-    metrics:
-      `max of mean ${METRIC_THREADPOOL_CANARY_SECONDS} and ${METRIC_THREADPOOL_CANARY_PENDING_SECONDS}, minus max ${METRIC_EVENTLOOP_DELAY_MAX_SECONDS} x ELU`,
+    metrics: `max of mean ${METRIC_THREADPOOL_CANARY_SECONDS} and ${METRIC_THREADPOOL_CANARY_PENDING_SECONDS}, minus max ${METRIC_EVENTLOOP_DELAY_MAX_SECONDS} x ELU`,
     explanation:
       'A tiny fs operation waited this long for a libuv threadpool thread: fs, dns.lookup, crypto and zlib all queue behind the same few threads.',
     hint: 'Cap concurrent crypto/zlib calls or move them to a worker pool; raise UV_THREADPOOL_SIZE only when the queued work is really I/O.',
@@ -167,8 +177,7 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     seriesLabels: [],
     promql: (s, r) => `max by (job, instance) (1 - avg_over_time(${select('up', s)}[${r}]))`,
     metrics: 'failed or timed-out scrapes of the endpoint',
-    explanation:
-      'Scrapes of the target failed: during those gaps dashboards and alerts are blind, which is exactly when a stall happens.',
+    explanation: 'Scrapes of the target failed: during those gaps dashboards and alerts are blind, which is exactly when a stall happens.',
     hint: 'Scrape the watchdog port (it answers during stalls), check that the target is up and that the scrape timeout fits.',
   },
   stale_snapshot: {

@@ -3,7 +3,18 @@
 // diffed between the oldest and newest scrape in the range, as rate() does (without its
 // extrapolation to the range edges).
 
-import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
+import {
+  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
+  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_LAB_CHECKOUT_BACKLOG,
+  METRIC_POOL_QUEUE_SIZE,
+  METRIC_POOL_RUN_SECONDS,
+  METRIC_POOL_THREADS,
+  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
+  METRIC_THREADPOOL_CANARY_SECONDS,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+} from '@runtime-lab/metric-names';
 import { type Families, increasePerSecond, samplesOf, snapshotTakenAtMs } from '@runtime-lab/scrape';
 import type { Point, Series } from './evaluate.js';
 import { RULES, type RuleId } from './rules.js';
@@ -100,7 +111,8 @@ function one(value: number | undefined): Value[] {
 
 const POINTS: Record<RuleId, PointFn> = {
   // Instant, like its PromQL: the latest scrape only, when it is the current attempt.
-  event_loop_starvation: (ok, attempts) => one(maxOf(latestOf(ok, attempts), [METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS])),
+  event_loop_starvation: (ok, attempts) =>
+    one(maxOf(latestOf(ok, attempts), [METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS])),
   elu_saturation: (ok, _attempts, range) => one(ratePerSecond(ok, range, METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL)),
   executor_queue: (ok) =>
     poolsOf(ok).flatMap((pool) => {

@@ -27,12 +27,19 @@ test('every enabled rule yields a degraded and a critical alert carrying its thr
   for (const id of RULE_IDS) {
     const limits = thresholds.rules[id];
     const mine = rules.filter((r) => r.labels.audit_rule === id);
-    assert.deepEqual(mine.map((r) => r.labels.severity), ['degraded', 'critical'], id);
+    assert.deepEqual(
+      mine.map((r) => r.labels.severity),
+      ['degraded', 'critical'],
+      id,
+    );
     assert.ok(mine.every((r) => r.alert === RULES[id].alert));
     assert.ok(mine[0]?.expr.endsWith(`>= ${limits.degraded}`), `${id}: ${mine[0]?.expr}`);
     assert.ok(mine[1]?.expr.endsWith(`>= ${limits.critical}`), `${id}: ${mine[1]?.expr}`);
   }
-  assert.ok(rules.some((r) => r.alert === 'EventLoopStarvation'), 'the blocking scenario relies on EventLoopStarvation');
+  assert.ok(
+    rules.some((r) => r.alert === 'EventLoopStarvation'),
+    'the blocking scenario relies on EventLoopStarvation',
+  );
 });
 
 test('thresholds drive the generated rules: disabled rules vanish, equal levels give one alert', () => {
@@ -42,7 +49,10 @@ test('thresholds drive the generated rules: disabled rules vanish, equal levels 
     .replace(/^range: 10s$/m, 'range: 30s');
   const rules = alertRules(parseThresholds(text, 'edited.yml'));
   assert.equal(rules.filter((r) => r.labels.audit_rule === 'elu_saturation').length, 0);
-  assert.deepEqual(rules.filter((r) => r.labels.audit_rule === 'backlog_growth').map((r) => r.labels.severity), ['critical']);
+  assert.deepEqual(
+    rules.filter((r) => r.labels.audit_rule === 'backlog_growth').map((r) => r.labels.severity),
+    ['critical'],
+  );
   assert.ok(rules.every((r) => !r.expr.includes('[10s]')));
   // Starvation reads instant gauges (see rules.ts); every other rule uses the range.
   assert.ok(rules.every((r) => r.labels.audit_rule === 'event_loop_starvation' || r.expr.includes('[30s]')));

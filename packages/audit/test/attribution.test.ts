@@ -28,7 +28,11 @@ test('the frame with the most stalled seconds in the window, not since the proce
   assert.equal(heldByFromScrapes(first, first), undefined, 'no stall in the window: nothing named');
   assert.equal(heldByFromScrapes(parseExposition(''), parseExposition('')), undefined, 'a service without attribution');
   // A restart (counter lower than before): the later value is all that is known.
-  assert.deepEqual(heldByFromScrapes(last, counters({ 'spinCpu (b.ts:2)': [3, 2] })), { frame: 'spinCpu (b.ts:2)', stalledSeconds: 2, stalls: 3 });
+  assert.deepEqual(heldByFromScrapes(last, counters({ 'spinCpu (b.ts:2)': [3, 2] })), {
+    frame: 'spinCpu (b.ts:2)',
+    stalledSeconds: 2,
+    stalls: 3,
+  });
 });
 
 test('text, JSON and JUnit name the frame in the starvation finding', () => {
@@ -41,7 +45,12 @@ test('text, JSON and JUnit name the frame in the starvation finding', () => {
     stepSeconds: 2,
     heldBy: { frame: 'spinCpu (services/api/src/faults/blocking-work.ts:36)', stalledSeconds: 8.14, stalls: 13 },
   };
-  const report = buildReport([series], thresholds, { kind: 'prometheus', urls: ['http://p'], detail: 'd', startMs: 0, endMs: 10_000 }, 'critical');
+  const report = buildReport(
+    [series],
+    thresholds,
+    { kind: 'prometheus', urls: ['http://p'], detail: 'd', startMs: 0, endMs: 10_000 },
+    'critical',
+  );
   const named = 'spinCpu (services/api/src/faults/blocking-work.ts:36) held it 8.1s in 13 stalls';
   assert.match(formatText(report), new RegExp(`evidence .*; ${named.replace(/[()]/g, '\\$&')}\n`));
   const json = JSON.parse(formatJson(report)) as { findings: Array<{ heldBy: unknown; evidence: string }> };

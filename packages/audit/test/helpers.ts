@@ -18,7 +18,11 @@ export function tempDir(t: { after(fn: () => void): void }, prefix = 'audit-test
 }
 
 /** Collects what runAuditCli prints, for assertions. */
-export function captureIo(): { io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } }; out: () => string; err: () => string } {
+export function captureIo(): {
+  io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } };
+  out: () => string;
+  err: () => string;
+} {
   let out = '';
   let err = '';
   return {

@@ -13,9 +13,18 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runAuditCli } from '../src/index.js';
 import { captureIo, hasBinary, type JsonCheck, type JsonReport } from './helpers.js';
-import { API_SERVER, clearFaults, DOWNSTREAM_SERVER, type RunningService, type Stream, servicesBuilt, setFault, startLoad, startService } from './live-services.js';
+import {
+  API_SERVER,
+  clearFaults,
+  DOWNSTREAM_SERVER,
+  type RunningService,
+  type Stream,
+  servicesBuilt,
+  setFault,
+  startLoad,
+  startService,
+} from './live-services.js';
 import { alertsOf, type PrometheusServer, startPrometheus } from '@runtime-lab/test-kit';
-
 
 interface Phase {
   name: string;
@@ -60,7 +69,10 @@ const PHASES: Phase[] = [
   },
   {
     name: 'queue-amplification',
-    fault: ['queue-amplification', { fanOut: 5, downstreamLatencyMs: 200, downstreamConcurrency: 4, timeoutMs: 500, retries: 3, backoffMs: 50, queueLimit: 0 }],
+    fault: [
+      'queue-amplification',
+      { fanOut: 5, downstreamLatencyMs: 200, downstreamConcurrency: 4, timeoutMs: 500, retries: 3, backoffMs: 50, queueLimit: 0 },
+    ],
     streams: [{ route: '/api/checkout', method: 'POST', connections: 8 }],
     expect: 'BacklogGrowth',
   },
@@ -148,9 +160,15 @@ describe('lab audit against the live api during each fault', { skip: NOT_BUILT, 
         assert.equal(metrics.report.status, 'healthy', describeFindings(metrics.report));
         assert.equal(metrics.code, 0);
       } else {
-        assert.ok(mine.some((f) => f.alert === phase.expect), `--metrics: expected ${phase.expect} on the api; findings:\n${describeFindings(metrics.report)}`);
+        assert.ok(
+          mine.some((f) => f.alert === phase.expect),
+          `--metrics: expected ${phase.expect} on the api; findings:\n${describeFindings(metrics.report)}`,
+        );
         for (const wrong of phase.mustNot ?? []) {
-          assert.ok(!mine.some((f) => f.alert === wrong), `--metrics: ${wrong} would misattribute ${phase.name}:\n${describeFindings(metrics.report)}`);
+          assert.ok(
+            !mine.some((f) => f.alert === wrong),
+            `--metrics: ${wrong} would misattribute ${phase.name}:\n${describeFindings(metrics.report)}`,
+          );
         }
       }
       if (phase.name === 'blocking') {
@@ -167,7 +185,10 @@ describe('lab audit against the live api during each fault', { skip: NOT_BUILT, 
       // The generated alert rule agrees with the audit while the fault is on.
       if (phase.name === 'blocking') {
         const firing = alerts.filter((a) => a.labels.alertname === 'EventLoopStarvation' && a.labels.job === 'api' && a.state === 'firing');
-        assert.ok(firing.length > 0, `EventLoopStarvation not firing in Prometheus: ${JSON.stringify(alerts.map((a) => [a.labels.alertname, a.labels.job, a.state]))}`);
+        assert.ok(
+          firing.length > 0,
+          `EventLoopStarvation not firing in Prometheus: ${JSON.stringify(alerts.map((a) => [a.labels.alertname, a.labels.job, a.state]))}`,
+        );
       }
       // Let the last scrape of the window land before querying it.
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -179,7 +200,10 @@ describe('lab audit against the live api during each fault', { skip: NOT_BUILT, 
         assert.equal(viaPrometheus.report.status, 'healthy', describeFindings(viaPrometheus.report));
         assert.equal(viaPrometheus.code, 0);
       } else {
-        assert.ok(apiJob.some((f) => f.alert === phase.expect), `--prometheus: expected ${phase.expect} on job api; findings:\n${describeFindings(viaPrometheus.report)}`);
+        assert.ok(
+          apiJob.some((f) => f.alert === phase.expect),
+          `--prometheus: expected ${phase.expect} on job api; findings:\n${describeFindings(viaPrometheus.report)}`,
+        );
       }
       if (phase.name === 'blocking') {
         const starvation = apiJob.find((f) => f.alert === 'EventLoopStarvation');

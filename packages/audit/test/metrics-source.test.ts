@@ -11,7 +11,6 @@ import { runAuditCli } from '../src/index.js';
 import { type FakeState, startFakeService } from './fake-service.js';
 import { captureIo, type JsonReport, ROOT, tempDir } from './helpers.js';
 
-
 function fastConfig(t: { after(fn: () => void): void }): string {
   const text = readFileSync(join(ROOT, 'prometheus/thresholds.yml'), 'utf8')
     .replace(/^range: 10s$/m, 'range: 4s')
@@ -31,11 +30,18 @@ async function audit(
   t.after(() => fake.close());
   during?.((patch) => fake.set(patch));
   const io = captureIo();
-  const code = await runAuditCli(['--metrics', fake.url, '--duration', '4s', '--interval', '1s', '--config', fastConfig(t), ...extra], io.io);
+  const code = await runAuditCli(
+    ['--metrics', fake.url, '--duration', '4s', '--interval', '1s', '--config', fastConfig(t), ...extra],
+    io.io,
+  );
   return { code, out: io.out(), err: io.err() };
 }
 
-async function auditJson(t: { after(fn: () => void): void }, state: Partial<FakeState>, extra: string[] = []): Promise<{ code: number; report: JsonReport }> {
+async function auditJson(
+  t: { after(fn: () => void): void },
+  state: Partial<FakeState>,
+  extra: string[] = [],
+): Promise<{ code: number; report: JsonReport }> {
   const { code, out, err } = await audit(t, state, ['--format', 'json', ...extra]);
   assert.equal(err, '');
   return { code, report: JSON.parse(out) as JsonReport };
@@ -106,13 +112,22 @@ describe('lab audit --metrics against a fake service', { concurrency: true }, ()
     ]);
     assert.deepEqual(only(starved.report), [['ThreadpoolStarvation', 'degraded']]);
     assert.deepEqual(only(pending.report), [['ThreadpoolStarvation', 'critical']]);
-    assert.deepEqual(only(blocked.report), [['EventLoopStarvation', 'critical'], ['EventLoopUtilizationSaturated', 'critical']]);
-    assert.deepEqual(only(starvedMachine.report), [['EventLoopStarvation', 'critical'], ['ThreadpoolStarvation', 'degraded']]);
+    assert.deepEqual(only(blocked.report), [
+      ['EventLoopStarvation', 'critical'],
+      ['EventLoopUtilizationSaturated', 'critical'],
+    ]);
+    assert.deepEqual(only(starvedMachine.report), [
+      ['EventLoopStarvation', 'critical'],
+      ['ThreadpoolStarvation', 'degraded'],
+    ]);
   });
 
   it('finds backlog growth and a stale snapshot', async (t) => {
     const { report } = await auditJson(t, { backlog: 300, snapshotAge: 4 });
-    assert.deepEqual(only(report), [['BacklogGrowth', 'critical'], ['StaleSnapshot', 'degraded']]);
+    assert.deepEqual(only(report), [
+      ['BacklogGrowth', 'critical'],
+      ['StaleSnapshot', 'degraded'],
+    ]);
   });
 
   it('counts scrapes that time out as scrape gaps (not a connection error once the target answered)', async (t) => {
@@ -133,8 +148,14 @@ describe('lab audit --metrics against a fake service', { concurrency: true }, ()
     assert.equal(code, 1);
     assert.match(out, /^lab audit: CRITICAL, junit report written to .*audit\.xml; exit 1\n$/);
     const xml = readFileSync(path, 'utf8');
-    assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="lab audit" tests="8" failures="1" errors="0" skipped="0">/);
-    assert.match(xml, /<testcase classname="lab\.audit\.event_loop_starvation" name="EventLoopStarvation on http:\/\/127\.0\.0\.1:\d+\/metrics">\n\s+<failure type="critical" message="CRITICAL: worst event-loop delay 800ms &gt;= critical 500ms/);
+    assert.match(
+      xml,
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="lab audit" tests="8" failures="1" errors="0" skipped="0">/,
+    );
+    assert.match(
+      xml,
+      /<testcase classname="lab\.audit\.event_loop_starvation" name="EventLoopStarvation on http:\/\/127\.0\.0\.1:\d+\/metrics">\n\s+<failure type="critical" message="CRITICAL: worst event-loop delay 800ms &gt;= critical 500ms/,
+    );
     // Degraded backlog is below --fail-on critical: reported, not failed.
     assert.match(xml, /lab\.audit\.backlog_growth[^>]*>\n\s+<system-out>DEGRADED \(below --fail-on critical\)/);
     assert.equal((xml.match(/<testcase /g) ?? []).length, 8);

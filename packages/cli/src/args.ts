@@ -61,7 +61,8 @@ export function stringOption(parsed: Parsed, name: string): string | undefined {
  */
 export function decimal(what: string, raw: string, rule: NumberRule, context?: string): number {
   const reading = readDecimal(raw, rule);
-  if (!reading.ok) throw new CliError('LAB_CLI_USAGE', `${context ? `${context}: ` : ''}${what} must be ${describeNumberRule(rule)}; ${reading.problem}`);
+  if (!reading.ok)
+    throw new CliError('LAB_CLI_USAGE', `${context ? `${context}: ` : ''}${what} must be ${describeNumberRule(rule)}; ${reading.problem}`);
   return reading.value;
 }
 

@@ -35,7 +35,8 @@ export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): ServicePorts
     const raw = env[PORT_ENV[key]];
     if (raw === undefined || raw === '') continue;
     const port = Number(raw);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError('LAB_CLI_USAGE', `${PORT_ENV[key]}=${raw} is not a port; allowed: 1-65535`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new CliError('LAB_CLI_USAGE', `${PORT_ENV[key]}=${raw} is not a port; allowed: 1-65535`);
     ports[key] = port;
   }
   return ports;
@@ -56,7 +57,8 @@ export function prometheusPort(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.PROMETHEUS_PORT;
   if (raw === undefined || raw === '') return 9090;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError('LAB_CLI_USAGE', `PROMETHEUS_PORT=${raw} is not a port; allowed: 1-65535`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new CliError('LAB_CLI_USAGE', `PROMETHEUS_PORT=${raw} is not a port; allowed: 1-65535`);
   return port;
 }
 
@@ -151,7 +153,10 @@ export async function startServices(options: StartOptions = {}): Promise<{ servi
     ['downstream', urls.downstreamUrl],
   ] as const) {
     if (await isHealthy(url, 500)) {
-      throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `something already answers ${url}/health (${name} port busy); stop it (\`lab down\`) or use --api`);
+      throw new CliError(
+        'LAB_CLI_SERVICE_UNREACHABLE',
+        `something already answers ${url}/health (${name} port busy); stop it (\`lab down\`) or use --api`,
+      );
     }
   }
   const services: StartedService[] = [];
@@ -159,7 +164,12 @@ export async function startServices(options: StartOptions = {}): Promise<{ servi
     const downstream = startOne(
       'downstream',
       DOWNSTREAM_ENTRY,
-      { HOST: '127.0.0.1', PORT: String(ports.downstreamPort), METRICS_HOST: '127.0.0.1', METRICS_PORT: String(ports.downstreamMetricsPort) },
+      {
+        HOST: '127.0.0.1',
+        PORT: String(ports.downstreamPort),
+        METRICS_HOST: '127.0.0.1',
+        METRICS_PORT: String(ports.downstreamMetricsPort),
+      },
       options,
     );
     services.push(downstream);

@@ -141,6 +141,9 @@ test('lab audit refuses a --duration too short to raise any finding, the minimum
 test('lab fault --help without a reachable api says where the default TTL comes from (real CLI)', async () => {
   const help = await lab(['fault', '--help', '--api', 'http://127.0.0.1:9']);
   assert.equal(help.code, 0, help.stderr);
-  assert.match(help.stdout, /--ttl S {3}seconds until it switches itself off: default: the api's \(GET \/admin\/catalogue\), which did not answer at http:\/\/127\.0\.0\.1:9 /);
+  assert.match(
+    help.stdout,
+    /--ttl S {3}seconds until it switches itself off: default: the api's \(GET \/admin\/catalogue\), which did not answer at http:\/\/127\.0\.0\.1:9 /,
+  );
   assert.match(help.stdout, /does not merge/);
 });

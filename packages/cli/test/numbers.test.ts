@@ -69,7 +69,12 @@ describe('lab fault set: numbers at the edges (real api)', () => {
     const { ttlSeconds } = await new AdminClient(apiUrl).catalogue();
     const help = await lab(['fault', '--help', '--api', apiUrl]);
     assert.equal(help.code, 0, help.stderr);
-    assert.ok(help.stdout.includes(`--ttl S   seconds until it switches itself off: default ${ttlSeconds.default} s; above ${ttlSeconds.max} s it is clamped`), help.stdout);
+    assert.ok(
+      help.stdout.includes(
+        `--ttl S   seconds until it switches itself off: default ${ttlSeconds.default} s; above ${ttlSeconds.max} s it is clamped`,
+      ),
+      help.stdout,
+    );
     assert.match(help.stdout, /replaces all its parameters\s+and its TTL \(it does not merge/);
   });
 

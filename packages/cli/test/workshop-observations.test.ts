@@ -11,7 +11,7 @@ import { loadModules } from '@runtime-lab/workshop';
 
 const modules = (await loadModules()).filter((m) => m.scenario && m.observations.length > 0);
 
-describe('every module\'s expected observations hold in a real --quick run', () => {
+describe("every module's expected observations hold in a real --quick run", () => {
   let services: Lab;
   before(async () => {
     services = await startLabServices();
@@ -28,13 +28,29 @@ describe('every module\'s expected observations hold in a real --quick run', () 
     test(`${module.id} (scenario ${module.scenario})`, async () => {
       const out = mkdtempSync(join(tmpdir(), `lab-workshop-obs-${module.id}-`));
       const result = await lab(
-        ['workshop', 'run', module.id, '--api', services.api.url, '--metrics', services.api.metricsUrl, '--runner-port', 'off', '--out', out],
+        [
+          'workshop',
+          'run',
+          module.id,
+          '--api',
+          services.api.url,
+          '--metrics',
+          services.api.metricsUrl,
+          '--runner-port',
+          'off',
+          '--out',
+          out,
+        ],
         { env: { LAB_STATE_DIR: out }, timeoutMs: 300_000 },
       );
       const checks = module.observations.reduce((n, o) => n + o.checks.length, 0);
       const lines = result.stdout.split('\n').filter((l) => /^ {2}(as expected|DIFFERENT)/.test(l));
       assert.equal(lines.length, checks, result.stdout + result.stderr);
-      assert.deepEqual(lines.filter((l) => l.includes('DIFFERENT')), [], `${module.file}: observations differ from this run:\n${result.stdout}`);
+      assert.deepEqual(
+        lines.filter((l) => l.includes('DIFFERENT')),
+        [],
+        `${module.file}: observations differ from this run:\n${result.stdout}`,
+      );
     });
   }
 });

@@ -122,13 +122,20 @@ describe('mystery incident on a running api', () => {
     assert.doesNotMatch(start.stdout.split('\n')[0] as string, /blocking|orders|report|config|durationMs/, 'the start line names nothing');
     const state = readMystery(stateDir);
     assert.ok(state?.trafficPid, 'background traffic started');
-    const draw = JSON.parse(Buffer.from(state.sealed, 'base64').toString()) as { kind: string; routes: string[]; params: { durationMs: number } };
+    const draw = JSON.parse(Buffer.from(state.sealed, 'base64').toString()) as {
+      kind: string;
+      routes: string[];
+      params: { durationMs: number };
+    };
     assert.equal(draw.kind, 'blocking');
 
     // The route table the draws and the traffic use is the api's: every route answers.
     for (const name of API_ROUTE_NAMES) {
       const method = name === 'report' || name === 'checkout' ? 'POST' : 'GET';
-      const response = await fetch(`${api}/api/${name}`, { method, ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
+      const response = await fetch(`${api}/api/${name}`, {
+        method,
+        ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}),
+      });
       await response.arrayBuffer();
       assert.notEqual(response.status, 404, `/api/${name}`);
     }
@@ -137,7 +144,10 @@ describe('mystery incident on a running api', () => {
     assert.equal(list.code, 0);
     assert.doesNotMatch(list.stdout, /^ON /m);
     const faults = (await (await fetch(`${api}/admin/faults`)).json()) as { faults: { name: string; active: boolean; params: unknown }[] };
-    assert.deepEqual(faults.faults.filter((f) => f.active), []);
+    assert.deepEqual(
+      faults.faults.filter((f) => f.active),
+      [],
+    );
     assert.equal(((await (await fetch(`${api}/admin/faults/blocking`)).json()) as { active: boolean }).active, false);
     const metrics = await (await fetch(services.api.metricsUrl)).text();
     assert.match(metrics, /lab_fault_active\{fault="mystery",kind="fault"\} 1/);
@@ -147,7 +157,12 @@ describe('mystery incident on a running api', () => {
     const route = draw.routes[0] as string;
     const method = route === 'report' ? 'POST' : 'GET';
     const t0 = performance.now();
-    await (await fetch(`${api}/api/${route}`, { method, ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) })).arrayBuffer();
+    await (
+      await fetch(`${api}/api/${route}`, {
+        method,
+        ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}),
+      })
+    ).arrayBuffer();
     assert.ok(performance.now() - t0 >= draw.params.durationMs * 0.9, `GET /api/${route} took ${performance.now() - t0} ms`);
 
     const wrongKind = await run(['mystery', 'diagnose', 'executor-saturation', 'report']);
@@ -169,9 +184,16 @@ describe('mystery incident on a running api', () => {
 
     const reveal = await run(['mystery', 'reveal']);
     assert.equal(reveal.code, 0);
-    assert.match(reveal.stdout, new RegExp(`it was: blocking on /api/${route} with .*"durationMs":${draw.params.durationMs}.*\\(seed 7\\)`));
+    assert.match(
+      reveal.stdout,
+      new RegExp(`it was: blocking on /api/${route} with .*"durationMs":${draw.params.durationMs}.*\\(seed 7\\)`),
+    );
     assert.deepEqual(((await (await fetch(`${api}/admin/mystery`)).json()) as { active: boolean }).active, false);
-    assert.equal(((await (await fetch(`${api}/admin/faults/offload`)).json()) as { active: boolean }).active, false, 'the mitigation ends with the incident');
+    assert.equal(
+      ((await (await fetch(`${api}/admin/faults/offload`)).json()) as { active: boolean }).active,
+      false,
+      'the mitigation ends with the incident',
+    );
     assert.equal(readMystery(stateDir), undefined);
     assert.ok(await exited(state.trafficPid), 'the traffic process stopped');
     assert.equal((await run(['mystery', 'diagnose', 'blocking', route])).code, 2, 'no incident running: usage error');
@@ -189,8 +211,20 @@ describe('mystery incident on a running api', () => {
 test('check: a checklist of OK/WARN/FAIL lines for Node, build, ports, Docker, Prometheus and disk; exit 1 exactly when something FAILs', async () => {
   const result = await run(['check']);
   const lines = result.stdout.split('\n').filter((l) => /^(OK|WARN|FAIL)\s/.test(l));
-  for (const name of ['Node.js', 'build', 'port 8080 \\(api\\)', 'port 9464', 'port 9090 \\(Prometheus\\)', 'Docker', 'Prometheus', 'disk']) {
-    assert.ok(lines.some((l) => new RegExp(`^\\w+\\s+${name}`).test(l)), `${name} missing in:\n${result.stdout}`);
+  for (const name of [
+    'Node.js',
+    'build',
+    'port 8080 \\(api\\)',
+    'port 9464',
+    'port 9090 \\(Prometheus\\)',
+    'Docker',
+    'Prometheus',
+    'disk',
+  ]) {
+    assert.ok(
+      lines.some((l) => new RegExp(`^\\w+\\s+${name}`).test(l)),
+      `${name} missing in:\n${result.stdout}`,
+    );
   }
   const failed = lines.some((l) => l.startsWith('FAIL'));
   assert.equal(result.code, failed ? 1 : 0);

@@ -58,7 +58,11 @@ function valueText(value: number): string {
 }
 
 /** promtool's input_series: one line per series, `_` where a scrape did not have it. */
-export function inputSeries(scrapes: readonly TimedScrape[], intervalSeconds: number, targetLabels: Record<string, string> = {}): { series: string; values: string }[] {
+export function inputSeries(
+  scrapes: readonly TimedScrape[],
+  intervalSeconds: number,
+  targetLabels: Record<string, string> = {},
+): { series: string; values: string }[] {
   const steps = scrapes.length === 0 ? 0 : Math.max(...scrapes.map((s) => Math.round(s.atSeconds / intervalSeconds))) + 1;
   const bySeries = new Map<string, string[]>();
   for (const scrape of scrapes) {
@@ -105,7 +109,11 @@ export function parsePromtoolAlerts(output: string): Map<number, Record<string, 
 }
 
 /** Folds per-step ALERTS answers into each alert series' pending → firing → resolved episodes. */
-export function foldAlertHistory(byTime: Map<number, Record<string, string>[]>, endSeconds: number, intervalSeconds: number): AlertHistory[] {
+export function foldAlertHistory(
+  byTime: Map<number, Record<string, string>[]>,
+  endSeconds: number,
+  intervalSeconds: number,
+): AlertHistory[] {
   const histories = new Map<string, AlertHistory>();
   const open = new Map<string, AlertHistory['episodes'][number]>();
   for (let step = 0; step * intervalSeconds <= endSeconds + 1e-9; step++) {
@@ -154,7 +162,8 @@ export async function evaluateAlertTimeline(scrapes: readonly TimedScrape[], opt
   const version = await run(promtool, ['--version']);
   if (version.missing) return { evaluated: false, reason: `alerts not evaluated: ${promtool} not found (install Prometheus's promtool)` };
   const series = inputSeries(scrapes, intervalSeconds, options.targetLabels);
-  const endSeconds = scrapes.length === 0 ? 0 : Math.max(...scrapes.map((s) => Math.round(s.atSeconds / intervalSeconds))) * intervalSeconds;
+  const endSeconds =
+    scrapes.length === 0 ? 0 : Math.max(...scrapes.map((s) => Math.round(s.atSeconds / intervalSeconds))) * intervalSeconds;
   const steps = Math.round(endSeconds / intervalSeconds);
   // JSON is YAML: promtool reads this file as it is.
   const test = {
@@ -164,7 +173,11 @@ export async function evaluateAlertTimeline(scrapes: readonly TimedScrape[], opt
       {
         interval: `${intervalSeconds}s`,
         input_series: series,
-        promql_expr_test: Array.from({ length: steps + 1 }, (_, i) => ({ expr: 'ALERTS', eval_time: `${i * intervalSeconds}s`, exp_samples: [] })),
+        promql_expr_test: Array.from({ length: steps + 1 }, (_, i) => ({
+          expr: 'ALERTS',
+          eval_time: `${i * intervalSeconds}s`,
+          exp_samples: [],
+        })),
       },
     ],
   };
@@ -175,7 +188,10 @@ export async function evaluateAlertTimeline(scrapes: readonly TimedScrape[], opt
     const result = await run(promtool, ['test', 'rules', file]);
     // Exit 0: no alert at any step. Exit 1 with "FAILED:" and only ALERTS blocks: the alerts it saw.
     if (result.code !== 0 && !/FAILED:\s*\n\s*expr: "ALERTS"/.test(result.output)) {
-      return { evaluated: false, reason: `alerts not evaluated: promtool test rules refused the rules: ${result.output.trim().split('\n').slice(0, 6).join(' ')}` };
+      return {
+        evaluated: false,
+        reason: `alerts not evaluated: promtool test rules refused the rules: ${result.output.trim().split('\n').slice(0, 6).join(' ')}`,
+      };
     }
     const alerts = foldAlertHistory(parsePromtoolAlerts(result.output), endSeconds, intervalSeconds);
     const evaluator = `promtool test rules (${version.output.split('\n')[0]?.trim()}), evaluation interval ${intervalSeconds}s`;

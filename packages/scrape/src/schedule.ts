@@ -103,7 +103,13 @@ export class ScrapeSchedule {
       const result = await scrapeMetrics(url, timeoutMs);
       attempt = { index, dueMs: this.dueMs(index), startedAtMs, atMs: result.fetchedAtMs, families: result.families };
     } catch (error) {
-      attempt = { index, dueMs: this.dueMs(index), startedAtMs, atMs: Date.now(), error: error instanceof Error ? error.message : String(error) };
+      attempt = {
+        index,
+        dueMs: this.dueMs(index),
+        startedAtMs,
+        atMs: Date.now(),
+        error: error instanceof Error ? error.message : String(error),
+      };
     }
     this.record(attempt);
   }

@@ -27,7 +27,10 @@ function stallRun(seconds: number, from: number, to: number, stall = 1): TimedSc
 }
 
 test("the lab's EventLoopStarvation: pending at the stall, firing `for:` (6 s) later, resolved when it ends", async () => {
-  const timeline = await evaluateAlertTimeline(stallRun(30, 10, 22), { ruleFiles: [LAB_RULES], targetLabels: { job: 'api', instance: 'a:1' } });
+  const timeline = await evaluateAlertTimeline(stallRun(30, 10, 22), {
+    ruleFiles: [LAB_RULES],
+    targetLabels: { job: 'api', instance: 'a:1' },
+  });
   assert.ok(timeline.evaluated, JSON.stringify(timeline));
   assert.match(timeline.evaluator, /^promtool test rules \(promtool, version 2\./);
   const starvation = timeline.alerts.filter((a) => a.alertname === 'EventLoopStarvation');
@@ -58,7 +61,7 @@ test('a user rule file: a stall shorter than `for:` only goes pending; keep_firi
       '        keep_firing_for: 3s',
     ].join('\n'),
   );
-  const scrapes = stallRun(40, 5, 8).map((s, t) => (t >= 20 && t < 30 ? stallRun(40, 20, 30)[t] as TimedScrape : s));
+  const scrapes = stallRun(40, 5, 8).map((s, t) => (t >= 20 && t < 30 ? (stallRun(40, 20, 30)[t] as TimedScrape) : s));
   const timeline = await evaluateAlertTimeline(scrapes, { ruleFiles: [rules] });
   assert.ok(timeline.evaluated, JSON.stringify(timeline));
   assert.deepEqual(
@@ -75,9 +78,12 @@ test('a user rule file: a stall shorter than `for:` only goes pending; keep_firi
   );
 });
 
-test('no promtool: says so instead of inventing a timeline; a broken rule file: promtool\'s own message', async () => {
+test("no promtool: says so instead of inventing a timeline; a broken rule file: promtool's own message", async () => {
   const missing = await evaluateAlertTimeline(stallRun(5, 1, 3), { ruleFiles: [LAB_RULES], promtool: 'promtool-that-does-not-exist' });
-  assert.deepEqual(missing, { evaluated: false, reason: "alerts not evaluated: promtool-that-does-not-exist not found (install Prometheus's promtool)" });
+  assert.deepEqual(missing, {
+    evaluated: false,
+    reason: "alerts not evaluated: promtool-that-does-not-exist not found (install Prometheus's promtool)",
+  });
   const dir = await mkdtemp(join(tmpdir(), 'rules-'));
   const broken = join(dir, 'broken.yml');
   await writeFile(broken, 'groups:\n  - name: x\n    rules:\n      - alert: Bad\n        expr: rate(x[\n');
@@ -86,7 +92,7 @@ test('no promtool: says so instead of inventing a timeline; a broken rule file: 
   assert.match(refused.evaluated ? '' : refused.reason, /refused the rules: .*broken\.yml/);
 });
 
-test('failed scrapes are `up` 0, as Prometheus records them: the lab\'s ScrapeGaps goes pending only then', async () => {
+test("failed scrapes are `up` 0, as Prometheus records them: the lab's ScrapeGaps goes pending only then", async () => {
   const healthy = stallRun(20, 100, 100);
   const gappy = healthy.map((s, t) => (t >= 5 && t < 10 ? { atSeconds: s.atSeconds, families: new Map(), up: false } : s));
   const options = { ruleFiles: [LAB_RULES], targetLabels: { job: 'api', instance: 'a:1' } };
@@ -98,8 +104,16 @@ test('failed scrapes are `up` 0, as Prometheus records them: the lab\'s ScrapeGa
   assert.deepEqual(
     gaps.alerts.map((a) => [a.alertname, a.labels, a.episodes]),
     [
-      ['ScrapeGaps', { audit_rule: 'scrape_gaps', instance: 'a:1', job: 'api', severity: 'critical' }, [{ pendingAtSeconds: 9, firingAtSeconds: 9, resolvedAtSeconds: 10 }]],
-      ['ScrapeGaps', { audit_rule: 'scrape_gaps', instance: 'a:1', job: 'api', severity: 'degraded' }, [{ pendingAtSeconds: 5, firingAtSeconds: 5, resolvedAtSeconds: 19 }]],
+      [
+        'ScrapeGaps',
+        { audit_rule: 'scrape_gaps', instance: 'a:1', job: 'api', severity: 'critical' },
+        [{ pendingAtSeconds: 9, firingAtSeconds: 9, resolvedAtSeconds: 10 }],
+      ],
+      [
+        'ScrapeGaps',
+        { audit_rule: 'scrape_gaps', instance: 'a:1', job: 'api', severity: 'degraded' },
+        [{ pendingAtSeconds: 5, firingAtSeconds: 5, resolvedAtSeconds: 19 }],
+      ],
     ],
   );
 });

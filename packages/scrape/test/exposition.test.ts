@@ -34,8 +34,21 @@ test('histogramQuantile interpolates like Prometheus and handles empty and +Inf 
   ];
   assert.equal(histogramQuantile(0.5, buckets), 1);
   assert.equal(histogramQuantile(0.75, buckets), 1.5);
-  assert.ok(Number.isNaN(histogramQuantile(0.5, [{ le: 1, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 0 }])));
-  assert.equal(histogramQuantile(0.99, [{ le: 1, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 10 }]), 1);
+  assert.ok(
+    Number.isNaN(
+      histogramQuantile(0.5, [
+        { le: 1, count: 0 },
+        { le: Number.POSITIVE_INFINITY, count: 0 },
+      ]),
+    ),
+  );
+  assert.equal(
+    histogramQuantile(0.99, [
+      { le: 1, count: 0 },
+      { le: Number.POSITIVE_INFINITY, count: 10 },
+    ]),
+    1,
+  );
   assert.deepEqual(bucketsDelta([{ le: 1, count: 5 }], [{ le: 1, count: 2 }]), [{ le: 1, count: 3 }]);
 });
 

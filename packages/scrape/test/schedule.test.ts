@@ -40,7 +40,11 @@ async function run(whenBusy: 'skip' | 'wait', count: number): Promise<ScrapeAtte
 test("'skip': a scrape due while the previous one runs is recorded as a gap with its index", async () => {
   delayMs = 150;
   const attempts = await run('skip', 6);
-  assert.deepEqual(attempts.map((a) => a.index), [0, 1, 2, 3, 4, 5], 'each index once, none missing');
+  assert.deepEqual(
+    attempts.map((a) => a.index),
+    [0, 1, 2, 3, 4, 5],
+    'each index once, none missing',
+  );
   const skipped = attempts.filter((a) => a.error === SKIPPED_SCRAPE);
   assert.ok(skipped.length >= 2, `${skipped.length} skipped`);
   assert.ok(attempts.filter((a) => a.families).length >= 2);
@@ -49,9 +53,19 @@ test("'skip': a scrape due while the previous one runs is recorded as a gap with
 test("'wait': the same slow endpoint is scraped at every index, late but never skipped", async () => {
   delayMs = 150;
   const attempts = await run('wait', 6);
-  assert.deepEqual(attempts.map((a) => a.index), [0, 1, 2, 3, 4, 5]);
-  assert.deepEqual(attempts.filter((a) => !a.families), [], 'no gaps');
-  assert.ok(attempts.some((a) => a.startedAtMs - a.dueMs >= 40), 'some scrapes started late, after the previous one ended');
+  assert.deepEqual(
+    attempts.map((a) => a.index),
+    [0, 1, 2, 3, 4, 5],
+  );
+  assert.deepEqual(
+    attempts.filter((a) => !a.families),
+    [],
+    'no gaps',
+  );
+  assert.ok(
+    attempts.some((a) => a.startedAtMs - a.dueMs >= 40),
+    'some scrapes started late, after the previous one ended',
+  );
   for (let i = 1; i < attempts.length; i++) {
     assert.ok((attempts[i]?.startedAtMs ?? 0) >= (attempts[i - 1]?.atMs ?? 0) - 5, 'one scrape at a time');
   }

@@ -37,13 +37,18 @@ function presentedToken(request: FastifyRequest, allowQueryToken: boolean): stri
 }
 
 /** Undefined when the request may use the admin surface, otherwise what to answer. */
-export function adminAccessProblem(request: FastifyRequest, adminToken: string | undefined, allowQueryToken = false): AccessProblem | undefined {
+export function adminAccessProblem(
+  request: FastifyRequest,
+  adminToken: string | undefined,
+  allowQueryToken = false,
+): AccessProblem | undefined {
   if (adminToken) {
     const token = presentedToken(request, allowQueryToken);
     if (token === undefined) {
       return { statusCode: 401, code: 'LAB_UNAUTHORIZED', message: 'admin API requires "Authorization: Bearer <LAB_ADMIN_TOKEN>"' };
     }
-    if (!sameSecret(token, adminToken)) return { statusCode: 401, code: 'LAB_UNAUTHORIZED', message: 'admin token does not match LAB_ADMIN_TOKEN' };
+    if (!sameSecret(token, adminToken))
+      return { statusCode: 401, code: 'LAB_UNAUTHORIZED', message: 'admin token does not match LAB_ADMIN_TOKEN' };
     return undefined;
   }
   const address = request.socket.remoteAddress;

@@ -41,7 +41,8 @@ function urlOf(host: string, port: number): string {
 async function openChannel(options: ServeOptions, onOrphaned: () => void): Promise<StopChannel> {
   const fd = stopChannelFd(process.env);
   const stop = (options.stop ?? new Int32Array(new SharedArrayBuffer(4))).buffer as SharedArrayBuffer;
-  if (fd === undefined) return { watching: false, reason: 'not started under its supervisor (start main.js, not server.js)', close: async () => undefined };
+  if (fd === undefined)
+    return { watching: false, reason: 'not started under its supervisor (start main.js, not server.js)', close: async () => undefined };
   return openStopChannel(fd, stop, onOrphaned);
 }
 

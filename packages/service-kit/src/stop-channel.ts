@@ -38,7 +38,8 @@ export function stopChannelFd(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env[STOP_FD_VARIABLE];
   if (raw === undefined || raw === '') return undefined;
   const fd = Number(raw);
-  if (!/^\d+$/.test(raw) || fd < 3 || fd > 1023) throw new ServiceConfigError(STOP_FD_VARIABLE, raw, 'a file descriptor from 3 to 1023 (set by the supervisor)');
+  if (!/^\d+$/.test(raw) || fd < 3 || fd > 1023)
+    throw new ServiceConfigError(STOP_FD_VARIABLE, raw, 'a file descriptor from 3 to 1023 (set by the supervisor)');
   return fd;
 }
 
@@ -57,7 +58,10 @@ export async function openStopChannel(fd: number, stop: SharedArrayBuffer, onOrp
     return notWatching(`could not start the stop-channel thread: ${(error as Error).message}`);
   }
   const status = await new Promise<{ watching: boolean; reason?: string }>((resolve) => {
-    const timer = setTimeout(() => resolve({ watching: false, reason: `stop-channel thread did not report within ${START_TIMEOUT_MS} ms` }), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => resolve({ watching: false, reason: `stop-channel thread did not report within ${START_TIMEOUT_MS} ms` }),
+      START_TIMEOUT_MS,
+    );
     // resolve() keeps the first answer, so late events are harmless.
     const settle = (result: { watching: boolean; reason?: string }) => {
       clearTimeout(timer);

@@ -11,12 +11,13 @@ const DEFAULTS = { port: 8080, metricsPort: 9464 };
 test('METRICS_PORT and METRICS_HOST give the watchdog its port and host; a bad METRICS_PORT is named', async () => {
   assert.throws(
     () => readServiceEnv({ METRICS_PORT: 'abc' }, DEFAULTS),
-    (error: unknown) => error instanceof ServiceConfigError && /METRICS_PORT="abc" is invalid: expected an integer from 0 to 65535/.test(error.message),
+    (error: unknown) =>
+      error instanceof ServiceConfigError && /METRICS_PORT="abc" is invalid: expected an integer from 0 to 65535/.test(error.message),
   );
-  assert.deepEqual(
-    (({ metricsPort, metricsHost }) => ({ metricsPort, metricsHost }))(readServiceEnv({}, DEFAULTS)),
-    { metricsPort: 9464, metricsHost: '127.0.0.1' },
-  );
+  assert.deepEqual((({ metricsPort, metricsHost }) => ({ metricsPort, metricsHost }))(readServiceEnv({}, DEFAULTS)), {
+    metricsPort: 9464,
+    metricsHost: '127.0.0.1',
+  });
 
   const env = readServiceEnv({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' }, DEFAULTS);
   const app = Fastify();
@@ -37,6 +38,8 @@ test('LIVENESS_MAX_STALL_MS becomes the watchdog option livenessMaxStallMs; unse
   assert.deepEqual(watchdogOptions(readServiceEnv({}, DEFAULTS)), { port: 9464, host: '127.0.0.1' });
   assert.throws(
     () => readServiceEnv({ LIVENESS_MAX_STALL_MS: '50' }, DEFAULTS),
-    (error: unknown) => error instanceof ServiceConfigError && /LIVENESS_MAX_STALL_MS="50" is invalid: expected an integer from 200 to 3600000/.test(error.message),
+    (error: unknown) =>
+      error instanceof ServiceConfigError &&
+      /LIVENESS_MAX_STALL_MS="50" is invalid: expected an integer from 200 to 3600000/.test(error.message),
   );
 });

@@ -73,7 +73,10 @@ const app = await startApp(true, { watchdog: false, metricsRoute: true });
 const url = `${app.appUrl}/metrics`;
 const a = new Scraper(url, SCRAPER_A_MS, 0);
 const b = new Scraper(url, SCRAPER_B_MS, 350);
-const results = new Map<number, { ok: number; lost: number; split: number; wrong: number; others: number; pa: number[]; pb: number[]; ma: number[]; mb: number[] }>();
+const results = new Map<
+  number,
+  { ok: number; lost: number; split: number; wrong: number; others: number; pa: number[]; pb: number[]; ma: number[]; mb: number[] }
+>();
 try {
   await sleep(2500);
   const order = sizesMs.flatMap((ms) => Array.from({ length: trialsPerSize }, () => ms)).sort(() => Math.random() - 0.5);
@@ -119,7 +122,9 @@ try {
 }
 
 const seen = (values: number[], blockMs: number): string => `${values.filter((v) => v >= blockMs * 0.5).length}/${values.length}`;
-console.log(`\nAccuracy: ${trialsPerSize} blocks of each size at random phase; two scrapers every ${SCRAPER_A_MS} and ${SCRAPER_B_MS} ms on /metrics`);
+console.log(
+  `\nAccuracy: ${trialsPerSize} blocks of each size at random phase; two scrapers every ${SCRAPER_A_MS} and ${SCRAPER_B_MS} ms on /metrics`,
+);
 console.log(
   'block | runtime_eventloop_stall_duration_seconds: right bucket / lost / split / wrong bucket (other delays > 20 ms seen) | ' +
     'prom-client nodejs_eventloop_lag_p99 >= D/2 (scraper A, B) | p99 median ms (A, B) | nodejs_eventloop_lag_max >= D/2 (A, B) | max median ms (A, B)',

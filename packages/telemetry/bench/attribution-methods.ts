@@ -39,7 +39,9 @@ async function workerMain(): Promise<void> {
   const session: Session = new SessionClass();
   session.connectToMainThread();
   const post = (name: string, params: object = {}): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => session.post(name, params, (error, result) => (error ? reject(error) : resolve(result as Record<string, unknown>))));
+    new Promise((resolve, reject) =>
+      session.post(name, params, (error, result) => (error ? reject(error) : resolve(result as Record<string, unknown>))),
+    );
   const paused = new Promise<string[]>((resolve) => {
     session.on('Debugger.paused', (event) => {
       resolve(event.params.callFrames.map((f) => f.functionName));
@@ -66,7 +68,9 @@ async function workerMain(): Promise<void> {
     await post('Profiler.setSamplingInterval', { interval: 1000 });
     await post('Profiler.start');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const { profile } = (await post('Profiler.stop')) as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string } }>; samples: number[] } };
+    const { profile } = (await post('Profiler.stop')) as {
+      profile: { nodes: Array<{ id: number; callFrame: { functionName: string } }>; samples: number[] };
+    };
     const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName]));
     // Leaf frames only say where samples landed; the whole tree is searched for TARGET.
     names = [...new Set(profile.samples.map((id) => byId.get(id) ?? ''))].concat(profile.nodes.map((n) => n.callFrame.functionName));

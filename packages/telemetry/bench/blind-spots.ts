@@ -34,13 +34,24 @@ try {
   }
   const latencies = results.filter((r) => r.status === 200).map((r) => r.latencyMs);
   const duringBlock = results.filter((r) => r.sentMs >= startedMs && r.sentMs < endedMs).length;
-  const server = bucketsDelta(bucketsOf(after, 'runtime_http_request_duration_seconds', route), bucketsOf(before, 'runtime_http_request_duration_seconds', route));
-  const queue = bucketsDelta(bucketsOf(after, 'runtime_http_queue_time_seconds', route), bucketsOf(before, 'runtime_http_queue_time_seconds', route));
-  console.log(`${results.length} requests to /ping sent over ${fmt((results.at(-1)?.sentMs ?? start) - start)} ms, one every 20 ms, ${duringBlock} of them sent during a ${fmt(endedMs - startedMs)} ms block:`);
-  console.log(`  client-side latency          p50 ${fmt(percentile(latencies, 0.5), 1)} ms  p99 ${fmt(percentile(latencies, 0.99), 1)} ms  max ${fmt(percentile(latencies, 1), 1)} ms`);
+  const server = bucketsDelta(
+    bucketsOf(after, 'runtime_http_request_duration_seconds', route),
+    bucketsOf(before, 'runtime_http_request_duration_seconds', route),
+  );
+  const queue = bucketsDelta(
+    bucketsOf(after, 'runtime_http_queue_time_seconds', route),
+    bucketsOf(before, 'runtime_http_queue_time_seconds', route),
+  );
+  console.log(
+    `${results.length} requests to /ping sent over ${fmt((results.at(-1)?.sentMs ?? start) - start)} ms, one every 20 ms, ${duringBlock} of them sent during a ${fmt(endedMs - startedMs)} ms block:`,
+  );
+  console.log(
+    `  client-side latency          p50 ${fmt(percentile(latencies, 0.5), 1)} ms  p99 ${fmt(percentile(latencies, 0.99), 1)} ms  max ${fmt(percentile(latencies, 1), 1)} ms`,
+  );
   const mean = (b: typeof server, name: string): number =>
     ((sumOf(after, `${name}_sum`, route) ?? 0) - (sumOf(before, `${name}_sum`, route) ?? 0)) / Math.max(1, b.at(-1)?.count ?? 0);
-  const over = (b: typeof server, le: number): string => `${(b.at(-1)?.count ?? 0) - (b.find((x) => x.le === le)?.count ?? 0)}/${b.at(-1)?.count ?? 0}`;
+  const over = (b: typeof server, le: number): string =>
+    `${(b.at(-1)?.count ?? 0) - (b.find((x) => x.le === le)?.count ?? 0)}/${b.at(-1)?.count ?? 0}`;
   console.log(
     `  server-side histogram        p50 ${fmt(histogramQuantile(0.5, server) * 1000, 1)} ms  p99 ${fmt(histogramQuantile(0.99, server) * 1000, 1)} ms  ` +
       `mean ${fmt(mean(server, 'runtime_http_request_duration_seconds') * 1000, 1)} ms  over 250 ms: ${over(server, 0.25)}  (runtime_http_request_duration_seconds)`,

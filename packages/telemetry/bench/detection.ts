@@ -64,7 +64,12 @@ for (const setup of setups) {
       }
       const firstAnswer = scrapes.filter((r) => r.status === 200 && r.sentMs >= onsetMs).map((r) => r.doneMs - onsetMs);
       record(`${main}: first answer to a scrape sent after onset`, firstAnswer.length ? Math.min(...firstAnswer) : undefined);
-      for (const metric of ['nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds', 'runtime_eventloop_delay_max_seconds']) {
+      for (const metric of [
+        'nodejs_eventloop_lag_seconds',
+        'nodejs_eventloop_lag_p99_seconds',
+        'nodejs_eventloop_lag_max_seconds',
+        'runtime_eventloop_delay_max_seconds',
+      ]) {
         record(`${main}: ${metric}`, firstReveal(scrapes, metric, onsetMs));
       }
     }
@@ -73,7 +78,9 @@ for (const setup of setups) {
   }
 }
 
-console.log(`\nDetection of a ${blockMs} ms block: ms from block onset to the first reading >= ${THRESHOLD_S * 1000} ms (${trials} trials each; 'never' = not by 1.2 s after the block ended)`);
+console.log(
+  `\nDetection of a ${blockMs} ms block: ms from block onset to the first reading >= ${THRESHOLD_S * 1000} ms (${trials} trials each; 'never' = not by 1.2 s after the block ended)`,
+);
 for (const [name, values] of Object.entries(rows)) {
   const seen = values.filter((v): v is number => v !== undefined);
   const list = values.map((v) => (v === undefined ? 'never' : fmt(v))).join(', ');

@@ -114,13 +114,16 @@ if (own) {
   const rounds = Number(process.argv[2] ?? 6);
   const seconds = Number(process.argv[3] ?? 3);
   const chosen = process.argv.length > 4 ? process.argv.slice(4) : [...VARIANTS];
-  for (const v of chosen) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}: allowed ${VARIANTS.join(', ')}`);
+  for (const v of chosen)
+    if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}: allowed ${VARIANTS.join(', ')}`);
   const cpu = lastCpuIfPinnable();
   const results = new Map<string, Array<{ rps: number; cpuUs: number }>>(chosen.map((v) => [v, []]));
   for (let r = 0; r < rounds; r++) {
     for (const v of r % 2 ? [...chosen].reverse() : chosen) results.get(v)?.push(await round(v as Variant, seconds, cpu));
   }
-  console.log(`HTTP timing variants: ${rounds} rounds of ${seconds} s, autocannon 10 connections, GET /ping, pinned to CPU ${cpu ?? 'none'}`);
+  console.log(
+    `HTTP timing variants: ${rounds} rounds of ${seconds} s, autocannon 10 connections, GET /ping, pinned to CPU ${cpu ?? 'none'}`,
+  );
   const base = median(results.get('none')?.map((x) => x.cpuUs) ?? []);
   for (const [v, rs] of results) {
     const us = median(rs.map((x) => x.cpuUs));

@@ -20,7 +20,9 @@ const pairs = Number(process.argv[2] ?? 10);
 const seconds = Number(process.argv[3] ?? 3);
 const calibration = process.argv[4] === 'aa';
 const pluginOptions: TelemetryOptions = { watchdog: { port: 0 }, ...(process.argv[4]?.startsWith('{') ? JSON.parse(process.argv[4]) : {}) };
-const baselineOptions: TelemetryOptions | undefined = process.argv[5]?.startsWith('{') ? { watchdog: { port: 0 }, ...JSON.parse(process.argv[5]) } : undefined;
+const baselineOptions: TelemetryOptions | undefined = process.argv[5]?.startsWith('{')
+  ? { watchdog: { port: 0 }, ...JSON.parse(process.argv[5]) }
+  : undefined;
 const cpu = lastCpuIfPinnable();
 
 interface Round {
@@ -70,11 +72,40 @@ console.log(
     `autocannon 10 connections, GET /ping, apps pinned to CPU ${cpu ?? 'none (no taskset)'}, plugin options ${JSON.stringify(pluginOptions)}` +
     (baselineOptions ? `; "without" = the plugin with ${JSON.stringify(baselineOptions)}` : ''),
 );
-console.log(`  without plugin: median ${fmt(m((r) => r.without.rps))} req/s, p99 median ${fmt(m((r) => r.without.p99), 1)} ms`);
-console.log(`  with plugin:    median ${fmt(m((r) => r.with.rps))} req/s, p99 median ${fmt(m((r) => r.with.p99), 1)} ms`);
-console.log(`  throughput with/without, median of pair ratios: ${fmt(m((r) => (100 * r.with.rps) / r.without.rps), 1)} % (target >= 90 %)`);
 console.log(
-  `  app CPU per request: without ${fmt(m((r) => r.without.cpuUsPerRequest), 1)} us, with ${fmt(m((r) => r.with.cpuUsPerRequest), 1)} us; ` +
-    `without/with ${fmt(m((r) => (100 * r.without.cpuUsPerRequest) / r.with.cpuUsPerRequest), 1)} %`,
+  `  without plugin: median ${fmt(m((r) => r.without.rps))} req/s, p99 median ${fmt(
+    m((r) => r.without.p99),
+    1,
+  )} ms`,
 );
-console.log(`  p99 difference (with - without), median of pairs: ${fmt(m((r) => r.with.p99 - r.without.p99), 1)} ms`);
+console.log(
+  `  with plugin:    median ${fmt(m((r) => r.with.rps))} req/s, p99 median ${fmt(
+    m((r) => r.with.p99),
+    1,
+  )} ms`,
+);
+console.log(
+  `  throughput with/without, median of pair ratios: ${fmt(
+    m((r) => (100 * r.with.rps) / r.without.rps),
+    1,
+  )} % (target >= 90 %)`,
+);
+console.log(
+  `  app CPU per request: without ${fmt(
+    m((r) => r.without.cpuUsPerRequest),
+    1,
+  )} us, with ${fmt(
+    m((r) => r.with.cpuUsPerRequest),
+    1,
+  )} us; ` +
+    `without/with ${fmt(
+      m((r) => (100 * r.without.cpuUsPerRequest) / r.with.cpuUsPerRequest),
+      1,
+    )} %`,
+);
+console.log(
+  `  p99 difference (with - without), median of pairs: ${fmt(
+    m((r) => r.with.p99 - r.without.p99),
+    1,
+  )} ms`,
+);

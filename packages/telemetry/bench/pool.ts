@@ -12,7 +12,8 @@ await app.register(telemetry, { watchdog: false, http: false, threadpoolCanary: 
 await app.ready();
 const pool = new Piscina({ filename: new URL('./pool-task.js', import.meta.url).href, minThreads: 2, maxThreads: 2, idleTimeout: 60_000 });
 const instrumented = app.telemetry.instrumentPool('bench', pool);
-const read = async (name: string): Promise<number> => sumOf(parseExposition(await app.telemetry.registry.metrics()), name, { pool: 'bench' }) ?? Number.NaN;
+const read = async (name: string): Promise<number> =>
+  sumOf(parseExposition(await app.telemetry.registry.metrics()), name, { pool: 'bench' }) ?? Number.NaN;
 
 /** Keeps `inFlight` 20 ms tasks running for `ms`. */
 async function keepBusy(inFlight: number, ms: number): Promise<void> {
@@ -32,10 +33,14 @@ try {
     ['half busy (1 task in flight)', 1],
   ] as const) {
     await keepBusy(inFlight, 3200);
-    console.log(`  ${label.padEnd(30)} runtime_pool_utilization_ratio ${fmt(await read('runtime_pool_utilization_ratio'), 3)}   piscina.utilization ${pool.utilization}`);
+    console.log(
+      `  ${label.padEnd(30)} runtime_pool_utilization_ratio ${fmt(await read('runtime_pool_utilization_ratio'), 3)}   piscina.utilization ${pool.utilization}`,
+    );
     await sleep(2100); // a full utilization interval with nothing running
   }
-  console.log(`  ${'idle for 2 s'.padEnd(30)} runtime_pool_utilization_ratio ${fmt(await read('runtime_pool_utilization_ratio'), 3)}   piscina.utilization ${pool.utilization}`);
+  console.log(
+    `  ${'idle for 2 s'.padEnd(30)} runtime_pool_utilization_ratio ${fmt(await read('runtime_pool_utilization_ratio'), 3)}   piscina.utilization ${pool.utilization}`,
+  );
 
   console.log('\nRun time of one 50 ms task whose result arrives while the main loop is blocked for 500 ms:');
   pool.histogram.resetRunTime();

@@ -89,7 +89,9 @@ function calibrate(ms: number): number {
     else console.log(`stall ${i + 1}: not attributed to holdTheLoop: ${JSON.stringify(stall)}`);
   }
   await app.close();
-  console.log(`Node ${process.version}: onset to stack, ${firsts.length}/${stallCount} stalls of 400 ms attributed to holdTheLoop, threshold 100 ms:`);
+  console.log(
+    `Node ${process.version}: onset to stack, ${firsts.length}/${stallCount} stalls of 400 ms attributed to holdTheLoop, threshold 100 ms:`,
+  );
   console.log(
     `  last heartbeat -> first stack: median ${fmt(median(firsts), 1)} ms, max ${fmt(Math.max(...firsts), 1)} ms; ` +
       `beyond the threshold (poll + interrupt delivery): median ${fmt(median(firsts) - 100, 1)} ms, max ${fmt(Math.max(...firsts) - 100, 1)} ms`,

@@ -103,7 +103,13 @@ export class FastHistogram<L extends string = never> {
     return series;
   }
 
-  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: ReturnType<HistogramSeries['values']> }> {
+  async get(): Promise<{
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: ReturnType<HistogramSeries['values']>;
+  }> {
     const values = [...this.#series.values()].flatMap((s) => s.values(this.name));
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }

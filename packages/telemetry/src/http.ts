@@ -15,7 +15,12 @@
 // In-flight is counted from 'http.server.request.start', so requests that never reach the HTTP
 // server (fastify.inject()) are neither counted nor left in flight: inject() is not measured.
 // Series are cached per (method, route, status class) and observed with fast-histogram.ts.
-import { METRIC_HTTP_QUEUE_TIME_SECONDS, METRIC_HTTP_REQUESTS_INFLIGHT, METRIC_HTTP_REQUEST_DURATION_SECONDS, withPrefix } from '@runtime-lab/metric-names';
+import {
+  METRIC_HTTP_QUEUE_TIME_SECONDS,
+  METRIC_HTTP_REQUESTS_INFLIGHT,
+  METRIC_HTTP_REQUEST_DURATION_SECONDS,
+  withPrefix,
+} from '@runtime-lab/metric-names';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -149,7 +154,9 @@ export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: 
     const startMs = request[kStartMs];
     // No stamp: Fastify answered without running onRequest (e.g. a malformed request).
     if (startMs === undefined) return;
-    seriesFor(request.method ?? 'UNKNOWN', request[kRoute] ?? UNMATCHED_ROUTE, response.statusCode).observe((performance.now() - startMs) / 1000);
+    seriesFor(request.method ?? 'UNKNOWN', request[kRoute] ?? UNMATCHED_ROUTE, response.statusCode).observe(
+      (performance.now() - startMs) / 1000,
+    );
   };
   subscribe('http.server.request.start', onRequestStart);
   subscribe('http.server.response.finish', onResponseFinish);

@@ -20,7 +20,12 @@
 //
 // Stalls as events (how many, how long each) are a separate histogram: one observation per
 // firing late by at least one interval, the stall's length within one interval.
-import { METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_EVENTLOOP_STALL_DURATION_SECONDS, withPrefix } from '@runtime-lab/metric-names';
+import {
+  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
+  METRIC_EVENTLOOP_DELAY_SECONDS,
+  METRIC_EVENTLOOP_STALL_DURATION_SECONDS,
+  withPrefix,
+} from '@runtime-lab/metric-names';
 import { Gauge, Histogram } from 'prom-client';
 import { FastHistogram } from './fast-histogram.js';
 import { nowMs } from './clock.js';
@@ -80,14 +85,16 @@ export const LOOP_STALL_BUCKETS_SECONDS: readonly number[] = [
 ];
 
 export function startLoopDelay(owned: OwnedMetrics, prefix: string, maxWindowSeconds: number): LoopDelayMonitor {
-  const delay = owned.add(
-    withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
-    new FastHistogram({
-      name: withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
-      help: `Event-loop delay weighted by time: one observation per ${LOOP_SAMPLE_PERIOD_MS} ms of wall time, the wait of a task ready at that moment (a stall of D also records D-${LOOP_SAMPLE_PERIOD_MS}ms, D-${2 * LOOP_SAMPLE_PERIOD_MS}ms, ...). Cumulative, never reset.`,
-      buckets: LOOP_DELAY_BUCKETS_SECONDS,
-    }),
-  ).series({});
+  const delay = owned
+    .add(
+      withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
+      new FastHistogram({
+        name: withPrefix(METRIC_EVENTLOOP_DELAY_SECONDS, prefix),
+        help: `Event-loop delay weighted by time: one observation per ${LOOP_SAMPLE_PERIOD_MS} ms of wall time, the wait of a task ready at that moment (a stall of D also records D-${LOOP_SAMPLE_PERIOD_MS}ms, D-${2 * LOOP_SAMPLE_PERIOD_MS}ms, ...). Cumulative, never reset.`,
+        buckets: LOOP_DELAY_BUCKETS_SECONDS,
+      }),
+    )
+    .series({});
   const stalls = owned.add(
     withPrefix(METRIC_EVENTLOOP_STALL_DURATION_SECONDS, prefix),
     new Histogram({

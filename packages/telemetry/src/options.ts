@@ -163,7 +163,12 @@ function stallAttributionFrom(value: unknown, watchdog: FilledOptions['watchdog'
   if (value === true) value = {};
   if (!isPlainObject(value)) throw invalidOption('stallAttribution', value, `false, true or an object with ${ATTRIBUTION_KEYS.join(', ')}`);
   checkKeys('stallAttribution.', value, ATTRIBUTION_KEYS);
-  if (watchdog === false) throw invalidOption('stallAttribution', 'set while watchdog is false', 'stallAttribution needs the watchdog thread: remove watchdog: false');
+  if (watchdog === false)
+    throw invalidOption(
+      'stallAttribution',
+      'set while watchdog is false',
+      'stallAttribution needs the watchdog thread: remove watchdog: false',
+    );
   const d = DEFAULTS.stallAttribution;
   return {
     thresholdMs: intIn('stallAttribution.thresholdMs', value.thresholdMs, d.thresholdMs, 20, 60_000),
@@ -185,10 +190,15 @@ export function fillOptions(raw: unknown): FilledOptions {
     throw invalidOption('prefix', prefix, "a Prometheus metric-name prefix matching [a-zA-Z_][a-zA-Z0-9_]*, e.g. 'runtime_'");
   }
   const registry = options.registry ?? new Registry();
-  if (!(registry instanceof Registry)) throw invalidOption('registry', registry, "a prom-client Registry (from the same 'prom-client' package)");
+  if (!(registry instanceof Registry))
+    throw invalidOption('registry', registry, "a prom-client Registry (from the same 'prom-client' package)");
   // The watchdog appends its live lines to the snapshot, which only works in the text format.
   if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) {
-    throw invalidOption('registry', `a Registry with content type ${registry.contentType}`, `a Registry with the Prometheus text content type (${Registry.PROMETHEUS_CONTENT_TYPE})`);
+    throw invalidOption(
+      'registry',
+      `a Registry with content type ${registry.contentType}`,
+      `a Registry with the Prometheus text content type (${Registry.PROMETHEUS_CONTENT_TYPE})`,
+    );
   }
 
   const loopDelay = options.loopDelay ?? {};

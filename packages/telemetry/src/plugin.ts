@@ -49,7 +49,12 @@ function addDefaultMetrics(registry: Registry, owned: OwnedMetrics): void {
     throw registryConflict(name ?? 'of a prom-client default metric', error);
   } finally {
     // Whatever it managed to add before failing is ours to take out again.
-    owned.adopt(registry.getMetricsAsArray().map((m) => m.name).filter((name) => !before.has(name)));
+    owned.adopt(
+      registry
+        .getMetricsAsArray()
+        .map((m) => m.name)
+        .filter((name) => !before.has(name)),
+    );
   }
 }
 
@@ -86,7 +91,9 @@ async function telemetryPlugin(app: FastifyInstance, rawOptions: TelemetryOption
       // connectToMainThread reaches the process's main thread: from an app running in a
       // worker thread it would capture some other thread's stack, so it is refused there.
       if (attribution && !isMainThread) {
-        app.log.warn('@runtime-lab/telemetry: stall attribution is off: the app runs in a worker thread, and only the main thread can be attributed');
+        app.log.warn(
+          '@runtime-lab/telemetry: stall attribution is off: the app runs in a worker thread, and only the main thread can be attributed',
+        );
       } else if (attribution) {
         const { thresholdMs, maxFrames, maxSamplesPerStall, recentStalls } = attribution;
         config.attribution = { thresholdMs, maxFrames, maxSamplesPerStall, recentStalls };

@@ -2,7 +2,15 @@
 // measured in the worker (see pool-worker.ts), and utilization computed correctly:
 // busy time / (maxThreads x wall time) over the last interval. piscina 5's own utilization
 // is off by a factor of ~1000, and its runTime includes main-loop delay.
-import { METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_TASKS_TOTAL, METRIC_POOL_THREADS, METRIC_POOL_UTILIZATION_RATIO, METRIC_POOL_WAIT_SECONDS, withPrefix } from '@runtime-lab/metric-names';
+import {
+  METRIC_POOL_QUEUE_SIZE,
+  METRIC_POOL_RUN_SECONDS,
+  METRIC_POOL_TASKS_TOTAL,
+  METRIC_POOL_THREADS,
+  METRIC_POOL_UTILIZATION_RATIO,
+  METRIC_POOL_WAIT_SECONDS,
+  withPrefix,
+} from '@runtime-lab/metric-names';
 import type { MessagePort } from 'node:worker_threads';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { nowNs } from './clock.js';

@@ -55,7 +55,11 @@ export async function mapFrame(frame: StallFrame): Promise<StallFrame> {
   const map = await mapFor(frame.file);
   if (!map) return frame;
   // findEntry takes and returns 0-based positions; an empty object means no mapping.
-  const entry = map.findEntry(frame.line - 1, frame.column - 1) as Partial<{ originalSource: string; originalLine: number; originalColumn: number }>;
+  const entry = map.findEntry(frame.line - 1, frame.column - 1) as Partial<{
+    originalSource: string;
+    originalLine: number;
+    originalColumn: number;
+  }>;
   if (entry.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return frame;
   const file = entry.originalSource.startsWith('file://') ? new URL(entry.originalSource).pathname : entry.originalSource;
   return { ...frame, source: { file, line: entry.originalLine + 1, column: entry.originalColumn + 1 } };

@@ -44,7 +44,12 @@ function logFields(stall: AttributedStall): Record<string, unknown> {
   };
 }
 
-export function createStallAttribution(owned: OwnedMetrics, prefix: string, log: FastifyBaseLogger, settings: StallAttributionSettings): StallAttribution {
+export function createStallAttribution(
+  owned: OwnedMetrics,
+  prefix: string,
+  log: FastifyBaseLogger,
+  settings: StallAttributionSettings,
+): StallAttribution {
   const enabledName = withPrefix(METRIC_STALL_ATTRIBUTION_ENABLED, prefix);
   const stallsName = withPrefix(METRIC_EVENTLOOP_ATTRIBUTED_STALLS_TOTAL, prefix);
   const secondsName = withPrefix(METRIC_EVENTLOOP_ATTRIBUTED_STALL_SECONDS_TOTAL, prefix);

@@ -77,7 +77,13 @@ export function captureExpression(maxFrames: number): string {
 function isRawFrame(value: unknown): value is RawFrame {
   if (typeof value !== 'object' || value === null) return false;
   const f = value as Record<string, unknown>;
-  return typeof f.fn === 'string' && typeof f.type === 'string' && typeof f.file === 'string' && typeof f.line === 'number' && typeof f.column === 'number';
+  return (
+    typeof f.fn === 'string' &&
+    typeof f.type === 'string' &&
+    typeof f.file === 'string' &&
+    typeof f.line === 'number' &&
+    typeof f.column === 'number'
+  );
 }
 
 /** The frames of a capture result, without the capture's own; undefined when the result is not a stack. */

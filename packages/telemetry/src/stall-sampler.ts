@@ -5,14 +5,7 @@
 // first stack is captured, and reported to the main thread once it ends.
 // Dependency-free (node: builtins and local modules that are): loaded inside the worker.
 import type { Session } from 'node:inspector';
-import {
-  attributedFrame,
-  captureExpression,
-  frameLabel,
-  framesFromResult,
-  type StallFrame,
-  toStallFrame,
-} from './stall-capture.js';
+import { attributedFrame, captureExpression, frameLabel, framesFromResult, type StallFrame, toStallFrame } from './stall-capture.js';
 import { mapFrame } from './source-maps.js';
 
 export interface StallAttributionConfig {

@@ -4,16 +4,19 @@
 // the pending gauge grows instead of more canaries piling onto the saturated pool.
 // Its callback runs on the main loop, so a loop stall also delays it: read it beside the
 // loop-delay histogram.
-import { METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_THREADPOOL_INFLIGHT, withPrefix } from '@runtime-lab/metric-names';
+import {
+  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
+  METRIC_THREADPOOL_CANARY_SECONDS,
+  METRIC_THREADPOOL_INFLIGHT,
+  withPrefix,
+} from '@runtime-lab/metric-names';
 import { stat } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Gauge, Histogram } from 'prom-client';
 import { nowMs } from './clock.js';
 import type { OwnedMetrics } from './owned-metrics.js';
 
-export const CANARY_BUCKETS_SECONDS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-];
+export const CANARY_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const CANARY_PATH = fileURLToPath(import.meta.url);
 

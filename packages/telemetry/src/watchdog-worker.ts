@@ -156,7 +156,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const since = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('since');
     const sinceMs = since === null ? undefined : /^\d+$/.test(since) ? Number(since) : Date.parse(since);
     if (Number.isNaN(sinceMs)) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end(`since: got ${JSON.stringify(since)}, allowed: an ISO 8601 date-time or epoch milliseconds\n`);
+      res
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end(`since: got ${JSON.stringify(since)}, allowed: an ISO 8601 date-time or epoch milliseconds\n`);
       return;
     }
     sendJson(req, res, 200, sampler.snapshot(sinceMs));

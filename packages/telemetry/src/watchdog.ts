@@ -135,7 +135,8 @@ export async function startWatchdog(
   const onSamplerEvent = config.onSamplerEvent;
   if (onSamplerEvent) {
     worker.on('message', (message: FromWatchdog) => {
-      if (!closing && (message.type === 'stall' || message.type === 'attribution-on' || message.type === 'attribution-off')) onSamplerEvent(message);
+      if (!closing && (message.type === 'stall' || message.type === 'attribution-on' || message.type === 'attribution-off'))
+        onSamplerEvent(message);
     });
   }
   worker.on('error', (error) => markDown('crashed', error));

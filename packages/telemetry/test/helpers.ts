@@ -79,11 +79,7 @@ export function promtoolCheck(text: string): PromtoolResult {
 // prom-client's default metrics include three gauges whose names end in _total, which
 // promtool's naming lint flags. They are kept under their usual names on purpose (community
 // dashboards query them); every other finding is a real failure.
-export const PROM_CLIENT_LEGACY_NAMES = [
-  'nodejs_active_handles_total',
-  'nodejs_active_requests_total',
-  'nodejs_active_resources_total',
-];
+export const PROM_CLIENT_LEGACY_NAMES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export function unexpectedFindings(result: PromtoolResult): string[] {
   return result.findings.filter((f) => !PROM_CLIENT_LEGACY_NAMES.some((n) => f.startsWith(`${n} non-counter metrics`)));

@@ -147,7 +147,10 @@ test('the share of observations above X is the share of wall time stalled by mor
     // One observation per interval of wall time: the grid neither drifts nor loses the stalls.
     const n = total(delay);
     const readMs = after.atMs - before.atMs;
-    assert.ok(Math.abs(n - readMs / I) <= 0.03 * (readMs / I) + 2, `${n} observations in ${readMs.toFixed(0)} ms (expected ~${(readMs / I).toFixed(0)})`);
+    assert.ok(
+      Math.abs(n - readMs / I) <= 0.03 * (readMs / I) + 2,
+      `${n} observations in ${readMs.toFixed(0)} ms (expected ~${(readMs / I).toFixed(0)})`,
+    );
     for (const x of [0.04, 0.08, 0.16, 0.32, 0.64]) {
       const xMs = x * 1000;
       // Each observation stands for one interval of wall time, so compare times, not shares (the
@@ -161,7 +164,10 @@ test('the share of observations above X is the share of wall time stalled by mor
       const detail =
         `above ${xMs} ms: ${observedMs} ms of observations (${((100 * above(delay, x)) / n).toFixed(2)} %) vs ${lowMs.toFixed(0)}–${highMs.toFixed(0)} ms ` +
         `of wall time (${((100 * lowMs) / wallMs).toFixed(2)} %; tolerance ${toleranceMs} ms; blocks ${stallsMs.map((d) => d.toFixed(0)).join(', ')} ms; ` +
-        `gaps over 20 ms ${gapsMs.filter((g) => g > 20).map((g) => g.toFixed(0)).join(', ')})`;
+        `gaps over 20 ms ${gapsMs
+          .filter((g) => g > 20)
+          .map((g) => g.toFixed(0))
+          .join(', ')})`;
       assert.ok(observedMs >= lowMs - toleranceMs && observedMs <= highMs + toleranceMs, detail);
     }
     // The blocks are also counted as events, one each, in the bucket of their length.
@@ -211,7 +217,10 @@ test('sparse stalls (250 ms every 2.5 s, 10 % of the time) show at the p99', asy
     const bucket = LOOP_DELAY_BUCKETS_SECONDS.find((le) => le * 1000 >= exactMs) ?? Number.POSITIVE_INFINITY;
     const lower = LOOP_DELAY_BUCKETS_SECONDS[LOOP_DELAY_BUCKETS_SECONDS.indexOf(bucket) - 1] ?? 0;
     assert.ok(exactMs > 160, `the pattern itself: 1 % of the time waited over ${exactMs.toFixed(0)} ms`);
-    assert.ok(p99 > lower && p99 <= bucket, `p99 ${p99} s, not in (${lower}, ${bucket}] which holds the measured ${exactMs.toFixed(0)} ms; buckets ${JSON.stringify(delay)}`);
+    assert.ok(
+      p99 > lower && p99 <= bucket,
+      `p99 ${p99} s, not in (${lower}, ${bucket}] which holds the measured ${exactMs.toFixed(0)} ms; buckets ${JSON.stringify(delay)}`,
+    );
   } finally {
     s.stop();
   }

@@ -7,7 +7,10 @@ import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import telemetry, { ErrorCodes, type TelemetryOptions } from '../src/index.js';
 
-async function registrationError(options: unknown, registry = new Registry()): Promise<{ error: Error & { code?: string }; registry: Registry }> {
+async function registrationError(
+  options: unknown,
+  registry = new Registry(),
+): Promise<{ error: Error & { code?: string }; registry: Registry }> {
   const app = Fastify();
   try {
     await app.register(telemetry, { registry, ...(options as object) } as TelemetryOptions);
@@ -39,18 +42,38 @@ const invalid: Array<[string, unknown, RegExp]> = [
   ['watchdog', { watchdog: 'on' }, /invalid option watchdog: got "on", allowed: false or an object/],
   ['watchdog.port', { watchdog: { port: 70000 } }, /invalid option watchdog.port: got 70000, allowed: an integer from 0 to 65535/],
   ['watchdog.host', { watchdog: { host: '' } }, /invalid option watchdog.host: got "", allowed: a host name or IP address/],
-  ['watchdog.snapshotIntervalMs', { watchdog: { snapshotIntervalMs: 5000 } }, /watchdog.snapshotIntervalMs: got 5000, allowed: an integer from 10 to 1000/],
-  ['watchdog.heartbeatIntervalMs', { watchdog: { heartbeatIntervalMs: 0.5 } }, /watchdog.heartbeatIntervalMs: got 0.5, allowed: an integer from 1 to 100/],
+  [
+    'watchdog.snapshotIntervalMs',
+    { watchdog: { snapshotIntervalMs: 5000 } },
+    /watchdog.snapshotIntervalMs: got 5000, allowed: an integer from 10 to 1000/,
+  ],
+  [
+    'watchdog.heartbeatIntervalMs',
+    { watchdog: { heartbeatIntervalMs: 0.5 } },
+    /watchdog.heartbeatIntervalMs: got 0.5, allowed: an integer from 1 to 100/,
+  ],
   [
     'watchdog.livenessMaxStallMs',
     { watchdog: { livenessMaxStallMs: 50 } },
     /invalid option watchdog.livenessMaxStallMs: got 50, allowed: an integer from 200 to 3600000/,
   ],
-  ['watchdog unknown key', { watchdog: { prot: 1 } }, /invalid option watchdog.prot: got 1, allowed: no such option; known options: port, host/],
-  ['loopDelay.maxWindowSeconds', { loopDelay: { maxWindowSeconds: 0 } }, /loopDelay.maxWindowSeconds: got 0, allowed: an integer from 1 to 300/],
+  [
+    'watchdog unknown key',
+    { watchdog: { prot: 1 } },
+    /invalid option watchdog.prot: got 1, allowed: no such option; known options: port, host/,
+  ],
+  [
+    'loopDelay.maxWindowSeconds',
+    { loopDelay: { maxWindowSeconds: 0 } },
+    /loopDelay.maxWindowSeconds: got 0, allowed: an integer from 1 to 300/,
+  ],
   ['eluIntervalMs', { eluIntervalMs: -1 }, /invalid option eluIntervalMs: got -1, allowed: an integer from 50 to 60000/],
   ['threadpoolCanary', { threadpoolCanary: 5 }, /invalid option threadpoolCanary: got 5, allowed: false or an object with intervalMs/],
-  ['threadpoolCanary.intervalMs', { threadpoolCanary: { intervalMs: 1 } }, /threadpoolCanary.intervalMs: got 1, allowed: an integer from 10 to 60000/],
+  [
+    'threadpoolCanary.intervalMs',
+    { threadpoolCanary: { intervalMs: 1 } },
+    /threadpoolCanary.intervalMs: got 1, allowed: an integer from 10 to 60000/,
+  ],
   ['http', { http: 1 }, /invalid option http: got 1, allowed: true or false/],
   ['metricsRoute', { metricsRoute: null }, /invalid option metricsRoute: got null, allowed: true or false/],
   ['unknown key', { metricRoute: true }, /invalid option metricRoute: got true, allowed: no such option; known options: prefix, registry/],
@@ -61,7 +84,10 @@ for (const [name, options, message] of invalid) {
     const { error, registry } = await registrationError({ watchdog: false, ...(options as object) });
     assert.equal(error.code, ErrorCodes.INVALID_OPTION);
     assert.match(error.message, message);
-    assert.deepEqual(registry.getMetricsAsArray().map((m) => m.name), []);
+    assert.deepEqual(
+      registry.getMetricsAsArray().map((m) => m.name),
+      [],
+    );
   });
 }
 
@@ -74,7 +100,10 @@ test('a watchdog port in use fails registration naming the port, and registers n
     const { error, registry } = await registrationError({ watchdog: { port: address.port, host: '127.0.0.1' } });
     assert.equal(error.code, ErrorCodes.PORT_IN_USE);
     assert.match(error.message, new RegExp(`watchdog port ${address.port} on 127.0.0.1 is already in use`));
-    assert.deepEqual(registry.getMetricsAsArray().map((m) => m.name), []);
+    assert.deepEqual(
+      registry.getMetricsAsArray().map((m) => m.name),
+      [],
+    );
   } finally {
     blocker.close();
   }
@@ -85,17 +114,29 @@ test('a registry that already holds our metrics is refused, and the first owner 
   const first = Fastify();
   await first.register(telemetry, { registry, watchdog: false });
   await first.ready();
-  const names = registry.getMetricsAsArray().map((m) => m.name).sort();
+  const names = registry
+    .getMetricsAsArray()
+    .map((m) => m.name)
+    .sort();
   try {
     const { error } = await registrationError({ watchdog: false }, registry);
     assert.equal(error.code, ErrorCodes.REGISTRY_CONFLICT);
     assert.match(error.message, /already holds a metric named/);
-    assert.deepEqual(registry.getMetricsAsArray().map((m) => m.name).sort(), names);
+    assert.deepEqual(
+      registry
+        .getMetricsAsArray()
+        .map((m) => m.name)
+        .sort(),
+      names,
+    );
   } finally {
     await first.close();
   }
   // After close the registry is free again: a restarted app can reuse it.
-  assert.deepEqual(registry.getMetricsAsArray().map((m) => m.name), []);
+  assert.deepEqual(
+    registry.getMetricsAsArray().map((m) => m.name),
+    [],
+  );
   const second = Fastify();
   await second.register(telemetry, { registry, watchdog: false, prefix: 'svc_' });
   await second.ready();

@@ -106,7 +106,13 @@ test('a worker without measured(), a bad name or a duplicate name is a clear err
     assert.match(e.message, /pool "plain" .* measured\(fn\)/);
     return true;
   });
-  assert.throws(() => app.telemetry.instrumentPool('has space', plain), { code: ErrorCodes.INVALID_POOL, message: /name "has space" is not allowed/ });
+  assert.throws(() => app.telemetry.instrumentPool('has space', plain), {
+    code: ErrorCodes.INVALID_POOL,
+    message: /name "has space" is not allowed/,
+  });
   assert.throws(() => app.telemetry.instrumentPool('plain', plain), { code: ErrorCodes.INVALID_POOL, message: /already instrumented/ });
-  assert.throws(() => app.telemetry.instrumentPool('fake', {} as Piscina), { code: ErrorCodes.INVALID_POOL, message: /not a piscina pool/ });
+  assert.throws(() => app.telemetry.instrumentPool('fake', {} as Piscina), {
+    code: ErrorCodes.INVALID_POOL,
+    message: /not a piscina pool/,
+  });
 });

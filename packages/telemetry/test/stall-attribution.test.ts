@@ -111,7 +111,12 @@ test('a stall is attributed to the function that blocked, mapped to its TypeScri
   assert.ok(stall.samples >= 2, `a 1000 ms stall is sampled more than once (${stall.samples})`);
 
   const logged = lines.map((l) => JSON.parse(l) as { msg: string; stall?: { frame: string } });
-  assert.ok(logged.some((l) => /^event loop stalled \d+ ms in blockFor \(.*helpers\.ts:\d+\)$/.test(l.msg) && l.stall?.frame?.startsWith('blockFor')), JSON.stringify(logged));
+  assert.ok(
+    logged.some(
+      (l) => /^event loop stalled \d+ ms in blockFor \(.*helpers\.ts:\d+\)$/.test(l.msg) && l.stall?.frame?.startsWith('blockFor'),
+    ),
+    JSON.stringify(logged),
+  );
   const families = parseExposition(await registry.metrics());
   const counted = families.get('runtime_eventloop_attributed_stalls_total')?.samples.find((s) => s.labels.frame?.startsWith('blockFor ('));
   assert.ok(counted && counted.value >= 1, 'counted under the frame label');
@@ -129,7 +134,11 @@ test('a stall inside a third-party library is attributed to the library function
   await crowded.metrics();
   const stall = await stallBetween(fromMs, Date.now(), 0.15);
   assert.ok(stall.frame, JSON.stringify(stall));
-  assert.match(stall.frame.file ?? '', /\/node_modules\/.*prom-client\/lib\/[a-z/]+\.js$/, `attributed inside prom-client: ${JSON.stringify(stall.frame)}`);
+  assert.match(
+    stall.frame.file ?? '',
+    /\/node_modules\/.*prom-client\/lib\/[a-z/]+\.js$/,
+    `attributed inside prom-client: ${JSON.stringify(stall.frame)}`,
+  );
   assert.notEqual(stall.frame.function, '<anonymous>');
 });
 
@@ -153,7 +162,12 @@ test('no stall is captured when blocks stay under the threshold; the same block 
   // Its own app with a 300 ms threshold, so 150 ms blocks sit far below it even on a busy machine.
   const quietRegistry = new Registry();
   const quiet = Fastify();
-  await quiet.register(telemetry, { registry: quietRegistry, defaultMetrics: false, watchdog: { port: 0 }, stallAttribution: { thresholdMs: 300 } });
+  await quiet.register(telemetry, {
+    registry: quietRegistry,
+    defaultMetrics: false,
+    watchdog: { port: 0 },
+    stallAttribution: { thresholdMs: 300 },
+  });
   await quiet.ready();
   after(() => quiet.close());
   const url = `http://127.0.0.1:${quiet.telemetry.watchdogAddress()?.port}`;

@@ -22,7 +22,9 @@ test('the canary sees a saturated libuv threadpool that the loop-delay signals d
     await new Promise((r) => setTimeout(r, 120)); // a few quiet canaries first
     const quiet = parseExposition(await app.telemetry.registry.metrics());
 
-    const jobs = Array.from({ length: threads * 4 }, () => app.telemetry.trackThreadpool(pbkdf2Async('x', 'salt', iterations, 32, 'sha256')));
+    const jobs = Array.from({ length: threads * 4 }, () =>
+      app.telemetry.trackThreadpool(pbkdf2Async('x', 'salt', iterations, 32, 'sha256')),
+    );
     await new Promise((r) => setTimeout(r, 250));
     const during = parseExposition(await app.telemetry.registry.metrics());
     assert.ok((sumOf(during, 'runtime_threadpool_inflight') ?? 0) > threads, 'submitted work beyond the pool size is in flight');
@@ -33,7 +35,8 @@ test('the canary sees a saturated libuv threadpool that the loop-delay signals d
 
     const f = parseExposition(await app.telemetry.registry.metrics());
     assert.equal(sumOf(f, 'runtime_threadpool_inflight'), 0);
-    const canaryTotal = (sumOf(f, 'runtime_threadpool_canary_seconds_sum') ?? 0) - (sumOf(quiet, 'runtime_threadpool_canary_seconds_sum') ?? 0);
+    const canaryTotal =
+      (sumOf(f, 'runtime_threadpool_canary_seconds_sum') ?? 0) - (sumOf(quiet, 'runtime_threadpool_canary_seconds_sum') ?? 0);
     const canaryP50Quiet = histogramQuantile(0.5, bucketsOf(quiet, 'runtime_threadpool_canary_seconds'));
     const loopMax = sumOf(f, 'runtime_eventloop_delay_max_seconds') ?? 0;
     assert.ok(canaryTotal > 0.2, `total canary latency during saturation: ${canaryTotal} s`);

@@ -174,5 +174,8 @@ test('close() stops the watchdog and takes its metrics out of the registry', asy
   assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
   await closing.close();
   await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
-  assert.deepEqual(registry.getMetricsAsArray().map((m) => m.name), []);
+  assert.deepEqual(
+    registry.getMetricsAsArray().map((m) => m.name),
+    [],
+  );
 });

@@ -20,19 +20,34 @@ export function send(
       // Node sends a DELETE body without chunked framing unless the length is given.
       headers['content-length'] = String(Buffer.byteLength(options.body));
     }
-    const req = request(url, { agent, method: options.method ?? 'GET', headers, timeout: options.timeoutMs ?? 30_000, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      {
+        agent,
+        method: options.method ?? 'GET',
+        headers,
+        timeout: options.timeoutMs ?? 30_000,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`timeout after ${options.timeoutMs ?? 30_000} ms: ${url}`)));
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
-export async function sendJson<T = unknown>(url: string, method: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: T; headers: Response['headers'] }> {
+export async function sendJson<T = unknown>(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<{ status: number; json: T; headers: Response['headers'] }> {
   const response = await send(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { status: response.status, headers: response.headers, json: (response.body ? JSON.parse(response.body) : undefined) as T };
 }

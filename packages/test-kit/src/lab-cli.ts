@@ -12,7 +12,10 @@ export interface CliResult {
   ms: number;
 }
 
-export function lab(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
+export function lab(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void } = {},
+): Promise<CliResult> {
   const started = performance.now();
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, CI: 'true', ...options.env },

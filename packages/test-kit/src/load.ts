@@ -82,7 +82,8 @@ export async function closedLoop(url: string, options: PressureOptions): Promise
       result.byStatus[status] = (result.byStatus[status] ?? 0) + 1;
       result.latenciesMs.push(performance.now() - started);
       const failed = status === 'error' || Number(status) >= 400;
-      if (failed && options.pauseAfterFailureMs && !options.signal?.aborted) await new Promise((resolve) => setTimeout(resolve, options.pauseAfterFailureMs));
+      if (failed && options.pauseAfterFailureMs && !options.signal?.aborted)
+        await new Promise((resolve) => setTimeout(resolve, options.pauseAfterFailureMs));
     }
   };
   await Promise.all(Array.from({ length: options.connections }, lane));

@@ -1,14 +1,6 @@
 // Reading the services' watchdog endpoints during a measurement: histogram deltas between two
 // snapshots (what happened in this phase only) and gauge maxima sampled while it ran.
-import {
-  bucketsDelta,
-  bucketsOf,
-  type Families,
-  histogramQuantile,
-  scrapeMetrics,
-  snapshotTakenAtMs,
-  sumOf,
-} from '@runtime-lab/scrape';
+import { bucketsDelta, bucketsOf, type Families, histogramQuantile, scrapeMetrics, snapshotTakenAtMs, sumOf } from '@runtime-lab/scrape';
 import { METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
 
 /**

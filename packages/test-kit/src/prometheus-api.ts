@@ -28,7 +28,11 @@ export class PrometheusApi {
   }
 
   /** Samples with a finite value over the range, across all series. */
-  async finiteSamples(expr: string, startSeconds: number, endSeconds: number): Promise<Array<{ metric: Record<string, string>; t: number; v: number }>> {
+  async finiteSamples(
+    expr: string,
+    startSeconds: number,
+    endSeconds: number,
+  ): Promise<Array<{ metric: Record<string, string>; t: number; v: number }>> {
     const samples: Array<{ metric: Record<string, string>; t: number; v: number }> = [];
     for (const series of await this.queryRange(expr, startSeconds, endSeconds)) {
       for (const [t, raw] of series.values) {
@@ -40,15 +44,19 @@ export class PrometheusApi {
   }
 
   async targets(): Promise<Array<{ labels: Record<string, string>; health: string; lastError: string }>> {
-    const data = await this.get<{ activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> }>('/api/v1/targets', {});
+    const data = await this.get<{ activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> }>(
+      '/api/v1/targets',
+      {},
+    );
     return data.activeTargets;
   }
 
-  async ruleGroups(): Promise<Array<{ name: string; file: string; rules: Array<{ name: string; type: string; health: string; lastError?: string }> }>> {
-    const data = await this.get<{ groups: Array<{ name: string; file: string; rules: Array<{ name: string; type: string; health: string; lastError?: string }> }> }>(
-      '/api/v1/rules',
-      {},
-    );
+  async ruleGroups(): Promise<
+    Array<{ name: string; file: string; rules: Array<{ name: string; type: string; health: string; lastError?: string }> }>
+  > {
+    const data = await this.get<{
+      groups: Array<{ name: string; file: string; rules: Array<{ name: string; type: string; health: string; lastError?: string }> }>;
+    }>('/api/v1/rules', {});
     return data.groups;
   }
 }

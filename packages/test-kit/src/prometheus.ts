@@ -23,13 +23,22 @@ export async function startPrometheus(dir: string, targets: Record<string, strin
     'rule_files:',
     `  - ${JSON.stringify(join(ROOT, 'prometheus/rules/alerts.yml'))}`,
     'scrape_configs:',
-    ...Object.entries(targets).flatMap(([job, hostPort]) => [`  - job_name: ${job}`, '    static_configs:', `      - targets: [${JSON.stringify(hostPort)}]`]),
+    ...Object.entries(targets).flatMap(([job, hostPort]) => [
+      `  - job_name: ${job}`,
+      '    static_configs:',
+      `      - targets: [${JSON.stringify(hostPort)}]`,
+    ]),
     '',
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);
   const child: ChildProcess = spawn(
     'prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -34,7 +34,8 @@ export function recordingRules(): RecordingRule[] {
   const file = readYaml<RuleFile>('prometheus/rules/recording.yml');
   return file.groups.flatMap((group) =>
     group.rules.map((rule) => {
-      if (!rule.record) throw new Error(`prometheus/rules/recording.yml group ${group.name}: a rule without "record" (alerts belong in alerts.yml)`);
+      if (!rule.record)
+        throw new Error(`prometheus/rules/recording.yml group ${group.name}: a rule without "record" (alerts belong in alerts.yml)`);
       return { record: rule.record, expr: rule.expr, group: group.name };
     }),
   );

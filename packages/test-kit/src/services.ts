@@ -69,7 +69,10 @@ export async function startService(
   let ready: { url: string; metricsUrl: string | undefined; pid: number };
   try {
     ready = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${script} did not report listening within ${timeoutMs} ms: ${output.join('\n')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${script} did not report listening within ${timeoutMs} ms: ${output.join('\n')}`)),
+        timeoutMs,
+      );
       void exited.then(({ code, signal }) => {
         clearTimeout(timer);
         reject(new Error(`${script} exited (${code ?? signal}) before listening: ${output.join('\n')}`));
@@ -81,7 +84,11 @@ export async function startService(
         try {
           resolve(JSON.parse(line));
         } catch (error) {
-          reject(new Error(`${script} printed an unreadable readiness line ${JSON.stringify(line)} (${(error as Error).message}): ${output.join('\n')}`));
+          reject(
+            new Error(
+              `${script} printed an unreadable readiness line ${JSON.stringify(line)} (${(error as Error).message}): ${output.join('\n')}`,
+            ),
+          );
         }
       });
     });
@@ -92,7 +99,15 @@ export async function startService(
     await exited;
     throw new Error(`${name}: ${(error as Error).message}`);
   }
-  const service: RunningService = { ...ready, metricsUrl: ready.metricsUrl, name, child, output, exited, stop: (graceMs) => stopService(service, graceMs) };
+  const service: RunningService = {
+    ...ready,
+    metricsUrl: ready.metricsUrl,
+    name,
+    child,
+    output,
+    exited,
+    stop: (graceMs) => stopService(service, graceMs),
+  };
   return service;
 }
 

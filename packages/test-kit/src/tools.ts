@@ -42,7 +42,11 @@ export interface RunResult {
 }
 
 /** Runs a tool found on PATH (or given by path) to completion and returns its output. */
-export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): RunResult {
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): RunResult {
   const result = spawnSync(command.includes('/') ? command : requireBinary(command), args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? process.env,

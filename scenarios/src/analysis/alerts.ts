@@ -19,7 +19,8 @@ function relative(at: number | null, reference: number | null): number | null {
 export function alertNamesIn(ruleFiles: readonly string[]): string[] {
   const names = new Set<string>();
   for (const file of ruleFiles) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/^\s*-?\s*alert:\s*["']?([A-Za-z_:][A-Za-z0-9_:]*)/gm)) names.add(match[1] as string);
+    for (const match of readFileSync(file, 'utf8').matchAll(/^\s*-?\s*alert:\s*["']?([A-Za-z_:][A-Za-z0-9_:]*)/gm))
+      names.add(match[1] as string);
   }
   return [...names];
 }
@@ -33,7 +34,16 @@ export function alertsSection(
   startMs: number,
 ): AlertsSection {
   const runTimeZero = new Date(startMs).toISOString();
-  if (!timeline.evaluated) return { evaluated: false, evaluator: null, reason: timeline.reason, ruleFiles: [...ruleFiles], runTimeZero, alerts: [], neverPending: [] };
+  if (!timeline.evaluated)
+    return {
+      evaluated: false,
+      evaluator: null,
+      reason: timeline.reason,
+      ruleFiles: [...ruleFiles],
+      runTimeZero,
+      alerts: [],
+      neverPending: [],
+    };
   const onset = reference.onsetPhase === null ? null : reference.onsetSeconds;
   const seen = new Set(timeline.alerts.map((a) => a.alertname));
   return {
@@ -76,9 +86,14 @@ export async function evaluateRunAlerts(
   reference: Report['leadTimeReference'],
 ): Promise<AlertsSection> {
   const started = performance.now();
-  const timed = scrapes.filter((s) => s.atMs >= startMs).map((s) => ({ atSeconds: (s.atMs - startMs) / 1000, families: s.families, up: s.up }));
+  const timed = scrapes
+    .filter((s) => s.atMs >= startMs)
+    .map((s) => ({ atSeconds: (s.atMs - startMs) / 1000, families: s.families, up: s.up }));
   const timeline = await evaluateAlertTimeline(timed, { ruleFiles, targetLabels }).catch(
-    (error: unknown): AlertTimeline => ({ evaluated: false, reason: `alerts not evaluated: ${error instanceof Error ? error.message : String(error)}` }),
+    (error: unknown): AlertTimeline => ({
+      evaluated: false,
+      reason: `alerts not evaluated: ${error instanceof Error ? error.message : String(error)}`,
+    }),
   );
   return alertsSection(timeline, ruleFiles, reference, (performance.now() - started) / 1000, startMs);
 }

@@ -81,7 +81,9 @@ export function evaluate(expectations: Expectation[], ctx: EvaluationContext): E
     const phase = ctx.phases.find((p) => p.name === e.phase) as PhaseReport;
     const stat = (e.stat ?? SIGNALS[e.signal].phaseStat) as Stat;
     const figure = (window: Window): Reading | null =>
-      e.stream === undefined ? summarise(ctx.timeline, ctx.readings, e.signal, window, stat) : streamFigure(ctx.timeline, e.stream, e.signal, window);
+      e.stream === undefined
+        ? summarise(ctx.timeline, ctx.readings, e.signal, window, stat)
+        : streamFigure(ctx.timeline, e.stream, e.signal, window);
     const observed = figure(windowOf(phase));
     const resolve = (bound: Bound, side: 'above' | 'below'): number | null => {
       if (typeof bound === 'number') return bound;
@@ -100,11 +102,16 @@ export function evaluate(expectations: Expectation[], ctx: EvaluationContext): E
       (below === undefined || (below !== null && certainlyBelow(observed, below)));
     const parts: string[] = [];
     const describeBound = (word: string, raw: typeof e.above, value: number | null | undefined): string =>
-      typeof raw === 'object' ? `${word} ${raw.factor}× its ${raw.phase} value (${formatSignal(e.signal, value)})` : `${word} ${formatSignal(e.signal, value)}`;
+      typeof raw === 'object'
+        ? `${word} ${raw.factor}× its ${raw.phase} value (${formatSignal(e.signal, value)})`
+        : `${word} ${formatSignal(e.signal, value)}`;
     if (e.above !== undefined) parts.push(describeBound('above', e.above, above));
     if (e.below !== undefined) parts.push(describeBound('below', e.below, below));
     const value = toReportValue(observed as Reading | null);
-    const what = e.stream === undefined ? `${SIGNALS[e.signal].label} (${stat})` : `stream ${e.stream} ${e.signal === 'errorRate' ? 'error rate' : 'P99'}`;
+    const what =
+      e.stream === undefined
+        ? `${SIGNALS[e.signal].label} (${stat})`
+        : `stream ${e.stream} ${e.signal === 'errorRate' ? 'error rate' : 'P99'}`;
     return {
       kind: 'threshold',
       description: `${e.phase}: ${what} ${parts.join(' and ')}`,

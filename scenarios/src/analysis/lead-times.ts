@@ -62,7 +62,13 @@ export interface Crossing {
  * armed (and is the "first crossing" of an intermittent signal). A reading a bucket cannot
  * place (it straddles the threshold) changes nothing.
  */
-export function firstCrossing(values: (Reading | null)[], from: number, threshold: number, sustain = SUSTAIN_SECONDS, armedAtStart = false): Crossing {
+export function firstCrossing(
+  values: (Reading | null)[],
+  from: number,
+  threshold: number,
+  sustain = SUSTAIN_SECONDS,
+  armedAtStart = false,
+): Crossing {
   let armed = armedAtStart;
   let seenAny = false;
   let first: number | null = null;

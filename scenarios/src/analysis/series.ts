@@ -30,7 +30,11 @@ export function clientQuantile(entry: ClientBin | undefined, q: number): Reading
  * certainly at least (1 − ELU) of the lower bound; the upper bound makes no claim (the loop's
  * part may be nil). Unknown ELU counts as 1: nothing is claimed for the threadpool.
  */
-export function threadpoolCanaryOf(canaryBuckets: Bucket[] | undefined, pending: number | undefined, elu: number | undefined): Reading | null {
+export function threadpoolCanaryOf(
+  canaryBuckets: Bucket[] | undefined,
+  pending: number | undefined,
+  elu: number | undefined,
+): Reading | null {
   const canary = maxOf([bucketQuantile(0.99, canaryBuckets), pending === undefined ? null : exact(pending)]);
   if (!canary) return null;
   const free = 1 - Math.min(1, Math.max(0, elu ?? 1));
@@ -102,7 +106,10 @@ export function toReportSeries(timeline: Timeline, readings: ReadingSeries, phas
     rampCount: bins.map((bin) => count('ramp', bin)),
     pressureCount: bins.map((bin) => count('pressure', bin)),
     probeSendLatenessMaxMs: timeline.maxLatenessMs('probe'),
-    ...(Object.fromEntries(SIGNAL_IDS.map((id) => [id, readings[id].map((r) => toReportValue(r).value)])) as Record<SignalId, (number | null)[]>),
+    ...(Object.fromEntries(SIGNAL_IDS.map((id) => [id, readings[id].map((r) => toReportValue(r).value)])) as Record<
+      SignalId,
+      (number | null)[]
+    >),
     lowerBounds,
     ...(timeline.streamNames().length > 0 ? { streams: streamSeries(timeline, bins) } : {}),
   };

@@ -16,7 +16,12 @@ export interface Window {
   to: number;
 }
 
-const CLIENT_OF: Partial<Record<SignalId, ClientKind>> = { probeP99: 'probe', coldProbeP99: 'cold', rampP99: 'ramp', pressureP99: 'pressure' };
+const CLIENT_OF: Partial<Record<SignalId, ClientKind>> = {
+  probeP99: 'probe',
+  coldProbeP99: 'cold',
+  rampP99: 'ramp',
+  pressureP99: 'pressure',
+};
 const HISTOGRAM_OF: Partial<Record<SignalId, 'serverBuckets' | 'loopDelayBuckets'>> = {
   serverP99: 'serverBuckets',
   loopDelayP99: 'loopDelayBuckets',
@@ -70,7 +75,10 @@ export function summariseAll(timeline: Timeline, readings: ReadingSeries, window
   return Object.fromEntries(SIGNAL_IDS.map((id) => [id, summarise(timeline, readings, id, window)])) as Record<SignalId, Reading | null>;
 }
 
-export function clientCounts(timeline: Timeline, window: Window): Record<ClientKind, { requests: number; errors: number; timeouts: number }> {
+export function clientCounts(
+  timeline: Timeline,
+  window: Window,
+): Record<ClientKind, { requests: number; errors: number; timeouts: number }> {
   const out = {} as Record<ClientKind, { requests: number; errors: number; timeouts: number }>;
   for (const kind of CLIENT_KINDS) {
     const merged = timeline.clientWindow(kind, window.from, window.to);

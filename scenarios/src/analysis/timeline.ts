@@ -38,11 +38,21 @@ export type LatencyBasis = 'intended' | 'send';
 
 /** Latencies are kept in microseconds: HDR histograms record integers. */
 export function newLatencyHistogram(): Histogram {
-  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 'packed' });
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+    bitBucketSize: 'packed',
+  });
 }
 
 export class Timeline {
-  private recorded: Record<ClientKind, Map<number, RecordedBin>> = { probe: new Map(), cold: new Map(), ramp: new Map(), pressure: new Map() };
+  private recorded: Record<ClientKind, Map<number, RecordedBin>> = {
+    probe: new Map(),
+    cold: new Map(),
+    ramp: new Map(),
+    pressure: new Map(),
+  };
   private snapshots: Snapshot[] = [];
   private placed: PlacedSnapshot[] = [];
   private byStream = new Map<string, Map<number, RecordedBin>>();
@@ -122,7 +132,13 @@ export class Timeline {
     return this.mergeWindow((bin) => this.view(this.byStream.get(stream)?.get(bin)), from, to);
   }
 
-  private recordInto(bins: Map<number, RecordedBin>, intendedMs: number, latencyMs: number | null, outcome: 'ok' | 'error' | 'timeout', latenessMs: number): void {
+  private recordInto(
+    bins: Map<number, RecordedBin>,
+    intendedMs: number,
+    latencyMs: number | null,
+    outcome: 'ok' | 'error' | 'timeout',
+    latenessMs: number,
+  ): void {
     const bin = this.binOf(intendedMs);
     if (bin < 0 || bin >= this.seconds) return;
     let entry = bins.get(bin);
@@ -138,7 +154,8 @@ export class Timeline {
     else if (outcome === 'timeout') {
       entry.timeouts += 1;
       if (latencyMs !== null) entry.timeoutFloorMs = Math.min(entry.timeoutFloorMs ?? Number.POSITIVE_INFINITY, latencyMs);
-      if (fromSendMs !== null) entry.timeoutFloorFromSendMs = Math.min(entry.timeoutFloorFromSendMs ?? Number.POSITIVE_INFINITY, fromSendMs);
+      if (fromSendMs !== null)
+        entry.timeoutFloorFromSendMs = Math.min(entry.timeoutFloorFromSendMs ?? Number.POSITIVE_INFINITY, fromSendMs);
     } else entry.errors += 1;
   }
 
@@ -162,7 +179,8 @@ export class Timeline {
       merged.ok += entry.ok;
       merged.errors += entry.errors;
       merged.timeouts += entry.timeouts;
-      if (entry.timeoutFloorMs !== undefined) merged.timeoutFloorMs = Math.min(merged.timeoutFloorMs ?? Number.POSITIVE_INFINITY, entry.timeoutFloorMs);
+      if (entry.timeoutFloorMs !== undefined)
+        merged.timeoutFloorMs = Math.min(merged.timeoutFloorMs ?? Number.POSITIVE_INFINITY, entry.timeoutFloorMs);
     }
     return merged;
   }

@@ -22,9 +22,13 @@ const now = (): number => performance.timeOrigin + performance.now();
 const serverPath = new URL('./cold-connection-server.js', import.meta.url).pathname;
 const straceFile = process.env.COLD_STRACE;
 const child = straceFile
-  ? spawn('strace', ['-f', '-tt', '-e', 'trace=epoll_wait,epoll_pwait,accept4', '-o', straceFile, process.execPath, serverPath, String(blockMs)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
+  ? spawn(
+      'strace',
+      ['-f', '-tt', '-e', 'trace=epoll_wait,epoll_pwait,accept4', '-o', straceFile, process.execPath, serverPath, String(blockMs)],
+      {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    )
   : fork(serverPath, [String(blockMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const [{ port }] = (await once(child, 'message')) as [{ port: number }];
 const base = `http://127.0.0.1:${port}`;
@@ -103,7 +107,9 @@ stop = true;
 await blocker;
 clearInterval(ssTimer);
 child.send('dump');
-const [dump] = (await once(child, 'message')) as [{ blocks: [number, number][]; requests: { id: string; acceptMs: number; requestMs: number; firstOnSocket: boolean }[] }];
+const [dump] = (await once(child, 'message')) as [
+  { blocks: [number, number][]; requests: { id: string; acceptMs: number; requestMs: number; firstOnSocket: boolean }[] },
+];
 warmAgent.destroy();
 blockAgent.destroy();
 
@@ -115,24 +121,44 @@ const pct = (values: number[], q: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 };
 const fmt = (values: number[]): string =>
-  values.length === 0 ? 'n/a' : `p50 ${pct(values, 0.5).toFixed(0)}  p90 ${pct(values, 0.9).toFixed(0)}  p99 ${pct(values, 0.99).toFixed(0)}  max ${Math.max(...values).toFixed(0)} ms`;
+  values.length === 0
+    ? 'n/a'
+    : `p50 ${pct(values, 0.5).toFixed(0)}  p90 ${pct(values, 0.9).toFixed(0)}  p99 ${pct(values, 0.99).toFixed(0)}  max ${Math.max(...values).toFixed(0)} ms`;
 const counts = (values: number[]): string => {
   const c = new Map<number, number>();
   for (const v of values) c.set(v, (c.get(v) ?? 0) + 1);
-  return [...c.entries()].sort((a, b) => a[0] - b[0]).map(([k, n]) => `${k}:${n}`).join(' ');
+  return [...c.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([k, n]) => `${k}:${n}`)
+    .join(' ');
 };
 
-console.log(`blocks: ${dump.blocks.length} of ${blockMs} ms; ${seconds} s at ${rate} req/s per stream; accept queue (ss Recv-Q) max ${acceptQueueMax}`);
+console.log(
+  `blocks: ${dump.blocks.length} of ${blockMs} ms; ${seconds} s at ${rate} req/s per stream; accept queue (ss Recv-Q) max ${acceptQueueMax}`,
+);
 for (const kind of ['warm', 'cold'] as const) {
   const mine = sent.filter((s) => s.kind === kind && s.doneMs !== undefined && !s.failed);
   const failed = sent.filter((s) => s.kind === kind && s.failed).length;
-  console.log(`\n${kind}: ${mine.length} answered, ${failed} failed; latency from the intended send: ${fmt(mine.map((s) => (s.doneMs as number) - s.intendedMs))}`);
-  const server = mine.map((s) => ({ s, r: byId.get(s.id) })).filter((x) => x.r !== undefined) as { s: Sent; r: NonNullable<ReturnType<typeof byId.get>> }[];
-  console.log(`  send → request read by the server: ${fmt(server.map(({ s, r }) => r.requestMs - s.intendedMs))}; blocks waited out: ${counts(server.map(({ s, r }) => blocksIn(s.intendedMs, r.requestMs)))}`);
+  console.log(
+    `\n${kind}: ${mine.length} answered, ${failed} failed; latency from the intended send: ${fmt(mine.map((s) => (s.doneMs as number) - s.intendedMs))}`,
+  );
+  const server = mine.map((s) => ({ s, r: byId.get(s.id) })).filter((x) => x.r !== undefined) as {
+    s: Sent;
+    r: NonNullable<ReturnType<typeof byId.get>>;
+  }[];
+  console.log(
+    `  send → request read by the server: ${fmt(server.map(({ s, r }) => r.requestMs - s.intendedMs))}; blocks waited out: ${counts(server.map(({ s, r }) => blocksIn(s.intendedMs, r.requestMs)))}`,
+  );
   if (kind === 'cold') {
-    console.log(`  TCP handshake (client 'connect' − send): ${fmt(mine.filter((s) => s.connectMs).map((s) => (s.connectMs as number) - s.intendedMs))}`);
-    console.log(`  send → accepted ('connection' event): ${fmt(server.map(({ s, r }) => r.acceptMs - s.intendedMs))}; blocks: ${counts(server.map(({ s, r }) => blocksIn(s.intendedMs, r.acceptMs)))}`);
-    console.log(`  accepted → request read: ${fmt(server.map(({ r }) => r.requestMs - r.acceptMs))}; blocks: ${counts(server.map(({ r }) => blocksIn(r.acceptMs, r.requestMs)))}`);
+    console.log(
+      `  TCP handshake (client 'connect' − send): ${fmt(mine.filter((s) => s.connectMs).map((s) => (s.connectMs as number) - s.intendedMs))}`,
+    );
+    console.log(
+      `  send → accepted ('connection' event): ${fmt(server.map(({ s, r }) => r.acceptMs - s.intendedMs))}; blocks: ${counts(server.map(({ s, r }) => blocksIn(s.intendedMs, r.acceptMs)))}`,
+    );
+    console.log(
+      `  accepted → request read: ${fmt(server.map(({ r }) => r.requestMs - r.acceptMs))}; blocks: ${counts(server.map(({ r }) => blocksIn(r.acceptMs, r.requestMs)))}`,
+    );
   }
   console.log(`  request read → answer at the client: ${fmt(server.map(({ s, r }) => (s.doneMs as number) - r.requestMs))}`);
 }

@@ -49,9 +49,13 @@ server.kill();
 
 const ms = (us: number): string => (us / 1000).toFixed(3);
 console.log(`open-loop probe: ${rate} req/s for ${seconds} s against an idle server on 127.0.0.1`);
-console.log(`requests: ${scheduleError.totalCount} (errors ${errors}), expected ${rate * seconds}, over ${stream.openSockets} pre-opened sockets`);
+console.log(
+  `requests: ${scheduleError.totalCount} (errors ${errors}), expected ${rate * seconds}, over ${stream.openSockets} pre-opened sockets`,
+);
 console.log(
   `send-schedule error ms: p50 ${ms(scheduleError.getValueAtPercentile(50))}  p99 ${ms(scheduleError.getValueAtPercentile(99))}  p99.9 ${ms(scheduleError.getValueAtPercentile(99.9))}  max ${ms(scheduleError.maxValue)}`,
 );
 console.log(`latency from intended send ms: p50 ${ms(latency.getValueAtPercentile(50))}  p99 ${ms(latency.getValueAtPercentile(99))}`);
-console.log(`runner CPU: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s over ${wallSeconds.toFixed(1)} s wall = ${(((cpu.user + cpu.system) / 1e6 / wallSeconds) * 100).toFixed(1)}% of one core`);
+console.log(
+  `runner CPU: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s over ${wallSeconds.toFixed(1)} s wall = ${(((cpu.user + cpu.system) / 1e6 / wallSeconds) * 100).toFixed(1)}% of one core`,
+);

@@ -16,10 +16,20 @@ export default defineScenario({
       faults: { blocking: { mode: 'microtask', durationMs: 600, fraction: 1, routes: ['orders'] } },
       streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
     },
-    { name: 'recovery', durationSeconds: 6, settleSeconds: 2, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }] },
+    {
+      name: 'recovery',
+      durationSeconds: 6,
+      settleSeconds: 2,
+      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
+    },
   ],
   expectations: [
-    { phase: 'fault', signal: 'loopDelayP99', above: 0.32, why: 'microtasks run to completion before the loop can poll for I/O: chains of 600 ms or more back to back, so for over 1 % of the time a ready task waited more than 320 ms (the 640–1280 ms bucket when the chain runs long)' },
+    {
+      phase: 'fault',
+      signal: 'loopDelayP99',
+      above: 0.32,
+      why: 'microtasks run to completion before the loop can poll for I/O: chains of 600 ms or more back to back, so for over 1 % of the time a ready task waited more than 320 ms (the 640–1280 ms bucket when the chain runs long)',
+    },
     { phase: 'fault', signal: 'probeP99', above: 0.3, why: 'the probe waits behind the chain' },
     { phase: 'fault', signal: 'serverP99', below: 0.05, why: 'the server-side clock starts after the wait' },
     { phase: 'recovery', signal: 'probeP99', below: { phase: 'fault', factor: 0.1 } },

@@ -12,14 +12,24 @@ export default defineScenario({
     'Synchronous CPU work in /api/orders holds the event loop. The open-loop probe on /api/ping sees every stall in full, the server-side histogram of the same route stays calm, and loop delay tells the truth.',
   guide: 'blocking.md',
   phases: [
-    { name: 'baseline', durationSeconds: 8, settleSeconds: 1, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }] },
+    {
+      name: 'baseline',
+      durationSeconds: 8,
+      settleSeconds: 1,
+      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }],
+    },
     {
       name: 'fault',
       durationSeconds: 20,
       faults: { blocking: { mode: 'cpu', durationMs: 600, fraction: 1, routes: ['orders'] } },
       streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }],
     },
-    { name: 'recovery', durationSeconds: 8, settleSeconds: 2, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }] },
+    {
+      name: 'recovery',
+      durationSeconds: 8,
+      settleSeconds: 2,
+      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }],
+    },
   ],
   expectations: [
     { phase: 'baseline', signal: 'probeP99', below: 0.1, why: 'healthy before the fault' },

@@ -9,7 +9,11 @@ export default defineScenario({
     'POST /api/report runs on a piscina pool shrunk to one thread with 200 ms tasks. Report latency explodes, the pool queue grows, while loop delay and /api/ping stay healthy: loop metrics alone say all is well.',
   guide: 'executor.md',
   phases: [
-    { name: 'baseline', durationSeconds: 5, streams: [{ kind: 'pressure', name: 'report', route: '/api/report', method: 'POST', body: {}, connections: 8 }] },
+    {
+      name: 'baseline',
+      durationSeconds: 5,
+      streams: [{ kind: 'pressure', name: 'report', route: '/api/report', method: 'POST', body: {}, connections: 8 }],
+    },
     {
       name: 'fault',
       durationSeconds: 15,

@@ -1,7 +1,15 @@
 import { defineScenario } from '../define.js';
 
 const RETRY_STORM = {
-  'queue-amplification': { fanOut: 5, downstreamLatencyMs: 200, downstreamConcurrency: 4, timeoutMs: 500, retries: 3, backoffMs: 50, queueLimit: 0 },
+  'queue-amplification': {
+    fanOut: 5,
+    downstreamLatencyMs: 200,
+    downstreamConcurrency: 4,
+    timeoutMs: 500,
+    retries: 3,
+    backoffMs: 50,
+    queueLimit: 0,
+  },
 };
 
 export default defineScenario({

@@ -9,12 +9,24 @@ export default defineScenario({
     'POST /api/checkout fans out five downstream calls through an unbounded in-process queue; downstream is slow and limited. Timeouts trigger retries, retries add load, the backlog grows and checkouts fail, while the event loop looks fine.',
   guide: 'queue-amplification.md',
   phases: [
-    { name: 'baseline', durationSeconds: 5, streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 4 }] },
+    {
+      name: 'baseline',
+      durationSeconds: 5,
+      streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 4 }],
+    },
     {
       name: 'fault',
       durationSeconds: 15,
       faults: {
-        'queue-amplification': { fanOut: 5, downstreamLatencyMs: 200, downstreamConcurrency: 4, timeoutMs: 500, retries: 3, backoffMs: 50, queueLimit: 0 },
+        'queue-amplification': {
+          fanOut: 5,
+          downstreamLatencyMs: 200,
+          downstreamConcurrency: 4,
+          timeoutMs: 500,
+          retries: 3,
+          backoffMs: 50,
+          queueLimit: 0,
+        },
       },
       streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 8 }],
     },

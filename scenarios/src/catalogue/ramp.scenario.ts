@@ -19,7 +19,9 @@ export default defineScenario({
       durationSeconds: 36,
       onset: true,
       faults: { blocking: { mode: 'cpu', durationMs: 4, fraction: 1, routes: ['orders'] } },
-      streams: [{ kind: 'ramp', name: 'orders', route: '/api/orders', startRate: 40, stepRate: 40, stepSeconds: 3, maxRate: 480, timeoutMs: 3000 }],
+      streams: [
+        { kind: 'ramp', name: 'orders', route: '/api/orders', startRate: 40, stepRate: 40, stepSeconds: 3, maxRate: 480, timeoutMs: 3000 },
+      ],
     },
   ],
   expectations: [
@@ -33,7 +35,18 @@ export default defineScenario({
       // the probe to breach its SLO; with 3 s steps it ended at 240 req/s, P99 ~60 ms.
       ramp: {
         durationSeconds: 18,
-        streams: [{ kind: 'ramp', name: 'orders', route: '/api/orders', startRate: 40, stepRate: 40, stepSeconds: 2, maxRate: 480, timeoutMs: 3000 }],
+        streams: [
+          {
+            kind: 'ramp',
+            name: 'orders',
+            route: '/api/orders',
+            startRate: 40,
+            stepRate: 40,
+            stepSeconds: 2,
+            maxRate: 480,
+            timeoutMs: 3000,
+          },
+        ],
       },
     },
   },

@@ -36,8 +36,7 @@ export class OpenLoopStream {
       if (event.type === 'ready') {
         this.openSockets = event.openSockets;
         this.readySignal.resolve();
-      }
-      else if (event.type === 'records') onRecords(decode(event.records));
+      } else if (event.type === 'records') onRecords(decode(event.records));
       else if (event.type === 'done') {
         this.finished = true;
         this.doneSignal.resolve();
@@ -103,7 +102,13 @@ export function constantRate(ratePerSecond: number): RateSegment[] {
 }
 
 /** A rate rising by `stepRate` every `stepSeconds` from `startRate`, capped at `maxRate`, for `durationMs`. */
-export function steppedRate(startRate: number, stepRate: number, stepSeconds: number, durationMs: number, maxRate = Number.POSITIVE_INFINITY): RateSegment[] {
+export function steppedRate(
+  startRate: number,
+  stepRate: number,
+  stepSeconds: number,
+  durationMs: number,
+  maxRate = Number.POSITIVE_INFINITY,
+): RateSegment[] {
   const segments: RateSegment[] = [];
   for (let step = 0; step * stepSeconds * 1000 < durationMs; step += 1) {
     segments.push({ fromMs: step * stepSeconds * 1000, ratePerSecond: Math.min(maxRate, startRate + step * stepRate) });

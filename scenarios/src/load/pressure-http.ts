@@ -48,7 +48,8 @@ export class HttpPressure {
 
   #send(): Promise<PressureRecord['outcome'] | 'abandoned'> {
     const { url, method, body, timeoutMs } = this.#options;
-    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    const headers: Record<string, string> =
+      body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
     return new Promise((resolve) => {
       const sentMs = performance.now();
       let done = false;
@@ -77,10 +78,15 @@ export class HttpPressure {
         res.on('error', () => finish('error'));
         res.resume();
       });
-      const deadline = armDeadline(sentMs, timeoutMs, () => performance.now(), () => {
-        finish('timeout');
-        req.destroy();
-      });
+      const deadline = armDeadline(
+        sentMs,
+        timeoutMs,
+        () => performance.now(),
+        () => {
+          finish('timeout');
+          req.destroy();
+        },
+      );
       this.#inFlight.add(req);
       req.on('error', () => finish('error'));
       req.end(body);

@@ -80,7 +80,14 @@ function abovePhasesOf(scenario: Scenario, timeline: Timeline, readings: Reading
     }
     for (const e of scenario.expectations) {
       // Only an expectation with its own stat reads a figure the phase summary does not show.
-      if (isLeadExpectation(e) || e.stream !== undefined || e.signal !== signal || e.stat === undefined || e.stat === SIGNALS[signal].phaseStat) continue;
+      if (
+        isLeadExpectation(e) ||
+        e.stream !== undefined ||
+        e.signal !== signal ||
+        e.stat === undefined ||
+        e.stat === SIGNALS[signal].phaseStat
+      )
+        continue;
       const phase = phases.find((p) => p.name === e.phase);
       const r = phase ? summarise(timeline, readings, signal, windowOfPhase(phase), e.stat) : null;
       if (r && certainlyAbove(r, threshold)) names.add(e.phase);
@@ -131,7 +138,13 @@ export function assembleReport(input: AssembleInput): Report {
       settleSeconds,
       faults: phase.faults ?? {},
       mitigations: phase.mitigations ?? {},
-      streams: [...(phase.streams ?? []).map((s, i) => describeStream(s, i)), ...scenarioStreamsIn(scenario, phases.findIndex((p) => p.phase === phase)).map((s, i) => describeStream(s, i))],
+      streams: [
+        ...(phase.streams ?? []).map((s, i) => describeStream(s, i)),
+        ...scenarioStreamsIn(
+          scenario,
+          phases.findIndex((p) => p.phase === phase),
+        ).map((s, i) => describeStream(s, i)),
+      ],
       summary,
       ...(Object.keys(summaryLower).length > 0 ? { summaryLower } : {}),
       clients: clientCounts(timeline, window),
@@ -205,7 +218,9 @@ export function assembleReport(input: AssembleInput): Report {
       coldSloBreachSeconds: lead.coldSloBreachSeconds,
     },
     leadTimes: lead.rows,
-    ...(timeline.streamNames().length > 0 ? { streamLeadTimes: streamLeadTimes(timeline, search, thresholds.rampP99, lead.sloBreachSeconds) } : {}),
+    ...(timeline.streamNames().length > 0
+      ? { streamLeadTimes: streamLeadTimes(timeline, search, thresholds.rampP99, lead.sloBreachSeconds) }
+      : {}),
     series: toReportSeries(timeline, readings, (bin) => phaseAt(phases, bin)),
     ...(input.stalls ? { heldTheLoop: summariseHeldTheLoop(input.stalls, phases, timeline.startMs) } : {}),
     notes: notesFor(input, phaseReports, thresholds, inconclusive !== undefined),
@@ -358,7 +373,9 @@ function describeStream(stream: LoadStream | ScenarioStream, index: number): Pha
     ...(query ? { query } : {}),
     ...(stream.headers ? { headerNames: Object.keys(stream.headers) } : {}),
     ...(stream.bodies
-      ? { bodies: `${stream.bodies.values.length} ${stream.bodies.pick === 'rotate' ? 'rotated' : `sampled, seed ${stream.bodies.seed ?? 1}`}` }
+      ? {
+          bodies: `${stream.bodies.values.length} ${stream.bodies.pick === 'rotate' ? 'rotated' : `sampled, seed ${stream.bodies.seed ?? 1}`}`,
+        }
       : stream.body !== undefined
         ? { bodies: 'one fixed body' }
         : {}),
@@ -392,7 +409,12 @@ function streamResultsOf(timeline: Timeline, window: Window): NonNullable<PhaseR
  * the lead-time table searches (the onset phase, or the whole run without one), so "which route
  * timed out first" reads on the same clock as the signals.
  */
-function streamLeadTimes(timeline: Timeline, search: SearchWindow, threshold: number, sloBreach: number | null): NonNullable<Report['streamLeadTimes']> {
+function streamLeadTimes(
+  timeline: Timeline,
+  search: SearchWindow,
+  threshold: number,
+  sloBreach: number | null,
+): NonNullable<Report['streamLeadTimes']> {
   return timeline.streamNames().map((stream) => {
     const values = Array.from({ length: search.to }, (_, bin) => clientQuantile(timeline.streamWindow(stream, bin, bin + 1), 0.99));
     const crossing = firstCrossing(values, search.from ?? 0, threshold, SUSTAIN_SECONDS, search.from === null);

@@ -38,7 +38,15 @@ export interface LeadRow {
   value: string;
 }
 
-export const LEAD_HEADER = ['signal', 'threshold', 'first crossing', 'first sustained crossing', 'vs warm SLO breach', 'vs cold SLO breach', 'value then'];
+export const LEAD_HEADER = [
+  'signal',
+  'threshold',
+  'first crossing',
+  'first sustained crossing',
+  'vs warm SLO breach',
+  'vs cold SLO breach',
+  'value then',
+];
 
 type LeadTimeRow = Report['leadTimes'][number];
 
@@ -146,7 +154,13 @@ export function livenessText(report: Report): string {
 /** The phase table's header and rows (plain text), shared by report.md and report.html. */
 export const PHASE_HEADER = ['phase', 'time', 'faults', 'mitigations', 'load'];
 export function phaseRows(report: Report): string[][] {
-  return report.phases.map((p) => [p.name, `${p.startSeconds}–${p.startSeconds + p.durationSeconds} s`, togglesText(p.faults), togglesText(p.mitigations), streamsText(p)]);
+  return report.phases.map((p) => [
+    p.name,
+    `${p.startSeconds}–${p.startSeconds + p.durationSeconds} s`,
+    togglesText(p.faults),
+    togglesText(p.mitigations),
+    streamsText(p),
+  ]);
 }
 
 /** One row of the phase-summary table: a label, the statistic it shows (if any), one plain-text cell per phase. */
@@ -159,9 +173,19 @@ export interface SummaryRow {
 /** The phase-summary table's rows, shared by report.md and report.html so the two cannot drift. */
 export function summaryRows(report: Report): SummaryRow[] {
   return [
-    ...signalsWithData(report).map((id) => ({ label: SIGNALS[id].label, stat: statLabel(id), cells: report.phases.map((_, i) => phaseCell(report, i, id)) })),
-    { label: 'warm probe requests (errors / timeouts)', cells: report.phases.map((p) => `${p.clients.probe.requests} (${p.clients.probe.errors} / ${p.clients.probe.timeouts})`) },
-    { label: 'cold probe requests (errors / timeouts)', cells: report.phases.map((p) => `${p.clients.cold.requests} (${p.clients.cold.errors} / ${p.clients.cold.timeouts})`) },
+    ...signalsWithData(report).map((id) => ({
+      label: SIGNALS[id].label,
+      stat: statLabel(id),
+      cells: report.phases.map((_, i) => phaseCell(report, i, id)),
+    })),
+    {
+      label: 'warm probe requests (errors / timeouts)',
+      cells: report.phases.map((p) => `${p.clients.probe.requests} (${p.clients.probe.errors} / ${p.clients.probe.timeouts})`),
+    },
+    {
+      label: 'cold probe requests (errors / timeouts)',
+      cells: report.phases.map((p) => `${p.clients.cold.requests} (${p.clients.cold.errors} / ${p.clients.cold.timeouts})`),
+    },
     { label: 'ramp + pressure requests', cells: report.phases.map((p) => String(p.clients.ramp.requests + p.clients.pressure.requests)) },
   ];
 }
@@ -177,7 +201,12 @@ export function phaseCell(report: Report, phaseIndex: number, id: SignalId): str
   const text = formatFigure(id, phase.summary[id], phase.summaryLower?.[id]);
   const probe = id === 'coldProbeP99' ? phase.clients.cold : phase.clients.probe;
   // A P99 that is a timeout only says "at least": the share of timeouts says how bad.
-  if ((id === 'probeP99' || id === 'coldProbeP99') && phase.summary[id] === null && phase.summaryLower?.[id] != null && probe.requests > 0) {
+  if (
+    (id === 'probeP99' || id === 'coldProbeP99') &&
+    phase.summary[id] === null &&
+    phase.summaryLower?.[id] != null &&
+    probe.requests > 0
+  ) {
     return `${text} (${Math.round((probe.timeouts / probe.requests) * 100)} % timed out)`;
   }
   return text;
@@ -206,7 +235,8 @@ export function streamsText(phase: Report['phases'][number]): string {
 
 function streamText(s: Report['phases'][number]['streams'][number]): string {
   if (s.kind === 'pressure') return `${s.name}: pressure ${s.method} ${s.route} × ${s.connections} connections (closed loop)`;
-  if (s.kind === 'ramp') return `${s.name}: ramp ${s.method} ${s.route} ${s.startRate} req/s +${s.stepRate} every ${s.stepSeconds} s${s.maxRate ? ` (max ${s.maxRate})` : ''} (open loop)`;
+  if (s.kind === 'ramp')
+    return `${s.name}: ramp ${s.method} ${s.route} ${s.startRate} req/s +${s.stepRate} every ${s.stepSeconds} s${s.maxRate ? ` (max ${s.maxRate})` : ''} (open loop)`;
   const what = s.kind === 'rate' ? `${s.ratePerSecond} req/s` : `${s.count} request${s.count === 1 ? '' : 's'} at +${s.atSecond} s`;
   const extras = [
     s.headerNames?.length ? `headers ${s.headerNames.join(', ')}` : '',
@@ -261,7 +291,8 @@ export function leadObservedText(observed: number): string {
 }
 
 export function observedText(e: Report['expectations'][number]): string {
-  if (e.kind === 'lead') return e.notObserved ? `not observed: ${e.notObserved}` : e.observed === null ? 'no data' : leadObservedText(e.observed);
+  if (e.kind === 'lead')
+    return e.notObserved ? `not observed: ${e.notObserved}` : e.observed === null ? 'no data' : leadObservedText(e.observed);
   if (e.observed === null && e.observedLower === undefined) return 'no data';
   return formatFigure(e.signal, e.observed, e.observedLower);
 }
@@ -324,7 +355,10 @@ export function terminalSummary(report: Report): string[] {
   });
   out.push('', `  ${leadHeadline(report)}`);
   for (const row of leadRows(report)) {
-    const vs = [row.vsBreach === '–' ? '' : `${row.vsBreach} vs warm breach`, row.vsColdBreach === '–' ? '' : `${row.vsColdBreach} vs cold breach`]
+    const vs = [
+      row.vsBreach === '–' ? '' : `${row.vsBreach} vs warm breach`,
+      row.vsColdBreach === '–' ? '' : `${row.vsColdBreach} vs cold breach`,
+    ]
       .filter(Boolean)
       .join(', ');
     const sustained = row.sustained === '–' || row.sustained === row.firstCrossing ? '' : `; sustained ${row.sustained}`;
@@ -334,7 +368,8 @@ export function terminalSummary(report: Report): string[] {
   const streamRows = streamResultRows(report);
   if (streamRows.length > 0) {
     out.push('', '  Load streams per phase (requests, errors / timeouts, P99):');
-    for (const [phase, stream, requests, errors, timeouts, , p99] of streamRows) out.push(`    ${phase} ${stream}: ${requests}, ${errors} / ${timeouts}, P99 ${p99}`);
+    for (const [phase, stream, requests, errors, timeouts, , p99] of streamRows)
+      out.push(`    ${phase} ${stream}: ${requests}, ${errors} / ${timeouts}, P99 ${p99}`);
   }
   out.push(...alertLines(report));
   out.push('', `  ${livenessText(report)}`);
@@ -343,12 +378,18 @@ export function terminalSummary(report: Report): string[] {
   }
   const missing = report.target.unavailableSignals ?? [];
   if (missing.length > 0) {
-    out.push('', `  Signals not available from this target (${report.target.metricsSource ?? 'unknown'} metrics at ${report.target.metricsUrl}):`);
+    out.push(
+      '',
+      `  Signals not available from this target (${report.target.metricsSource ?? 'unknown'} metrics at ${report.target.metricsUrl}):`,
+    );
     for (const u of missing) out.push(`    ${SIGNALS[u.signal].label}: ${u.reason}`);
   }
   const r = report.runner;
   const lateness = r.probeScheduleErrorP99Ms === null ? '' : `, probe send lateness p99 ${r.probeScheduleErrorP99Ms.toFixed(1)} ms`;
-  out.push('', `${report.verdict.toUpperCase()}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${r.cpuSeconds.toFixed(1)} s${lateness})`);
+  out.push(
+    '',
+    `${report.verdict.toUpperCase()}: ${report.scenario.name} in ${report.wallSeconds.toFixed(1)} s (runner CPU ${r.cpuSeconds.toFixed(1)} s${lateness})`,
+  );
   if (report.inconclusive) out.push(`  ${report.inconclusive}`);
   return out;
 }
@@ -395,7 +436,9 @@ export function alertLines(report: Report): string[] {
   if (!headline) return [];
   const out = ['', `  ${headline}`];
   for (const [name, labels, pending, firing, resolved, vsWarm, vsCold] of alertRows(report)) {
-    const vs = [vsWarm && vsWarm !== '–' ? `${vsWarm} vs warm breach` : '', vsCold && vsCold !== '–' ? `${vsCold} vs cold breach` : ''].filter(Boolean).join(', ');
+    const vs = [vsWarm && vsWarm !== '–' ? `${vsWarm} vs warm breach` : '', vsCold && vsCold !== '–' ? `${vsCold} vs cold breach` : '']
+      .filter(Boolean)
+      .join(', ');
     const end = resolved === 'still active at the end' ? resolved : `resolved ${resolved}`;
     out.push(`    ${name} (${labels}): pending ${pending}, firing ${firing}, ${end}${vs ? ` (${vs})` : ''}`);
   }

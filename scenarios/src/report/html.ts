@@ -53,7 +53,9 @@ function line(report: Report, id: SignalId, dashed = false): ChartLine {
 }
 
 function has(report: Report, id: SignalId): boolean {
-  return (report.series[id] as (number | null)[]).some((v) => v !== null) || (report.series.lowerBounds[id]?.some((v) => v !== null) ?? false);
+  return (
+    (report.series[id] as (number | null)[]).some((v) => v !== null) || (report.series.lowerBounds[id]?.some((v) => v !== null) ?? false)
+  );
 }
 
 function canaryThreshold(report: Report): number {
@@ -66,27 +68,36 @@ export function chartSpecs(report: Report): ChartOptions[] {
   const out: ChartOptions[] = [];
   const latency = (['probeP99', 'coldProbeP99', 'rampP99', 'pressureP99', 'serverP99'] as const).filter((id) => has(report, id));
   out.push({
-      title: 'Client-side P99 (warm and cold) vs server-side P99 (per second, ms, log scale)',
-      subtitle:
-        'The gap between the red lines (what clients wait: warm on kept-alive sockets, dark red on new connections) and the green one (what the server thinks it took) is the lesson.',
-      lines: latency.map((id) => line(report, id, id === 'pressureP99')),
-      phases,
-      scale: 'log',
-      factor: 1000,
-      unit: 'ms',
-      thresholds: [
-        { value: report.leadTimeReference.sloSeconds, label: `warm probe SLO ${formatSignal('probeP99', report.leadTimeReference.sloSeconds)}` },
-        ...(report.leadTimeReference.coldSloSeconds !== report.leadTimeReference.sloSeconds
-          ? [{ value: report.leadTimeReference.coldSloSeconds, label: `cold probe SLO ${formatSignal('coldProbeP99', report.leadTimeReference.coldSloSeconds)}` }]
-          : []),
-      ],
+    title: 'Client-side P99 (warm and cold) vs server-side P99 (per second, ms, log scale)',
+    subtitle:
+      'The gap between the red lines (what clients wait: warm on kept-alive sockets, dark red on new connections) and the green one (what the server thinks it took) is the lesson.',
+    lines: latency.map((id) => line(report, id, id === 'pressureP99')),
+    phases,
+    scale: 'log',
+    factor: 1000,
+    unit: 'ms',
+    thresholds: [
+      {
+        value: report.leadTimeReference.sloSeconds,
+        label: `warm probe SLO ${formatSignal('probeP99', report.leadTimeReference.sloSeconds)}`,
+      },
+      ...(report.leadTimeReference.coldSloSeconds !== report.leadTimeReference.sloSeconds
+        ? [
+            {
+              value: report.leadTimeReference.coldSloSeconds,
+              label: `cold probe SLO ${formatSignal('coldProbeP99', report.leadTimeReference.coldSloSeconds)}`,
+            },
+          ]
+        : []),
+    ],
   });
   const streams = Object.entries(report.series.streams ?? {});
   if (streams.length > 0) {
     const palette = ['#ff7f0e', '#9467bd', '#2ca02c', '#1f77b4', '#e377c2', '#8c564b', '#bcbd22', '#17becf'];
     out.push({
       title: 'Load streams: P99 per stream (per second, ms, log scale)',
-      subtitle: 'Each named load stream on its own line (open loop: from the intended send time), so the chart says which route slowed down.',
+      subtitle:
+        'Each named load stream on its own line (open loop: from the intended send time), so the chart says which route slowed down.',
       lines: streams.map(([name, s], i) => ({ label: name, color: palette[i % palette.length] as string, values: s.p99, dashed: false })),
       phases,
       scale: 'log',
@@ -95,20 +106,36 @@ export function chartSpecs(report: Report): ChartOptions[] {
     });
   }
   out.push({
-      title: 'Event loop: delay p99, delay max, live stall (ms, log scale)',
-    subtitle: 'Per second: delay p99 of that second (its bucket); delay max = the gauge, the longest delay in its window (the last 5 s by default), so it stays up for a few seconds after a stall; live stall = the stall in progress at the scrape.',
-      lines: (['loopDelayP99', 'loopDelayMax', 'loopStall'] as const).filter((id) => has(report, id)).map((id) => line(report, id)),
-      phases,
-      scale: 'log',
-      factor: 1000,
-      unit: 'ms',
+    title: 'Event loop: delay p99, delay max, live stall (ms, log scale)',
+    subtitle:
+      'Per second: delay p99 of that second (its bucket); delay max = the gauge, the longest delay in its window (the last 5 s by default), so it stays up for a few seconds after a stall; live stall = the stall in progress at the scrape.',
+    lines: (['loopDelayP99', 'loopDelayMax', 'loopStall'] as const).filter((id) => has(report, id)).map((id) => line(report, id)),
+    phases,
+    scale: 'log',
+    factor: 1000,
+    unit: 'ms',
   });
   if (has(report, 'elu')) {
-    out.push({ title: 'Event-loop utilization', lines: [line(report, 'elu')], phases, scale: 'linear', unit: 'ratio', yMax: 1, height: 200 });
+    out.push({
+      title: 'Event-loop utilization',
+      lines: [line(report, 'elu')],
+      phases,
+      scale: 'linear',
+      unit: 'ratio',
+      yMax: 1,
+      height: 200,
+    });
   }
   const queues = (['poolQueue', 'backlog'] as const).filter((id) => has(report, id));
   if (queues.length) {
-    out.push({ title: 'Queues: worker-pool queue and checkout backlog', lines: queues.map((id) => line(report, id)), phases, scale: 'linear', unit: 'count', height: 200 });
+    out.push({
+      title: 'Queues: worker-pool queue and checkout backlog',
+      lines: queues.map((id) => line(report, id)),
+      phases,
+      scale: 'linear',
+      unit: 'count',
+      height: 200,
+    });
   }
   if (has(report, 'threadpoolCanary')) {
     // The line is the figure the lead-time table judges: the share certainly the threadpool's
@@ -116,19 +143,37 @@ export function chartSpecs(report: Report): ChartOptions[] {
     const canary = line(report, 'threadpoolCanary');
     const lower = report.series.lowerBounds.threadpoolCanary;
     out.push({
-        title: 'Threadpool canary, the threadpool’s certain share (ms, log scale)',
-        subtitle: 'Line: (1 − ELU) × the canary’s lower bound, what the lead-time table judges; shading up to the raw canary reading, which includes main-loop delay.',
-        lines: [{ ...canary, label: 'threadpool canary (certain share)', bandLabel: 'up to the raw canary reading', ...(lower ? { values: lower } : {}) }],
-        phases,
-        scale: 'log',
-        factor: 1000,
-        unit: 'ms',
-        height: 200,
-        thresholds: [{ value: canaryThreshold(report), label: `lead-time threshold ${formatSignal('threadpoolCanary', canaryThreshold(report))}` }],
+      title: 'Threadpool canary, the threadpool’s certain share (ms, log scale)',
+      subtitle:
+        'Line: (1 − ELU) × the canary’s lower bound, what the lead-time table judges; shading up to the raw canary reading, which includes main-loop delay.',
+      lines: [
+        {
+          ...canary,
+          label: 'threadpool canary (certain share)',
+          bandLabel: 'up to the raw canary reading',
+          ...(lower ? { values: lower } : {}),
+        },
+      ],
+      phases,
+      scale: 'log',
+      factor: 1000,
+      unit: 'ms',
+      height: 200,
+      thresholds: [
+        { value: canaryThreshold(report), label: `lead-time threshold ${formatSignal('threadpoolCanary', canaryThreshold(report))}` },
+      ],
     });
   }
   if (has(report, 'errorRate')) {
-    out.push({ title: 'Client error rate (errors + timeouts)', lines: [line(report, 'errorRate')], phases, scale: 'linear', unit: 'ratio', yMax: 1, height: 180 });
+    out.push({
+      title: 'Client error rate (errors + timeouts)',
+      lines: [line(report, 'errorRate')],
+      phases,
+      scale: 'linear',
+      unit: 'ratio',
+      yMax: 1,
+      height: 180,
+    });
   }
   return out;
 }
@@ -195,19 +240,39 @@ export function renderHtml(report: Report): string {
   if (report.heldTheLoop) {
     const held = heldTheLoopTable(report.heldTheLoop);
     body.push('<h2>What held the loop</h2>', `<p>${esc(held.intro)}</p>`);
-    if (held.rows.length > 0) body.push(table(held.header, held.rows.map((r) => r.map(esc)), 'held-the-loop'));
+    if (held.rows.length > 0)
+      body.push(
+        table(
+          held.header,
+          held.rows.map((r) => r.map(esc)),
+          'held-the-loop',
+        ),
+      );
   }
   const streamLeads = streamLeadLines(report);
-  if (streamLeads.length > 0) body.push('<p>Load streams, first sustained crossing:</p>', `<ul>${streamLeads.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
+  if (streamLeads.length > 0)
+    body.push('<p>Load streams, first sustained crossing:</p>', `<ul>${streamLeads.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
   const alerts = alertHeadline(report);
   if (alerts) {
     body.push('<h2>Would the alerts have fired?</h2>', `<p>${esc(alerts)}</p>`);
-    if (alertRows(report).length > 0) body.push(table(ALERT_HEADER, alertRows(report).map((r) => r.map(esc)), 'alerts'));
+    if (alertRows(report).length > 0)
+      body.push(
+        table(
+          ALERT_HEADER,
+          alertRows(report).map((r) => r.map(esc)),
+          'alerts',
+        ),
+      );
   }
   body.push('<h2>Liveness probe</h2>', `<p class="liveness">${esc(livenessText(report))}</p>`);
   body.push('<h2>Timeline</h2>', ...charts(report));
   body.push('<h2>Phases</h2>');
-  body.push(table(PHASE_HEADER, phaseRows(report).map((r) => r.map(esc))));
+  body.push(
+    table(
+      PHASE_HEADER,
+      phaseRows(report).map((r) => r.map(esc)),
+    ),
+  );
   body.push(
     table(
       ['signal (phase summary)', ...report.phases.map((p) => p.name)],
@@ -216,7 +281,14 @@ export function renderHtml(report: Report): string {
     ),
   );
   const streamRows = streamResultRows(report);
-  if (streamRows.length > 0) body.push('<h3>Load streams</h3>', table(STREAM_RESULT_HEADER, streamRows.map((row) => row.map(esc))));
+  if (streamRows.length > 0)
+    body.push(
+      '<h3>Load streams</h3>',
+      table(
+        STREAM_RESULT_HEADER,
+        streamRows.map((row) => row.map(esc)),
+      ),
+    );
   body.push(
     `<p class="meta">${esc(rangeLegend(report))} In the charts the shading spans the bucket and the line follows its upper bound, except the threadpool canary's (see its chart).</p>`,
   );

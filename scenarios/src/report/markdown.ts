@@ -25,7 +25,11 @@ import type { Report } from './schema.js';
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.map(cell).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.map(cell).join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
 }
 
 export function renderMarkdown(report: Report): string {
@@ -73,7 +77,14 @@ export function renderMarkdown(report: Report): string {
   out.push(table(PHASE_HEADER, phaseRows(report)));
   const streamRows = streamResultRows(report);
   if (streamRows.length > 0) {
-    out.push('', '### Load streams', '', table(STREAM_RESULT_HEADER, streamRows), '', 'Open-loop streams (rate, burst, ramp) are timed from each request’s intended send time; pressure from the send.');
+    out.push(
+      '',
+      '### Load streams',
+      '',
+      table(STREAM_RESULT_HEADER, streamRows),
+      '',
+      'Open-loop streams (rate, burst, ramp) are timed from each request’s intended send time; pressure from the send.',
+    );
   }
   out.push('');
   out.push(
@@ -82,13 +93,7 @@ export function renderMarkdown(report: Report): string {
       summaryRows(report).map((r) => [r.stat ? `${r.label} (${r.stat})` : r.label, ...r.cells]),
     ),
   );
-  out.push(
-    '',
-    `Phase summaries leave out the first settle second(s) of each phase. ${rangeLegend(report)}`,
-    '',
-    '## Notes',
-    '',
-  );
+  out.push('', `Phase summaries leave out the first settle second(s) of each phase. ${rangeLegend(report)}`, '', '## Notes', '');
   for (const note of report.notes) out.push(`- ${note}`);
   out.push('');
   return out.join('\n');

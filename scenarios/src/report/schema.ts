@@ -48,7 +48,9 @@ export const ReportSchema = Type.Object(
     verdict: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('inconclusive'), Type.Literal('error')]),
     exitCode: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
     error: Type.Optional(Type.String()),
-    inconclusive: Type.Optional(Type.String({ description: 'why the expectations could not be judged (exit 2), e.g. the runner could not keep its schedule' })),
+    inconclusive: Type.Optional(
+      Type.String({ description: 'why the expectations could not be judged (exit 2), e.g. the runner could not keep its schedule' }),
+    ),
     startedAt: Type.String({ description: 'ISO 8601 date-time' }),
     finishedAt: Type.String({ description: 'ISO 8601 date-time' }),
     wallSeconds: Type.Number({ minimum: 0 }),
@@ -57,11 +59,14 @@ export const ReportSchema = Type.Object(
       metricsUrl: Type.String(),
       metricsSource: Type.Optional(
         Type.Union([Type.Literal('telemetry'), Type.Literal('prom-client'), Type.Literal('none')], {
-          description: "what the metrics endpoint served: the lab's telemetry plugin, prom-client's default metrics only, or nothing the runner reads",
+          description:
+            "what the metrics endpoint served: the lab's telemetry plugin, prom-client's default metrics only, or nothing the runner reads",
         }),
       ),
       unavailableSignals: Type.Optional(
-        Type.Array(Type.Object({ signal: SignalId, reason: Type.String() }), { description: 'server-side signals the target did not expose, and why' }),
+        Type.Array(Type.Object({ signal: SignalId, reason: Type.String() }), {
+          description: 'server-side signals the target did not expose, and why',
+        }),
       ),
       faultsSet: Type.Optional(Type.Boolean({ description: 'the scenario switched faults or mitigations on through the admin API' })),
     }),
@@ -98,7 +103,9 @@ export const ReportSchema = Type.Object(
         ),
         firstFailureSeconds: Nullable(Type.Number({ description: 'run time of the first failed attempt (its send)' })),
         restartSeconds: Nullable(
-          Type.Number({ description: 'run time the kubelet would have restarted the pod: the end of the failureThreshold-th failure in a row' }),
+          Type.Number({
+            description: 'run time the kubelet would have restarted the pod: the end of the failureThreshold-th failure in a row',
+          }),
         ),
         maxConsecutiveFailures: Type.Integer({ minimum: 0 }),
       },
@@ -109,9 +116,13 @@ export const ReportSchema = Type.Object(
       cpuPercentOfOneCore: Type.Number({ minimum: 0 }),
       probeScheduleErrorP99Ms: Nullable(Type.Number()),
       probeScheduleErrorMaxMs: Nullable(Type.Number()),
-      probeScheduleErrorLimitMs: Type.Number({ description: 'p99 send lateness above this makes the run inconclusive (10% of the probe SLO)' }),
+      probeScheduleErrorLimitMs: Type.Number({
+        description: 'p99 send lateness above this makes the run inconclusive (10% of the probe SLO)',
+      }),
       probeSockets: Type.Integer({ minimum: 0, description: 'keep-alive sockets the probe opened before the run' }),
-      staleSeconds: Type.Array(Type.Integer(), { description: 'seconds no fresh watchdog snapshot describes: their registry signals are null' }),
+      staleSeconds: Type.Array(Type.Integer(), {
+        description: 'seconds no fresh watchdog snapshot describes: their registry signals are null',
+      }),
       scrapes: Type.Integer({ minimum: 0 }),
       failedScrapes: Type.Array(Type.Object({ index: Type.Integer(), error: Type.String() })),
       restored: Type.Boolean({ description: 'every fault was switched off when the run ended' }),
@@ -131,9 +142,16 @@ export const ReportSchema = Type.Object(
             route: Type.String(),
             method: Type.String(),
             query: Type.Optional(Type.String({ description: 'the query string sent, e.g. "?customer=42"' })),
-            headerNames: Type.Optional(Type.Array(Type.String(), { description: 'names of the extra headers sent (values are left out: they may be credentials)' })),
+            headerNames: Type.Optional(
+              Type.Array(Type.String(), { description: 'names of the extra headers sent (values are left out: they may be credentials)' }),
+            ),
             bodies: Type.Optional(Type.String({ description: 'how bodies were chosen, e.g. "3 rotated" or "5 sampled, seed 7"' })),
-            acrossPhases: Type.Optional(Type.Object({ from: Type.String(), to: Type.String() }, { description: 'a scenario-level stream running across these phases without restarting' })),
+            acrossPhases: Type.Optional(
+              Type.Object(
+                { from: Type.String(), to: Type.String() },
+                { description: 'a scenario-level stream running across these phases without restarting' },
+              ),
+            ),
             connections: Type.Optional(Type.Number()),
             ratePerSecond: Type.Optional(Type.Number()),
             atSecond: Type.Optional(Type.Number({ description: 'burst: seconds from the start of its (first) phase' })),
@@ -183,9 +201,12 @@ export const ReportSchema = Type.Object(
     leadTimeReference: Type.Object({
       onsetSeconds: Type.Number({ description: 'run time at which the onset phase started; 0 when the run has no onset' }),
       onsetPhase: Type.Union([Type.String(), Type.Null()], {
-        description: 'the phase that first switches a fault on (or is marked onset); null: no fault, first crossings count from the start of the run',
+        description:
+          'the phase that first switches a fault on (or is marked onset); null: no fault, first crossings count from the start of the run',
       }),
-      searchEndSeconds: Type.Number({ description: 'crossings are searched from onset up to here (the end of the onset phase, or of the run)' }),
+      searchEndSeconds: Type.Number({
+        description: 'crossings are searched from onset up to here (the end of the onset phase, or of the run)',
+      }),
       sloSeconds: Type.Number(),
       sloBreachSeconds: Nullable(Type.Number({ description: 'run time of the warm probe P99’s first sustained crossing of its SLO' })),
       coldSloSeconds: Type.Number(),
@@ -196,11 +217,22 @@ export const ReportSchema = Type.Object(
         Type.Object({
           stream: Type.String(),
           threshold: Type.Number({ description: 'seconds: the rampP99 lead-time threshold' }),
-          status: Type.Union([Type.Literal('crossed'), Type.Literal('intermittent'), Type.Literal('already-above'), Type.Literal('never'), Type.Literal('no-data')]),
+          status: Type.Union([
+            Type.Literal('crossed'),
+            Type.Literal('intermittent'),
+            Type.Literal('already-above'),
+            Type.Literal('never'),
+            Type.Literal('no-data'),
+          ]),
           firstSustainedCrossingSeconds: Nullable(Type.Number()),
-          relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'its sustained crossing − the warm probe’s SLO breach (negative: the stream breached first)' })),
+          relativeToSloBreachSeconds: Nullable(
+            Type.Number({ description: 'its sustained crossing − the warm probe’s SLO breach (negative: the stream breached first)' }),
+          ),
         }),
-        { description: 'each named open-loop stream: when its per-second P99 first rose above the threshold and held, in the same search window as leadTimes' },
+        {
+          description:
+            'each named open-loop stream: when its per-second P99 first rose above the threshold and held, in the same search window as leadTimes',
+        },
       ),
     ),
     leadTimes: Type.Array(
@@ -225,10 +257,15 @@ export const ReportSchema = Type.Object(
           },
         ),
         firstCrossingSeconds: Nullable(
-          Type.Number({ description: 'run time of the first second above the threshold: a rise from below in the window (held or not), or for later/before-onset the first second above' }),
+          Type.Number({
+            description:
+              'run time of the first second above the threshold: a rise from below in the window (held or not), or for later/before-onset the first second above',
+          }),
         ),
         firstCrossingPhase: Type.Union([Type.String(), Type.Null()]),
-        firstSustainedCrossingSeconds: Nullable(Type.Number({ description: 'run time of the first rise from below that held SUSTAIN_SECONDS readings' })),
+        firstSustainedCrossingSeconds: Nullable(
+          Type.Number({ description: 'run time of the first rise from below that held SUSTAIN_SECONDS readings' }),
+        ),
         afterOnsetSeconds: Nullable(Type.Number({ description: 'firstCrossingSeconds − onset' })),
         sustainedAfterOnsetSeconds: Nullable(Type.Number({ description: 'firstSustainedCrossingSeconds − onset' })),
         relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'sustained crossing − warm SLO breach; negative: before it' })),
@@ -244,7 +281,9 @@ export const ReportSchema = Type.Object(
       Type.Object(
         {
           evaluated: Type.Boolean(),
-          evaluator: Type.Union([Type.String(), Type.Null()], { description: 'what produced the times, e.g. promtool test rules (version), evaluation interval 1s' }),
+          evaluator: Type.Union([Type.String(), Type.Null()], {
+            description: 'what produced the times, e.g. promtool test rules (version), evaluation interval 1s',
+          }),
           reason: Type.Optional(Type.String({ description: 'why the alerts were not evaluated' })),
           ruleFiles: Type.Array(Type.String()),
           runTimeZero: Type.String({ description: 'ISO 8601 instant of run time 0 (to compare with a Prometheus that scraped the run)' }),
@@ -266,8 +305,12 @@ export const ReportSchema = Type.Object(
               firstFiringSeconds: Nullable(Type.Number()),
               pendingAfterOnsetSeconds: Nullable(Type.Number()),
               firingAfterOnsetSeconds: Nullable(Type.Number()),
-              firingRelativeToSloBreachSeconds: Nullable(Type.Number({ description: 'first firing − warm SLO breach; negative: before it' })),
-              firingRelativeToColdSloBreachSeconds: Nullable(Type.Number({ description: 'first firing − cold SLO breach; negative: before it' })),
+              firingRelativeToSloBreachSeconds: Nullable(
+                Type.Number({ description: 'first firing − warm SLO breach; negative: before it' }),
+              ),
+              firingRelativeToColdSloBreachSeconds: Nullable(
+                Type.Number({ description: 'first firing − cold SLO breach; negative: before it' }),
+              ),
             }),
             { description: 'alerts that went at least pending' },
           ),
@@ -293,7 +336,10 @@ export const ReportSchema = Type.Object(
           Type.Record(
             Type.String(),
             Type.Object({ count: Type.Array(Type.Integer()), failures: Type.Array(Type.Integer()), p99: Type.Array(NullableNumber) }),
-            { description: 'per named load stream, per second: requests, failed or timed out, P99 (seconds; the lower bound where only "at least the timeout" is known)' },
+            {
+              description:
+                'per named load stream, per second: requests, failed or timed out, P99 (seconds; the lower bound where only "at least the timeout" is known)',
+            },
           ),
         ),
       },

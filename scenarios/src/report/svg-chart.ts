@@ -132,17 +132,25 @@ export function lineChart(options: ChartOptions): string {
   const x = (t: number): number => pad.left + (t / xMax) * plotW;
   const y = (v: number): number => {
     const clamped = Math.min(yMax, Math.max(yMin, v));
-    const ratio = options.scale === 'log' ? (Math.log10(clamped) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin)) : (clamped - yMin) / (yMax - yMin);
+    const ratio =
+      options.scale === 'log'
+        ? (Math.log10(clamped) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))
+        : (clamped - yMin) / (yMax - yMin);
     return pad.top + plotH - ratio * plotH;
   };
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(options.title)}" class="chart">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(options.title)}" class="chart">`,
+  );
   parts.push(`<text x="${pad.left}" y="18" class="chart-title">${esc(options.title)}</text>`);
-  for (const [i, text] of subtitle.entries()) parts.push(`<text x="${pad.left}" y="${32 + i * LINE_PX}" class="chart-sub">${esc(text)}</text>`);
+  for (const [i, text] of subtitle.entries())
+    parts.push(`<text x="${pad.left}" y="${32 + i * LINE_PX}" class="chart-sub">${esc(text)}</text>`);
   options.phases.forEach((p, i) => {
     const x0 = x(p.start);
     const x1 = x(p.end);
-    parts.push(`<rect x="${num(x0)}" y="${pad.top}" width="${num(Math.max(0, x1 - x0))}" height="${plotH}" class="band band-${i % 2}"><title>${esc(p.name)}</title></rect>`);
+    parts.push(
+      `<rect x="${num(x0)}" y="${pad.top}" width="${num(Math.max(0, x1 - x0))}" height="${plotH}" class="band band-${i % 2}"><title>${esc(p.name)}</title></rect>`,
+    );
     parts.push(`<text x="${num(x0 + 4)}" y="${pad.top + 12}" class="band-label">${esc(p.name)}</text>`);
   });
   for (const tick of niceTicks(yMin, yMax, options.scale)) {
@@ -152,7 +160,9 @@ export function lineChart(options: ChartOptions): string {
   for (const tick of niceTicks(0, xMax, 'linear')) {
     parts.push(`<text x="${num(x(tick))}" y="${height - pad.bottom + 16}" class="tick" text-anchor="middle">${tick}</text>`);
   }
-  parts.push(`<text x="12" y="${pad.top + plotH / 2}" class="tick" transform="rotate(-90 12 ${pad.top + plotH / 2})" text-anchor="middle">${esc(options.unit)}</text>`);
+  parts.push(
+    `<text x="12" y="${pad.top + plotH / 2}" class="tick" transform="rotate(-90 12 ${pad.top + plotH / 2})" text-anchor="middle">${esc(options.unit)}</text>`,
+  );
   for (const t of options.thresholds ?? []) {
     const ty = y(t.value * factor);
     parts.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${num(ty)}" y2="${num(ty)}" class="threshold"/>`);
@@ -215,7 +225,9 @@ function bandRects(line: ChartLine, x: (t: number) => number, y: (v: number) => 
     if (lo === null || lo === undefined || hi === undefined || (log && lo <= 0)) return;
     const y0 = hi === null ? top : y(hi);
     const y1 = y(lo);
-    out.push(`<rect x="${num(x(t))}" y="${num(y0)}" width="${num(x(t + 1) - x(t))}" height="${num(Math.max(1, y1 - y0))}" fill="${line.color}" fill-opacity="0.15"/>`);
+    out.push(
+      `<rect x="${num(x(t))}" y="${num(y0)}" width="${num(x(t + 1) - x(t))}" height="${num(Math.max(1, y1 - y0))}" fill="${line.color}" fill-opacity="0.15"/>`,
+    );
   });
   return out;
 }

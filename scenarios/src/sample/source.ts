@@ -71,7 +71,10 @@ export function classifyMetricsSource(metricsUrl: string, scrape: { families: Fa
   for (const signal of SERVER_SIGNALS) {
     const names = SOURCES_OF[signal] ?? [];
     if (names.some((name) => families.has(name))) continue;
-    unavailable.push({ signal, reason: reason ? `no metrics: ${reason}` : `${metricsUrl} serves no ${names.join(' or ')}${hintFor(signal)}` });
+    unavailable.push({
+      signal,
+      reason: reason ? `no metrics: ${reason}` : `${metricsUrl} serves no ${names.join(' or ')}${hintFor(signal)}`,
+    });
   }
   return { kind, ...(reason ? { reason } : {}), unavailable };
 }

@@ -24,7 +24,13 @@ interface StallsAnswer {
 
 function isStallRecord(value: unknown): value is StallRecord {
   const v = value as Partial<StallRecord> | null;
-  return typeof v === 'object' && v !== null && typeof v.startedAt === 'string' && typeof v.durationSeconds === 'number' && (typeof v.label === 'string' || v.label === null);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.startedAt === 'string' &&
+    typeof v.durationSeconds === 'number' &&
+    (typeof v.label === 'string' || v.label === null)
+  );
 }
 
 export interface CollectedStalls {

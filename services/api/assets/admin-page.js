@@ -49,7 +49,9 @@
     if (spec.type === 'set') {
       const box = el('span', { 'data-set': param });
       for (const value of spec.values) {
-        box.append(el('label', { style: 'display:inline; margin-right:.6rem' }, el('input', { type: 'checkbox', name: param, value }), ` ${value}`));
+        box.append(
+          el('label', { style: 'display:inline; margin-right:.6rem' }, el('input', { type: 'checkbox', name: param, value }), ` ${value}`),
+        );
       }
       return el('label', {}, `${param}: `, box, hint);
     }
@@ -131,7 +133,18 @@
     );
     for (const [param, p] of Object.entries(spec.params)) card.append(paramInput(name, param, p));
     card.append(
-      el('label', {}, 'ttlSeconds ', el('input', { type: 'number', name: 'ttlSeconds', min: String(ttlSeconds.min), step: '1', placeholder: String(ttlSeconds.default) })),
+      el(
+        'label',
+        {},
+        'ttlSeconds ',
+        el('input', {
+          type: 'number',
+          name: 'ttlSeconds',
+          min: String(ttlSeconds.min),
+          step: '1',
+          placeholder: String(ttlSeconds.default),
+        }),
+      ),
     );
     const applyButton = el('button', { type: 'button', 'data-action': 'apply', text: 'Turn on / update' });
     const offButton = el('button', { type: 'button', 'data-action': 'off', text: 'Turn off' });

@@ -16,7 +16,9 @@ try {
   rows.push(await measureAmplification(lab, { label: 'queue-amplification', toggles: fault, ...common }));
   rows.push(await measureAmplification(lab, { label: '+ load-shedding', toggles: { ...fault, 'load-shedding': {} }, ...common }));
   rows.push(await measureAmplification(lab, { label: '+ retry-budget', toggles: { ...fault, 'retry-budget': {} }, ...common }));
-  rows.push(await measureAmplification(lab, { label: '+ deadline-propagation', toggles: { ...fault, 'deadline-propagation': {} }, ...common }));
+  rows.push(
+    await measureAmplification(lab, { label: '+ deadline-propagation', toggles: { ...fault, 'deadline-propagation': {} }, ...common }),
+  );
   rows.push(
     await measureAmplification(lab, {
       label: '+ all three',

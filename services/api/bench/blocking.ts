@@ -19,4 +19,7 @@ try {
 } finally {
   await lab.stop();
 }
-printTable(`blocking, 200 ms per /api/orders request, 4 connections on orders, probe 20/s on /api/ping, ${phaseMs / 1000} s per phase`, rows);
+printTable(
+  `blocking, 200 ms per /api/orders request, 4 connections on orders, probe 20/s on /api/ping, ${phaseMs / 1000} s per phase`,
+  rows,
+);

@@ -15,7 +15,13 @@ try {
   rows.push(await measureExecutor(lab, { label: 'healthy (2 threads, 20 ms)', toggles: {}, ...common }));
   rows.push(await measureExecutor(lab, { label: 'executor-saturation', toggles: fault, ...common }));
   rows.push(await measureExecutor(lab, { label: '+ larger-pool (4)', toggles: { ...fault, 'larger-pool': { threads: 4 } }, ...common }));
-  rows.push(await measureExecutor(lab, { label: '+ load-shedding (queue 2)', toggles: { ...fault, 'load-shedding': { maxPoolQueue: 2 } }, ...common }));
+  rows.push(
+    await measureExecutor(lab, {
+      label: '+ load-shedding (queue 2)',
+      toggles: { ...fault, 'load-shedding': { maxPoolQueue: 2 } },
+      ...common,
+    }),
+  );
 } finally {
   await lab.stop();
 }

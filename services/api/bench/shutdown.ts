@@ -12,7 +12,10 @@ const rows: object[] = [];
 for (const [mode, signal] of alone ? STOP_FLAG_CASES.slice(0, 1) : STOP_FLAG_CASES) {
   const api = await startService(alone ? API_SERVER_ALONE : API_SERVER);
   await setToggles(api.url, { blocking: { mode, durationMs: BLOCK_MS } });
-  const blocked = send(`${api.url}/api/orders`, { timeoutMs: 40_000 }).then((r) => r.status, (e: Error) => e.message);
+  const blocked = send(`${api.url}/api/orders`, { timeoutMs: 40_000 }).then(
+    (r) => r.status,
+    (e: Error) => e.message,
+  );
   await new Promise((resolve) => setTimeout(resolve, 500));
   const started = performance.now();
   api.child.kill(signal);
@@ -22,4 +25,7 @@ for (const [mode, signal] of alone ? STOP_FLAG_CASES.slice(0, 1) : STOP_FLAG_CAS
   clearTimeout(killer);
   rows.push({ mode, signal, exitMs, code: code ?? killedBy, blockedRequest: await blocked });
 }
-printTable(`Node ${process.version}: ${alone ? 'server.js alone' : 'main.js (supervised)'}, signal 500 ms into a ${BLOCK_MS / 1000} s block`, rows);
+printTable(
+  `Node ${process.version}: ${alone ? 'server.js alone' : 'main.js (supervised)'}, signal 500 ms into a ${BLOCK_MS / 1000} s block`,
+  rows,
+);

@@ -17,4 +17,7 @@ try {
 } finally {
   await lab.stop();
 }
-printTable(`threadpool saturation, 4 connections on /api/hash (4 x pbkdf2 100k), probe 10/s on /api/config, ${phaseMs / 1000} s per phase`, rows);
+printTable(
+  `threadpool saturation, 4 connections on /api/hash (4 x pbkdf2 100k), probe 10/s on /api/config, ${phaseMs / 1000} s per phase`,
+  rows,
+);

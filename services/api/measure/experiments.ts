@@ -2,7 +2,23 @@
 // briefly and assert on ratios; bench/*.ts runs them longer and prints the figures.
 // Each experiment resets every toggle before and after, so they can run back to back.
 import { type Families, sumOf } from '@runtime-lab/scrape';
-import { resetToggles, setToggles, type Toggles, closedLoop, openLoopProbe, type PressureResult, quantile, freshSnapshot, increase, maxBoundBetween, meanBetween, quantileBetween, sampleGauges, snapshot, type Lab } from '@runtime-lab/test-kit';
+import {
+  resetToggles,
+  setToggles,
+  type Toggles,
+  closedLoop,
+  openLoopProbe,
+  type PressureResult,
+  quantile,
+  freshSnapshot,
+  increase,
+  maxBoundBetween,
+  meanBetween,
+  quantileBetween,
+  sampleGauges,
+  snapshot,
+  type Lab,
+} from '@runtime-lab/test-kit';
 
 const ms = (seconds: number) => Math.round(seconds * 1000 * 10) / 10;
 const round = (value: number) => Math.round(value * 10) / 10;
@@ -144,7 +160,12 @@ export async function measureExecutor(lab: Lab, options: PhaseOptions & { probeR
     const before = await freshSnapshot(lab.api.metricsUrl);
     const sampler = sampleGauges(lab.api.metricsUrl, { queue: { sample: 'runtime_pool_queue_size', match: pool } });
     const [pressure, probe] = await Promise.all([
-      closedLoop(`${lab.api.url}/api/report`, { connections: options.connections, durationMs: options.phaseMs, method: 'POST', body: '{}' }),
+      closedLoop(`${lab.api.url}/api/report`, {
+        connections: options.connections,
+        durationMs: options.phaseMs,
+        method: 'POST',
+        body: '{}',
+      }),
       openLoopProbe(`${lab.api.url}/api/orders`, options.probeRate, options.phaseMs),
     ]);
     const sampled = await sampler.stop();

@@ -40,7 +40,8 @@ function explainClientError(error: FastifyError): string {
       return `${error.message}; bodies are small JSON objects`;
     default:
       if (error.validation) return `invalid request: ${error.message}`;
-      if (error instanceof SyntaxError || /JSON/.test(error.message)) return `body is not valid JSON (${error.message}); send a JSON object`;
+      if (error instanceof SyntaxError || /JSON/.test(error.message))
+        return `body is not valid JSON (${error.message}); send a JSON object`;
       return error.message;
   }
 }
@@ -84,10 +85,13 @@ async function api(app: FastifyInstance, options: ApiOptions): Promise<void> {
     adminToken: options.adminToken,
   });
   started.checkout = checkout;
-  const blocker = new Blocker(state, stop, () =>
-    pools.offloadActive()
-      ? (mode, durationMs) => pools.offload.run<undefined>({ kind: 'block', mode, durationMs }, pools.retryAfterSeconds())
-      : undefined,
+  const blocker = new Blocker(
+    state,
+    stop,
+    () =>
+      pools.offloadActive()
+        ? (mode, durationMs) => pools.offload.run<undefined>({ kind: 'block', mode, durationMs }, pools.retryAfterSeconds())
+        : undefined,
     countTrigger,
   );
   const lab: LabContext = {

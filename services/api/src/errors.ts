@@ -23,13 +23,7 @@ export class ApiError extends Error {
   /** Seconds for a Retry-After header (503s only). */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    code: ApiErrorCode,
-    statusCode: number,
-    message: string,
-    details: Record<string, unknown> = {},
-    retryAfterSeconds?: number,
-  ) {
+  constructor(code: ApiErrorCode, statusCode: number, message: string, details: Record<string, unknown> = {}, retryAfterSeconds?: number) {
     super(message);
     this.name = 'ApiError';
     this.code = code;

@@ -32,7 +32,12 @@ const stallAttribution = attribution === 'on' ? { recentStalls: 200 } : false;
 const app = Fastify({ logger: serviceLoggerOptions(env.logLevel, [env.adminToken]) });
 setRedactedNotFound(app, [env.adminToken]);
 await startOrRelease('api', app, async () => {
-  await app.register(api, { downstreamUrl, adminToken: env.adminToken, telemetry: { watchdog: watchdogOptions(env), stallAttribution }, stop });
+  await app.register(api, {
+    downstreamUrl,
+    adminToken: env.adminToken,
+    telemetry: { watchdog: watchdogOptions(env), stallAttribution },
+    stop,
+  });
   await serve({
     service: 'api',
     app,

@@ -162,7 +162,10 @@ test('numbers at the edges, one by one: Infinity is clamped and named, -Infinity
     const before = await currentState();
     for (const [body, words] of [
       ['{"fraction":-1e400}', /fraction: expected a number ≥ 0 \(values above 1 are clamped to 1\), got -Infinity \(below 0\)/],
-      ['{"durationMs":1.5}', /durationMs: expected an integer ≥ 1 \(values above 30000 are clamped to 30000\), got 1\.5 \(not an integer\)/],
+      [
+        '{"durationMs":1.5}',
+        /durationMs: expected an integer ≥ 1 \(values above 30000 are clamped to 30000\), got 1\.5 \(not an integer\)/,
+      ],
       ['{"durationMs":"16"}', /durationMs: .*got "16" \(a string, not a number\)/],
       ['{"ttlSeconds":1e400,"durationMs":-1e400}', /durationMs: .*got -Infinity \(below/],
       // A non-number field given an overflowing number: named as sent, not as JSON.stringify's null

@@ -39,7 +39,13 @@ describe('admin API (inject)', () => {
       TOGGLE_NAMES,
     );
     assert.ok(faults.every((f) => !f.active && f.expiresAt === null && f.remainingSeconds === null));
-    assert.deepEqual(faults.find((f) => f.name === 'blocking')?.params, { mode: 'cpu', durationMs: 200, fraction: 1, routes: ['orders'], trigger: '' });
+    assert.deepEqual(faults.find((f) => f.name === 'blocking')?.params, {
+      mode: 'cpu',
+      durationMs: 200,
+      fraction: 1,
+      routes: ['orders'],
+      trigger: '',
+    });
     assert.deepEqual(new Set(faults.map((f) => f.kind)), new Set(['fault', 'mitigation']));
   });
 
@@ -74,12 +80,19 @@ describe('admin API (inject)', () => {
     assert.equal(del.json().fault.active, false);
     m = await metrics(app);
     assert.equal(sumOf(m, 'lab_fault_active', { fault: 'queue-amplification', kind: 'fault' }), 0);
-    assert.equal(sumOf(m, 'lab_fault_parameter', { fault: 'queue-amplification' }), undefined, 'parameters of an inactive toggle disappear');
+    assert.equal(
+      sumOf(m, 'lab_fault_parameter', { fault: 'queue-amplification' }),
+      undefined,
+      'parameters of an inactive toggle disappear',
+    );
   });
 
   test('DELETE /admin/faults turns every fault and mitigation off', async () => {
     for (const name of ['blocking', 'retry-budget', 'deadline-propagation']) {
-      assert.equal((await app.inject({ method: 'PUT', url: `/admin/faults/${name}`, payload: { fraction: 0 } })).statusCode, name === 'blocking' ? 200 : 400);
+      assert.equal(
+        (await app.inject({ method: 'PUT', url: `/admin/faults/${name}`, payload: { fraction: 0 } })).statusCode,
+        name === 'blocking' ? 200 : 400,
+      );
     }
     await app.inject({ method: 'PUT', url: '/admin/faults/retry-budget' });
     assert.equal((await list()).filter((f) => f.active).length, 2);
@@ -93,7 +106,12 @@ describe('admin API (inject)', () => {
     await app.inject({ method: 'PUT', url: '/admin/faults/offload', payload: { threads: 2 } });
     const stateBefore = stableState(await list());
     const cases: { url: string; payload?: string; headers?: Record<string, string>; status: number; message: RegExp }[] = [
-      { url: '/admin/faults/nope', payload: '{}', status: 404, message: /no fault or mitigation named "nope"; allowed: blocking, executor-saturation/ },
+      {
+        url: '/admin/faults/nope',
+        payload: '{}',
+        status: 404,
+        message: /no fault or mitigation named "nope"; allowed: blocking, executor-saturation/,
+      },
       { url: '/admin/faults/blocking', payload: '{"durationMs": 20', status: 400, message: /JSON/ },
       { url: '/admin/faults/blocking', payload: '[1,2]', status: 400, message: /must be a JSON object/ },
       { url: '/admin/faults/blocking', payload: '{"mode":"fast"}', status: 400, message: /mode: expected one of "cpu"/ },
@@ -104,7 +122,12 @@ describe('admin API (inject)', () => {
         status: 415,
         message: /send Content-Type: application\/json/,
       },
-      { url: '/admin/faults/offload', payload: '{"threads":0}', status: 400, message: /threads: expected an integer ≥ 1 \(values above 16 are clamped to 16\)/ },
+      {
+        url: '/admin/faults/offload',
+        payload: '{"threads":0}',
+        status: 400,
+        message: /threads: expected an integer ≥ 1 \(values above 16 are clamped to 16\)/,
+      },
     ];
     for (const c of cases) {
       const response = await app.inject({
@@ -202,7 +225,15 @@ describe('admin API (inject)', () => {
     await app.inject({ method: 'PUT', url: '/admin/faults/blocking', payload: { fraction: 0 } });
     await app.inject({ method: 'POST', url: '/api/checkout' });
     const text = await app.telemetry.registry.metrics();
-    for (const name of ['lab_fault_active', 'lab_fault_parameter', 'lab_checkout_backlog', 'lab_checkout_shed_total', 'lab_downstream_calls_total', 'lab_downstream_retries_total', 'lab_checkout_downstream_calls_bucket']) {
+    for (const name of [
+      'lab_fault_active',
+      'lab_fault_parameter',
+      'lab_checkout_backlog',
+      'lab_checkout_shed_total',
+      'lab_downstream_calls_total',
+      'lab_downstream_retries_total',
+      'lab_checkout_downstream_calls_bucket',
+    ]) {
       assert.match(text, new RegExp(`^${name}`, 'm'), name);
     }
     // Default metrics are off in build(): prom-client's nodejs_active_*_total gauges are kept
@@ -247,7 +278,11 @@ test('queue-amplification sets downstream; DELETE /admin/faults restores it even
   try {
     first = await build({ downstreamUrl });
     restarted = await build({ downstreamUrl });
-    const put = await first.inject({ method: 'PUT', url: '/admin/faults/queue-amplification', payload: { downstreamLatencyMs: 321, downstreamConcurrency: 3 } });
+    const put = await first.inject({
+      method: 'PUT',
+      url: '/admin/faults/queue-amplification',
+      payload: { downstreamLatencyMs: 321, downstreamConcurrency: 3 },
+    });
     assert.deepEqual(put.json().warnings, []);
     assert.equal(settings().latencyMs, 321);
     assert.equal(settings().concurrency, 3);

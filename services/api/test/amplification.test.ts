@@ -27,7 +27,11 @@ test('queue amplification grows backlog, calls per checkout and retries; each mi
   const shed = await run('+ load-shedding', { ...fault, 'load-shedding': { maxBacklog: 30, retryAfterSeconds: 3 } }, 3000);
   const budget = await run('+ retry-budget', { ...fault, 'retry-budget': {} }, 4000);
   const deadlines = await run('+ deadline-propagation', { ...fault, 'deadline-propagation': {} }, 4000);
-  const all = await run('+ all three', { ...fault, 'load-shedding': { maxBacklog: 30 }, 'retry-budget': {}, 'deadline-propagation': {} }, 3000);
+  const all = await run(
+    '+ all three',
+    { ...fault, 'load-shedding': { maxBacklog: 30 }, 'retry-budget': {}, 'deadline-propagation': {} },
+    3000,
+  );
   const rows: AmplificationFigures[] = [healthy, amplified, shed, budget, deadlines, all];
   const figures = JSON.stringify(rows);
   const liveCalls = CONNECTIONS * FAN_OUT;

@@ -61,8 +61,14 @@ test('cpu 200 ms on /api/orders under load: ping is slow for the client, calm se
 
   // The contrast: the same work, off the loop or in slices.
   for (const control of [chunked, child, offload]) {
-    assert.ok(control.pingP50Ms <= cpu.pingP50Ms / 10, `${control.label}: ping p50 ${control.pingP50Ms} vs cpu ${cpu.pingP50Ms}: ${figures}`);
-    assert.ok(control.pingP99Ms <= cpu.pingP99Ms / 4, `${control.label}: ping p99 ${control.pingP99Ms} vs cpu ${cpu.pingP99Ms}: ${figures}`);
+    assert.ok(
+      control.pingP50Ms <= cpu.pingP50Ms / 10,
+      `${control.label}: ping p50 ${control.pingP50Ms} vs cpu ${cpu.pingP50Ms}: ${figures}`,
+    );
+    assert.ok(
+      control.pingP99Ms <= cpu.pingP99Ms / 4,
+      `${control.label}: ping p99 ${control.pingP99Ms} vs cpu ${cpu.pingP99Ms}: ${figures}`,
+    );
     assert.ok(control.loopDelayP99Ms <= cpu.loopDelayP99Ms / 3, `${control.label}: loop delay p99 ${control.loopDelayP99Ms}: ${figures}`);
     assert.ok(control.ordersServed > 0, `${control.label}: orders still served: ${figures}`);
   }

@@ -63,20 +63,25 @@ describe('control page (headless Chromium)', () => {
 
   const faults = async (url = base, headers?: Record<string, string>): Promise<Toggle[]> =>
     (await sendJson<{ faults: Toggle[] }>(`${url}/admin/faults`, 'GET', undefined, headers)).json.faults;
-  const toggle = async (name: string, url = base, headers?: Record<string, string>) => (await faults(url, headers)).find((t) => t.name === name) as Toggle;
+  const toggle = async (name: string, url = base, headers?: Record<string, string>) =>
+    (await faults(url, headers)).find((t) => t.name === name) as Toggle;
 
   test('turning a fault on, updating it past its maximum, and off, as GET /admin/faults sees it', async () => {
     await page.goto(`${base}/admin`);
     const card = page.locator('section[data-toggle="blocking"]');
     await card.locator('[data-field="state"]', { hasText: 'off' }).waitFor();
     // Descriptions and allowed values come from the catalogue.
-    assert.match(await card.textContent() ?? '', /Blocking the event loop.*an integer ≥ 1 \(values above 30000 are clamped to 30000\)/s);
+    assert.match((await card.textContent()) ?? '', /Blocking the event loop.*an integer ≥ 1 \(values above 30000 are clamped to 30000\)/s);
 
     await card.locator('select[name="mode"]').selectOption('json');
     await card.locator('input[name="durationMs"]').fill('321');
     await card.locator('input[name="routes"][value="ping"]').check();
     await card.locator('button[data-action="apply"]').click();
-    const on = await eventually(() => toggle('blocking'), (t) => t.active, 'blocking after apply');
+    const on = await eventually(
+      () => toggle('blocking'),
+      (t) => t.active,
+      'blocking after apply',
+    );
     assert.deepEqual(on.params, { mode: 'json', durationMs: 321, fraction: 1, routes: ['ping', 'orders'], trigger: '' });
     await card.locator('[data-field="state"]', { hasText: /ON · \d+ s left/ }).waitFor();
 
@@ -87,11 +92,17 @@ describe('control page (headless Chromium)', () => {
 
     await card.locator('input[name="durationMs"]').fill('-5');
     await card.locator('button[data-action="apply"]').click();
-    await card.locator('[data-field="message"].error', { hasText: 'expected an integer ≥ 1 (values above 30000 are clamped to 30000)' }).waitFor();
+    await card
+      .locator('[data-field="message"].error', { hasText: 'expected an integer ≥ 1 (values above 30000 are clamped to 30000)' })
+      .waitFor();
     assert.equal((await toggle('blocking')).params.durationMs, 30_000, 'a refused update changes nothing');
 
     await card.locator('button[data-action="off"]').click();
-    await eventually(() => toggle('blocking'), (t) => !t.active, 'blocking after off');
+    await eventually(
+      () => toggle('blocking'),
+      (t) => !t.active,
+      'blocking after off',
+    );
   });
 
   test('live state: a change made elsewhere shows up, and reset-all turns everything off', async () => {
@@ -102,9 +113,17 @@ describe('control page (headless Chromium)', () => {
     assert.equal(await card.locator('input[name="ratio"]').inputValue(), '0.3');
 
     await page.locator('section[data-toggle="larger-pool"] button[data-action="apply"]').click();
-    await eventually(() => toggle('larger-pool'), (t) => t.active, 'larger-pool after apply');
+    await eventually(
+      () => toggle('larger-pool'),
+      (t) => t.active,
+      'larger-pool after apply',
+    );
     await page.locator('#reset-all').click();
-    await eventually(() => faults(), (all) => all.every((t) => !t.active), 'everything off after reset-all');
+    await eventually(
+      () => faults(),
+      (all) => all.every((t) => !t.active),
+      'everything off after reset-all',
+    );
     await page.locator('section[data-toggle="retry-budget"] [data-field="state"]', { hasText: 'off' }).waitFor();
   });
 
@@ -118,7 +137,11 @@ describe('control page (headless Chromium)', () => {
       await page.goto(`${securedBase}/admin?token=page-token`);
       assert.equal(new URL(page.url()).search, '', 'token removed from the address bar');
       await page.locator('section[data-toggle="offload"] button[data-action="apply"]').click();
-      await eventually(() => toggle('offload', securedBase, auth), (t) => t.active, 'offload after apply with token');
+      await eventually(
+        () => toggle('offload', securedBase, auth),
+        (t) => t.active,
+        'offload after apply with token',
+      );
     } finally {
       await secured.close();
     }

@@ -17,7 +17,12 @@ test('executor saturation: pool queue and wait grow while /api/orders stays fast
   const fault = { 'executor-saturation': { threads: 1, taskMs: 200 } };
   const healthy = await measureExecutor(lab, { label: 'healthy', toggles: {}, phaseMs: 2500, ...common });
   const saturated = await measureExecutor(lab, { label: 'executor-saturation', toggles: fault, phaseMs: 4000, ...common });
-  const larger = await measureExecutor(lab, { label: '+ larger-pool', toggles: { ...fault, 'larger-pool': { threads: 4 } }, phaseMs: 4000, ...common });
+  const larger = await measureExecutor(lab, {
+    label: '+ larger-pool',
+    toggles: { ...fault, 'larger-pool': { threads: 4 } },
+    phaseMs: 4000,
+    ...common,
+  });
   const shed = await measureExecutor(lab, {
     label: '+ load-shedding',
     toggles: { ...fault, 'load-shedding': { maxPoolQueue: 2, retryAfterSeconds: 2 } },

@@ -21,11 +21,18 @@ describe('mystery fault (inject)', () => {
       .map((s) => s.labels.fault as string);
 
   test('a hidden fault acts but reads as off; GET /admin/mystery says only that one is on; DELETE /admin/faults ends it', async () => {
-    const put = await app.inject({ method: 'PUT', url: '/admin/mystery', payload: { fault: 'blocking', mode: 'sleep', durationMs: 150, routes: ['orders'], ttlSeconds: 30 } });
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/admin/mystery',
+      payload: { fault: 'blocking', mode: 'sleep', durationMs: 150, routes: ['orders'], ttlSeconds: 30 },
+    });
     assert.equal(put.statusCode, 200, put.body);
     assert.doesNotMatch(put.body, /blocking|orders|durationMs/);
     const faults = (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults as { name: string; active: boolean }[];
-    assert.deepEqual(faults.filter((f) => f.active), []);
+    assert.deepEqual(
+      faults.filter((f) => f.active),
+      [],
+    );
     assert.equal((await app.inject({ method: 'GET', url: '/admin/faults/blocking' })).json().active, false);
     const mystery = (await app.inject({ method: 'GET', url: '/admin/mystery' })).json();
     assert.equal(mystery.active, true);

@@ -53,7 +53,10 @@ test('DELETE /admin/faults cancels a saturated report pool: queued requests get 
   t.diagnostic(`report pool: 12 requests (11 queued) answered ${Math.round(answeredMs)} ms after DELETE /admin/faults`);
 
   // Before the fix the old pool ran its queue to the end: 12 tasks x 5 s on one thread.
-  assert.ok(answeredMs < taskMs / 2, `all 12 requests answered ${Math.round(answeredMs)} ms after the reset, less than one task's ${taskMs} ms`);
+  assert.ok(
+    answeredMs < taskMs / 2,
+    `all 12 requests answered ${Math.round(answeredMs)} ms after the reset, less than one task's ${taskMs} ms`,
+  );
   assertCancelled(responses, /pool report was replaced \(DELETE \/admin\/faults\) before this task finished; the task was cancelled/);
   assert.equal(await gauge('runtime_pool_queue_size', { pool: 'report' }), 0);
   // The 12th task may also not have started yet: its worker could still be booting.

@@ -4,7 +4,18 @@
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { type TestContext, test } from 'node:test';
-import { API_SERVER, API_SERVER_ALONE, closedLoop, DOWNSTREAM_SERVER, isAlive, type RunningService, send, setToggles, startService, stopService } from '@runtime-lab/test-kit';
+import {
+  API_SERVER,
+  API_SERVER_ALONE,
+  closedLoop,
+  DOWNSTREAM_SERVER,
+  isAlive,
+  type RunningService,
+  send,
+  setToggles,
+  startService,
+  stopService,
+} from '@runtime-lab/test-kit';
 import { STOP_FLAG_CASES } from './shutdown-cases.js';
 
 const EXIT_BOUND_MS = 5000;
@@ -35,7 +46,10 @@ async function stopWith(t: TestContext, service: RunningService, signal: NodeJS.
   assert.equal(result.signal, null, `exited by itself, not killed (${JSON.stringify(result)}): ${service.output.join('\n')}`);
   assert.equal(result.code, 0, `exit code 0: ${service.output.join('\n')}`);
   assert.ok(result.ms < EXIT_BOUND_MS, `exited within ${EXIT_BOUND_MS} ms (took ${Math.round(result.ms)})`);
-  assert.ok(service.output.some((line) => line.includes('"stopped"')), 'reported its shutdown');
+  assert.ok(
+    service.output.some((line) => line.includes('"stopped"')),
+    'reported its shutdown',
+  );
   return result;
 }
 
@@ -46,7 +60,10 @@ for (const [mode, signal] of STOP_FLAG_CASES) {
   test(`api: ${signal} in the middle of a 30 s ${mode} block exits 0 within 5 s, not after the block; the blocked request is answered`, async (t) => {
     const api = await started(t, API_SERVER);
     await setToggles(api.url, { blocking: { mode, durationMs: 30_000 } });
-    const blocked = send(`${api.url}/api/orders`, { timeoutMs: 20_000 }).then((r) => r.status, (e: Error) => e.message);
+    const blocked = send(`${api.url}/api/orders`, { timeoutMs: 20_000 }).then(
+      (r) => r.status,
+      (e: Error) => e.message,
+    );
     // Let the request get into its block before the signal.
     await sleep(500);
     await stopWith(t, api, signal);
@@ -76,7 +93,13 @@ test('api: SIGTERM with checkouts stuck in queue amplification exits 0 within 5 
   const api = await started(t, API_SERVER, { DOWNSTREAM_URL: downstream.url });
   await setToggles(api.url, { 'queue-amplification': { downstreamLatencyMs: 3000, timeoutMs: 5000, retries: 5 } });
   const stopLoad = stoppable(t);
-  const load = closedLoop(`${api.url}/api/checkout`, { connections: 8, durationMs: 8000, method: 'POST', body: '{}', signal: stopLoad.signal });
+  const load = closedLoop(`${api.url}/api/checkout`, {
+    connections: 8,
+    durationMs: 8000,
+    method: 'POST',
+    body: '{}',
+    signal: stopLoad.signal,
+  });
   await sleep(1000);
   const [apiExit] = await Promise.all([stopWith(t, api), stopWith(t, downstream)]);
   stopLoad.abort();
@@ -88,19 +111,29 @@ test('api: SIGTERM with checkouts stuck in queue amplification exits 0 within 5 
 test('api without its supervisor (server.js) warns at start, and SIGTERM still exits 0 once the block ends', async (t) => {
   const api = await started(t, API_SERVER_ALONE);
   assert.ok(
-    api.output.some((line) => line.includes('SIGTERM during a blocking fault waits for the current block to end') && line.includes('not started under its supervisor')),
+    api.output.some(
+      (line) =>
+        line.includes('SIGTERM during a blocking fault waits for the current block to end') &&
+        line.includes('not started under its supervisor'),
+    ),
     `warned at start: ${api.output.join('\n')}`,
   );
   const blockMs = 2500;
   await setToggles(api.url, { blocking: { mode: 'sleep', durationMs: blockMs } });
   const sentAt = performance.now();
-  const blocked = send(`${api.url}/api/orders`, { timeoutMs: 20_000 }).then((r) => r.status, (e: Error) => e.message);
+  const blocked = send(`${api.url}/api/orders`, { timeoutMs: 20_000 }).then(
+    (r) => r.status,
+    (e: Error) => e.message,
+  );
   await sleep(500);
   const blockLeftMs = blockMs - (performance.now() - sentAt);
   const result = await stopWith(t, api);
   // Without the supervisor the main thread sees the signal only after the block: the exit waits
   // for it (with it, a 30 s block ends within milliseconds, see above).
-  assert.ok(result.ms >= blockLeftMs - 500, `exit waited for the block's remaining ~${Math.round(blockLeftMs)} ms (took ${Math.round(result.ms)})`);
+  assert.ok(
+    result.ms >= blockLeftMs - 500,
+    `exit waited for the block's remaining ~${Math.round(blockLeftMs)} ms (took ${Math.round(result.ms)})`,
+  );
   assert.equal(await blocked, 200, 'the blocked request was answered');
 });
 
@@ -124,7 +157,11 @@ test('api: when its supervisor is killed (SIGKILL), the api stops by itself inst
 });
 
 /** One request on a keep-alive agent; resolves with when it was answered and its Connection header. */
-function keepAliveRequest(agent: Agent, url: string, method = 'GET'): Promise<{ status: number; connection: string | undefined; atMs: number }> {
+function keepAliveRequest(
+  agent: Agent,
+  url: string,
+  method = 'GET',
+): Promise<{ status: number; connection: string | undefined; atMs: number }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, method, headers: method === 'POST' ? { 'content-type': 'application/json' } : {} }, (res) => {
       res.resume();
@@ -156,7 +193,9 @@ for (const which of ['api', 'downstream'] as const) {
     target.child.kill('SIGTERM');
     const answered = await inFlight;
     const result = { ...(await target.exited), ms: performance.now() - signalAt };
-    t.diagnostic(`${which}: answered ${Math.round(answered.atMs - signalAt)} ms after SIGTERM (Connection: ${answered.connection}), exited at ${Math.round(result.ms)} ms`);
+    t.diagnostic(
+      `${which}: answered ${Math.round(answered.atMs - signalAt)} ms after SIGTERM (Connection: ${answered.connection}), exited at ${Math.round(result.ms)} ms`,
+    );
     assert.equal(answered.status, 200);
     assert.equal(answered.connection, 'close', 'the answer during shutdown closes its connection');
     assert.equal(result.code, 0);

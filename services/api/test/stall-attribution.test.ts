@@ -41,7 +41,9 @@ async function stalls(service: RunningService): Promise<StallsSnapshot> {
 async function stallBetween(service: RunningService, fromMs: number, toMs: number, minSeconds: number): Promise<AttributedStall> {
   for (let i = 0; i < 100; i++) {
     const inside = (await stalls(service)).recent
-      .filter((s) => Date.parse(s.startedAt) >= fromMs - HEARTBEAT_SLACK_MS && Date.parse(s.startedAt) <= toMs && s.durationSeconds >= minSeconds)
+      .filter(
+        (s) => Date.parse(s.startedAt) >= fromMs - HEARTBEAT_SLACK_MS && Date.parse(s.startedAt) <= toMs && s.durationSeconds >= minSeconds,
+      )
       .sort((a, b) => b.durationSeconds - a.durationSeconds);
     if (inside[0]) return inside[0];
     await pause(100);
@@ -72,14 +74,27 @@ test('api: each blocking mode is attributed to its own function in blocking-work
     const response = await send(`${api.url}/api/orders`, { timeoutMs: 10_000 });
     assert.equal(response.status, 200, `${mode}: ${response.body}`);
     const stall = await stallBetween(api, fromMs, Date.now(), 0.7);
-    t.diagnostic(`${mode}: ${stall.label} after ${stall.firstStackAfterMs?.toFixed(0)} ms, ${stall.samples} samples, ${stall.durationSeconds.toFixed(2)} s`);
+    t.diagnostic(
+      `${mode}: ${stall.label} after ${stall.firstStackAfterMs?.toFixed(0)} ms, ${stall.samples} samples, ${stall.durationSeconds.toFixed(2)} s`,
+    );
     assert.equal(stall.frame?.function, name, `${mode}: ${JSON.stringify(stall)}`);
-    assert.match(stall.frame?.source?.file ?? '', /services\/api\/src\/faults\/blocking-work\.ts$/, `${mode}: mapped to the TypeScript source`);
+    assert.match(
+      stall.frame?.source?.file ?? '',
+      /services\/api\/src\/faults\/blocking-work\.ts$/,
+      `${mode}: mapped to the TypeScript source`,
+    );
   }
   await resetToggles(api.url);
   const metrics = (await send(api.metricsUrl, { timeoutMs: 5000 })).body;
   for (const name of Object.values(EXPECTED)) {
-    assert.match(metrics, new RegExp(`^runtime_eventloop_attributed_stalls_total\\{frame="${name} \\(services/api/src/faults/blocking-work\\.ts:\\d+\\)"\\} [1-9]`, 'm'), name);
+    assert.match(
+      metrics,
+      new RegExp(
+        `^runtime_eventloop_attributed_stalls_total\\{frame="${name} \\(services/api/src/faults/blocking-work\\.ts:\\d+\\)"\\} [1-9]`,
+        'm',
+      ),
+      name,
+    );
   }
 });
 
@@ -93,7 +108,10 @@ test('api: SIGTERM while a 30 s stall is being sampled exits 0 within the shutdo
     return;
   }
   await setToggles(api.url, { blocking: { mode: 'cpu', durationMs: 30_000, routes: ['orders'] } });
-  const blocked = send(`${api.url}/api/orders`, { timeoutMs: 20_000 }).then((r) => r.status, (e: Error) => e.message);
+  const blocked = send(`${api.url}/api/orders`, { timeoutMs: 20_000 }).then(
+    (r) => r.status,
+    (e: Error) => e.message,
+  );
   let ongoing: AttributedStall | null = null;
   // The block's own stall (the api can stall briefly on its own first, e.g. handling the toggle).
   for (let i = 0; i < 100 && ongoing?.frame?.function !== 'spinCpu'; i++) {

@@ -13,7 +13,10 @@ import { API_SERVER } from '@runtime-lab/test-kit';
 const EXIT_BOUND_MS = 10_000;
 
 /** Runs node with `args`; resolves with how it ended, SIGKILLing it after EXIT_BOUND_MS. */
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; ms: number; stderr: string; stdout: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; ms: number; stderr: string; stdout: string }> {
   const started = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

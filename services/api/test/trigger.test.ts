@@ -39,7 +39,9 @@ function report(customer: string): Promise<number> {
 function triggerCount(metrics: string, source: string, outcome: string): number {
   const line = metrics
     .split('\n')
-    .find((l) => l.startsWith('lab_fault_trigger_requests_total{') && l.includes(`source="${source}"`) && l.includes(`outcome="${outcome}"`));
+    .find(
+      (l) => l.startsWith('lab_fault_trigger_requests_total{') && l.includes(`source="${source}"`) && l.includes(`outcome="${outcome}"`),
+    );
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -55,7 +57,8 @@ test('regex blocking with a body trigger stalls the loop only for the matching c
     if (triggerCount(metrics, 'body', 'matched') + triggerCount(metrics, 'body', 'unmatched') >= 3) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const view = (await sendJson<{ faults: { name: string; params: Record<string, unknown> }[] }>(`${lab.api.url}/admin/faults`, 'GET')).json.faults;
+  const view = (await sendJson<{ faults: { name: string; params: Record<string, unknown> }[] }>(`${lab.api.url}/admin/faults`, 'GET')).json
+    .faults;
   await resetToggles(lab.api.url);
   const figures = JSON.stringify({ other, acme, otherAgain });
 
@@ -102,7 +105,11 @@ test('a malformed trigger is a 400 naming the field and the allowed form, and no
     const response = await app.inject({ method: 'PUT', url: '/admin/faults/blocking', payload: { mode: 'sleep', trigger } });
     assert.equal(response.statusCode, 400, `${JSON.stringify(trigger)}: ${response.body}`);
     const message: string = response.json().message;
-    assert.match(message, /trigger: expected "" \(no trigger\) or "<source>:<name>=<value>" with source one of header, query, body/, message);
+    assert.match(
+      message,
+      /trigger: expected "" \(no trigger\) or "<source>:<name>=<value>" with source one of header, query, body/,
+      message,
+    );
     assert.ok(message.length < 600, `the message stays short for a long value: ${message.length}`);
   }
   const afterRefusals = (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults;
@@ -112,7 +119,17 @@ test('a malformed trigger is a 400 naming the field and the allowed form, and no
 });
 
 test('`lab fault set` accepts a trigger and the api applies it', async () => {
-  const set = await labCli(['fault', 'set', 'blocking', 'mode=sleep', 'durationMs=250', 'routes=orders', 'trigger=header:x-customer=a=b', '--api', lab.api.url]);
+  const set = await labCli([
+    'fault',
+    'set',
+    'blocking',
+    'mode=sleep',
+    'durationMs=250',
+    'routes=orders',
+    'trigger=header:x-customer=a=b',
+    '--api',
+    lab.api.url,
+  ]);
   assert.equal(set.code, 0, set.stderr);
   const listed = await labCli(['fault', 'list', '--api', lab.api.url]);
   const hit = await timed(`${lab.api.url}/api/orders`, { headers: { 'x-customer': 'a=b' } });

@@ -85,10 +85,22 @@ function judgeLoop(route: string, m: Measurement, c: Calibration): Judgement {
   const ping = m.pingP99Seconds;
   const loop = m.loopDelayP99;
   const lines: JudgedLine[] = [
-    { passed: ping !== null && ping < pingBound, text: `/ping probe P99 (open loop, warm connections) ${ms(ping)}, bound ${ms(pingBound)}` },
-    { passed: null, text: `/ping on a new connection per request (cold client) P99 ${ms(m.coldPingP99Seconds)}, for reading: accepting a connection waits for the loop too` },
-    { passed: loop !== null && loop.lower < bound, text: `event-loop delay p99 (watchdog /metrics) ${ms(loop?.lower ?? null)}–${ms(loop?.upper ?? null)}, bound ${ms(bound)}` },
-    { passed: m.route.errors === 0, text: `${route}: ${m.route.requests} requests, ${m.route.errors} errors or timeouts, P99 ${ms(m.route.p99Seconds)}` },
+    {
+      passed: ping !== null && ping < pingBound,
+      text: `/ping probe P99 (open loop, warm connections) ${ms(ping)}, bound ${ms(pingBound)}`,
+    },
+    {
+      passed: null,
+      text: `/ping on a new connection per request (cold client) P99 ${ms(m.coldPingP99Seconds)}, for reading: accepting a connection waits for the loop too`,
+    },
+    {
+      passed: loop !== null && loop.lower < bound,
+      text: `event-loop delay p99 (watchdog /metrics) ${ms(loop?.lower ?? null)}–${ms(loop?.upper ?? null)}, bound ${ms(bound)}`,
+    },
+    {
+      passed: m.route.errors === 0,
+      text: `${route}: ${m.route.requests} requests, ${m.route.errors} errors or timeouts, P99 ${ms(m.route.p99Seconds)}`,
+    },
   ];
   return {
     lines,
@@ -110,8 +122,16 @@ export const EXERCISES: Record<ExerciseId, Exercise> = {
       { method: 'POST', path: '/login', body: { user: 'ada', password: 'wrong' }, status: 401, json: { ok: false } },
       { method: 'POST', path: '/login', body: { user: 'bob', password: 'correct-horse' }, status: 401, json: { ok: false } },
     ],
-    calibrate: (f) => ({ syncMs: timeMs(() => pbkdf2Sync('correct-horse', 'calibration', f.PBKDF2.iterations, f.PBKDF2.keyBytes, f.PBKDF2.digest)) }),
-    load: (c) => ({ method: 'POST', path: '/login', body: { user: 'ada', password: 'correct-horse' }, ratePerSecond: loopRate(c), durationSeconds: 6 }),
+    calibrate: (f) => ({
+      syncMs: timeMs(() => pbkdf2Sync('correct-horse', 'calibration', f.PBKDF2.iterations, f.PBKDF2.keyBytes, f.PBKDF2.digest)),
+    }),
+    load: (c) => ({
+      method: 'POST',
+      path: '/login',
+      body: { user: 'ada', password: 'correct-horse' },
+      ratePerSecond: loopRate(c),
+      durationSeconds: 6,
+    }),
     judge: (m, c) => judgeLoop('/login', m, c),
   },
   'json-parse': {
@@ -120,8 +140,24 @@ export const EXERCISES: Record<ExerciseId, Exercise> = {
     file: 'products.mjs',
     needsDependency: false,
     behaviour: [
-      { method: 'GET', path: '/products/42', status: 200, json: { id: 42, name: 'product-42', priceCents: (42 * 7919) % 10_000, tags: ['t8', 't19'], stock: (42 * 31) % 97 } },
-      { method: 'GET', path: '/products/120000', status: 200, json: { id: 120000, name: 'product-120000', priceCents: (120000 * 7919) % 10_000, tags: [`t${120000 % 17}`, `t${120000 % 23}`], stock: (120000 * 31) % 97 } },
+      {
+        method: 'GET',
+        path: '/products/42',
+        status: 200,
+        json: { id: 42, name: 'product-42', priceCents: (42 * 7919) % 10_000, tags: ['t8', 't19'], stock: (42 * 31) % 97 },
+      },
+      {
+        method: 'GET',
+        path: '/products/120000',
+        status: 200,
+        json: {
+          id: 120000,
+          name: 'product-120000',
+          priceCents: (120000 * 7919) % 10_000,
+          tags: [`t${120000 % 17}`, `t${120000 % 23}`],
+          stock: (120000 * 31) % 97,
+        },
+      },
       { method: 'GET', path: '/products/999999', status: 404, json: { error: 'not found' } },
     ],
     calibrate: (f) => {
@@ -151,9 +187,18 @@ export const EXERCISES: Record<ExerciseId, Exercise> = {
       const budget = FAN_OUT.routeBudgetSeconds;
       const callsPerRequest = m.route.requests ? m.dependencyCalls / m.route.requests : 0;
       const lines: JudgedLine[] = [
-        { passed: m.route.p99Seconds !== null && m.route.p99Seconds < budget, text: `/dashboard client P99 (open loop) ${ms(m.route.p99Seconds)}, budget ${ms(budget)}` },
-        { passed: callsPerRequest <= FAN_OUT.maxCallsPerRequest, text: `dependency calls per /dashboard request ${callsPerRequest.toFixed(2)}, budget ${FAN_OUT.maxCallsPerRequest} (3 widgets, one retry each)` },
-        { passed: m.route.errors === 0, text: `/dashboard: ${m.route.requests} requests, ${m.route.errors} errors or timeouts; in-flight requests at most ${m.inflightMax ?? 'n/a'}` },
+        {
+          passed: m.route.p99Seconds !== null && m.route.p99Seconds < budget,
+          text: `/dashboard client P99 (open loop) ${ms(m.route.p99Seconds)}, budget ${ms(budget)}`,
+        },
+        {
+          passed: callsPerRequest <= FAN_OUT.maxCallsPerRequest,
+          text: `dependency calls per /dashboard request ${callsPerRequest.toFixed(2)}, budget ${FAN_OUT.maxCallsPerRequest} (3 widgets, one retry each)`,
+        },
+        {
+          passed: m.route.errors === 0,
+          text: `/dashboard: ${m.route.requests} requests, ${m.route.errors} errors or timeouts; in-flight requests at most ${m.inflightMax ?? 'n/a'}`,
+        },
       ];
       return {
         lines,

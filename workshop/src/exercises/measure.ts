@@ -33,7 +33,11 @@ const COLD_PING_RATE = 5;
 function figures(records: OpenLoopRecord[]): StreamFigures {
   const latencies = records.map((r) => r.latencyMs).sort((a, b) => a - b);
   const p99 = latencies.length ? (latencies[Math.min(latencies.length - 1, Math.ceil(0.99 * latencies.length) - 1)] as number) : null;
-  return { requests: records.length, errors: records.filter((r) => r.outcome !== 'ok').length, p99Seconds: p99 === null ? null : p99 / 1000 };
+  return {
+    requests: records.length,
+    errors: records.filter((r) => r.outcome !== 'ok').length,
+    p99Seconds: p99 === null ? null : p99 / 1000,
+  };
 }
 
 /** The bucket holding the q-quantile: [previous bound, its bound]. Exact within the histogram's resolution. */
@@ -69,14 +73,27 @@ async function stream(
 }
 
 /** Runs `plan` against the route and the /ping probe beside it; reads the watchdog before, during and after. */
-export async function measureUnderLoad(serviceUrl: string, metricsUrl: string, plan: LoadPlan, dependencyCalls: () => number): Promise<Measurement> {
+export async function measureUnderLoad(
+  serviceUrl: string,
+  metricsUrl: string,
+  plan: LoadPlan,
+  dependencyCalls: () => number,
+): Promise<Measurement> {
   const durationMs = plan.durationSeconds * 1000;
   const pings: OpenLoopRecord[] = [];
   const routeRecords: OpenLoopRecord[] = [];
   const coldPings: OpenLoopRecord[] = [];
   const probe = await stream(new URL('/ping', serviceUrl).href, { method: 'GET', ratePerSecond: PING_RATE, durationMs, warm: true }, pings);
-  const coldProbe = await stream(new URL('/ping', serviceUrl).href, { method: 'GET', ratePerSecond: COLD_PING_RATE, durationMs, warm: false, newConnections: true }, coldPings);
-  const load = await stream(new URL(plan.path, serviceUrl).href, { method: plan.method, body: plan.body, ratePerSecond: plan.ratePerSecond, durationMs, warm: true }, routeRecords);
+  const coldProbe = await stream(
+    new URL('/ping', serviceUrl).href,
+    { method: 'GET', ratePerSecond: COLD_PING_RATE, durationMs, warm: false, newConnections: true },
+    coldPings,
+  );
+  const load = await stream(
+    new URL(plan.path, serviceUrl).href,
+    { method: plan.method, body: plan.body, ratePerSecond: plan.ratePerSecond, durationMs, warm: true },
+    routeRecords,
+  );
   const before = await scrapeMetrics(metricsUrl, 3000);
   const callsBefore = dependencyCalls();
   const start = Date.now() + 100;
@@ -99,7 +116,10 @@ export async function measureUnderLoad(serviceUrl: string, metricsUrl: string, p
     clearInterval(poll);
   }
   const after = await scrapeMetrics(metricsUrl, 3000);
-  const delta = bucketsDelta(bucketsOf(after.families, METRIC_EVENTLOOP_DELAY_SECONDS), bucketsOf(before.families, METRIC_EVENTLOOP_DELAY_SECONDS));
+  const delta = bucketsDelta(
+    bucketsOf(after.families, METRIC_EVENTLOOP_DELAY_SECONDS),
+    bucketsOf(before.families, METRIC_EVENTLOOP_DELAY_SECONDS),
+  );
   return {
     pingP99Seconds: figures(pings).p99Seconds,
     coldPingP99Seconds: figures(coldPings).p99Seconds,

@@ -87,7 +87,12 @@ async function checkBehaviour(exercise: Exercise, url: string): Promise<{ passed
         // not JSON: compared as text, and will differ
       }
       const same = response.status === c.status && isDeepStrictEqual(json, c.json);
-      lines.push({ passed: same, text: same ? `${what} → ${c.status} as before` : `${what} → ${response.status} ${text.slice(0, 200)}; expected ${c.status} ${JSON.stringify(c.json)}` });
+      lines.push({
+        passed: same,
+        text: same
+          ? `${what} → ${c.status} as before`
+          : `${what} → ${response.status} ${text.slice(0, 200)}; expected ${c.status} ${JSON.stringify(c.json)}`,
+      });
     } catch (error) {
       lines.push({ passed: false, text: `${what} → no answer (${error instanceof Error ? error.message : String(error)})` });
     }
@@ -100,11 +105,19 @@ async function checkBehaviour(exercise: Exercise, url: string): Promise<{ passed
  * workshop/exercise-service/routes). Resolves with the verdict; rejects with a WorkshopError only
  * when the check itself cannot run (unknown exercise, missing file).
  */
-export async function verifyExercise(id: string, routesDir = DEFAULT_ROUTES_DIR, log: (line: string) => void = () => undefined): Promise<VerifyResult> {
+export async function verifyExercise(
+  id: string,
+  routesDir = DEFAULT_ROUTES_DIR,
+  log: (line: string) => void = () => undefined,
+): Promise<VerifyResult> {
   const exercise = exerciseById(id);
   if (!exercise) throw new WorkshopError('LAB_WORKSHOP_USAGE', `no exercise "${id}"; allowed: ${EXERCISE_IDS.join(', ')}`);
   const dir = resolve(routesDir);
-  if (!existsSync(join(dir, exercise.file))) throw new WorkshopError('LAB_WORKSHOP_USAGE', `${join(dir, exercise.file)} does not exist; --dir must be a folder holding the exercise service's route files`);
+  if (!existsSync(join(dir, exercise.file)))
+    throw new WorkshopError(
+      'LAB_WORKSHOP_USAGE',
+      `${join(dir, exercise.file)} does not exist; --dir must be a folder holding the exercise service's route files`,
+    );
   const fixtures = (await import(pathToFileURL(join(EXERCISE_SERVICE_DIR, 'fixtures.mjs')).href)) as Fixtures;
   const calibration = exercise.calibrate(fixtures);
   let dependency: Dependency | undefined;
@@ -116,11 +129,21 @@ export async function verifyExercise(id: string, routesDir = DEFAULT_ROUTES_DIR,
       service = await startService(dir, dependency.url);
     } catch (error) {
       if (!(error instanceof ServiceStartError)) throw error;
-      return { exercise: id, passed: false, lines: [{ passed: false, text: `the service did not start: ${error.message}` }], hint: 'Run `node workshop/exercise-service/server.mjs` to see the error in full.' };
+      return {
+        exercise: id,
+        passed: false,
+        lines: [{ passed: false, text: `the service did not start: ${error.message}` }],
+        hint: 'Run `node workshop/exercise-service/server.mjs` to see the error in full.',
+      };
     }
     const behaviour = await checkBehaviour(exercise, service.url);
     if (behaviour.some((l) => !l.passed)) {
-      return { exercise: id, passed: false, lines: behaviour, hint: 'The route must answer exactly as before the change: same status, same body.' };
+      return {
+        exercise: id,
+        passed: false,
+        lines: behaviour,
+        hint: 'The route must answer exactly as before the change: same status, same body.',
+      };
     }
     const plan = exercise.load(calibration);
     if (exercise.needsDependency) dependency.setSlow(true);

@@ -2,7 +2,18 @@
 // stalls) at a fixed interval for a fixed duration, then judge the series computed from them.
 
 import { checkDuration } from '../span.js';
-import { METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS, METRIC_LAB_CHECKOUT_BACKLOG, METRIC_POOL_QUEUE_SIZE, METRIC_POOL_RUN_SECONDS, METRIC_POOL_THREADS, METRIC_THREADPOOL_CANARY_PENDING_SECONDS, METRIC_THREADPOOL_CANARY_SECONDS, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
+import {
+  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
+  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_LAB_CHECKOUT_BACKLOG,
+  METRIC_POOL_QUEUE_SIZE,
+  METRIC_POOL_RUN_SECONDS,
+  METRIC_POOL_THREADS,
+  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
+  METRIC_THREADPOOL_CANARY_SECONDS,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+} from '@runtime-lab/metric-names';
 import { type Families, type ScrapeAttempt, ScrapeSchedule } from '@runtime-lab/scrape';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
@@ -42,7 +53,9 @@ function noRuntimeMetrics(url: string): AuditError {
 
 // fetch refuses ports on the Fetch standard's block list (1, 9, 6000, ...) with a bare "bad port".
 export function explainBadPort(message: string): string {
-  return message.endsWith('bad port') ? `${message} (fetch refuses this port: it is on the Fetch standard's list of blocked ports)` : message;
+  return message.endsWith('bad port')
+    ? `${message} (fetch refuses this port: it is on the Fetch standard's list of blocked ports)`
+    : message;
 }
 
 // A timeout is a finding (a scrape gap); anything else on the first scrape means the URL is wrong.
@@ -102,7 +115,10 @@ async function scrapeAll(
   return history.map((attempts) => attempts.sort((a, b) => (a.dueMs ?? a.atMs) - (b.dueMs ?? b.atMs)));
 }
 
-export async function sampleMetrics(options: MetricsSourceOptions, thresholds: Thresholds): Promise<{ series: Series[]; source: SourceInfo }> {
+export async function sampleMetrics(
+  options: MetricsSourceOptions,
+  thresholds: Thresholds,
+): Promise<{ series: Series[]; source: SourceInfo }> {
   const { urls, durationSeconds, intervalSeconds } = options;
   // Shorter than this, no finding could ever be raised (and without half the range of scrapes,
   // ELU, concurrency and the threadpool canary would silently have no data).
@@ -126,7 +142,10 @@ export async function sampleMetrics(options: MetricsSourceOptions, thresholds: T
   for (const [url, attempts] of history) {
     if (!attempts.some((a) => a.families)) {
       const last = attempts[attempts.length - 1]?.error ?? 'no answer';
-      throw new AuditError('LAB_AUDIT_CONNECTION', `no successful scrape of ${url} in ${formatDuration(durationSeconds)} (last error: ${last})`);
+      throw new AuditError(
+        'LAB_AUDIT_CONNECTION',
+        `no successful scrape of ${url} in ${formatDuration(durationSeconds)} (last error: ${last})`,
+      );
     }
     const mine: Series[] = [];
     for (const rule of RULE_IDS) {

@@ -94,13 +94,21 @@ function seriesOf(rule: RuleId, result: MatrixResult, query: string, stepSeconds
 }
 
 /** Per target, the frame that held the loop longest over the window (where the service attributes stalls). */
-async function attachHeldBy(options: PrometheusSourceOptions, series: Series[], thresholds: Thresholds, startS: number, endS: number): Promise<void> {
+async function attachHeldBy(
+  options: PrometheusSourceOptions,
+  series: Series[],
+  thresholds: Thresholds,
+  startS: number,
+  endS: number,
+): Promise<void> {
   const starvation = series.filter((s) => s.rule === 'event_loop_starvation');
   if (starvation.length === 0) return;
   const selector = joinSelectors(options.selector, thresholds.rules.event_loop_starvation.selector);
   // One evaluation at the window's end: start = end, the step only has to be positive.
   const [seconds, stalls] = await Promise.all(
-    [ATTRIBUTED_STALL_SECONDS, ATTRIBUTED_STALLS].map((metric) => queryRange(options, heldByPromql(metric, selector, endS - startS), endS, endS, 1)),
+    [ATTRIBUTED_STALL_SECONDS, ATTRIBUTED_STALLS].map((metric) =>
+      queryRange(options, heldByPromql(metric, selector, endS - startS), endS, endS, 1),
+    ),
   );
   for (const s of starvation) {
     const mine = (results: MatrixResult[] | undefined) =>

@@ -16,8 +16,7 @@ function coerce(name: string, key: string, raw: string, catalogue: ServiceCatalo
     // rest ("", 0x10, 1e3, 1.5 for an integer, below min) is refused here.
     const rule = { integer: spec.type === 'integer', min: spec.min ?? 0, max: spec.max ?? Number.MAX_VALUE, clampAboveMax: true };
     const reading = readDecimal(raw, rule);
-    if (!reading.ok)
-      throw new CliError('LAB_CLI_USAGE', `set ${name}: ${key} must be ${describeNumberRule(rule)}; ${reading.problem}`);
+    if (!reading.ok) throw new CliError('LAB_CLI_USAGE', `set ${name}: ${key} must be ${describeNumberRule(rule)}; ${reading.problem}`);
     if (reading.clampedFrom !== undefined) notes.push(`${key} clamped from ${raw} to ${spec.max}`);
     return reading.value;
   }
@@ -37,7 +36,12 @@ function apiUrlOf(parsed: { options: Record<string, string | boolean> }): string
 export async function faultHelp(argv: string[]): Promise<string> {
   let apiUrl = urlsFor(DEFAULT_PORTS).apiUrl;
   try {
-    apiUrl = apiUrlOf(parseArgs(argv.filter((a) => a !== '--help' && a !== '-h'), { api: { value: true }, ttl: { value: true } }));
+    apiUrl = apiUrlOf(
+      parseArgs(
+        argv.filter((a) => a !== '--help' && a !== '-h'),
+        { api: { value: true }, ttl: { value: true } },
+      ),
+    );
   } catch {
     // A bad option is reported when the command runs; the help still prints.
   }
@@ -73,14 +77,10 @@ export async function fault(argv: string[]): Promise<number> {
     return 0;
   }
   if (action === 'set') {
-    if (!name)
-      throw new CliError('LAB_CLI_USAGE', 'set: name a fault or mitigation, e.g. `lab fault set blocking durationMs=300`');
+    if (!name) throw new CliError('LAB_CLI_USAGE', 'set: name a fault or mitigation, e.g. `lab fault set blocking durationMs=300`');
     const catalogue = await admin.catalogue();
     if (!catalogue.toggles[name])
-      throw new CliError(
-        'LAB_CLI_USAGE',
-        `set: no toggle named "${name}"; allowed: ${Object.keys(catalogue.toggles).join(', ')}`,
-      );
+      throw new CliError('LAB_CLI_USAGE', `set: no toggle named "${name}"; allowed: ${Object.keys(catalogue.toggles).join(', ')}`);
     const params: Record<string, string | number | string[]> = {};
     const notes: string[] = [];
     for (const pair of pairs) {
@@ -92,9 +92,7 @@ export async function fault(argv: string[]): Promise<number> {
     await admin.set(
       name,
       params,
-      ttl === undefined
-        ? undefined
-        : decimal('--ttl', ttl, { integer: true, ...catalogue.ttlSeconds, clampAboveMax: true }, `set ${name}`),
+      ttl === undefined ? undefined : decimal('--ttl', ttl, { integer: true, ...catalogue.ttlSeconds, clampAboveMax: true }, `set ${name}`),
     );
     console.log(`${name} on${notes.length ? ` (${notes.join('; ')})` : ''}`);
     return 0;
@@ -105,8 +103,5 @@ export async function fault(argv: string[]): Promise<number> {
     console.log(name ? `${name} off` : 'all faults and mitigations off');
     return 0;
   }
-  throw new CliError(
-    'LAB_CLI_USAGE',
-    `unknown action "${action}"; allowed: list, set <name> [key=value ...] [--ttl s], clear [name]`,
-  );
+  throw new CliError('LAB_CLI_USAGE', `unknown action "${action}"; allowed: list, set <name> [key=value ...] [--ttl s], clear [name]`);
 }

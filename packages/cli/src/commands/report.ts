@@ -11,6 +11,8 @@ export async function report(argv: string[]): Promise<number> {
   const data = readReport(file);
   const outDir = stringOption(parsed, 'out') ?? dirname(file);
   const files = writeReport(data, outDir, { json: outDir !== dirname(file) });
-  console.log(`${relative(process.cwd(), files.html) || files.html} and ${relative(process.cwd(), files.markdown) || files.markdown} written (${data.verdict})`);
+  console.log(
+    `${relative(process.cwd(), files.html) || files.html} and ${relative(process.cwd(), files.markdown) || files.markdown} written (${data.verdict})`,
+  );
   return 0;
 }

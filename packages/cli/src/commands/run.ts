@@ -30,9 +30,16 @@ const RUN_OPTIONS = {
 function ruleFiles(parsed: Parsed): string[] {
   const option = stringOption(parsed, 'rules');
   if (option === undefined) return existsSync(LAB_ALERT_RULES) ? [LAB_ALERT_RULES] : [];
-  const files = option.split(',').filter(Boolean).map((f) => resolve(f));
+  const files = option
+    .split(',')
+    .filter(Boolean)
+    .map((f) => resolve(f));
   const missing = files.filter((f) => !existsSync(f));
-  if (missing.length > 0) throw new CliError('LAB_CLI_USAGE', `lab run --rules: no such file: ${missing.join(', ')}; give Prometheus rule files, comma-separated`);
+  if (missing.length > 0)
+    throw new CliError(
+      'LAB_CLI_USAGE',
+      `lab run --rules: no such file: ${missing.join(', ')}; give Prometheus rule files, comma-separated`,
+    );
   return files;
 }
 
@@ -62,7 +69,10 @@ async function portsToStart(apiUrl: string, metricsUrl: string | undefined): Pro
       throw new CliError('LAB_CLI_USAGE', `--${option} ${raw} is not a URL; allowed: http://127.0.0.1:PORT…`);
     }
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.protocol !== 'http:') {
-      throw new CliError('LAB_CLI_USAGE', `--start runs the lab's services on this machine: --${option} ${raw} must be http://127.0.0.1:PORT (or localhost)`);
+      throw new CliError(
+        'LAB_CLI_USAGE',
+        `--start runs the lab's services on this machine: --${option} ${raw} must be http://127.0.0.1:PORT (or localhost)`,
+      );
     }
     const port = Number(url.port || 80);
     if (port === 0) throw new CliError('LAB_CLI_USAGE', `--start needs a fixed port in --${option} (got ${raw})`);
@@ -135,7 +145,8 @@ export async function run(argv: string[]): Promise<number> {
       apiUrl = result.urls.apiUrl;
       metricsUrl = result.urls.metricsUrl;
     } else if (!explicitApi && !(await isHealthy(apiUrl))) {
-      if (parsed.options['no-start']) throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
+      if (parsed.options['no-start'])
+        throw new CliError('LAB_CLI_SERVICE_UNREACHABLE', `api not running at ${apiUrl} and --no-start given; start it with \`lab up\``);
       console.log('starting api and downstream for this run (`lab up` keeps them running between runs)…');
       // Detached: in a process group of their own, so Ctrl-C reaches only the runner, which
       // switches the faults off through them and stops them afterwards.

@@ -32,10 +32,17 @@ export async function up(argv: string[]): Promise<number> {
   } else {
     // Moved ports (API_PORT…) are rewritten into the derived config, so Prometheus follows them.
     const portMap: Record<number, number> = Object.fromEntries(
-      (Object.keys(STANDARD_PORTS) as (keyof typeof STANDARD_PORTS)[]).filter((k) => STANDARD_PORTS[k] !== DEFAULT_PORTS[k]).map((k) => [STANDARD_PORTS[k], DEFAULT_PORTS[k]]),
+      (Object.keys(STANDARD_PORTS) as (keyof typeof STANDARD_PORTS)[])
+        .filter((k) => STANDARD_PORTS[k] !== DEFAULT_PORTS[k])
+        .map((k) => [STANDARD_PORTS[k], DEFAULT_PORTS[k]]),
     );
     portMap[9090] = prometheusPort(); // its own scrape target
-    const prom = startPrometheus({ detached: true, logFile: join(logDir, 'prometheus.log'), portMap, listen: `127.0.0.1:${prometheusPort()}` });
+    const prom = startPrometheus({
+      detached: true,
+      logFile: join(logDir, 'prometheus.log'),
+      portMap,
+      listen: `127.0.0.1:${prometheusPort()}`,
+    });
     state.processes.push({ name: 'prometheus', pid: prom.child.pid as number, marker: 'prometheus' });
     state.urls.prometheusUrl = prom.url;
     writeState(state);

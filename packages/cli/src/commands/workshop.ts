@@ -71,7 +71,9 @@ const list: Sub = async (argv) => {
   for (const m of modules) {
     const extra = [m.scenario && `scenario ${m.scenario}`, m.exercise && `exercise ${m.exercise}`].filter(Boolean).join(', ');
     const done = m.predict.length ? `  [${rightAnswers(m, LAB_DIR)}/${m.predict.length} answered]` : '';
-    console.log(`${String(m.order).padStart(2, '0')}  ${m.id.padEnd(22)} ${String(m.minutes).padStart(3)} min  ${m.title}${extra ? ` (${extra})` : ''}${done}`);
+    console.log(
+      `${String(m.order).padStart(2, '0')}  ${m.id.padEnd(22)} ${String(m.minutes).padStart(3)} min  ${m.title}${extra ? ` (${extra})` : ''}${done}`,
+    );
   }
   if (modules.length === 0) console.log('no modules yet in workshop/modules');
   return 0;
@@ -88,7 +90,9 @@ const show: Sub = async (argv) => {
   const module = findModule(await loadModules(), id as string);
   const body = parsed.options.answers ? module.body : withoutAnswerKey(module.body);
   const heading = /^# /m.test(body) ? '' : `${module.title}\n${'='.repeat(module.title.length)}\n`;
-  console.log(`${heading}module ${module.order} · ${module.id} · ${module.minutes} min${module.scenario ? ` · scenario ${module.scenario}` : ''}${module.exercise ? ` · exercise ${module.exercise}` : ''}\n`);
+  console.log(
+    `${heading}module ${module.order} · ${module.id} · ${module.minutes} min${module.scenario ? ` · scenario ${module.scenario}` : ''}${module.exercise ? ` · exercise ${module.exercise}` : ''}\n`,
+  );
   console.log(forTerminal(body));
   if (!parsed.options.answers) console.log(`\n(The answer key is left out; instructors: lab workshop show ${module.id} --answers)`);
   if (module.predict.length) {
@@ -114,12 +118,17 @@ const runModule: Sub = async (argv) => {
   const parsed = parseArgs(argv, RUN_PASSTHROUGH, 'run');
   const [id] = exactly(parsed.positionals, 1, 'run <module>');
   const module = findModule(await loadModules(), id as string);
-  if (!module.scenario) usage(`run: module "${module.id}" has no scenario to run${module.exercise ? `; its exercise: lab workshop verify ${module.exercise}` : ''}`);
+  if (!module.scenario)
+    usage(
+      `run: module "${module.id}" has no scenario to run${module.exercise ? `; its exercise: lab workshop verify ${module.exercise}` : ''}`,
+    );
   if (parsed.options.compose) {
     console.log(`docker compose run --rm lab run ${module.scenario} --quick`);
     return 0;
   }
-  const out = stringOption(parsed, 'out') ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-workshop-${module.id}`);
+  const out =
+    stringOption(parsed, 'out') ??
+    join(REPORTS_DIR, `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-workshop-${module.id}`);
   const passthrough = ['--quick', '--out', out];
   for (const name of ['api', 'metrics', 'runner-port'] as const) {
     const value = stringOption(parsed, name);
@@ -131,20 +140,31 @@ const runModule: Sub = async (argv) => {
     const results = checkObservations(module, readReport(join(out, 'report.json')));
     console.log(`\nThe module's expected observations, against this run:`);
     for (const r of results) {
-      const bound = [r.check.above !== undefined && `above ${r.check.above}`, r.check.below !== undefined && `below ${r.check.below}`].filter(Boolean).join(' and ');
-      console.log(`  ${r.passed ? 'as expected' : 'DIFFERENT  '}  ${r.check.phase}: ${r.check.signal} ${bound}: observed ${r.observed ?? 'n/a'}`);
+      const bound = [r.check.above !== undefined && `above ${r.check.above}`, r.check.below !== undefined && `below ${r.check.below}`]
+        .filter(Boolean)
+        .join(' and ');
+      console.log(
+        `  ${r.passed ? 'as expected' : 'DIFFERENT  '}  ${r.check.phase}: ${r.check.signal} ${bound}: observed ${r.observed ?? 'n/a'}`,
+      );
     }
-    if (results.some((r) => !r.passed)) console.log('  (a difference is worth a look: a busy laptop, another program on the ports, or a misreading to discuss)');
+    if (results.some((r) => !r.passed))
+      console.log('  (a difference is worth a look: a busy laptop, another program on the ports, or a misreading to discuss)');
   }
   return code;
 };
 
 const answer: Sub = async (argv) => {
-  const [id, questionId, choice] = exactly(parseArgs(argv, {}, 'answer').positionals, 3, 'answer <module> <question> <choice>') as [string, string, string];
+  const [id, questionId, choice] = exactly(parseArgs(argv, {}, 'answer').positionals, 3, 'answer <module> <question> <choice>') as [
+    string,
+    string,
+    string,
+  ];
   const module = findModule(await loadModules(), id);
   const question = module.predict.find((q) => q.id === questionId);
-  if (!question) usage(`module "${module.id}" has no question "${questionId}"; allowed: ${module.predict.map((q) => q.id).join(', ') || 'none'}`);
-  if (!(choice in question.choices)) usage(`question "${questionId}" has no choice "${choice}"; allowed: ${Object.keys(question.choices).join(', ')}`);
+  if (!question)
+    usage(`module "${module.id}" has no question "${questionId}"; allowed: ${module.predict.map((q) => q.id).join(', ') || 'none'}`);
+  if (!(choice in question.choices))
+    usage(`question "${questionId}" has no choice "${choice}"; allowed: ${Object.keys(question.choices).join(', ')}`);
   const correct = choice === question.answer;
   updateProgress(LAB_DIR, (p) => {
     const key = `${module.id}/${question.id}`;
@@ -172,7 +192,14 @@ const verify: Sub = async (argv) => {
   return result.passed ? 0 : 1;
 };
 
-const MYSTERY_OPTIONS = { seed: { value: true }, ttl: { value: true }, api: { value: true }, kind: { value: true }, 'no-traffic': { value: false }, seconds: { value: true } } as const;
+const MYSTERY_OPTIONS = {
+  seed: { value: true },
+  ttl: { value: true },
+  api: { value: true },
+  kind: { value: true },
+  'no-traffic': { value: false },
+  seconds: { value: true },
+} as const;
 
 function integerOption(raw: string | undefined, name: string, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
@@ -187,7 +214,8 @@ const mystery: Sub = async (argv) => {
   if (action === 'start') {
     exactly(args, 0, 'mystery start');
     const kind = stringOption(parsed, 'kind');
-    if (kind !== undefined && !(MYSTERY_KINDS as readonly string[]).includes(kind)) usage(`--kind ${kind}: allowed: ${MYSTERY_KINDS.join(', ')}`);
+    if (kind !== undefined && !(MYSTERY_KINDS as readonly string[]).includes(kind))
+      usage(`--kind ${kind}: allowed: ${MYSTERY_KINDS.join(', ')}`);
     const seed = integerOption(stringOption(parsed, 'seed'), 'seed', 0, 2 ** 31 - 1);
     const ttlSeconds = integerOption(stringOption(parsed, 'ttl'), 'ttl', 10, 3600);
     const started = await startMystery({
@@ -199,9 +227,11 @@ const mystery: Sub = async (argv) => {
       traffic: parsed.options['no-traffic'] !== true,
     });
     console.log(`incident ${started.number} is on for ${started.ttlSeconds} s (seed ${started.seed}), with traffic on every route.`);
-    console.log('Investigate with lab audit, the dashboards, the api\'s /metrics and requests of your own (not lab run:');
+    console.log("Investigate with lab audit, the dashboards, the api's /metrics and requests of your own (not lab run:");
     console.log('a run switches every fault off first, this one included); then:');
-    console.log(`  lab workshop mystery diagnose <kind> <route>   kinds: ${MYSTERY_KINDS.join(', ')}; routes: ${API_ROUTE_NAMES.join(', ')}`);
+    console.log(
+      `  lab workshop mystery diagnose <kind> <route>   kinds: ${MYSTERY_KINDS.join(', ')}; routes: ${API_ROUTE_NAMES.join(', ')}`,
+    );
     return 0;
   }
   if (action === 'diagnose') {
@@ -234,8 +264,13 @@ const progress: Sub = async (argv) => {
   console.log('modules (questions answered right):');
   for (const m of modules) if (m.predict.length) console.log(`  ${m.id.padEnd(22)} ${rightAnswers(m, LAB_DIR)}/${m.predict.length}`);
   console.log('exercises:');
-  for (const id of EXERCISE_IDS) console.log(`  ${id.padEnd(22)} ${p.exercises[id] ? (p.exercises[id].passed ? 'passed' : 'not yet (last verify failed)') : 'not verified'}`);
-  console.log(`mystery incidents: ${p.incidents.length} started, ${p.incidents.filter((i) => i.diagnosed).length} diagnosed, ${p.incidents.filter((i) => i.mitigated).length} mitigated`);
+  for (const id of EXERCISE_IDS)
+    console.log(
+      `  ${id.padEnd(22)} ${p.exercises[id] ? (p.exercises[id].passed ? 'passed' : 'not yet (last verify failed)') : 'not verified'}`,
+    );
+  console.log(
+    `mystery incidents: ${p.incidents.length} started, ${p.incidents.filter((i) => i.diagnosed).length} diagnosed, ${p.incidents.filter((i) => i.mitigated).length} mitigated`,
+  );
   if (readMystery(LAB_DIR)) console.log('  one is running now');
   return 0;
 };
@@ -254,12 +289,27 @@ const check: Sub = async (argv) => {
   const runnerPort = Number(process.env.LAB_RUNNER_METRICS_PORT || 9466);
   const ports = [
     { name: 'api', port: DEFAULT_PORTS.apiPort, env: PORT_ENV.apiPort, labUrl: `${urls.apiUrl}/health` },
-    { name: 'api metrics', port: DEFAULT_PORTS.apiMetricsPort, env: PORT_ENV.apiMetricsPort, labUrl: urls.metricsUrl.replace(/\/metrics$/, '/healthz') },
+    {
+      name: 'api metrics',
+      port: DEFAULT_PORTS.apiMetricsPort,
+      env: PORT_ENV.apiMetricsPort,
+      labUrl: urls.metricsUrl.replace(/\/metrics$/, '/healthz'),
+    },
     { name: 'downstream', port: DEFAULT_PORTS.downstreamPort, env: PORT_ENV.downstreamPort, labUrl: `${urls.downstreamUrl}/health` },
-    { name: 'downstream metrics', port: DEFAULT_PORTS.downstreamMetricsPort, env: PORT_ENV.downstreamMetricsPort, labUrl: urls.downstreamMetricsUrl.replace(/\/metrics$/, '/healthz') },
+    {
+      name: 'downstream metrics',
+      port: DEFAULT_PORTS.downstreamMetricsPort,
+      env: PORT_ENV.downstreamMetricsPort,
+      labUrl: urls.downstreamMetricsUrl.replace(/\/metrics$/, '/healthz'),
+    },
     { name: 'runner metrics', port: runnerPort, env: 'LAB_RUNNER_METRICS_PORT' },
     { name: 'Prometheus', port: prometheusPort(), env: 'PROMETHEUS_PORT', labUrl: `http://127.0.0.1:${prometheusPort()}/-/ready` },
-    { name: 'Grafana (compose)', port: Number(process.env.GRAFANA_PORT || 3000), env: 'GRAFANA_PORT', labUrl: `http://127.0.0.1:${process.env.GRAFANA_PORT || 3000}/api/health` },
+    {
+      name: 'Grafana (compose)',
+      port: Number(process.env.GRAFANA_PORT || 3000),
+      env: 'GRAFANA_PORT',
+      labUrl: `http://127.0.0.1:${process.env.GRAFANA_PORT || 3000}/api/health`,
+    },
   ];
   const items: CheckItem[] = await laptopCheck({ repoRoot: REPO_ROOT, ports, builtFiles: [API_ENTRY, DOWNSTREAM_ENTRY] });
   for (const item of items) console.log(`${item.status.padEnd(4)}  ${item.name}: ${item.detail}`);

@@ -1,7 +1,13 @@
 // POST /api/checkout: fan out to downstream through the in-process queue, with per-attempt
 // timeouts, retries with backoff, and the mitigations (load shedding, retry budget,
 // deadline propagation) that keep the queue from amplifying.
-import { METRIC_LAB_CHECKOUT_BACKLOG, METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS, METRIC_LAB_CHECKOUT_SHED_TOTAL, METRIC_LAB_DOWNSTREAM_CALLS_TOTAL, METRIC_LAB_DOWNSTREAM_RETRIES_TOTAL } from '@runtime-lab/metric-names';
+import {
+  METRIC_LAB_CHECKOUT_BACKLOG,
+  METRIC_LAB_CHECKOUT_DOWNSTREAM_CALLS,
+  METRIC_LAB_CHECKOUT_SHED_TOTAL,
+  METRIC_LAB_DOWNSTREAM_CALLS_TOTAL,
+  METRIC_LAB_DOWNSTREAM_RETRIES_TOTAL,
+} from '@runtime-lab/metric-names';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ApiError } from '../errors.js';
@@ -64,7 +70,11 @@ function registerMetrics(registry: Registry, queue: CallQueue): CheckoutMetrics 
   // Every outcome exists from the start, so rate() works before the first failure.
   for (const outcome of ['ok', 'timeout', 'error', 'dropped']) calls.inc({ outcome }, 0);
   return {
-    shed: new Counter({ name: METRIC_LAB_CHECKOUT_SHED_TOTAL, help: 'Checkouts answered 503 + Retry-After by load shedding', registers: [registry] }),
+    shed: new Counter({
+      name: METRIC_LAB_CHECKOUT_SHED_TOTAL,
+      help: 'Checkouts answered 503 + Retry-After by load shedding',
+      registers: [registry],
+    }),
     calls,
     retries: new Counter({ name: METRIC_LAB_DOWNSTREAM_RETRIES_TOTAL, help: 'Retries of downstream calls', registers: [registry] }),
     callsPerCheckout: new Histogram({

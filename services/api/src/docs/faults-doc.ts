@@ -2,7 +2,17 @@
 // accepts. Regenerate with `pnpm --filter @runtime-lab/api faults-doc`; a test fails when the
 // committed file is stale.
 import { join } from 'node:path';
-import { catalogue, HARD_QUEUE_CAP, type ParamSpec, ROUTE_URLS, type RouteName, TRIGGER_LIMITS, TRIGGER_SOURCES, type ToggleSpec, TTL_SECONDS } from '../faults/catalogue.js';
+import {
+  catalogue,
+  HARD_QUEUE_CAP,
+  type ParamSpec,
+  ROUTE_URLS,
+  type RouteName,
+  TRIGGER_LIMITS,
+  TRIGGER_SOURCES,
+  type ToggleSpec,
+  TTL_SECONDS,
+} from '../faults/catalogue.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
 /** Where the committed document lives (repo root docs/). */
@@ -64,7 +74,7 @@ function triggerSection(): string[] {
     '',
     '## Input triggers: "this customer\'s payload hangs the regex"',
     '',
-    'Many incidents are caused by one input, not by load: one customer\'s e-mail address makes a validation regex',
+    "Many incidents are caused by one input, not by load: one customer's e-mail address makes a validation regex",
     'backtrack for seconds, and every other request waits behind it on the same event loop. The `trigger` parameter of',
     '`blocking` reproduces that: the fault fires only on requests that carry the input, and `fraction` then applies to',
     'those requests only.',
@@ -85,21 +95,21 @@ function triggerSection(): string[] {
     '  -d \'{"mode":"regex","durationMs":800,"routes":["orders"],"trigger":"header:x-tenant=acme"}\'',
     '```',
     '',
-    'In a scenario: `faults: { blocking: { mode: \'regex\', durationMs: 800, routes: [\'report\'], trigger: \'body:customer=acme\' } }`,',
+    "In a scenario: `faults: { blocking: { mode: 'regex', durationMs: 800, routes: ['report'], trigger: 'body:customer=acme' } }`,",
     'with a traffic stream that sends that body to some of the requests.',
     '',
     '### Reproduce it in your own service',
     '',
-    '1. **Find the stall, then the request.** A stalled loop shows as loop delay and ELU jumping while most requests\'',
+    "1. **Find the stall, then the request.** A stalled loop shows as loop delay and ELU jumping while most requests'",
     '   server-side latency stays calm (docs/measurement.md). The request that holds the loop is the exception: its own',
-    '   handler ran the synchronous work, so its server-side duration is as long as the stall. Log each request\'s duration',
-    '   with a request id (Fastify\'s `onResponse` hook) and look at the slowest ones around each loop-delay spike.',
+    "   handler ran the synchronous work, so its server-side duration is as long as the stall. Log each request's duration",
+    "   with a request id (Fastify's `onResponse` hook) and look at the slowest ones around each loop-delay spike.",
     '2. **Find the input.** Among the slow requests, look for what they share that others do not: a tenant header, a',
     '   query parameter, a body field (an unusually long string, a repeated character, deep nesting). `node --cpu-prof` on',
     '   a replay of those requests names the function (often a regex, `JSON.parse` of a huge body or a sync crypto call).',
     '3. **Isolate it.** Replay one suspect request alone against an idle instance and measure its duration; then replay',
     '   normal traffic with and without it (a lab scenario with a traffic stream for each, pointed at your service): the',
-    '   stall appears only with the input, and the other requests\' client-side latency rises by its duration.',
+    "   stall appears only with the input, and the other requests' client-side latency rises by its duration.",
     '4. **Keep it reproducible.** Turn the input into a test (the slow request should finish within a bound) and, for the',
     '   runtime lesson, reproduce the shape here with `trigger`: the same input-specific stall on the lab api, with every',
     '   signal the lab measures.',

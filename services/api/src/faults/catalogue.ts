@@ -402,11 +402,11 @@ type ValueOf<P> = P extends { type: 'integer' | 'number' }
   ? number
   : P extends { type: 'trigger' }
     ? string
-  : P extends { type: 'enum'; values: readonly (infer V)[] }
-    ? V
-    : P extends { type: 'set'; values: readonly (infer V)[] }
-      ? V[]
-      : never;
+    : P extends { type: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : P extends { type: 'set'; values: readonly (infer V)[] }
+        ? V[]
+        : never;
 
 /** The validated, filled parameters of one toggle, e.g. ParamsOf<'blocking'>['durationMs']: number. */
 export type ParamsOf<N extends ToggleName> = { -readonly [K in keyof Catalogue[N]['params']]: ValueOf<Catalogue[N]['params'][K]> };

@@ -38,7 +38,7 @@ export function registerFaultMetrics(registry: Registry, state: FaultState): Tri
   // Labels stay bounded: the trigger's source and the outcome, never the header, field or value.
   const triggered = new Counter({
     name: METRIC_LAB_FAULT_TRIGGER_REQUESTS_TOTAL,
-    help: 'Requests to a fault\'s routes checked against its input trigger, by whether they carried the input',
+    help: "Requests to a fault's routes checked against its input trigger, by whether they carried the input",
     labelNames: ['fault', 'source', 'outcome'],
     registers: [registry],
   });

@@ -29,7 +29,8 @@ export function parseTrigger(text: string): Trigger | undefined | { error: strin
   const source = text.slice(0, colon);
   const name = text.slice(colon + 1, eq);
   const value = text.slice(eq + 1);
-  if (!(TRIGGER_SOURCES as readonly string[]).includes(source)) return { error: `source "${source.slice(0, 20)}" is not one of ${TRIGGER_SOURCES.join(', ')}` };
+  if (!(TRIGGER_SOURCES as readonly string[]).includes(source))
+    return { error: `source "${source.slice(0, 20)}" is not one of ${TRIGGER_SOURCES.join(', ')}` };
   if (name.length === 0 || name.length > TRIGGER_LIMITS.maxNameLength || !NAME.test(name)) {
     return { error: `name must be 1–${TRIGGER_LIMITS.maxNameLength} characters of A-Z a-z 0-9 _ . -` };
   }

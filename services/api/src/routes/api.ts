@@ -44,7 +44,11 @@ function reportRows(body: unknown): number {
   }
   const customer = (body as { customer?: unknown }).customer;
   if (customer !== undefined && (typeof customer !== 'string' || customer.length < 1 || customer.length > CUSTOMER_MAX_LENGTH)) {
-    throw new ApiError('LAB_INVALID_BODY', 400, `customer: expected a string of 1 to ${CUSTOMER_MAX_LENGTH} characters, got ${show(customer)}`);
+    throw new ApiError(
+      'LAB_INVALID_BODY',
+      400,
+      `customer: expected a string of 1 to ${CUSTOMER_MAX_LENGTH} characters, got ${show(customer)}`,
+    );
   }
   const rows = (body as { rows?: unknown }).rows;
   if (rows === undefined) return 1000;
