@@ -2,8 +2,12 @@
 // open-loop load from the scenario engine's OpenLoopStream (latency from each request's intended
 // send time, so a stalled service cannot hide its stall by slowing the client down), and the
 // service's own watchdog /metrics read before and after.
-import { bucketsDelta, bucketsOf, type Bucket, scrapeMetrics, samplesOf } from '@runtime-lab/scrape';
-import { METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_HTTP_REQUESTS_INFLIGHT } from '@runtime-lab/metric-names';
+import { bucketsDelta, bucketsOf, type Bucket, type ScrapeResult, scrapeMetrics, samplesOf, snapshotTakenAtMs } from '@runtime-lab/scrape';
+import {
+  METRIC_EVENTLOOP_DELAY_SECONDS,
+  METRIC_HTTP_REQUESTS_INFLIGHT,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+} from '@runtime-lab/metric-names';
 import { OpenLoopStream, type OpenLoopRecord, constantRate, warmSocketsFor } from '@runtime-lab/scenarios';
 import type { LoadPlan } from './catalogue.js';
 
@@ -28,6 +32,24 @@ export interface Measurement {
 }
 
 const PING_RATE = 20;
+
+/**
+ * A scrape whose registry snapshot was taken at or after `notBeforeMs`. The watchdog serves a
+ * snapshot written on demand and marked with its age (runtime_watchdog_snapshot_age_seconds), so a
+ * scrape can describe a moment up to half a second earlier: a "before" taken that way could miss
+ * the start-up stall of a route that parses its data at registration and charge it to the load
+ * window. Retries for up to ~3 s; after that the last scrape is used as it is.
+ */
+async function scrapeSnapshotSince(metricsUrl: string, notBeforeMs: number): Promise<ScrapeResult> {
+  let result = await scrapeMetrics(metricsUrl, 3000);
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const ageSeconds = samplesOf(result.families, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS)[0]?.value;
+    if (snapshotTakenAtMs(Date.now(), ageSeconds) >= notBeforeMs) break;
+    await new Promise((r) => setTimeout(r, 100));
+    result = await scrapeMetrics(metricsUrl, 3000);
+  }
+  return result;
+}
 const COLD_PING_RATE = 5;
 
 function figures(records: OpenLoopRecord[]): StreamFigures {
@@ -94,7 +116,7 @@ export async function measureUnderLoad(
     { method: plan.method, body: plan.body, ratePerSecond: plan.ratePerSecond, durationMs, warm: true },
     routeRecords,
   );
-  const before = await scrapeMetrics(metricsUrl, 3000);
+  const before = await scrapeSnapshotSince(metricsUrl, Date.now());
   const callsBefore = dependencyCalls();
   const start = Date.now() + 100;
   probe.start(start);
@@ -115,7 +137,7 @@ export async function measureUnderLoad(
   } finally {
     clearInterval(poll);
   }
-  const after = await scrapeMetrics(metricsUrl, 3000);
+  const after = await scrapeSnapshotSince(metricsUrl, Date.now());
   const delta = bucketsDelta(
     bucketsOf(after.families, METRIC_EVENTLOOP_DELAY_SECONDS),
     bucketsOf(before.families, METRIC_EVENTLOOP_DELAY_SECONDS),
