@@ -5,7 +5,15 @@
 // integration.test.ts (they only exist while a scenario runs).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SYNTHETIC_SERIES, parsePromql, recordingRules, type RunningService, startLabServices } from '@runtime-lab/test-kit';
+import {
+  SYNTHETIC_SERIES,
+  parsePromql,
+  recordingRules,
+  resetToggles,
+  type RunningService,
+  setToggles,
+  startLabServices,
+} from '@runtime-lab/test-kit';
 
 let services: RunningService[] = [];
 
@@ -75,6 +83,16 @@ describe('recording rules against a live scrape of the services', () => {
       const response = await fetch(new URL(path, api.url), { ...init, signal: AbortSignal.timeout(10_000) });
       await response.arrayBuffer();
       assert.ok(response.ok, `${path}: ${response.status}`);
+    }
+    // One stall long enough to be attributed (the api's attribution threshold is 100 ms), so the
+    // by-frame stall counters, which have no series before their first stall, exist too.
+    await setToggles(api.url, { blocking: { mode: 'cpu', durationMs: 400, routes: ['orders'] } });
+    try {
+      const blocked = await fetch(new URL('/api/orders', api.url), { signal: AbortSignal.timeout(10_000) });
+      await blocked.arrayBuffer();
+      assert.ok(blocked.ok, `/api/orders under a blocking fault: ${blocked.status}`);
+    } finally {
+      await resetToggles(api.url);
     }
     const wanted = serviceMetricsInRules();
     assert.ok(wanted.size > 20, `${wanted.size} service metrics in the rules`);

@@ -15,6 +15,7 @@ import { REPO_ROOT, readText, repoPath, requireBinary } from '@runtime-lab/test-
 
 const PACKAGES = {
   'metric-names': 'packages/metric-names',
+  values: 'packages/values',
   telemetry: 'packages/telemetry',
   scrape: 'packages/scrape',
   scenarios: 'scenarios',
@@ -228,7 +229,7 @@ describe('the lab CLI (with the runner and the auditor) from its tarballs', () =
 
   before(() => {
     // The cli depends on the workshop, which depends on the plugin (its exercise service uses it).
-    const keys: PackageKey[] = ['metric-names', 'scrape', 'telemetry', 'scenarios', 'audit', 'workshop', 'cli'];
+    const keys: PackageKey[] = ['metric-names', 'values', 'scrape', 'telemetry', 'scenarios', 'audit', 'workshop', 'cli'];
     for (const key of keys) {
       const versions = packedManifest(tarball(key));
       assert.doesNotMatch(
