@@ -135,8 +135,11 @@ test('serializeInSlices writes histograms label set by label set: same bytes, th
   assert.equal(collected, 1, 'collect() ran once, before writing');
   assert.match(sliced, /^test_collected_seconds_count 1$/m);
   assert.ok(sliced === (await registry.metrics()), 'the same bytes as registry.metrics()');
+  // More turns than the 4 boundaries between metrics means it yielded inside the big histogram.
+  // (Not a count tuned to one Node line: Node 26 writes the same 6000 label sets in 8 turns where
+  // Node 20 took 10 or more.)
   assert.ok(
-    turnsDuringSliced >= 10,
+    turnsDuringSliced > 4,
     `the loop ran ${turnsDuringSliced} turns while 6000 label sets were written (4 metrics: at most 4 turns between them)`,
   );
 });
