@@ -15,6 +15,7 @@ export {
   sumOf,
 } from './exposition.js';
 export { increasePerSecond, snapshotTakenAtMs } from './counters.js';
+export { type SnapshotAfterOptions, scrapeSnapshotAfter } from './snapshot-after.js';
 export { type ScrapeAttempt, ScrapeSchedule, type ScrapeScheduleOptions, SKIPPED_SCRAPE } from './schedule.js';
 export {
   type AlertHistory,

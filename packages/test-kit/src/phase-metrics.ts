@@ -1,6 +1,6 @@
 // Reading the services' watchdog endpoints during a measurement: histogram deltas between two
 // snapshots (what happened in this phase only) and gauge maxima sampled while it ran.
-import { bucketsDelta, bucketsOf, type Families, histogramQuantile, scrapeMetrics, snapshotTakenAtMs, sumOf } from '@runtime-lab/scrape';
+import { bucketsDelta, bucketsOf, type Families, histogramQuantile, scrapeSnapshotAfter, sumOf } from '@runtime-lab/scrape';
 import { METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
 
 /**
@@ -10,13 +10,10 @@ import { METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names'
  * "before" of a phase would still miss the tail of the previous phase.
  */
 export async function snapshot(metricsUrl: string, takenAfterMs?: number): Promise<Families> {
-  const deadline = performance.now() + 10_000;
-  for (;;) {
-    const scrape = await scrapeMetrics(metricsUrl, 5000);
-    const takenAt = snapshotTakenAtMs(performance.now(), sumOf(scrape.families, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS));
-    if (takenAfterMs === undefined || takenAt >= takenAfterMs || performance.now() > deadline) return scrape.families;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const scrape = await scrapeSnapshotAfter(metricsUrl, takenAfterMs ?? Number.NEGATIVE_INFINITY, {
+    ageMetric: METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+  });
+  return scrape.families;
 }
 
 /** A snapshot that includes everything up to now. */

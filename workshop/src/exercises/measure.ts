@@ -2,7 +2,15 @@
 // open-loop load from the scenario engine's OpenLoopStream (latency from each request's intended
 // send time, so a stalled service cannot hide its stall by slowing the client down), and the
 // service's own watchdog /metrics read before and after.
-import { bucketsDelta, bucketsOf, type Bucket, type ScrapeResult, scrapeMetrics, samplesOf, snapshotTakenAtMs } from '@runtime-lab/scrape';
+import {
+  bucketsDelta,
+  bucketsOf,
+  type Bucket,
+  type ScrapeResult,
+  scrapeMetrics,
+  samplesOf,
+  scrapeSnapshotAfter,
+} from '@runtime-lab/scrape';
 import {
   METRIC_EVENTLOOP_DELAY_SECONDS,
   METRIC_HTTP_REQUESTS_INFLIGHT,
@@ -33,22 +41,13 @@ export interface Measurement {
 
 const PING_RATE = 20;
 
-/**
- * A scrape whose registry snapshot was taken at or after `notBeforeMs`. The watchdog serves a
- * snapshot written on demand and marked with its age (runtime_watchdog_snapshot_age_seconds), so a
- * scrape can describe a moment up to half a second earlier: a "before" taken that way could miss
- * the start-up stall of a route that parses its data at registration and charge it to the load
- * window. Retries for up to ~3 s; after that the last scrape is used as it is.
- */
-async function scrapeSnapshotSince(metricsUrl: string, notBeforeMs: number): Promise<ScrapeResult> {
-  let result = await scrapeMetrics(metricsUrl, 3000);
-  for (let attempt = 0; attempt < 30; attempt++) {
-    const ageSeconds = samplesOf(result.families, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS)[0]?.value;
-    if (snapshotTakenAtMs(Date.now(), ageSeconds) >= notBeforeMs) break;
-    await new Promise((r) => setTimeout(r, 100));
-    result = await scrapeMetrics(metricsUrl, 3000);
-  }
-  return result;
+/** A scrape describing a moment no earlier than now (see scrapeSnapshotAfter: the watchdog's snapshot can be ~0.5 s old). */
+function scrapeFromNow(metricsUrl: string): Promise<ScrapeResult> {
+  return scrapeSnapshotAfter(metricsUrl, performance.now(), {
+    ageMetric: METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+    timeoutMs: 3000,
+    waitMs: 3000,
+  });
 }
 const COLD_PING_RATE = 5;
 
@@ -116,7 +115,7 @@ export async function measureUnderLoad(
     { method: plan.method, body: plan.body, ratePerSecond: plan.ratePerSecond, durationMs, warm: true },
     routeRecords,
   );
-  const before = await scrapeSnapshotSince(metricsUrl, Date.now());
+  const before = await scrapeFromNow(metricsUrl);
   const callsBefore = dependencyCalls();
   const start = Date.now() + 100;
   probe.start(start);
@@ -137,7 +136,7 @@ export async function measureUnderLoad(
   } finally {
     clearInterval(poll);
   }
-  const after = await scrapeSnapshotSince(metricsUrl, Date.now());
+  const after = await scrapeFromNow(metricsUrl);
   const delta = bucketsDelta(
     bucketsOf(after.families, METRIC_EVENTLOOP_DELAY_SECONDS),
     bucketsOf(before.families, METRIC_EVENTLOOP_DELAY_SECONDS),
