@@ -19,7 +19,7 @@ import {
 } from '@runtime-lab/scenarios';
 import { chromium } from 'playwright-core';
 import { type StartedService, startServices, stopServices } from '@runtime-lab/cli';
-import { freePort, lab, repoPath } from '@runtime-lab/test-kit';
+import { freeServicePorts, lab, repoPath } from '@runtime-lab/test-kit';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-catalogue-'));
 let services: StartedService[] = [];
@@ -50,20 +50,9 @@ const runArgs = (name: string, out: string): string[] => [
 
 describe('the catalogue, --quick, through lab run against one pair of real services', () => {
   before(async () => {
-    const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
     try {
       const started = await startServices({
-        ports: {
-          apiPort: apiPort as number,
-          apiMetricsPort: apiMetricsPort as number,
-          downstreamPort: downstreamPort as number,
-          downstreamMetricsPort: downstreamMetricsPort as number,
-        },
+        ports: await freeServicePorts(),
         logDir: join(dir, 'logs'),
       });
       services = started.services;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Report, runScenario, validateScenario } from '@runtime-lab/scenarios';
 import { type StartedService, startServices, stopServices } from '@runtime-lab/cli';
-import { freePort } from '@runtime-lab/test-kit';
+import { freeServicePorts } from '@runtime-lab/test-kit';
 
 const BASELINE_S = 3;
 const FAULT_S = 8;
@@ -56,19 +56,8 @@ let services: StartedService[] = [];
 let apiUrl = '';
 let metricsUrl = '';
 before(async () => {
-  const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
   const started = await startServices({
-    ports: {
-      apiPort: apiPort as number,
-      apiMetricsPort: apiMetricsPort as number,
-      downstreamPort: downstreamPort as number,
-      downstreamMetricsPort: downstreamMetricsPort as number,
-    },
+    ports: await freeServicePorts(),
     logDir: mkdtempSync(join(tmpdir(), 'lab-populations-')),
   });
   services = started.services;

@@ -10,21 +10,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { API_ENTRY, DOWNSTREAM_ENTRY } from '../src/paths.js';
 import { type StartedService, startServices, stopServices } from '../src/services.js';
-import { freePort, lab } from '@runtime-lab/test-kit';
+import { freeServicePorts, lab } from '@runtime-lab/test-kit';
 import { AdminClient } from '@runtime-lab/scenarios';
 
 describe('lab fault set: numbers at the edges (real api)', () => {
   let services: StartedService[] = [];
   let apiUrl = '';
   before(async () => {
-    const [apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
     const started = await startServices({
-      ports: { apiPort, apiMetricsPort, downstreamPort, downstreamMetricsPort },
+      ports: await freeServicePorts(),
       logDir: join(mkdtempSync(join(tmpdir(), 'lab-numbers-')), 'logs'),
     });
     services = started.services;

@@ -13,3 +13,18 @@ export async function freePort(): Promise<number> {
   if (typeof address !== 'object' || address === null) throw new Error('freePort: the server has no port');
   return address.port;
 }
+
+/** Free ports for one pair of lab services (the shape the CLI's startServices takes), picked one after another. */
+export async function freeServicePorts(): Promise<{
+  apiPort: number;
+  apiMetricsPort: number;
+  downstreamPort: number;
+  downstreamMetricsPort: number;
+}> {
+  return {
+    apiPort: await freePort(),
+    apiMetricsPort: await freePort(),
+    downstreamPort: await freePort(),
+    downstreamMetricsPort: await freePort(),
+  };
+}
