@@ -194,3 +194,20 @@ export const RULES: Record<RuleId, RuleDefinition> = {
     hint: `The main thread is stalled or gone: read ${METRIC_EVENTLOOP_STALL_SECONDS} and the process logs.`,
   },
 };
+
+/**
+ * The metric families the rules read (histograms under their family name): an endpoint that
+ * serves none of them is not a service the auditor can judge.
+ */
+export const RULE_METRICS = [
+  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
+  METRIC_THREADPOOL_CANARY_SECONDS,
+  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
+  METRIC_POOL_QUEUE_SIZE,
+  METRIC_POOL_THREADS,
+  METRIC_POOL_RUN_SECONDS,
+  METRIC_LAB_CHECKOUT_BACKLOG,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+];

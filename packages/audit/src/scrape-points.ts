@@ -3,18 +3,7 @@
 // diffed between the oldest and newest scrape in the range, as rate() does (without its
 // extrapolation to the range edges).
 
-import {
-  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
-  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
-  METRIC_EVENTLOOP_STALL_SECONDS,
-  METRIC_LAB_CHECKOUT_BACKLOG,
-  METRIC_POOL_QUEUE_SIZE,
-  METRIC_POOL_RUN_SECONDS,
-  METRIC_POOL_THREADS,
-  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
-  METRIC_THREADPOOL_CANARY_SECONDS,
-  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
-} from '@runtime-lab/metric-names';
+import * as metric from '@runtime-lab/metric-names';
 import { type Families, increasePerSecond, samplesOf, snapshotTakenAtMs } from '@runtime-lab/scrape';
 import type { Point, Series } from './evaluate.js';
 import { RULES, type RuleId } from './rules.js';
@@ -77,7 +66,7 @@ function minRateSpanMs(rangeSeconds: number): number {
 
 // Rates are taken between snapshot times, not scrape times (@runtime-lab/scrape's counters.ts says why).
 function takenAtMs(scrape: Scraped): number {
-  return snapshotTakenAtMs(scrape.atMs, values(scrape, METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS)[0]);
+  return snapshotTakenAtMs(scrape.atMs, values(scrape, metric.METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS)[0]);
 }
 
 /** Increase per second between the oldest and newest scrape; undefined across a counter reset. */
@@ -93,7 +82,7 @@ function ratePerSecond(ok: Scraped[], rangeSeconds: number, name: string, match?
 function poolsOf(ok: Scraped[]): string[] {
   const pools = new Set<string>();
   for (const scrape of ok) {
-    for (const s of samplesOf(scrape.families, METRIC_POOL_THREADS)) if (s.labels.pool !== undefined) pools.add(s.labels.pool);
+    for (const s of samplesOf(scrape.families, metric.METRIC_POOL_THREADS)) if (s.labels.pool !== undefined) pools.add(s.labels.pool);
   }
   return [...pools].sort();
 }
@@ -112,34 +101,34 @@ function one(value: number | undefined): Value[] {
 const POINTS: Record<RuleId, PointFn> = {
   // Instant, like its PromQL: the latest scrape only, when it is the current attempt.
   event_loop_starvation: (ok, attempts) =>
-    one(maxOf(latestOf(ok, attempts), [METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_EVENTLOOP_STALL_SECONDS])),
-  elu_saturation: (ok, _attempts, range) => one(ratePerSecond(ok, range, METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL)),
+    one(maxOf(latestOf(ok, attempts), [metric.METRIC_EVENTLOOP_DELAY_MAX_SECONDS, metric.METRIC_EVENTLOOP_STALL_SECONDS])),
+  elu_saturation: (ok, _attempts, range) => one(ratePerSecond(ok, range, metric.METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL)),
   executor_queue: (ok) =>
     poolsOf(ok).flatMap((pool) => {
-      const queued = avgOf(ok, METRIC_POOL_QUEUE_SIZE, { pool });
-      const threads = avgOf(ok, METRIC_POOL_THREADS, { pool });
+      const queued = avgOf(ok, metric.METRIC_POOL_QUEUE_SIZE, { pool });
+      const threads = avgOf(ok, metric.METRIC_POOL_THREADS, { pool });
       return queued === undefined || !threads ? [] : [{ labels: { pool }, value: queued / threads }];
     }),
   threadpool_starvation: (ok, attempts, range) => {
-    const seconds = ratePerSecond(ok, range, `${METRIC_THREADPOOL_CANARY_SECONDS}_sum`);
-    const count = ratePerSecond(ok, range, `${METRIC_THREADPOOL_CANARY_SECONDS}_count`);
+    const seconds = ratePerSecond(ok, range, `${metric.METRIC_THREADPOOL_CANARY_SECONDS}_sum`);
+    const count = ratePerSecond(ok, range, `${metric.METRIC_THREADPOOL_CANARY_SECONDS}_count`);
     const mean = seconds !== undefined && count ? seconds / count : undefined;
-    const pending = maxOf(latestOf(ok, attempts), [METRIC_THREADPOOL_CANARY_PENDING_SECONDS]);
+    const pending = maxOf(latestOf(ok, attempts), [metric.METRIC_THREADPOOL_CANARY_PENDING_SECONDS]);
     const canary = mean === undefined ? pending : pending === undefined ? mean : Math.max(mean, pending);
     if (canary === undefined) return [];
-    const loop = maxOf(ok, [METRIC_EVENTLOOP_DELAY_MAX_SECONDS]);
-    const elu = ratePerSecond(ok, range, METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL);
+    const loop = maxOf(ok, [metric.METRIC_EVENTLOOP_DELAY_MAX_SECONDS]);
+    const elu = ratePerSecond(ok, range, metric.METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL);
     return one(loop === undefined || elu === undefined ? canary : Math.max(0, canary - loop * elu));
   },
   concurrency_saturation: (ok, _attempts, range) =>
     poolsOf(ok).flatMap((pool) => {
-      const busy = ratePerSecond(ok, range, `${METRIC_POOL_RUN_SECONDS}_sum`, { pool });
-      const threads = avgOf(ok, METRIC_POOL_THREADS, { pool });
+      const busy = ratePerSecond(ok, range, `${metric.METRIC_POOL_RUN_SECONDS}_sum`, { pool });
+      const threads = avgOf(ok, metric.METRIC_POOL_THREADS, { pool });
       return busy === undefined || !threads ? [] : [{ labels: { pool }, value: busy / threads }];
     }),
-  backlog_growth: (ok) => one(maxOf(ok, [METRIC_LAB_CHECKOUT_BACKLOG])),
+  backlog_growth: (ok) => one(maxOf(ok, [metric.METRIC_LAB_CHECKOUT_BACKLOG])),
   scrape_gaps: (_ok, attempts) => one(attempts.filter((a) => !a.families).length / attempts.length),
-  stale_snapshot: (ok) => one(maxOf(ok, [METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS])),
+  stale_snapshot: (ok) => one(maxOf(ok, [metric.METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS])),
 };
 
 /**

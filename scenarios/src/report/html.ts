@@ -1,27 +1,7 @@
 // report.html: one self-contained file (inline CSS and SVG, no script, no network), so it
 // opens offline from disk and can be attached to an incident ticket as it is.
 import { SIGNALS, type SignalId, formatSignal } from '../signals.js';
-import {
-  LEAD_HEADER,
-  ALERT_HEADER,
-  alertHeadline,
-  alertRows,
-  leadHeadline,
-  leadRows,
-  livenessText,
-  observedText,
-  PHASE_HEADER,
-  phaseRows,
-  probesText,
-  rangeLegend,
-  runLine,
-  signalsWithData,
-  summaryRows,
-  verdictText,
-  STREAM_RESULT_HEADER,
-  streamLeadLines,
-  streamResultRows,
-} from './format.js';
+import * as format from './format.js';
 import { heldTheLoopTable } from './held-the-loop.js';
 import type { Report } from './schema.js';
 import { type ChartLine, type ChartOptions, lineChart } from './svg-chart.js';
@@ -207,13 +187,13 @@ ul{padding-left:20px}
 export function renderHtml(report: Report): string {
   const verdict = report.verdict;
   const body: string[] = [];
-  body.push(`<h1>${esc(report.scenario.title)}<span class="verdict ${verdict}">${verdictText(report)}</span></h1>`);
+  body.push(`<h1>${esc(report.scenario.title)}<span class="verdict ${verdict}">${format.verdictText(report)}</span></h1>`);
   body.push(`<p>${esc(report.scenario.description)}</p>`);
   body.push(
     `<p class="meta">Scenario <code>${esc(report.scenario.name)}</code>${report.scenario.quick ? ' (--quick)' : ''} · ${esc(report.startedAt)} · target ${esc(report.target.apiUrl)}</p>`,
-    `<p class="meta">${esc(probesText(report))}</p>`,
+    `<p class="meta">${esc(format.probesText(report))}</p>`,
   );
-  body.push(`<p class="meta">${esc(runLine(report))}</p>`);
+  body.push(`<p class="meta">${esc(format.runLine(report))}</p>`);
   if (report.inconclusive) body.push(`<p class="fail">Inconclusive (exit 2): ${esc(report.inconclusive)}.</p>`);
   if (report.error) body.push(`<p class="fail">Error: ${esc(report.error)}</p>`);
   body.push('<h2>Expectations</h2>');
@@ -223,17 +203,19 @@ export function renderHtml(report: Report): string {
       report.expectations.map((e) => [
         e.passed ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>',
         esc(e.description),
-        esc(observedText(e)),
+        esc(format.observedText(e)),
         esc(e.why ?? ''),
       ]),
       'expectations',
     ),
   );
-  body.push('<h2>Which signal moved first</h2>', `<p>${esc(leadHeadline(report))}</p>`);
+  body.push('<h2>Which signal moved first</h2>', `<p>${esc(format.leadHeadline(report))}</p>`);
   body.push(
     table(
-      LEAD_HEADER,
-      leadRows(report).map((r) => [r.label, r.threshold, r.firstCrossing, r.sustained, r.vsBreach, r.vsColdBreach, r.value].map(esc)),
+      format.LEAD_HEADER,
+      format
+        .leadRows(report)
+        .map((r) => [r.label, r.threshold, r.firstCrossing, r.sustained, r.vsBreach, r.vsColdBreach, r.value].map(esc)),
       'lead-times',
     ),
   );
@@ -249,48 +231,50 @@ export function renderHtml(report: Report): string {
         ),
       );
   }
-  const streamLeads = streamLeadLines(report);
+  const streamLeads = format.streamLeadLines(report);
   if (streamLeads.length > 0)
     body.push('<p>Load streams, first sustained crossing:</p>', `<ul>${streamLeads.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
-  const alerts = alertHeadline(report);
+  const alerts = format.alertHeadline(report);
   if (alerts) {
     body.push('<h2>Would the alerts have fired?</h2>', `<p>${esc(alerts)}</p>`);
-    if (alertRows(report).length > 0)
+    if (format.alertRows(report).length > 0)
       body.push(
         table(
-          ALERT_HEADER,
-          alertRows(report).map((r) => r.map(esc)),
+          format.ALERT_HEADER,
+          format.alertRows(report).map((r) => r.map(esc)),
           'alerts',
         ),
       );
   }
-  body.push('<h2>Liveness probe</h2>', `<p class="liveness">${esc(livenessText(report))}</p>`);
+  body.push('<h2>Liveness probe</h2>', `<p class="liveness">${esc(format.livenessText(report))}</p>`);
   body.push('<h2>Timeline</h2>', ...charts(report));
   body.push('<h2>Phases</h2>');
   body.push(
     table(
-      PHASE_HEADER,
-      phaseRows(report).map((r) => r.map(esc)),
+      format.PHASE_HEADER,
+      format.phaseRows(report).map((r) => r.map(esc)),
     ),
   );
   body.push(
     table(
       ['signal (phase summary)', ...report.phases.map((p) => p.name)],
-      summaryRows(report).map((r) => [r.stat ? `${esc(r.label)} <small>(${esc(r.stat)})</small>` : esc(r.label), ...r.cells.map(esc)]),
+      format
+        .summaryRows(report)
+        .map((r) => [r.stat ? `${esc(r.label)} <small>(${esc(r.stat)})</small>` : esc(r.label), ...r.cells.map(esc)]),
       'summary',
     ),
   );
-  const streamRows = streamResultRows(report);
+  const streamRows = format.streamResultRows(report);
   if (streamRows.length > 0)
     body.push(
       '<h3>Load streams</h3>',
       table(
-        STREAM_RESULT_HEADER,
+        format.STREAM_RESULT_HEADER,
         streamRows.map((row) => row.map(esc)),
       ),
     );
   body.push(
-    `<p class="meta">${esc(rangeLegend(report))} In the charts the shading spans the bucket and the line follows its upper bound, except the threadpool canary's (see its chart).</p>`,
+    `<p class="meta">${esc(format.rangeLegend(report))} In the charts the shading spans the bucket and the line follows its upper bound, except the threadpool canary's (see its chart).</p>`,
   );
   body.push('<h2>Notes</h2>', `<ul>${report.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
   return `<!doctype html>

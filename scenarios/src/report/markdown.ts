@@ -1,24 +1,5 @@
 // report.md: the same content as the HTML report minus the charts, for terminals and PRs.
-import {
-  LEAD_HEADER,
-  ALERT_HEADER,
-  alertHeadline,
-  alertRows,
-  leadHeadline,
-  leadRows,
-  livenessText,
-  observedText,
-  PHASE_HEADER,
-  phaseRows,
-  probesText,
-  rangeLegend,
-  runLine,
-  summaryRows,
-  verdictText,
-  STREAM_RESULT_HEADER,
-  streamLeadLines,
-  streamResultRows,
-} from './format.js';
+import * as format from './format.js';
 import { heldTheLoopTable } from './held-the-loop.js';
 import type { Report } from './schema.js';
 
@@ -34,30 +15,30 @@ function table(header: string[], rows: string[][]): string {
 
 export function renderMarkdown(report: Report): string {
   const out: string[] = [];
-  out.push(`# ${report.scenario.title}: ${verdictText(report)}`);
+  out.push(`# ${report.scenario.title}: ${format.verdictText(report)}`);
   out.push('');
   out.push(report.scenario.description);
   out.push('');
   out.push(
     `Scenario \`${report.scenario.name}\`${report.scenario.quick ? ' (--quick)' : ''} from \`${report.scenario.source}\`, started ${report.startedAt}, against ${report.target.apiUrl}. ` +
-      probesText(report),
+      format.probesText(report),
   );
   out.push('');
-  out.push(`Run: ${runLine(report)}.`);
+  out.push(`Run: ${format.runLine(report)}.`);
   if (report.inconclusive) out.push('', `**Inconclusive (exit 2):** ${report.inconclusive}.`);
   if (report.error) out.push('', `Error: ${report.error}`);
   out.push('', '## Expectations', '');
   out.push(
     table(
       ['', 'expectation', 'observed', 'why'],
-      report.expectations.map((e) => [e.passed ? 'pass' : 'FAIL', e.description, observedText(e), e.why ?? '']),
+      report.expectations.map((e) => [e.passed ? 'pass' : 'FAIL', e.description, format.observedText(e), e.why ?? '']),
     ),
   );
-  out.push('', '## Which signal moved first', '', leadHeadline(report), '');
+  out.push('', '## Which signal moved first', '', format.leadHeadline(report), '');
   out.push(
     table(
-      LEAD_HEADER,
-      leadRows(report).map((r) => [r.label, r.threshold, r.firstCrossing, r.sustained, r.vsBreach, r.vsColdBreach, r.value]),
+      format.LEAD_HEADER,
+      format.leadRows(report).map((r) => [r.label, r.threshold, r.firstCrossing, r.sustained, r.vsBreach, r.vsColdBreach, r.value]),
     ),
   );
   if (report.heldTheLoop) {
@@ -65,23 +46,23 @@ export function renderMarkdown(report: Report): string {
     out.push('', '## What held the loop', '', held.intro);
     if (held.rows.length > 0) out.push('', table(held.header, held.rows));
   }
-  const streamLeads = streamLeadLines(report);
+  const streamLeads = format.streamLeadLines(report);
   if (streamLeads.length > 0) out.push('', 'Load streams, first sustained crossing:', '', ...streamLeads.map((l) => `- ${l}`));
-  const alerts = alertHeadline(report);
+  const alerts = format.alertHeadline(report);
   if (alerts) {
     out.push('', '## Would the alerts have fired?', '', alerts, '');
-    if (alertRows(report).length > 0) out.push(table(ALERT_HEADER, alertRows(report)));
+    if (format.alertRows(report).length > 0) out.push(table(format.ALERT_HEADER, format.alertRows(report)));
   }
-  out.push('', '## Liveness probe', '', livenessText(report));
+  out.push('', '## Liveness probe', '', format.livenessText(report));
   out.push('', '## Phases', '');
-  out.push(table(PHASE_HEADER, phaseRows(report)));
-  const streamRows = streamResultRows(report);
+  out.push(table(format.PHASE_HEADER, format.phaseRows(report)));
+  const streamRows = format.streamResultRows(report);
   if (streamRows.length > 0) {
     out.push(
       '',
       '### Load streams',
       '',
-      table(STREAM_RESULT_HEADER, streamRows),
+      table(format.STREAM_RESULT_HEADER, streamRows),
       '',
       'Open-loop streams (rate, burst, ramp) are timed from each request’s intended send time; pressure from the send.',
     );
@@ -90,10 +71,10 @@ export function renderMarkdown(report: Report): string {
   out.push(
     table(
       ['signal (phase summary)', ...report.phases.map((p) => p.name)],
-      summaryRows(report).map((r) => [r.stat ? `${r.label} (${r.stat})` : r.label, ...r.cells]),
+      format.summaryRows(report).map((r) => [r.stat ? `${r.label} (${r.stat})` : r.label, ...r.cells]),
     ),
   );
-  out.push('', `Phase summaries leave out the first settle second(s) of each phase. ${rangeLegend(report)}`, '', '## Notes', '');
+  out.push('', `Phase summaries leave out the first settle second(s) of each phase. ${format.rangeLegend(report)}`, '', '## Notes', '');
   for (const note of report.notes) out.push(`- ${note}`);
   out.push('');
   return out.join('\n');

@@ -4,19 +4,7 @@
 // endpoint does not answer, or serves none of the names the runner reads: client-side signals
 // only). A signal the target cannot give is listed with the reason, so the report can say why a
 // row is blank instead of the run failing.
-import {
-  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
-  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
-  METRIC_EVENTLOOP_DELAY_SECONDS,
-  METRIC_EVENTLOOP_STALL_SECONDS,
-  METRIC_EVENTLOOP_UTILIZATION_RATIO,
-  METRIC_HTTP_REQUEST_DURATION_SECONDS,
-  METRIC_LAB_CHECKOUT_BACKLOG,
-  METRIC_NODEJS_EVENTLOOP_LAG_MAX_SECONDS,
-  METRIC_NODEJS_EVENTLOOP_LAG_P99_SECONDS,
-  METRIC_POOL_QUEUE_SIZE,
-  METRIC_THREADPOOL_CANARY_SECONDS,
-} from '@runtime-lab/metric-names';
+import * as metric from '@runtime-lab/metric-names';
 import type { Families } from '@runtime-lab/scrape';
 import { SIGNALS, SIGNAL_IDS, type SignalId } from '../signals.js';
 
@@ -42,14 +30,14 @@ export interface MetricsSource {
 
 /** The metric names each server-side signal can be read from, in order of preference. */
 const SOURCES_OF: Partial<Record<SignalId, readonly string[]>> = {
-  serverP99: [METRIC_HTTP_REQUEST_DURATION_SECONDS],
-  loopDelayP99: [METRIC_EVENTLOOP_DELAY_SECONDS, METRIC_NODEJS_EVENTLOOP_LAG_P99_SECONDS],
-  loopDelayMax: [METRIC_EVENTLOOP_DELAY_MAX_SECONDS, METRIC_NODEJS_EVENTLOOP_LAG_MAX_SECONDS],
-  loopStall: [METRIC_EVENTLOOP_STALL_SECONDS],
-  elu: [METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, METRIC_EVENTLOOP_UTILIZATION_RATIO],
-  poolQueue: [METRIC_POOL_QUEUE_SIZE],
-  threadpoolCanary: [METRIC_THREADPOOL_CANARY_SECONDS],
-  backlog: [METRIC_LAB_CHECKOUT_BACKLOG],
+  serverP99: [metric.METRIC_HTTP_REQUEST_DURATION_SECONDS],
+  loopDelayP99: [metric.METRIC_EVENTLOOP_DELAY_SECONDS, metric.METRIC_NODEJS_EVENTLOOP_LAG_P99_SECONDS],
+  loopDelayMax: [metric.METRIC_EVENTLOOP_DELAY_MAX_SECONDS, metric.METRIC_NODEJS_EVENTLOOP_LAG_MAX_SECONDS],
+  loopStall: [metric.METRIC_EVENTLOOP_STALL_SECONDS],
+  elu: [metric.METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL, metric.METRIC_EVENTLOOP_UTILIZATION_RATIO],
+  poolQueue: [metric.METRIC_POOL_QUEUE_SIZE],
+  threadpoolCanary: [metric.METRIC_THREADPOOL_CANARY_SECONDS],
+  backlog: [metric.METRIC_LAB_CHECKOUT_BACKLOG],
 };
 
 const SERVER_SIGNALS = SIGNAL_IDS.filter((id) => SIGNALS[id].side === 'server');
@@ -61,9 +49,9 @@ export function classifyMetricsSource(metricsUrl: string, scrape: { families: Fa
     return { kind: 'none', reason, unavailable: SERVER_SIGNALS.map((signal) => ({ signal, reason: `no metrics: ${reason}` })) };
   }
   const { families } = scrape;
-  const kind: MetricsSourceKind = families.has(METRIC_EVENTLOOP_DELAY_SECONDS)
+  const kind: MetricsSourceKind = families.has(metric.METRIC_EVENTLOOP_DELAY_SECONDS)
     ? 'telemetry'
-    : families.has(METRIC_NODEJS_EVENTLOOP_LAG_P99_SECONDS)
+    : families.has(metric.METRIC_NODEJS_EVENTLOOP_LAG_P99_SECONDS)
       ? 'prom-client'
       : 'none';
   const reason = kind === 'none' ? `${metricsUrl} serves neither the lab's telemetry plugin nor prom-client's default metrics` : undefined;

@@ -2,25 +2,13 @@
 // stalls) at a fixed interval for a fixed duration, then judge the series computed from them.
 
 import { checkDuration } from '../span.js';
-import {
-  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
-  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
-  METRIC_EVENTLOOP_STALL_SECONDS,
-  METRIC_LAB_CHECKOUT_BACKLOG,
-  METRIC_POOL_QUEUE_SIZE,
-  METRIC_POOL_RUN_SECONDS,
-  METRIC_POOL_THREADS,
-  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
-  METRIC_THREADPOOL_CANARY_SECONDS,
-  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
-} from '@runtime-lab/metric-names';
 import { type Families, type ScrapeAttempt, ScrapeSchedule } from '@runtime-lab/scrape';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
 import type { Series } from '../evaluate.js';
 import type { SourceInfo } from '../report.js';
 import { heldByFromScrapes } from '../attribution.js';
-import { RULE_IDS } from '../rules.js';
+import { RULE_IDS, RULE_METRICS } from '../rules.js';
 import { type Attempt, seriesFromScrapes } from '../scrape-points.js';
 import type { Thresholds } from '../thresholds.js';
 
@@ -29,20 +17,6 @@ export interface MetricsSourceOptions {
   durationSeconds: number;
   intervalSeconds: number;
 }
-
-// Metric families the rules read (histograms under their family name).
-const RULE_METRICS = [
-  METRIC_EVENTLOOP_DELAY_MAX_SECONDS,
-  METRIC_EVENTLOOP_STALL_SECONDS,
-  METRIC_EVENTLOOP_ACTIVE_SECONDS_TOTAL,
-  METRIC_THREADPOOL_CANARY_SECONDS,
-  METRIC_THREADPOOL_CANARY_PENDING_SECONDS,
-  METRIC_POOL_QUEUE_SIZE,
-  METRIC_POOL_THREADS,
-  METRIC_POOL_RUN_SECONDS,
-  METRIC_LAB_CHECKOUT_BACKLOG,
-  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
-];
 
 function noRuntimeMetrics(url: string): AuditError {
   return new AuditError(
