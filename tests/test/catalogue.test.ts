@@ -17,9 +17,8 @@ import {
   reportProblems,
   runScenario,
 } from '@runtime-lab/scenarios';
-import { chromium } from 'playwright-core';
 import { type StartedService, startServices, stopServices } from '@runtime-lab/cli';
-import { freeServicePorts, lab, repoPath } from '@runtime-lab/test-kit';
+import { freeServicePorts, lab, launchChromium, repoPath } from '@runtime-lab/test-kit';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-catalogue-'));
 let services: StartedService[] = [];
@@ -192,19 +191,7 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
   test('report.html is self-contained: it renders offline in headless Chromium with its charts and tables', async (t) => {
     reportOf('blocking');
     const html = join(dir, 'blocking', 'report.html');
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
       const outside: string[] = [];

@@ -2,6 +2,7 @@
 // and benchmarks depend on (no product package exports a test helper).
 export * from './admin.js';
 export * from './child-server.js';
+export * from './chromium.js';
 export * from './dashboards.js';
 export * from './http.js';
 export * from './load.js';

@@ -3,22 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { sendJson } from '@runtime-lab/test-kit';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, sendJson } from '@runtime-lab/test-kit';
 import { build } from './helper.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-// This machine's closed network needs the last five.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Toggle {
   name: string;
@@ -52,7 +39,7 @@ describe('control page (headless Chromium)', () => {
   before(async () => {
     app = await build();
     base = await listen(app);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
   });
 
