@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT, readText, repoPath } from '@runtime-lab/test-kit';
+import { REPO_ROOT, readText, readYaml, repoPath } from '@runtime-lab/test-kit';
 
 interface Manifest {
   name: string;
@@ -22,17 +22,9 @@ interface WorkspacePackage {
 
 /** The workspace packages, from pnpm-workspace.yaml's `packages:` list (entries `dir` or `group/*`). */
 function workspacePackages(): WorkspacePackage[] {
-  const block = /^packages:\n((?:[ \t]+-[^\n]*\n?)+)/m.exec(readText('pnpm-workspace.yaml'));
-  assert.ok(block, 'pnpm-workspace.yaml has a packages: list');
-  const dirs = (block[1] ?? '')
-    .split('\n')
-    .map((line) =>
-      line
-        .replace(/^\s*-\s*/, '')
-        .replace(/["']/g, '')
-        .trim(),
-    )
-    .filter(Boolean)
+  const entries = readYaml<{ packages?: unknown }>('pnpm-workspace.yaml').packages;
+  assert.ok(Array.isArray(entries) && entries.length > 0, 'pnpm-workspace.yaml has a packages: list');
+  const dirs = (entries as string[])
     .flatMap((entry) =>
       entry.endsWith('/*') ? readdirSync(repoPath(entry.slice(0, -2))).map((d) => `${entry.slice(0, -2)}/${d}`) : [entry],
     )
