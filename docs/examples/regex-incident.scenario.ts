@@ -10,6 +10,16 @@ import { defineScenario } from '@runtime-lab/scenarios';
 // `regex` mode fires on /api/config, which only this customer's stream calls here. Run it with
 //   lab run docs/examples/regex-incident.scenario.ts
 // (add --quick for the short profile). docs/scenarios.md walks through it.
+
+// What every request carrying the customer's input looks like, first sends and retries alike;
+// the load balancer gives up on each after 2 s.
+const badInput = {
+  route: '/api/config',
+  headers: { 'x-customer': 'c-4711' },
+  query: { customer: 'c-4711' },
+  timeoutMs: 2000,
+};
+
 export default defineScenario({
   name: 'regex-incident',
   title: 'Incident replay: one customer’s input hangs a regex, the load balancer retries',
@@ -35,16 +45,7 @@ export default defineScenario({
       },
     },
     // The customer whose input triggers the regex, during the incident only.
-    {
-      kind: 'rate',
-      name: 'bad-customer',
-      route: '/api/config',
-      ratePerSecond: 0.4,
-      headers: { 'x-customer': 'c-4711' },
-      query: { customer: 'c-4711' },
-      timeoutMs: 2000,
-      phases: { from: 'incident', to: 'incident' },
-    },
+    { kind: 'rate', name: 'bad-customer', ratePerSecond: 0.4, ...badInput, phases: { from: 'incident', to: 'incident' } },
   ],
   phases: [
     { name: 'before', durationSeconds: 6 },
@@ -54,26 +55,8 @@ export default defineScenario({
       faults: { blocking: { mode: 'regex', durationMs: 700, fraction: 1, routes: ['config'] } },
       streams: [
         // The load balancer retries the customer's timed-out requests, three at a time.
-        {
-          kind: 'burst',
-          name: 'lb-retries',
-          route: '/api/config',
-          atSecond: 3,
-          count: 3,
-          headers: { 'x-customer': 'c-4711' },
-          query: { customer: 'c-4711' },
-          timeoutMs: 2000,
-        },
-        {
-          kind: 'burst',
-          name: 'lb-retries-again',
-          route: '/api/config',
-          atSecond: 7,
-          count: 3,
-          headers: { 'x-customer': 'c-4711' },
-          query: { customer: 'c-4711' },
-          timeoutMs: 2000,
-        },
+        { kind: 'burst', name: 'lb-retries', atSecond: 3, count: 3, ...badInput },
+        { kind: 'burst', name: 'lb-retries-again', atSecond: 7, count: 3, ...badInput },
       ],
     },
     { name: 'after', durationSeconds: 6, settleSeconds: 2 },
