@@ -1,4 +1,6 @@
-import { defineScenario } from '../define.js';
+import { defineScenario, type LoadStream } from '../define.js';
+
+const ORDERS: LoadStream = { kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 };
 
 // "It's async, so it can't block": an async chain that never yields to I/O holds the loop
 // exactly like a synchronous spin, because microtasks all run before the loop polls again.
@@ -9,19 +11,14 @@ export default defineScenario({
     'The same blocking fault in microtask mode: the work is an async function awaiting already-resolved promises. It looks non-blocking in code review and stalls the loop just the same.',
   guide: 'blocking-microtask.md',
   phases: [
-    { name: 'baseline', durationSeconds: 6, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }] },
+    { name: 'baseline', durationSeconds: 6, streams: [ORDERS] },
     {
       name: 'fault',
       durationSeconds: 15,
       faults: { blocking: { mode: 'microtask', durationMs: 600, fraction: 1, routes: ['orders'] } },
-      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
+      streams: [ORDERS],
     },
-    {
-      name: 'recovery',
-      durationSeconds: 6,
-      settleSeconds: 2,
-      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
-    },
+    { name: 'recovery', durationSeconds: 6, settleSeconds: 2, streams: [ORDERS] },
   ],
   expectations: [
     {

@@ -1,4 +1,7 @@
-import { defineScenario } from '../define.js';
+import { defineScenario, type LoadStream } from '../define.js';
+import { CPU_BLOCKING } from './blocking.scenario.js';
+
+const ORDERS: LoadStream = { kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 };
 
 // The blocking fault, then the same fault with the work offloaded to a worker pool: the CPU
 // is still spent, but not on the loop, so /api/ping recovers while /api/orders stays slow.
@@ -9,20 +12,15 @@ export default defineScenario({
     'Runs the flagship fault, then switches on the offload mitigation with the fault still on. Loop delay and probe P99 fall back; the cost moves to the offload pool queue.',
   guide: 'blocking-offload.md',
   phases: [
-    { name: 'baseline', durationSeconds: 5, streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }] },
-    {
-      name: 'fault',
-      durationSeconds: 12,
-      faults: { blocking: { mode: 'cpu', durationMs: 600, fraction: 1, routes: ['orders'] } },
-      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
-    },
+    { name: 'baseline', durationSeconds: 5, streams: [ORDERS] },
+    { name: 'fault', durationSeconds: 12, faults: CPU_BLOCKING, streams: [ORDERS] },
     {
       name: 'mitigated',
       durationSeconds: 12,
       settleSeconds: 2,
-      faults: { blocking: { mode: 'cpu', durationMs: 600, fraction: 1, routes: ['orders'] } },
+      faults: CPU_BLOCKING,
       mitigations: { offload: { threads: 1 } },
-      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 2 }],
+      streams: [ORDERS],
     },
   ],
   expectations: [

@@ -1,4 +1,8 @@
-import { defineScenario } from '../define.js';
+import { defineScenario, type LoadStream } from '../define.js';
+
+/** The flagship's fault, which blocking-offload runs again with the mitigation on. */
+export const CPU_BLOCKING = { blocking: { mode: 'cpu', durationMs: 600, fraction: 1, routes: ['orders'] } };
+const ORDERS: LoadStream = { kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 };
 
 // The flagship. Every /api/orders request spins the CPU on the main thread for 600 ms, and one
 // closed-loop connection sends the next as soon as the last is answered, so the loop is held
@@ -12,24 +16,9 @@ export default defineScenario({
     'Synchronous CPU work in /api/orders holds the event loop. The open-loop probe on /api/ping sees every stall in full, the server-side histogram of the same route stays calm, and loop delay tells the truth.',
   guide: 'blocking.md',
   phases: [
-    {
-      name: 'baseline',
-      durationSeconds: 8,
-      settleSeconds: 1,
-      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }],
-    },
-    {
-      name: 'fault',
-      durationSeconds: 20,
-      faults: { blocking: { mode: 'cpu', durationMs: 600, fraction: 1, routes: ['orders'] } },
-      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }],
-    },
-    {
-      name: 'recovery',
-      durationSeconds: 8,
-      settleSeconds: 2,
-      streams: [{ kind: 'pressure', name: 'orders', route: '/api/orders', connections: 1 }],
-    },
+    { name: 'baseline', durationSeconds: 8, settleSeconds: 1, streams: [ORDERS] },
+    { name: 'fault', durationSeconds: 20, faults: CPU_BLOCKING, streams: [ORDERS] },
+    { name: 'recovery', durationSeconds: 8, settleSeconds: 2, streams: [ORDERS] },
   ],
   expectations: [
     { phase: 'baseline', signal: 'probeP99', below: 0.1, why: 'healthy before the fault' },

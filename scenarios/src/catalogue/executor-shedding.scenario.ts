@@ -1,4 +1,5 @@
 import { defineScenario } from '../define.js';
+import { ONE_SLOW_WORKER, REPORTS } from './executor.scenario.js';
 
 export default defineScenario({
   name: 'executor-shedding',
@@ -7,19 +8,14 @@ export default defineScenario({
     'The executor fault, then load shedding with the fault still on: the report pool queue is bounded and overflow is answered 503 + Retry-After at once, so the requests that are accepted stop waiting behind a long queue.',
   guide: 'executor-shedding.md',
   phases: [
-    {
-      name: 'fault',
-      durationSeconds: 12,
-      faults: { 'executor-saturation': { threads: 1, taskMs: 200, maxQueue: 0 } },
-      streams: [{ kind: 'pressure', name: 'report', route: '/api/report', method: 'POST', body: {}, connections: 8 }],
-    },
+    { name: 'fault', durationSeconds: 12, faults: ONE_SLOW_WORKER, streams: [REPORTS] },
     {
       name: 'mitigated',
       durationSeconds: 12,
       settleSeconds: 2,
-      faults: { 'executor-saturation': { threads: 1, taskMs: 200, maxQueue: 0 } },
+      faults: ONE_SLOW_WORKER,
       mitigations: { 'load-shedding': { maxPoolQueue: 1 } },
-      streams: [{ kind: 'pressure', name: 'report', route: '/api/report', method: 'POST', body: {}, connections: 8 }],
+      streams: [REPORTS],
     },
   ],
   expectations: [

@@ -1,16 +1,5 @@
 import { defineScenario } from '../define.js';
-
-const RETRY_STORM = {
-  'queue-amplification': {
-    fanOut: 5,
-    downstreamLatencyMs: 200,
-    downstreamConcurrency: 4,
-    timeoutMs: 500,
-    retries: 3,
-    backoffMs: 50,
-    queueLimit: 0,
-  },
-};
+import { checkouts, RETRY_STORM } from './queue-amplification.scenario.js';
 
 export default defineScenario({
   name: 'queue-amplification-shedding',
@@ -23,7 +12,7 @@ export default defineScenario({
       name: 'fault',
       durationSeconds: 12,
       faults: RETRY_STORM,
-      streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 8 }],
+      streams: [checkouts(8)],
     },
     {
       name: 'mitigated',
@@ -31,7 +20,7 @@ export default defineScenario({
       settleSeconds: 3,
       faults: RETRY_STORM,
       mitigations: { 'load-shedding': { maxBacklog: 10, retryAfterSeconds: 1 }, 'deadline-propagation': { minRemainingMs: 10 } },
-      streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 8 }],
+      streams: [checkouts(8)],
     },
   ],
   expectations: [

@@ -1,4 +1,26 @@
-import { defineScenario } from '../define.js';
+import { defineScenario, type LoadStream } from '../define.js';
+
+/** The retry storm; queue-amplification-shedding runs it again with the mitigations on. */
+export const RETRY_STORM = {
+  'queue-amplification': {
+    fanOut: 5,
+    downstreamLatencyMs: 200,
+    downstreamConcurrency: 4,
+    timeoutMs: 500,
+    retries: 3,
+    backoffMs: 50,
+    queueLimit: 0,
+  },
+};
+/** Closed-loop checkouts on `connections` connections. */
+export const checkouts = (connections: number): LoadStream => ({
+  kind: 'pressure',
+  name: 'checkout',
+  route: '/api/checkout',
+  method: 'POST',
+  body: {},
+  connections,
+});
 
 // A retry storm: each checkout fans out to a slow, concurrency-limited downstream; calls time
 // out while still queued, are retried, and the abandoned attempts are still served.
@@ -9,27 +31,8 @@ export default defineScenario({
     'POST /api/checkout fans out five downstream calls through an unbounded in-process queue; downstream is slow and limited. Timeouts trigger retries, retries add load, the backlog grows and checkouts fail, while the event loop looks fine.',
   guide: 'queue-amplification.md',
   phases: [
-    {
-      name: 'baseline',
-      durationSeconds: 5,
-      streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 4 }],
-    },
-    {
-      name: 'fault',
-      durationSeconds: 15,
-      faults: {
-        'queue-amplification': {
-          fanOut: 5,
-          downstreamLatencyMs: 200,
-          downstreamConcurrency: 4,
-          timeoutMs: 500,
-          retries: 3,
-          backoffMs: 50,
-          queueLimit: 0,
-        },
-      },
-      streams: [{ kind: 'pressure', name: 'checkout', route: '/api/checkout', method: 'POST', body: {}, connections: 8 }],
-    },
+    { name: 'baseline', durationSeconds: 5, streams: [checkouts(4)] },
+    { name: 'fault', durationSeconds: 15, faults: RETRY_STORM, streams: [checkouts(8)] },
   ],
   expectations: [
     { phase: 'fault', signal: 'backlog', above: 20, why: 'calls arrive faster than downstream serves them, and retries add more' },

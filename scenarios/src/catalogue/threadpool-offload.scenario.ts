@@ -1,4 +1,5 @@
 import { defineScenario } from '../define.js';
+import { CONFIG, HASH, THREADPOOL_SATURATION } from './threadpool.scenario.js';
 
 export default defineScenario({
   name: 'threadpool-offload',
@@ -7,25 +8,14 @@ export default defineScenario({
     'The threadpool fault, then the offload mitigation with the fault still on: /api/hash runs its crypto in a worker pool, the libuv threadpool is free for fs and dns again, and the canary recovers.',
   guide: 'threadpool-offload.md',
   phases: [
-    {
-      name: 'fault',
-      durationSeconds: 12,
-      faults: { 'threadpool-saturation': { jobsPerRequest: 4, iterations: 100000, concurrency: 4 } },
-      streams: [
-        { kind: 'pressure', name: 'hash', route: '/api/hash', connections: 4 },
-        { kind: 'pressure', name: 'config', route: '/api/config', connections: 1 },
-      ],
-    },
+    { name: 'fault', durationSeconds: 12, faults: THREADPOOL_SATURATION, streams: [HASH, CONFIG] },
     {
       name: 'mitigated',
       durationSeconds: 12,
       settleSeconds: 3,
-      faults: { 'threadpool-saturation': { jobsPerRequest: 4, iterations: 100000, concurrency: 4 } },
+      faults: THREADPOOL_SATURATION,
       mitigations: { offload: { threads: 1 } },
-      streams: [
-        { kind: 'pressure', name: 'hash', route: '/api/hash', connections: 4 },
-        { kind: 'pressure', name: 'config', route: '/api/config', connections: 1 },
-      ],
+      streams: [HASH, CONFIG],
     },
   ],
   expectations: [
