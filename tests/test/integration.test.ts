@@ -24,6 +24,7 @@ import {
   repoPath,
   requireBinary,
   resetToggles,
+  runAgainstArgs,
   type RunningService,
   setToggles,
   startLabServices,
@@ -123,20 +124,7 @@ before(async () => {
   windowStart = nowSeconds();
   for (const name of SCENARIOS) {
     const rules = name === 'blocking' ? ['--rules', `${repoPath('prometheus/rules/alerts.yml')},${join(tmp, 'user-rules.yml')}`] : [];
-    runs.push(
-      await runScenario(name, [
-        ...rules,
-        '--api',
-        api.url,
-        '--metrics',
-        api.metricsUrl,
-        '--runner-port',
-        String(runnerPort),
-        '--out',
-        join(tmp, 'reports', name),
-        '--no-start',
-      ]),
-    );
+    runs.push(await runScenario(name, [...rules, ...runAgainstArgs(api, runnerPort, join(tmp, 'reports', name))]));
   }
   // The last scrapes and rule evaluations after the final run.
   await sleep(6000);

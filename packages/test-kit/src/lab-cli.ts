@@ -5,6 +5,15 @@ import { repoPath } from './repo.js';
 /** The CLI's built entry point (`pnpm build` first). */
 export const BIN = repoPath('packages/cli/dist/src/bin.js');
 
+/**
+ * `lab run` options for a run against services the caller started (`--no-start`): load and faults
+ * to `api.url`, samples from `api.metricsUrl`, the runner's own metrics on `runnerPort` (where a
+ * test's Prometheus scrapes it), the report under `outDir`.
+ */
+export function runAgainstArgs(api: { url: string; metricsUrl: string }, runnerPort: number, outDir: string): string[] {
+  return ['--no-start', '--api', api.url, '--metrics', api.metricsUrl, '--runner-port', String(runnerPort), '--out', outDir];
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
