@@ -1,6 +1,8 @@
 // Errors with stable codes, one catalogue for the package. The CLI prints `message` as one
 // line and exits with `exitCode`; a stack trace is never what a user sees for these.
 
+import { LabError } from '@runtime-lab/values';
+
 export type EngineErrorCode =
   | 'LAB_SCENARIO_INVALID'
   | 'LAB_SCENARIO_NOT_FOUND'
@@ -15,16 +17,10 @@ export type EngineErrorCode =
   | 'LAB_REPORT_INVALID'
   | 'LAB_USAGE';
 
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
-  /** Exit code for the CLI: 2 means the run could not be carried out. */
-  readonly exitCode: number;
-
+export class EngineError extends LabError<EngineErrorCode> {
+  /** exitCode: for the CLI, 2 means the run could not be carried out. */
   constructor(code: EngineErrorCode, message: string, exitCode = 2) {
-    super(message);
-    this.name = 'EngineError';
-    this.code = code;
-    this.exitCode = exitCode;
+    super(code, message, { exitCode });
   }
 }
 

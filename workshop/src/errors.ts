@@ -2,6 +2,8 @@
 // as a single line and exits 2 (the command could not be carried out); a wrong answer or a
 // failed verify is not an error but a result (exit 1).
 
+import { LabError } from '@runtime-lab/values';
+
 export type WorkshopErrorCode =
   /** A module file is malformed: the message names the file, the field and what is allowed. */
   | 'LAB_WORKSHOP_MODULE'
@@ -10,13 +12,4 @@ export type WorkshopErrorCode =
   /** Something verify or mystery needs could not run: a service that did not start, no api. */
   | 'LAB_WORKSHOP_UNAVAILABLE';
 
-export class WorkshopError extends Error {
-  readonly code: WorkshopErrorCode;
-  readonly exitCode = 2;
-
-  constructor(code: WorkshopErrorCode, message: string) {
-    super(message);
-    this.name = 'WorkshopError';
-    this.code = code;
-  }
-}
+export class WorkshopError extends LabError<WorkshopErrorCode> {}

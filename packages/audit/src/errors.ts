@@ -1,6 +1,8 @@
 // One catalogue of the auditor's errors, each with a stable code (undici style), so the CLI can
 // map every failure to exit 2 with a one-line message and callers can branch on `code`.
 
+import { LabError } from '@runtime-lab/values';
+
 export type AuditErrorCode =
   /** Bad command line: unknown option, missing value, conflicting sources. */
   | 'LAB_AUDIT_USAGE'
@@ -11,15 +13,7 @@ export type AuditErrorCode =
   /** The target answered, but has nothing the auditor can judge (wrong endpoint or selector). */
   | 'LAB_AUDIT_NO_DATA';
 
-export class AuditError extends Error {
-  readonly code: AuditErrorCode;
-
-  constructor(code: AuditErrorCode, message: string) {
-    super(message);
-    this.name = 'AuditError';
-    this.code = code;
-  }
-}
+export class AuditError extends LabError<AuditErrorCode> {}
 
 /** A config error that points at a place in the file, printed as `file:line:col: reason`. */
 export class ThresholdsError extends AuditError {

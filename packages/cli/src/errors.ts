@@ -2,6 +2,8 @@
 // the scenario engine's EngineError, as one line and exits with its exitCode (2: the command
 // could not be carried out); anything else is an unexpected error.
 
+import { LabError } from '@runtime-lab/values';
+
 export type CliErrorCode =
   /** Bad command line: unknown command or option, missing or malformed value. */
   | 'LAB_CLI_USAGE'
@@ -10,13 +12,4 @@ export type CliErrorCode =
   /** Something unexpected ended a run (the engine restored the service first). */
   | 'LAB_CLI_RUN_FAILED';
 
-export class CliError extends Error {
-  readonly code: CliErrorCode;
-  readonly exitCode = 2;
-
-  constructor(code: CliErrorCode, message: string) {
-    super(message);
-    this.name = 'CliError';
-    this.code = code;
-  }
-}
+export class CliError extends LabError<CliErrorCode> {}

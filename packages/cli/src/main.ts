@@ -1,8 +1,7 @@
 // Dispatches `lab <command>`. Every failure the user can cause is printed as one line with
 // exit code 2; a stack trace only with LAB_DEBUG=1.
-import { EngineError, oneLine } from '@runtime-lab/scenarios';
-import { redactText } from '@runtime-lab/values';
-import { WorkshopError } from '@runtime-lab/workshop';
+import { oneLine } from '@runtime-lab/scenarios';
+import { LabError, redactText } from '@runtime-lab/values';
 import { CliError } from './errors.js';
 import { loadAudit } from './audit-loader.js';
 import { down } from './commands/down.js';
@@ -51,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     // A URL the user typed (or an error quoting one) may carry a credential.
     const secrets = [process.env.LAB_ADMIN_TOKEN];
     if (process.env.LAB_DEBUG) console.error(redactText(error instanceof Error ? (error.stack ?? error.message) : String(error), secrets));
-    const known = error instanceof CliError || error instanceof EngineError || error instanceof WorkshopError ? error : undefined;
+    // Every package's coded errors (the CLI's, the engine's, the workshop's, the auditor's).
+    const known = error instanceof LabError ? error : undefined;
     const prefix = known ? '' : 'unexpected error: ';
     console.error(redactText(`lab ${command}: ${prefix}${oneLine(error)}`, secrets));
     return known ? known.exitCode : 2;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { checkJsonNumber, formatInstant, readDecimal, readInstant, redactText } from '../src/index.js';
+import { checkJsonNumber, formatInstant, LabError, readDecimal, readInstant, redactText } from '../src/index.js';
 
 const PORT = { integer: true, min: 0, max: 65_535 };
 const FRACTION = { integer: false, min: 0, max: 1, clampAboveMax: true };
@@ -118,5 +118,21 @@ describe('redactText', () => {
     assert.equal(redactText('authorization: Bearer abc.def'), 'authorization: Bearer [redacted]');
     assert.equal(redactText('the value s3cret leaked', ['s3cret', undefined, '']), 'the value [redacted] leaked');
     assert.equal(redactText('http://127.0.0.1:8080/api/ping?tokens=1'), 'http://127.0.0.1:8080/api/ping?tokens=1');
+  });
+});
+
+describe('LabError', () => {
+  class ExampleError extends LabError<'LAB_EXAMPLE_USAGE'> {}
+
+  test("a package's subclass keeps its code, its own name, exit code 2 unless told, and its cause", () => {
+    const cause = new Error('underlying');
+    const error = new ExampleError('LAB_EXAMPLE_USAGE', 'bad --rate: expected a number', { cause });
+    assert.ok(error instanceof LabError && error instanceof ExampleError && error instanceof Error);
+    assert.equal(error.name, 'ExampleError');
+    assert.equal(error.code, 'LAB_EXAMPLE_USAGE');
+    assert.equal(error.exitCode, 2);
+    assert.equal(error.cause, cause);
+    assert.equal(new ExampleError('LAB_EXAMPLE_USAGE', 'x', { exitCode: 1 }).exitCode, 1);
+    assert.equal('cause' in new ExampleError('LAB_EXAMPLE_USAGE', 'x'), false);
   });
 });
