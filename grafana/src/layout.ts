@@ -1,6 +1,7 @@
 // Assembles a lab dashboard: fixed uid, the lab's tag and cross-links, rows of panels with ids
 // assigned in order (stable ids keep the generated JSON diff-friendly and let links target a panel).
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { faultAnnotations, phaseAnnotations } from './annotations.js';
 import { DASHBOARD_TAG } from './datasource.js';
 import type { LabPanel } from './panels.js';
 
@@ -14,7 +15,8 @@ export interface DashboardSpec {
   title: string;
   description: string;
   rows: Row[];
-  annotations: dashboard.AnnotationQueryBuilder[];
+  /** Default: the lab's fault toggles and scenario phases, so every dashboard puts them on its time axis. */
+  annotations?: dashboard.AnnotationQueryBuilder[];
 }
 
 const UID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -42,7 +44,7 @@ export function buildDashboard(spec: DashboardSpec): dashboard.Dashboard {
         .includeVars(false)
         .targetBlank(false),
     )
-    .annotations(spec.annotations);
+    .annotations(spec.annotations ?? [faultAnnotations(), phaseAnnotations()]);
   let id = 1;
   for (const row of spec.rows) {
     builder.withRow(new dashboard.RowBuilder(row.title).id(id++));

@@ -118,6 +118,14 @@ export function timeseries(options: TimeseriesOptions): TimeseriesPanelBuilder {
   return panel;
 }
 
+/**
+ * A full-width band of 0/1 lines drawn as steps (1 while a fault, scenario or phase is on): the
+ * lab's "what was switched on when" rows, on the same time axis as the signals.
+ */
+export function onOffBand(options: Pick<TimeseriesOptions, 'title' | 'description' | 'queries'>): TimeseriesPanelBuilder {
+  return timeseries({ ...options, unit: 'short', width: 24, height: 6, min: 0, max: 1, stepped: true });
+}
+
 export function stat(options: StatOptions): StatPanelBuilder {
   const steps: dashboard.Threshold[] = [{ value: null, color: 'green' }];
   for (const [value, color] of options.thresholds) steps.push({ value, color });

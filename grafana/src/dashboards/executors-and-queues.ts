@@ -14,7 +14,6 @@ import {
   METRIC_THREADPOOL_CANARY_SECONDS,
   METRIC_THREADPOOL_INFLIGHT,
 } from '@runtime-lab/metric-names';
-import { faultAnnotations, phaseAnnotations } from '../annotations.js';
 import { buildDashboard } from '../layout.js';
 import { timeseries } from '../panels.js';
 
@@ -26,7 +25,6 @@ export function build() {
     title: 'Executors & queues',
     description:
       'The queues behind the event loop: worker pool, libuv threadpool, checkout backlog and downstream calls. Each can make requests slow while loop delay stays calm.',
-    annotations: [faultAnnotations(), phaseAnnotations()],
     rows: [
       {
         title: 'Worker pool (piscina)',

@@ -13,9 +13,8 @@ import {
   METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS,
   METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
 } from '@runtime-lab/metric-names';
-import { faultAnnotations, phaseAnnotations } from '../annotations.js';
 import { buildDashboard } from '../layout.js';
-import { COLORS, stat, timeseries } from '../panels.js';
+import { COLORS, onOffBand, stat, timeseries } from '../panels.js';
 
 export const uid = 'runtime-vs-requests';
 
@@ -34,7 +33,6 @@ export function build() {
     title: 'Runtime vs requests',
     description:
       'Home of runtime-lab: the event loop against request latency. Under blocking, loop delay and client-side P99 jump together while the server-side P99 stays calm.',
-    annotations: [faultAnnotations(), phaseAnnotations()],
     rows: [
       {
         title: 'At a glance',
@@ -224,16 +222,10 @@ export function build() {
               { expr: `job:${METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS}:max`, legend: 'snapshot age (s) {{job}}' },
             ],
           }),
-          timeseries({
+          onOffBand({
             title: 'Fault and mitigation toggles',
             description:
               'Which faults and mitigations are on (1) and since when; the same toggles mark every panel as red annotations. Toggles expire after their TTL; the runner resets the ones it set when it ends, and `lab fault clear` switches them all off.',
-            unit: 'short',
-            width: 24,
-            height: 6,
-            min: 0,
-            max: 1,
-            stepped: true,
             queries: [{ expr: `fault_kind:${METRIC_LAB_FAULT_ACTIVE}:max`, legend: '{{kind}} {{fault}}' }],
           }),
         ],

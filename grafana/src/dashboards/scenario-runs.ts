@@ -5,9 +5,8 @@ import {
   METRIC_LAB_RUNNER_REQUEST_DURATION_SECONDS,
   METRIC_LAB_RUNNER_UP,
 } from '@runtime-lab/metric-names';
-import { faultAnnotations, phaseAnnotations } from '../annotations.js';
 import { buildDashboard } from '../layout.js';
-import { COLORS, timeseries } from '../panels.js';
+import { COLORS, onOffBand, timeseries } from '../panels.js';
 
 export const uid = 'scenario-runs';
 
@@ -17,21 +16,14 @@ export function build() {
     title: 'Scenario runs',
     description:
       "The scenario runner's client-side metrics by stream and phase. Empty between runs: start one with docker compose run --rm lab run blocking.",
-    annotations: [phaseAnnotations(), faultAnnotations()],
     rows: [
       {
         title: 'Runs',
         panels: [
-          timeseries({
+          onOffBand({
             title: 'Running scenario and phase',
             description:
               'Each line is 1 while that scenario or phase runs. Nothing here means no run is in progress (or Prometheus cannot reach the runner): start one with docker compose run --rm lab run blocking.',
-            unit: 'short',
-            width: 24,
-            height: 6,
-            min: 0,
-            max: 1,
-            stepped: true,
             queries: [
               { expr: `scenario:${METRIC_LAB_RUNNER_UP}:max`, legend: '{{scenario}} running' },
               { expr: `scenario_phase:${METRIC_LAB_RUNNER_PHASE_INFO}:max`, legend: '{{scenario}} / {{phase}}' },
