@@ -5,7 +5,7 @@
 import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import { ApiError } from '../errors.js';
 import { catalogue, defaultParams, type ParamSpec, type ParamsOf, TTL_SECONDS, type ToggleName } from './catalogue.js';
-import { parseTrigger, TRIGGER_GRAMMAR } from './trigger.js';
+import { parseTrigger, triggerGrammar } from './trigger.js';
 
 export interface Clamp {
   param: string;
@@ -36,7 +36,7 @@ export function describeAllowed(spec: ParamSpec): string {
     case 'set':
       return `a non-empty array of distinct values from ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'trigger':
-      return TRIGGER_GRAMMAR;
+      return triggerGrammar(spec.sources);
   }
 }
 
@@ -82,7 +82,7 @@ function checkParam(param: string, spec: ParamSpec, value: unknown): Checked {
     }
     case 'trigger': {
       if (typeof value !== 'string') return { ok: false, message: `got ${show(value)}` };
-      const parsed = parseTrigger(value);
+      const parsed = parseTrigger(value, spec.sources);
       // The raw value is not echoed in full: it may be a customer's input.
       if (parsed && 'error' in parsed) return { ok: false, message: `got ${show(value)}: ${parsed.error}` };
       return { ok: true, value };
