@@ -15,11 +15,9 @@ import {
   probesText,
   rangeLegend,
   runLine,
-  signalsWithData,
   summaryRows,
   verdictText,
   STREAM_RESULT_HEADER,
-  streamLeadLines,
   streamResultRows,
 } from './format.js';
 import { heldTheLoopTable } from './held-the-loop.js';
@@ -249,9 +247,6 @@ export function renderHtml(report: Report): string {
         ),
       );
   }
-  const streamLeads = streamLeadLines(report);
-  if (streamLeads.length > 0)
-    body.push('<p>Load streams, first sustained crossing:</p>', `<ul>${streamLeads.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
   const alerts = alertHeadline(report);
   if (alerts) {
     body.push('<h2>Would the alerts have fired?</h2>', `<p>${esc(alerts)}</p>`);

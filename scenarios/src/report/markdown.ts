@@ -16,7 +16,6 @@ import {
   summaryRows,
   verdictText,
   STREAM_RESULT_HEADER,
-  streamLeadLines,
   streamResultRows,
 } from './format.js';
 import { heldTheLoopTable } from './held-the-loop.js';
@@ -65,8 +64,6 @@ export function renderMarkdown(report: Report): string {
     out.push('', '## What held the loop', '', held.intro);
     if (held.rows.length > 0) out.push('', table(held.header, held.rows));
   }
-  const streamLeads = streamLeadLines(report);
-  if (streamLeads.length > 0) out.push('', 'Load streams, first sustained crossing:', '', ...streamLeads.map((l) => `- ${l}`));
   const alerts = alertHeadline(report);
   if (alerts) {
     out.push('', '## Would the alerts have fired?', '', alerts, '');
