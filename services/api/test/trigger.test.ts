@@ -136,7 +136,14 @@ test('`lab fault set` accepts a trigger and the api applies it', async () => {
   const hit = await timed(`${lab.api.url}/api/orders`, { headers: { 'x-customer': 'a=b' } });
   const miss = await timed(`${lab.api.url}/api/orders`);
   const refused = await labCli(['fault', 'set', 'blocking', 'trigger=path:x=1', '--api', lab.api.url]);
+  const other = await labCli(['fault', 'set', 'executor-saturation', 'taskMs=300', 'trigger=query:tenant=acme', '--api', lab.api.url]);
+  const otherListed = await labCli(['fault', 'list', '--api', lab.api.url]);
+  const noBody = await labCli(['fault', 'set', 'threadpool-saturation', 'trigger=body:tenant=acme', '--api', lab.api.url]);
   await resetToggles(lab.api.url);
+  assert.equal(other.code, 0, other.stderr);
+  assert.match(otherListed.stdout, /"trigger":"query:tenant=acme"/, otherListed.stdout);
+  assert.notEqual(noBody.code, 0);
+  assert.match(noBody.stderr, /source "body" is not one of header, query/, noBody.stderr);
   assert.match(listed.stdout, /"trigger":"header:x-customer=a=b"/, listed.stdout);
   assert.ok(hit >= 220 && miss < 100, `only the request with the header slept: ${hit} vs ${miss} ms`);
   assert.notEqual(refused.code, 0);
