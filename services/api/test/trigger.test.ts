@@ -157,6 +157,8 @@ function counted(families: Awaited<ReturnType<typeof freshSnapshot>>, fault: str
 
 test('executor-saturation with a body trigger makes only the matching report task long (pool run time measured in the worker)', async () => {
   await setToggles(lab.api.url, { 'executor-saturation': { threads: 1, taskMs: 600, trigger: 'body:customer=acme' } });
+  // The fault replaced the pool: its first task would also wait for the new worker thread to start.
+  await report('warm-up');
   const run = { pool: 'report' };
   const before = await freshSnapshot(lab.api.metricsUrl);
   const other = await report('globex');
@@ -172,9 +174,9 @@ test('executor-saturation with a body trigger makes only the matching report tas
   });
   assert.ok(increase(middle, after, 'runtime_pool_run_seconds_sum', run) >= 0.5, `the matching task burned ~600 ms in the worker: ${figures}`);
   assert.ok(increase(before, middle, 'runtime_pool_run_seconds_sum', run) < 0.2, `the other task was the healthy one: ${figures}`);
-  assert.ok(acme >= 550 && other <= acme / 3, `client-side: ${figures}`);
+  assert.ok(acme >= 550 && other <= acme / 2, `client-side: ${figures}`);
   assert.equal(counted(after, 'executor-saturation', 'body', 'matched'), 1);
-  assert.equal(counted(after, 'executor-saturation', 'body', 'unmatched'), 1);
+  assert.equal(counted(after, 'executor-saturation', 'body', 'unmatched'), 2, 'the warm-up and globex');
 });
 
 test('threadpool-saturation with a header trigger submits the heavy jobs only for the matching tenant; /api/config suffers only then', async () => {
