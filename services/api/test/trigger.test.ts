@@ -243,6 +243,8 @@ test('every fault refuses a bad trigger with the allowed form, /api/hash a body 
     ['queue-amplification', 'cookie:a=1', /source "cookie" is not one of header, query, body/],
     ['threadpool-saturation', 'body:customer=acme', /source one of header, query,.*source "body" is not one of header, query$/],
     ['threadpool-saturation', 7, /trigger: expected .* got 7/],
+    // blocking's routes are a parameter: a body trigger on GET routes only would never fire.
+    ['blocking', 'body:customer=acme', /trigger: a body trigger never matches on routes orders \(GET requests have no body\); allowed: .*report or checkout/],
   ];
   for (const [fault, trigger, message] of cases) {
     const response = await app.inject({ method: 'PUT', url: `/admin/faults/${fault}`, payload: { trigger } });
@@ -251,4 +253,7 @@ test('every fault refuses a bad trigger with the allowed form, /api/hash a body 
   }
   const afterRefusals = (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults;
   assert.deepEqual(afterRefusals, before, 'refused PUTs changed nothing');
+  const onPost = await app.inject({ method: 'PUT', url: '/admin/faults/blocking', payload: { routes: ['orders', 'report'], trigger: 'body:customer=acme' } });
+  assert.equal(onPost.statusCode, 200, onPost.body);
+  await app.inject({ method: 'DELETE', url: '/admin/faults' });
 });
