@@ -192,6 +192,9 @@ test('a stream’s lead-time row names the stream and its own SLO, in the table 
     terminalSummary(report).some((l) => l.trim().startsWith('stream storefront P99 > 200 ms: +1 s (+1 s vs warm breach')),
     terminalSummary(report).join('\n'),
   );
+  // The "Load streams" chart draws the stream's own SLO, the threshold its row is judged against.
+  const chart = chartSpecs(report).find((c) => c.title.startsWith('Load streams'));
+  assert.deepEqual(chart?.thresholds, [{ value: 0.2, label: 'SLO 200 ms: storefront' }]);
 });
 
 test('a header trigger keeps its name and loses its value in every report', () => {
