@@ -17,6 +17,8 @@ export interface CatalogueParam {
   min?: number;
   max?: number;
   values?: string[];
+  /** For a trigger: the sources the fault's routes can carry. */
+  sources?: string[];
   default?: unknown;
   description?: string;
 }

@@ -78,6 +78,11 @@ export interface RampStream {
   stepSeconds: number;
   maxRate?: number;
   timeoutMs?: number;
+  /**
+   * The stream's own client-side SLO on its P99 (from the intended send time): the threshold of its
+   * row in the lead-time table. Default: the rampP99 threshold (100 ms unless `thresholds.rampP99`).
+   */
+  sloMs?: number;
 }
 
 /**
@@ -116,6 +121,11 @@ export interface RequestShape {
 export interface RateStream extends RequestShape {
   kind: 'rate';
   ratePerSecond: number;
+  /**
+   * The stream's own client-side SLO on its P99 (from the intended send time): the threshold of its
+   * row in the lead-time table. Default: the rampP99 threshold (100 ms unless `thresholds.rampP99`).
+   */
+  sloMs?: number;
 }
 
 /** `count` requests all due at `atSecond` (from the start of the stream's phase, or of its first phase); count 1 is a single request. */
@@ -123,6 +133,11 @@ export interface BurstStream extends RequestShape {
   kind: 'burst';
   atSecond: number;
   count: number;
+  /**
+   * The stream's own client-side SLO on its P99 (from the intended send time): the threshold of its
+   * row in the lead-time table. Default: the rampP99 threshold (100 ms unless `thresholds.rampP99`).
+   */
+  sloMs?: number;
 }
 
 export type LoadStream = PressureStream | RampStream | RateStream | BurstStream;
@@ -174,13 +189,16 @@ export interface ThresholdExpectation {
   why?: string;
 }
 
+/** A row of the lead-time table: a signal, or one named load stream's P99 (`{ stream: 'storefront' }`). */
+export type LeadSubject = SignalId | { stream: string };
+
 /**
  * Lead-time expectation: `leads` crosses its threshold (from below) at least `bySeconds` before
  * `before` does. Both must cross; a `before` signal that never does fails the expectation.
  */
 export interface LeadExpectation {
-  leads: SignalId;
-  before: SignalId;
+  leads: LeadSubject;
+  before: LeadSubject;
   bySeconds?: number;
   /** Pass also when `before` has data and never crosses (the leading signal warned of something that never came). */
   passIfLaterNeverCrosses?: boolean;

@@ -143,7 +143,8 @@ async function preflight(options: RunOptions, admin: AdminClient, scenario: Scen
   }
   // An expectation on a signal the target cannot give would only fail for want of data at the end.
   for (const [i, e] of scenario.expectations.entries()) {
-    const read = isLeadExpectation(e) ? [e.leads, e.before] : e.stream === undefined ? [e.signal] : [];
+    // A stream's row is client-side: every target gives it.
+    const read = isLeadExpectation(e) ? [e.leads, e.before].filter((s) => typeof s === 'string') : e.stream === undefined ? [e.signal] : [];
     const missing = metricsSource.unavailable.find((u) => read.includes(u.signal));
     if (missing) {
       throw new EngineError(

@@ -40,9 +40,14 @@ function paramProblem(spec: ServiceCatalogue['toggles'][string]['params'][string
       return typeof value === 'string' && spec.values?.includes(value) ? undefined : `got ${shown}`;
     case 'set':
       return Array.isArray(value) && value.length > 0 && value.every((v) => spec.values?.includes(v)) ? undefined : `got ${shown}`;
-    case 'trigger':
-      // The grammar is checked by the service itself when the phase sets the fault.
-      return typeof value === 'string' ? undefined : `got ${shown}`;
+    case 'trigger': {
+      // The full grammar is checked by the service when the phase sets the fault; the source is
+      // checked here, before anything runs, against what the fault's routes can carry.
+      if (typeof value !== 'string') return `got ${shown}`;
+      const source = value.slice(0, Math.max(0, value.indexOf(':')));
+      if (value === '' || !spec.sources || spec.sources.includes(source)) return undefined;
+      return `source "${source.slice(0, 20)}" is not one of ${spec.sources.join(', ')}`;
+    }
     default:
       return undefined;
   }
@@ -51,6 +56,6 @@ function paramProblem(spec: ServiceCatalogue['toggles'][string]['params'][string
 function allowedText(spec: ServiceCatalogue['toggles'][string]['params'][string]): string {
   if (spec.type === 'enum') return `one of ${spec.values?.join(', ')}`;
   if (spec.type === 'set') return `a non-empty array of ${spec.values?.join(', ')}`;
-  if (spec.type === 'trigger') return 'a string "" or "<header|query|body>:<name>=<value>"';
+  if (spec.type === 'trigger') return `a string "" or "<${(spec.sources ?? ['header', 'query', 'body']).join('|')}>:<name>=<value>"`;
   return `${spec.type === 'integer' ? 'an integer' : 'a number'} from ${spec.min} to ${spec.max}`;
 }

@@ -6,6 +6,8 @@ import type {
   BodyList,
   BurstStream,
   Expectation,
+  LeadSubject,
+  RampStream,
   RateStream,
   RequestShape,
   ScenarioStream,
@@ -230,25 +232,31 @@ function checkRequestShape<T extends RequestShape>(c: Checker, o: Obj, field: st
 
 const REQUEST_FIELDS = ['kind', 'name', 'route', 'method', 'headers', 'query', 'body', 'bodies', 'timeoutMs'];
 
+/** An open-loop stream's own SLO (ms), the threshold of its lead-time row: the same range as the probe's. */
+function checkStreamSlo<T extends { sloMs?: number }>(c: Checker, o: Obj, field: string, stream: T): T {
+  if (o.sloMs !== undefined) stream.sloMs = c.number(o.sloMs, `${field}.sloMs`, 1, 30000);
+  return stream;
+}
+
 /** A rate or burst stream; `extra` are further fields allowed (a scenario-level stream's `phases`). */
 function checkOpenLoop(c: Checker, value: unknown, field: string, kind: 'rate' | 'burst', extra: string[] = []): RateStream | BurstStream {
   if (kind === 'rate') {
-    const o = c.object(value, field, [...REQUEST_FIELDS, 'ratePerSecond', ...extra]);
+    const o = c.object(value, field, [...REQUEST_FIELDS, 'ratePerSecond', 'sloMs', ...extra]);
     const stream: RateStream = {
       kind,
       route: c.string(o.route, `${field}.route`, ROUTE, ROUTE_ALLOWED),
       ratePerSecond: c.number(o.ratePerSecond, `${field}.ratePerSecond`, MIN_RATE_PER_SECOND, MAX_RATE_PER_SECOND),
     };
-    return checkRequestShape(c, o, field, stream);
+    return checkStreamSlo(c, o, field, checkRequestShape(c, o, field, stream));
   }
-  const o = c.object(value, field, [...REQUEST_FIELDS, 'atSecond', 'count', ...extra]);
+  const o = c.object(value, field, [...REQUEST_FIELDS, 'atSecond', 'count', 'sloMs', ...extra]);
   const stream: BurstStream = {
     kind,
     route: c.string(o.route, `${field}.route`, ROUTE, ROUTE_ALLOWED),
     atSecond: c.number(o.atSecond, `${field}.atSecond`, 0, MAX_RUN_SECONDS),
     count: c.number(o.count, `${field}.count`, 1, MAX_BURST, true),
   };
-  return checkRequestShape(c, o, field, stream);
+  return checkStreamSlo(c, o, field, checkRequestShape(c, o, field, stream));
 }
 
 const STREAM_KINDS = ['pressure', 'ramp', 'rate', 'burst'] as const;
@@ -267,8 +275,8 @@ function checkStream(c: Checker, value: unknown, field: string): LoadStream {
     return withCommon(c, o, field, stream);
   }
   // The ramp: "find where it breaks". A constant rate is a `rate` stream (stepRate 0 still works).
-  const o = c.object(value, field, [...common, 'startRate', 'stepRate', 'stepSeconds', 'maxRate']);
-  const stream: LoadStream = {
+  const o = c.object(value, field, [...common, 'startRate', 'stepRate', 'stepSeconds', 'maxRate', 'sloMs']);
+  const stream: RampStream = {
     kind,
     route: c.string(o.route, `${field}.route`, ROUTE, ROUTE_ALLOWED),
     startRate: c.number(o.startRate, `${field}.startRate`, 1, 2000),
@@ -276,7 +284,7 @@ function checkStream(c: Checker, value: unknown, field: string): LoadStream {
     stepSeconds: c.number(o.stepSeconds, `${field}.stepSeconds`, 1, 600),
   };
   if (o.maxRate !== undefined) stream.maxRate = c.number(o.maxRate, `${field}.maxRate`, stream.startRate, 5000);
-  return withCommon(c, o, field, stream);
+  return withCommon(c, o, field, checkStreamSlo(c, o, field, stream));
 }
 
 /** Scenario-level streams: rate or burst, each named, over a range of phases. */
@@ -409,15 +417,86 @@ export function streamNamesOf(scenario: Pick<Scenario, 'phases' | 'streams'>): s
   return [...names];
 }
 
+/**
+ * The SLO (ms) each named stream declares. A name used by several phase streams (one stream per
+ * phase, reported as one) has one row in the lead-time table, so they must not disagree.
+ */
+export function streamSlosOf(scenario: Pick<Scenario, 'phases' | 'streams'>): Map<string, number> {
+  const slos = new Map<string, number>();
+  const declared: [string, LoadStream][] = [
+    ...(scenario.streams ?? []).map((s): [string, LoadStream] => [s.name as string, s]),
+    ...scenario.phases.flatMap((p) => (p.streams ?? []).map((s, i): [string, LoadStream] => [streamName(s, i), s])),
+  ];
+  for (const [name, stream] of declared) {
+    if ('sloMs' in stream && stream.sloMs !== undefined && !slos.has(name)) slos.set(name, stream.sloMs);
+  }
+  return slos;
+}
+
+/** Phase streams sharing a name must agree on sloMs (or leave it out). */
+function checkStreamSlosAgree(c: Checker, phases: Phase[]): void {
+  const seen = new Map<string, { sloMs: number; field: string }>();
+  phases.forEach((phase, pi) => {
+    for (const [si, stream] of (phase.streams ?? []).entries()) {
+      if (stream.kind === 'pressure' || stream.sloMs === undefined) continue;
+      const name = streamName(stream, si);
+      const field = `phases[${pi}].streams[${si}].sloMs`;
+      const first = seen.get(name);
+      if (!first) seen.set(name, { sloMs: stream.sloMs, field });
+      else if (first.sloMs !== stream.sloMs)
+        c.fail(
+          field,
+          `${stream.sloMs} differs from ${first.field} (${first.sloMs}) for the same stream "${name}"`,
+          'one sloMs per stream name',
+        );
+    }
+  });
+}
+
+/** A lead expectation's `leads` or `before`: a signal id, or `{ stream }` naming a load stream. */
+function checkLeadSubject(c: Checker, value: unknown, field: string, streams: string[]): LeadSubject {
+  if (typeof value === 'string' && isSignalId(value)) return value;
+  const named = streams.length > 0 ? `, or { stream } with a stream of ${streams.join(', ')}` : '';
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    c.fail(field, `${describe(value)} is not allowed`, `a signal id (${SIGNAL_IDS.join(', ')})${named}`);
+  const o = c.object(value, field, ['stream']);
+  if (streams.length === 0)
+    c.fail(`${field}.stream`, 'names a stream, but the scenario has no open-loop load streams (rate, burst, ramp)', 'a signal id');
+  return { stream: c.oneOf(o.stream, `${field}.stream`, streams) };
+}
+
+const subjectKey = (s: LeadSubject): string => (typeof s === 'string' ? s : `stream ${s.stream}`);
+
+/** Names of the open-loop streams (rate, burst, ramp): those with a per-second P99 of their own and a lead-time row. */
+export function openLoopStreamNamesOf(scenario: Pick<Scenario, 'phases' | 'streams'>): string[] {
+  const names = new Set<string>((scenario.streams ?? []).map((s) => s.name as string));
+  for (const phase of scenario.phases) {
+    for (const [i, s] of (phase.streams ?? []).entries()) if (s.kind !== 'pressure') names.add(streamName(s, i));
+  }
+  return [...names];
+}
+
 /** Signals an expectation can take for one stream. */
 const STREAM_SIGNALS = ['rampP99', 'errorRate'] as const;
 
-function checkExpectation(c: Checker, value: unknown, field: string, phases: string[], streams: string[]): Expectation {
+/**
+ * `streams`: every named stream (a threshold expectation's `stream`); `leadStreams`: the open-loop
+ * ones, which have a lead-time row a lead expectation can name.
+ */
+function checkExpectation(
+  c: Checker,
+  value: unknown,
+  field: string,
+  phases: string[],
+  streams: string[],
+  leadStreams: string[],
+): Expectation {
   if (typeof value === 'object' && value !== null && 'leads' in value) {
     const o = c.object(value, field, ['leads', 'before', 'bySeconds', 'passIfLaterNeverCrosses', 'why']);
-    const leads = c.oneOf(o.leads, `${field}.leads`, SIGNAL_IDS);
-    const before = c.oneOf(o.before, `${field}.before`, SIGNAL_IDS);
-    if (leads === before) c.fail(`${field}.before`, `is the same signal as "leads" (${leads})`, 'another signal');
+    const leads = checkLeadSubject(c, o.leads, `${field}.leads`, leadStreams);
+    const before = checkLeadSubject(c, o.before, `${field}.before`, leadStreams);
+    if (subjectKey(leads) === subjectKey(before))
+      c.fail(`${field}.before`, `is the same as "leads" (${subjectKey(leads)})`, 'another signal or stream');
     const out: Expectation = { leads, before };
     if (o.bySeconds !== undefined) out.bySeconds = c.number(o.bySeconds, `${field}.bySeconds`, 0, MAX_RUN_SECONDS);
     if (o.passIfLaterNeverCrosses !== undefined) {
@@ -487,10 +566,12 @@ export function validateScenario(value: unknown, file: string): Scenario {
   const total = scenario.phases.reduce((acc, p) => acc + p.durationSeconds, 0);
   if (total > MAX_RUN_SECONDS) c.fail('phases', `add up to ${total} s`, `at most ${MAX_RUN_SECONDS} s in all`);
   if (o.streams !== undefined) scenario.streams = checkScenarioStreams(c, o.streams, scenario.phases);
+  checkStreamSlosAgree(c, scenario.phases);
   const streams = streamNamesOf(scenario);
+  const leadStreams = openLoopStreamNamesOf(scenario);
   scenario.expectations = c
     .array(o.expectations, 'expectations', 1, 50, 'expectations')
-    .map((e, i) => checkExpectation(c, e, `expectations[${i}]`, names, streams));
+    .map((e, i) => checkExpectation(c, e, `expectations[${i}]`, names, streams, leadStreams));
   if (o.thresholds !== undefined) {
     const t = c.object(o.thresholds, 'thresholds', SIGNAL_IDS);
     scenario.thresholds = {};

@@ -103,6 +103,34 @@ test('a lead expectation needs both signals to cross: a later signal that never 
   assert.equal(evaluateLead(optIn, [row('elu', 'crossed', 10), row('probeP99', 'no-data', null)]).passed, false);
 });
 
+test('a lead expectation can name a stream’s row: found by its name, never confused with the signal rows, and a silent stream has no data', () => {
+  const stream = (name: string, status: LeadTimeRow['status'], at: number | null): LeadTimeRow => ({
+    ...row('rampP99', status, at),
+    stream: name,
+    label: `stream ${name} P99`,
+  });
+  // The aggregate rampP99 row crossed at 20; the storefront stream's own row at 11.
+  // The stream's row first: a signal is never looked up among the streams' rows.
+  const rows = [stream('storefront', 'crossed', 11), row('rampP99', 'crossed', 20), row('serverP99', 'never', null)];
+  const first = evaluateLead({ leads: { stream: 'storefront' }, before: 'rampP99', bySeconds: 5 }, rows);
+  assert.deepEqual(
+    { passed: first.passed, observed: first.observed, stream: first.stream, description: first.description },
+    {
+      passed: true,
+      observed: 9,
+      stream: 'storefront',
+      description: 'stream storefront P99 crosses its threshold at least 5 s before ramp P99 (open loop)',
+    },
+  );
+  // "Users noticed; the server-side dashboards never did."
+  const unseen = evaluateLead({ leads: { stream: 'storefront' }, before: 'serverP99', passIfLaterNeverCrosses: true }, rows);
+  assert.equal(unseen.passed, true);
+  const behind = evaluateLead({ leads: 'rampP99', before: { stream: 'storefront' } }, rows);
+  assert.deepEqual([behind.passed, behind.observed], [false, -9]);
+  const silent = evaluateLead({ leads: { stream: 'rare' }, before: 'rampP99' }, rows);
+  assert.deepEqual([silent.passed, observedText(silent)], [false, 'not observed: stream rare P99 has no data']);
+});
+
 function lateRun(expectation: Expectation, scheduleP99Ms: number) {
   const scenario: Scenario = {
     name: 'late',

@@ -219,3 +219,60 @@ test('onset is the phase that first switches a fault on (or is marked onset); lo
     'b',
   );
 });
+
+test('each named stream gets a row of its own: its own threshold, first and sustained crossing vs onset and both SLO breaches', () => {
+  const storefront = series([0.02, 0.03, 0.02, 0.02, 0.15, 0.6, 0.4, 0.05, 0.04, 0.03]);
+  const { rows, streamRows } = leadTimes({
+    onsetSeconds: 3,
+    onsetEndSeconds: 7,
+    thresholds: defaults(),
+    phaseAt: phaseOf,
+    readings: readings(
+      { probeP99: series([0.01, 0.01, 0.01, 0.01, 0.01, 0.3, 0.5, 0.01, 0.01, 0.01]), coldProbeP99: series(Array(10).fill(0.01)) },
+      10,
+    ),
+    streams: [
+      // 100 ms: the spike at 4 holds (4, 5, 6): sustained at 4, one second before the warm breach at 5.
+      { stream: 'storefront', values: storefront, threshold: 0.1, abovePhases: ['fault'] },
+      // The same figures against its own 500 ms SLO: one second above, never two in a row.
+      { stream: 'storefront-500', values: storefront, threshold: 0.5, abovePhases: [] },
+      // Sends nothing (a rate of 0.01/s that never came due): no data, not "never".
+      { stream: 'rare', values: series(Array(10).fill(null)), threshold: 0.1, abovePhases: [] },
+    ],
+  });
+  assert.equal(rows.length, SIGNAL_IDS.length, 'the signal rows are unchanged: streams have their own list');
+  const row = (name: string) => streamRows.find((r) => r.stream === name) as LeadTimeRow;
+  assert.deepEqual(
+    {
+      signal: row('storefront').signal,
+      label: row('storefront').label,
+      threshold: row('storefront').threshold,
+      status: row('storefront').status,
+      first: row('storefront').firstCrossingSeconds,
+      sustained: row('storefront').firstSustainedCrossingSeconds,
+      afterOnset: row('storefront').sustainedAfterOnsetSeconds,
+      phase: row('storefront').firstCrossingPhase,
+      vsWarm: row('storefront').relativeToSloBreachSeconds,
+      vsCold: row('storefront').relativeToColdSloBreachSeconds,
+      value: row('storefront').valueAtCrossing,
+    },
+    {
+      signal: 'rampP99',
+      label: 'stream storefront P99',
+      threshold: 0.1,
+      status: 'crossed',
+      first: 4,
+      sustained: 4,
+      afterOnset: 1,
+      phase: 'fault',
+      vsWarm: -1,
+      vsCold: null,
+      value: 0.15,
+    },
+  );
+  assert.deepEqual(
+    [row('storefront-500').status, row('storefront-500').firstCrossingSeconds, row('storefront-500').threshold],
+    ['intermittent', 5, 0.5],
+  );
+  assert.deepEqual([row('rare').status, row('rare').hasData], ['no-data', false]);
+});

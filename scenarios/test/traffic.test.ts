@@ -176,7 +176,7 @@ test('rate, burst, headers, query, bodies and a stream across phases, as the ser
   assert.equal(leads.get('slow')?.status, 'crossed');
   assert.equal(leads.get('slow')?.firstSustainedCrossingSeconds, 3);
   assert.ok(leads.has('orders') && leads.has('retry-storm') && leads.has('rare'));
-  assert.match(renderMarkdown(report), /stream slow P99 > 100 ms: t = 3 s/);
+  assert.match(renderMarkdown(report), /\| stream slow P99 \| > 100 ms \| t = 3 s \| t = 3 s \|/);
   const html = renderHtml(report);
   assert.match(html, /Load streams: P99 per stream/);
   for (const name of ['orders', 'slow', 'retry-storm'])

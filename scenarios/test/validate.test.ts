@@ -90,7 +90,7 @@ test('every problem names the file, the field, what was wrong and what is allowe
   );
   assert.match(
     problem((s) => (s.expectations = [{ leads: 'elu', before: 'elu' }] as never)),
-    /expectations\[0\]\.before: is the same signal as "leads" \(elu\); allowed: another signal$/,
+    /expectations\[0\]\.before: is the same as "leads" \(elu\); allowed: another signal or stream$/,
   );
 });
 
@@ -235,6 +235,55 @@ test('traffic DSL: each bad field is refused with the file, the field and what i
       },
       /expectations\[0\]\.signal: "loopDelayP99" is not measured per stream; allowed: with "stream": rampP99 or errorRate/,
     ],
+    // A stream's own SLO: the threshold of its lead-time row.
+    [
+      (s) => (any(s).streams = [rate({ sloMs: 0 })]),
+      /streams\[0\]\.sloMs: got 0 \(below 1\); allowed: a number from 1 to 30000/,
+    ],
+    [
+      (s) => (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'rate', name: 'r', route: '/x', ratePerSecond: 1, sloMs: '200' }] } as never),
+      /phases\[0\]\.streams\[0\]\.sloMs: expected a number, got "200"/,
+    ],
+    [
+      (s) => {
+        s.phases[0] = { ...s.phases[0], streams: [{ kind: 'rate', name: 'r', route: '/x', ratePerSecond: 1, sloMs: 200 }] } as never;
+        s.phases[1] = { ...s.phases[1], streams: [{ kind: 'rate', name: 'r', route: '/x', ratePerSecond: 2, sloMs: 300 }] } as never;
+      },
+      /phases\[1\]\.streams\[0\]\.sloMs: 300 differs from phases\[0\]\.streams\[0\]\.sloMs \(200\) for the same stream "r"; allowed: one sloMs per stream name/,
+    ],
+    // A lead expectation names a stream's row: only open-loop streams have one (not pressure-1).
+    [
+      (s) => {
+        any(s).streams = [rate({})];
+        s.expectations = [{ leads: { stream: 'pressure-1' }, before: 'probeP99' } as never];
+      },
+      /expectations\[0\]\.leads\.stream: "pressure-1" is not allowed; allowed: orders$/,
+    ],
+    [
+      (s) => {
+        any(s).streams = [rate({})];
+        s.expectations = [{ leads: 'elu', before: { stream: 'orders' }, bySeconds: 1 } as never, { leads: 42, before: 'elu' } as never];
+      },
+      /expectations\[1\]\.leads: 42 is not allowed; allowed: a signal id \(probeP99, .*\), or \{ stream \} with a stream of orders$/,
+    ],
+    [
+      (s) => {
+        any(s).streams = [rate({})];
+        s.expectations = [{ leads: { stream: 'orders' }, before: { stream: 'orders' } } as never];
+      },
+      /expectations\[0\]\.before: is the same as "leads" \(stream orders\)/,
+    ],
+    [
+      (s) => (s.expectations = [{ leads: { stream: 'orders' }, before: 'elu' } as never]),
+      /expectations\[0\]\.leads\.stream: names a stream, but the scenario has no open-loop load streams/,
+    ],
+    [
+      (s) => {
+        any(s).streams = [rate({})];
+        s.expectations = [{ leads: { name: 'orders' }, before: 'elu' } as never];
+      },
+      /expectations\[0\]\.leads\.name: unknown field; allowed: stream/,
+    ],
   ];
   for (const [mutate, expected] of cases) assert.match(problem(mutate), expected);
 });
@@ -253,9 +302,11 @@ test('traffic DSL: a valid scenario-level stream and a single request keep their
       bodies: { values: [{ a: 1 }], pick: 'sample', seed: 3 },
       phases: { from: 'baseline', to: 'fault' },
     },
-    { kind: 'burst', name: 'one', route: '/x', atSecond: 4, count: 1 },
+    { kind: 'burst', name: 'one', route: '/x', atSecond: 4, count: 1, sloMs: 250 },
   ];
+  s.expectations = [...s.expectations, { leads: { stream: 'one' }, before: 'probeP99', bySeconds: 1 } as never];
   const out = validateScenario(s, 'x.scenario.ts');
   assert.deepEqual(out.streams?.[0], s.streams[0]);
   assert.deepEqual(out.streams?.[1], s.streams[1]);
+  assert.deepEqual(out.expectations.at(-1), { leads: { stream: 'one' }, before: 'probeP99', bySeconds: 1 });
 });

@@ -38,9 +38,12 @@ function sampleReport(): Report {
     description: 'x',
     phases: [
       { name: 'baseline', durationSeconds: 4, settleSeconds: 0 },
-      { name: 'fault', durationSeconds: 4, settleSeconds: 0, faults: { blocking: {} } },
+      // An input trigger on a header: its value may be a credential.
+      { name: 'fault', durationSeconds: 4, settleSeconds: 0, faults: { blocking: { trigger: 'header:x-api-key=s3cr3t-k3y' } } },
       { name: 'recovery', durationSeconds: 4, settleSeconds: 0 },
     ],
+    // Its own SLO, 200 ms: the threshold of its row in the lead-time table.
+    streams: [{ kind: 'rate', name: 'storefront', route: '/api/orders', ratePerSecond: 10, sloMs: 200 }],
     expectations: [
       { phase: 'fault', signal: 'loopDelayP99', above: 0.32 },
       { leads: 'elu', before: 'probeP99' },
@@ -52,6 +55,8 @@ function sampleReport(): Report {
     for (let i = 0; i < 20; i += 1) {
       timeline.addClient('probe', RUN_START_MS + bin * 1000 + i * 50, stalled(bin) ? 300 + i * 40 : 3, 'ok');
       if (i % 4 === 0) timeline.addClient('cold', RUN_START_MS + bin * 1000 + i * 50, stalled(bin) ? 2000 + i * 100 : 4, 'ok');
+      // The storefront slows down one second after the warm probe: from second 5 on.
+      if (i % 2 === 0) timeline.addStream('storefront', RUN_START_MS + bin * 1000 + i * 50, bin >= 5 && bin < 8 ? 400 : 150, 'ok');
     }
   }
   const delays: number[] = [];
@@ -142,7 +147,7 @@ test('every kind of lead-time row says what its figures are', () => {
   assert.equal(words.get('summary-only'), 'no second above; phase summary above in fault');
   assert.equal(words.get('never'), 'never');
 
-  const table = leadRows({ ...report, leadTimes: rows });
+  const table = leadRows({ ...report, leadTimes: rows, streamLeadTimes: [] });
   const crossed = table.find((r) => r.label === 'label-loopDelayP99');
   // −2: crossed two seconds BEFORE the warm breach; +3 after the cold one. The sign is the figure's.
   assert.deepEqual(crossed && [crossed.sustained, crossed.vsBreach, crossed.vsColdBreach, crossed.value], [
@@ -166,6 +171,38 @@ test('every kind of lead-time row says what its figures are', () => {
   // A run without an onset speaks in run time, never "after onset".
   const noOnset = { ...report, leadTimeReference: { ...report.leadTimeReference, onsetPhase: null, onsetSeconds: 0 } };
   assert.equal(crossingText(rows[0] as LeadTimeRow, noOnset), 't = 4 s');
+});
+
+test('a stream’s lead-time row names the stream and its own SLO, in the table of every report', () => {
+  const report = sampleReport();
+  assert.deepEqual(reportProblems(report), []);
+  const stream = report.streamLeadTimes?.find((r) => r.stream === 'storefront');
+  // 150 ms before the stall: below its own 200 ms SLO, though above the 100 ms rampP99 default.
+  assert.deepEqual(
+    stream && [stream.threshold, stream.status, stream.firstSustainedCrossingSeconds, stream.relativeToSloBreachSeconds],
+    [0.2, 'crossed', 5, 1],
+  );
+  assert.equal(report.leadTimeReference.sloBreachSeconds, 4);
+  const row = leadRows(report).find((r) => r.label === 'stream storefront P99');
+  // +1 s after onset, and +1 s: one second AFTER the warm probe's breach (the sign is the figure's).
+  assert.deepEqual(row && [row.threshold, row.firstCrossing, row.sustained, row.vsBreach], ['> 200 ms', '+1 s', '+1 s', '+1 s']);
+  assert.match(renderMarkdown(report), /\| stream storefront P99 \| > 200 ms \| \+1 s \| \+1 s \| \+1 s \|/);
+  assert.match(renderHtml(report), /<td>stream storefront P99<\/td><td>&gt; 200 ms<\/td><td>\+1 s<\/td>/);
+  assert.ok(
+    terminalSummary(report).some((l) => l.trim().startsWith('stream storefront P99 > 200 ms: +1 s (+1 s vs warm breach')),
+    terminalSummary(report).join('\n'),
+  );
+  // The "Load streams" chart draws the stream's own SLO, the threshold its row is judged against.
+  const chart = chartSpecs(report).find((c) => c.title.startsWith('Load streams'));
+  assert.deepEqual(chart?.thresholds, [{ value: 0.2, label: 'SLO 200 ms: storefront' }]);
+});
+
+test('a header trigger keeps its name and loses its value in every report', () => {
+  const report = sampleReport();
+  const rendered = [JSON.stringify(report), renderMarkdown(report), renderHtml(report), terminalSummary(report).join('\n')];
+  for (const text of rendered) assert.ok(!text.includes('s3cr3t'), 'the header value never reaches a report');
+  assert.equal(report.phases[1]?.faults.blocking?.trigger, 'header:x-api-key=[redacted]');
+  assert.match(renderMarkdown(report), /trigger=header:x-api-key=\[redacted\]/);
 });
 
 test('a lead expectation reads "earlier" only when the figure is positive', () => {

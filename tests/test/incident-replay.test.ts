@@ -42,6 +42,11 @@ test('lab run docs/examples/regex-incident.scenario.ts --quick --start on moved 
   assert.equal(streams.get('lb-retries')?.requests, 3);
   assert.equal(streams.get('lb-retries-again')?.requests, 3);
   assert.ok((streams.get('storefront')?.requests ?? 0) > 100);
+  // Each stream's lead-time row against its own SLO; the customer's input (a header trigger) fired.
+  const leads = new Map((report.streamLeadTimes ?? []).map((r) => [r.stream, r]));
+  assert.deepEqual([leads.get('storefront')?.threshold, leads.get('bad-customer')?.threshold], [0.3, 0.5]);
+  assert.equal(leads.get('bad-customer')?.status, 'crossed', 'every request with the input ran the 700 ms regex');
+  assert.equal(report.phases.find((p) => p.name === 'incident')?.faults.blocking?.trigger, 'header:x-customer=[redacted]');
   // The services it started are gone.
   await assert.rejects(fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2000) }));
 });

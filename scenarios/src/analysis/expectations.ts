@@ -1,10 +1,11 @@
 // Evaluates a scenario's expectations against the phase summaries and the lead times.
 // Conservative both ways (range.ts): "above" trusts a figure's lower bound, "below" its upper
 // bound, and a bound relative to another phase takes that phase's figure the same way.
-import type { Bound, Expectation, LeadExpectation } from '../define.js';
+import type { Bound, Expectation, LeadExpectation, LeadSubject } from '../define.js';
 import { isLeadExpectation } from '../define.js';
 import type { ExpectationResult, LeadTimeRow, PhaseReport } from '../report/schema.js';
 import { SIGNALS, type SignalId, formatSignal } from '../signals.js';
+import { streamRowLabel } from './lead-times.js';
 import { type Reading, certainlyAbove, certainlyBelow, exact, toReportValue } from './range.js';
 import { type ReadingSeries, clientQuantile } from './series.js';
 import { type Stat, summarise, type Window } from './summary.js';
@@ -14,6 +15,7 @@ export interface EvaluationContext {
   timeline: Timeline;
   readings: ReadingSeries;
   phases: PhaseReport[];
+  /** The signals' rows and the named streams' rows. */
   leadTimes: LeadTimeRow[];
 }
 
@@ -32,31 +34,46 @@ const STATUS_TEXT: Record<LeadTimeRow['status'], string> = {
   'no-data': 'has no data',
 };
 
+/** The lead-time row of a signal (not a stream's row, which also reads rampP99) or of a named stream. */
+function rowOf(rows: LeadTimeRow[], subject: LeadSubject): LeadTimeRow | undefined {
+  return typeof subject === 'string'
+    ? rows.find((r) => r.signal === subject && r.stream === undefined)
+    : rows.find((r) => r.stream === subject.stream);
+}
+
+function labelOf(subject: LeadSubject): string {
+  return typeof subject === 'string' ? SIGNALS[subject].label : streamRowLabel(subject.stream);
+}
+
 /**
  * `leads` crossed at least `bySeconds` before `before`. Both must have crossed (from below):
  * a later signal that never crossed, or has no data, proves nothing about which came first,
  * unless the scenario says so explicitly (`passIfLaterNeverCrosses`, and then only when the
- * later signal has data and stayed below).
+ * later signal has data and stayed below). Either side may be a named stream's P99 row.
  */
 export function evaluateLead(e: LeadExpectation, rows: LeadTimeRow[]): ExpectationResult {
-  const lead = rows.find((r) => r.signal === e.leads) as LeadTimeRow;
-  const later = rows.find((r) => r.signal === e.before) as LeadTimeRow;
+  const lead = rowOf(rows, e.leads);
+  const later = rowOf(rows, e.before);
   const by = e.bySeconds ?? 0;
   // Sustained crossings only: an intermittent spike is not a turn (lead-times.ts).
-  const leadAt = lead.firstSustainedCrossingSeconds;
-  const laterAt = later.firstSustainedCrossingSeconds;
+  const leadAt = lead?.firstSustainedCrossingSeconds ?? null;
+  const laterAt = later?.firstSustainedCrossingSeconds ?? null;
   const observed = leadAt !== null && laterAt !== null ? laterAt - leadAt : null;
   let passed = observed !== null && observed >= by;
   let notObserved: string | undefined;
-  if (lead.status !== 'crossed') notObserved = `${SIGNALS[e.leads].label} ${STATUS_TEXT[lead.status]}`;
-  else if (later.status !== 'crossed') {
-    if (e.passIfLaterNeverCrosses && (later.status === 'never' || later.status === 'before-onset')) passed = true;
-    else notObserved = `${SIGNALS[e.before].label} ${STATUS_TEXT[later.status]}`;
+  // A stream that sent nothing has no row: it has no data.
+  const leadStatus = lead?.status ?? 'no-data';
+  const laterStatus = later?.status ?? 'no-data';
+  if (leadStatus !== 'crossed') notObserved = `${labelOf(e.leads)} ${STATUS_TEXT[leadStatus]}`;
+  else if (laterStatus !== 'crossed') {
+    if (e.passIfLaterNeverCrosses && (laterStatus === 'never' || laterStatus === 'before-onset')) passed = true;
+    else notObserved = `${labelOf(e.before)} ${STATUS_TEXT[laterStatus]}`;
   }
   return {
     kind: 'lead',
-    description: `${SIGNALS[e.leads].label} crosses its threshold at least ${by} s before ${SIGNALS[e.before].label}${e.passIfLaterNeverCrosses ? ' (or the latter never does)' : ''}`,
-    signal: e.leads,
+    description: `${labelOf(e.leads)} crosses its threshold at least ${by} s before ${labelOf(e.before)}${e.passIfLaterNeverCrosses ? ' (or the latter never does)' : ''}`,
+    signal: typeof e.leads === 'string' ? e.leads : 'rampP99',
+    ...(typeof e.leads === 'string' ? {} : { stream: e.leads.stream }),
     observed,
     ...(notObserved ? { notObserved } : {}),
     passed,

@@ -1,5 +1,6 @@
-// Which signal moved first: for each signal, the second in which it rose above its threshold,
-// relative to onset and to each client population's SLO breach (warm and cold probe).
+// Which signal moved first: for each signal, and for each named load stream's P99, the second in
+// which it rose above its threshold, relative to onset and to each client population's SLO breach
+// (warm and cold probe).
 // Resolution is the sampling interval (1 s).
 //
 // Onset is the phase that first switches a fault on (or the phase marked `onset`); crossings
@@ -33,6 +34,8 @@ export interface LeadTimeInput {
   phaseAt: (bin: number) => string;
   /** Phases whose summary of `signal` is certainly above `threshold` (a phase summary, or an expectation's figure). */
   abovePhases?: (signal: SignalId, threshold: number) => string[];
+  /** Named load streams: each gets a row of its own (streamRows). */
+  streams?: StreamSeries[];
 }
 
 /**
@@ -116,10 +119,75 @@ function firstAbove(values: (Reading | null)[], from: number, to: number, thresh
 
 export interface LeadTimes {
   rows: LeadTimeRow[];
+  /** One row per named load stream (input.streams), in the same shape and on the same clock. */
+  streamRows: LeadTimeRow[];
   /** Warm probe P99's first sustained crossing of its SLO (run seconds), null if none. */
   sloBreachSeconds: number | null;
   /** The cold probe's, likewise. */
   coldSloBreachSeconds: number | null;
+}
+
+/** One named open-loop stream's per-second P99 and its own threshold (its sloMs, else rampP99's). */
+export interface StreamSeries {
+  stream: string;
+  /** Seconds; null where the stream sent nothing. */
+  values: (Reading | null)[];
+  threshold: number;
+  /** Phases whose P99 of this stream is certainly above the threshold. */
+  abovePhases: string[];
+}
+
+/** What every row is measured against: the search window and both SLO breaches. */
+interface RowClock {
+  from: number;
+  end: number;
+  noOnset: boolean;
+  phaseAt: (bin: number) => string;
+  sloBreachSeconds: number | null;
+  coldSloBreachSeconds: number | null;
+}
+
+type RowFigures = Omit<LeadTimeRow, 'signal' | 'label' | 'stream'>;
+
+/** A row's figures: its crossing in the search window, or where it was above when it did not cross there. */
+function rowFigures(values: (Reading | null)[], threshold: number, abovePhases: string[], clock: RowClock): RowFigures {
+  const { from, end } = clock;
+  const crossing = firstCrossing(values.slice(0, end), from, threshold, SUSTAIN_SECONDS, clock.noOnset);
+  let status: LeadTimeRow['status'] = crossing.status;
+  let first = crossing.first;
+  if (status === 'never') {
+    // Not in the onset phase: say where it was above, if anywhere.
+    const later = firstAbove(values, end, values.length, threshold);
+    const before = firstAbove(values, 0, from, threshold);
+    if (later !== null) [status, first] = ['later', later];
+    else if (before !== null) [status, first] = ['before-onset', before];
+    else if (abovePhases.length > 0) status = 'summary-only';
+  }
+  const lead = crossing.sustained ?? first;
+  const value = lead === null ? toReportValue(null) : toReportValue(values[lead] ?? null);
+  const sustainedAt = crossing.sustained;
+  const { sloBreachSeconds, coldSloBreachSeconds } = clock;
+  return {
+    threshold,
+    status,
+    firstCrossingSeconds: first,
+    firstCrossingPhase: first === null ? null : clock.phaseAt(first),
+    firstSustainedCrossingSeconds: sustainedAt,
+    afterOnsetSeconds: first === null ? null : first - from,
+    sustainedAfterOnsetSeconds: sustainedAt === null ? null : sustainedAt - from,
+    relativeToSloBreachSeconds: sustainedAt === null || sloBreachSeconds === null ? null : sustainedAt - sloBreachSeconds,
+    relativeToColdSloBreachSeconds: sustainedAt === null || coldSloBreachSeconds === null ? null : sustainedAt - coldSloBreachSeconds,
+    valueAtCrossing: value.value,
+    ...(value.lower === undefined ? {} : { valueAtCrossingLower: value.lower }),
+    abovePhases,
+    hasData: status !== 'no-data',
+    dataBeforeOnset: values.slice(0, Math.max(0, from)).some((v) => v !== null),
+  };
+}
+
+/** The label of a stream's row in every report. */
+export function streamRowLabel(stream: string): string {
+  return `stream ${stream} P99`;
 }
 
 export function leadTimes(input: LeadTimeInput): LeadTimes {
@@ -127,45 +195,30 @@ export function leadTimes(input: LeadTimeInput): LeadTimes {
   const from = input.onsetSeconds ?? 0;
   const noOnset = input.onsetSeconds === null;
   const end = Math.max(from, input.onsetEndSeconds);
-  const crossingOf = (id: SignalId): Crossing => firstCrossing(readings[id].slice(0, end), from, thresholds[id], SUSTAIN_SECONDS, noOnset);
-  const sloBreachSeconds = crossingOf('probeP99').sustained;
-  const coldSloBreachSeconds = crossingOf('coldProbeP99').sustained;
-  const rows = SIGNAL_IDS.map((signal): LeadTimeRow => {
-    const values = readings[signal];
-    const threshold = thresholds[signal];
-    const crossing = crossingOf(signal);
-    let status: LeadTimeRow['status'] = crossing.status;
-    let first = crossing.first;
-    const abovePhases = input.abovePhases?.(signal, threshold) ?? [];
-    if (status === 'never') {
-      // Not in the onset phase: say where it was above, if anywhere.
-      const later = firstAbove(values, end, values.length, threshold);
-      const before = firstAbove(values, 0, from, threshold);
-      if (later !== null) [status, first] = ['later', later];
-      else if (before !== null) [status, first] = ['before-onset', before];
-      else if (abovePhases.length > 0) status = 'summary-only';
-    }
-    const lead = crossing.sustained ?? first;
-    const value = lead === null ? toReportValue(null) : toReportValue(values[lead] ?? null);
-    const sustainedAt = crossing.sustained;
-    return {
+  const sustainedOf = (id: SignalId): number | null =>
+    firstCrossing(readings[id].slice(0, end), from, thresholds[id], SUSTAIN_SECONDS, noOnset).sustained;
+  const clock: RowClock = {
+    from,
+    end,
+    noOnset,
+    phaseAt: input.phaseAt,
+    sloBreachSeconds: sustainedOf('probeP99'),
+    coldSloBreachSeconds: sustainedOf('coldProbeP99'),
+  };
+  const rows = SIGNAL_IDS.map(
+    (signal): LeadTimeRow => ({
       signal,
       label: SIGNALS[signal].label,
-      threshold,
-      status,
-      firstCrossingSeconds: first,
-      firstCrossingPhase: first === null ? null : input.phaseAt(first),
-      firstSustainedCrossingSeconds: sustainedAt,
-      afterOnsetSeconds: first === null ? null : first - from,
-      sustainedAfterOnsetSeconds: sustainedAt === null ? null : sustainedAt - from,
-      relativeToSloBreachSeconds: sustainedAt === null || sloBreachSeconds === null ? null : sustainedAt - sloBreachSeconds,
-      relativeToColdSloBreachSeconds: sustainedAt === null || coldSloBreachSeconds === null ? null : sustainedAt - coldSloBreachSeconds,
-      valueAtCrossing: value.value,
-      ...(value.lower === undefined ? {} : { valueAtCrossingLower: value.lower }),
-      abovePhases,
-      hasData: status !== 'no-data',
-      dataBeforeOnset: values.slice(0, Math.max(0, from)).some((v) => v !== null),
-    };
-  });
-  return { rows, sloBreachSeconds, coldSloBreachSeconds };
+      ...rowFigures(readings[signal], thresholds[signal], input.abovePhases?.(signal, thresholds[signal]) ?? [], clock),
+    }),
+  );
+  const streamRows = (input.streams ?? []).map(
+    (s): LeadTimeRow => ({
+      signal: 'rampP99',
+      stream: s.stream,
+      label: streamRowLabel(s.stream),
+      ...rowFigures(s.values, s.threshold, s.abovePhases, clock),
+    }),
+  );
+  return { rows, streamRows, sloBreachSeconds: clock.sloBreachSeconds, coldSloBreachSeconds: clock.coldSloBreachSeconds };
 }

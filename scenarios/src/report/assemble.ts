@@ -5,20 +5,20 @@ import { certainlyAbove, fromReportValue } from '../analysis/range.js';
 import type { ReadingSeries } from '../analysis/series.js';
 import { type Window, summarise } from '../analysis/summary.js';
 import { isLeadExpectation } from '../define.js';
-import { SUSTAIN_SECONDS, firstCrossing, leadTimes } from '../analysis/lead-times.js';
+import { SUSTAIN_SECONDS, type StreamSeries, leadTimes } from '../analysis/lead-times.js';
 import { toReportValue } from '../analysis/range.js';
 import { buildReadings, clientQuantile, toReportSeries } from '../analysis/series.js';
 import { clientCounts, summariseAll } from '../analysis/summary.js';
 import type { Timeline } from '../analysis/timeline.js';
-import type { LoadStream, Scenario, ScenarioStream } from '../define.js';
+import type { LoadStream, Scenario, ScenarioStream, ToggleParams } from '../define.js';
 import { type PlannedPhase, onsetOf, phaseAt } from '../plan.js';
 import { SIGNALS, SIGNAL_IDS, type SignalId, formatFigure, formatSignal } from '../signals.js';
 import { type MetricsSource, metricsSourceText } from '../sample/source.js';
-import { streamName } from '../validate.js';
+import { openLoopStreamNamesOf, streamName, streamSlosOf } from '../validate.js';
 import type { CollectedStalls } from '../sample/stalls.js';
 import { summariseHeldTheLoop } from './held-the-loop.js';
 import { type ExpectationResult, type PhaseReport, REPORT_SCHEMA_VERSION, type Report } from './schema.js';
-import { redactText } from '@runtime-lab/values';
+import { REDACTED, redactText } from '@runtime-lab/values';
 
 /**
  * Probe send lateness p99 beyond this share of its SLO is flagged in the report: latencies
@@ -113,8 +113,9 @@ function judge(
     thresholds,
     phaseAt: (bin) => phaseAt(planned, bin),
     abovePhases: abovePhasesOf(scenario, timeline, readings, phases),
+    streams: streamSeriesOf(scenario, timeline, phases, thresholds.rampP99),
   });
-  const expectations = evaluate(scenario.expectations, { timeline, readings, phases, leadTimes: lead.rows });
+  const expectations = evaluate(scenario.expectations, { timeline, readings, phases, leadTimes: [...lead.rows, ...lead.streamRows] });
   return { readings, lead, expectations };
 }
 
@@ -136,8 +137,8 @@ export function assembleReport(input: AssembleInput): Report {
       startSeconds,
       durationSeconds: phase.durationSeconds,
       settleSeconds,
-      faults: phase.faults ?? {},
-      mitigations: phase.mitigations ?? {},
+      faults: withoutHeaderValues(phase.faults ?? {}),
+      mitigations: withoutHeaderValues(phase.mitigations ?? {}),
       streams: [
         ...(phase.streams ?? []).map((s, i) => describeStream(s, i)),
         ...scenarioStreamsIn(
@@ -218,9 +219,7 @@ export function assembleReport(input: AssembleInput): Report {
       coldSloBreachSeconds: lead.coldSloBreachSeconds,
     },
     leadTimes: lead.rows,
-    ...(timeline.streamNames().length > 0
-      ? { streamLeadTimes: streamLeadTimes(timeline, search, thresholds.rampP99, lead.sloBreachSeconds) }
-      : {}),
+    ...(lead.streamRows.length > 0 ? { streamLeadTimes: lead.streamRows } : {}),
     series: toReportSeries(timeline, readings, (bin) => phaseAt(phases, bin)),
     ...(input.stalls ? { heldTheLoop: summariseHeldTheLoop(input.stalls, phases, timeline.startMs) } : {}),
     notes: notesFor(input, phaseReports, thresholds, inconclusive !== undefined),
@@ -405,28 +404,39 @@ function streamResultsOf(timeline: Timeline, window: Window): NonNullable<PhaseR
 }
 
 /**
- * Per named stream: the first sustained rise of its per-second P99 above `threshold`, searched as
- * the lead-time table searches (the onset phase, or the whole run without one), so "which route
- * timed out first" reads on the same clock as the signals.
+ * Every named open-loop stream the scenario declares or the run recorded: its per-second P99 (from
+ * the intended send times) and its own threshold, its `sloMs` or else the rampP99 threshold, so
+ * "which route's users noticed first" reads on the same clock as the signals. A declared stream
+ * that sent nothing gets a row with no data (an expectation naming it then says so).
  */
-function streamLeadTimes(
-  timeline: Timeline,
-  search: SearchWindow,
-  threshold: number,
-  sloBreach: number | null,
-): NonNullable<Report['streamLeadTimes']> {
-  return timeline.streamNames().map((stream) => {
-    const values = Array.from({ length: search.to }, (_, bin) => clientQuantile(timeline.streamWindow(stream, bin, bin + 1), 0.99));
-    const crossing = firstCrossing(values, search.from ?? 0, threshold, SUSTAIN_SECONDS, search.from === null);
-    const at = crossing.sustained;
-    return {
-      stream,
-      threshold,
-      status: crossing.status,
-      firstSustainedCrossingSeconds: at,
-      relativeToSloBreachSeconds: at === null || sloBreach === null ? null : at - sloBreach,
-    };
+function streamSeriesOf(scenario: Scenario, timeline: Timeline, phases: PhaseReport[], rampThreshold: number): StreamSeries[] {
+  const slos = streamSlosOf(scenario);
+  const names = [...new Set([...openLoopStreamNamesOf(scenario), ...timeline.streamNames()])];
+  return names.map((stream) => {
+    const sloMs = slos.get(stream);
+    const threshold = sloMs === undefined ? rampThreshold : sloMs / 1000;
+    const values = Array.from({ length: timeline.seconds }, (_, bin) => clientQuantile(timeline.streamWindow(stream, bin, bin + 1), 0.99));
+    const abovePhases = phases
+      .filter((p) => {
+        const r = p.streamResults?.find((x) => x.stream === stream);
+        const p99 = r ? fromReportValue(r.p99, r.p99Lower) : null;
+        return p99 !== null && certainlyAbove(p99, threshold);
+      })
+      .map((p) => p.name);
+    return { stream, values, threshold, abovePhases };
   });
+}
+
+/**
+ * Toggles as the report shows them: an input trigger on a header keeps its name and loses its
+ * value (`header:x-api-key=[redacted]`), as stream headers do: a header value may be a credential.
+ */
+function withoutHeaderValues(toggles: Record<string, ToggleParams>): Record<string, ToggleParams> {
+  const hide = (value: ToggleParams[string]) =>
+    typeof value === 'string' && /^header:[^=]+=./.test(value) ? `${value.slice(0, value.indexOf('=') + 1)}${REDACTED}` : value;
+  return Object.fromEntries(
+    Object.entries(toggles).map(([name, params]) => [name, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, hide(v)]))]),
+  );
 }
 
 /** Scenario-level streams running during phase `index`. */

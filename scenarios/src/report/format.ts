@@ -97,9 +97,12 @@ export function sustainedText(row: LeadTimeRow, report: Report): string {
   return row.status === 'intermittent' ? `none (never ${SUSTAIN_SECONDS} readings in a row)` : '–';
 }
 
-/** Rows of the lead-time table: signals with data, earliest sustained crossing first, then by status. */
+/**
+ * Rows of the lead-time table: signals and named load streams (each stream's P99 against its own
+ * threshold) with data, by status, then earliest sustained crossing first.
+ */
 export function leadRows(report: Report): LeadRow[] {
-  return [...report.leadTimes]
+  return [...report.leadTimes, ...(report.streamLeadTimes ?? [])]
     .filter((r) => r.hasData)
     .sort(
       (a, b) =>
@@ -246,23 +249,6 @@ function streamText(s: Report['phases'][number]['streams'][number]): string {
   return `${s.name}: ${s.kind} ${s.method} ${s.route}${s.query ?? ''} ${what} (open loop${extras.length ? `; ${extras.join('; ')}` : ''})`;
 }
 
-/** One line per named stream: when its P99 first rose above the threshold and held, vs the warm SLO breach. */
-export function streamLeadLines(report: Report): string[] {
-  return (report.streamLeadTimes ?? []).map((r) => {
-    const when =
-      r.status === 'crossed'
-        ? `${whenText(report, r.firstSustainedCrossingSeconds)}${r.relativeToSloBreachSeconds === null ? '' : ` (${signedSeconds(r.relativeToSloBreachSeconds)} vs warm breach)`}`
-        : r.status === 'intermittent'
-          ? 'only intermittently (never held 2 readings)'
-          : r.status === 'already-above'
-            ? 'already above before onset'
-            : r.status === 'no-data'
-              ? 'no requests in the search window'
-              : 'never';
-    return `stream ${r.stream} P99 > ${formatSignal('rampP99', r.threshold)}: ${when}`;
-  });
-}
-
 /** Rows of the per-stream table: one per phase and named stream. */
 export function streamResultRows(report: Report): string[][] {
   const rows: string[][] = [];
@@ -364,7 +350,6 @@ export function terminalSummary(report: Report): string[] {
     const sustained = row.sustained === '–' || row.sustained === row.firstCrossing ? '' : `; sustained ${row.sustained}`;
     out.push(`    ${row.label} ${row.threshold}: ${row.firstCrossing}${sustained}${vs ? ` (${vs})` : ''}`);
   }
-  for (const line of streamLeadLines(report)) out.push(`    ${line}`);
   const streamRows = streamResultRows(report);
   if (streamRows.length > 0) {
     out.push('', '  Load streams per phase (requests, errors / timeouts, P99):');

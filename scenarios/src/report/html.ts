@@ -43,6 +43,15 @@ function canaryThreshold(report: Report): number {
 }
 
 /** The report's charts as data (title, lines, thresholds), before drawing: what each line shows is checked in tests. */
+/** One line per distinct threshold of the streams' lead-time rows, naming the streams it is the SLO of. */
+function streamSloLines(report: Report): { value: number; label: string }[] {
+  const byValue = new Map<number, string[]>();
+  for (const r of report.streamLeadTimes ?? []) {
+    if (r.stream !== undefined && r.hasData) byValue.set(r.threshold, [...(byValue.get(r.threshold) ?? []), r.stream]);
+  }
+  return [...byValue].map(([value, names]) => ({ value, label: `SLO ${formatSignal('rampP99', value)}: ${names.join(', ')}` }));
+}
+
 export function chartSpecs(report: Report): ChartOptions[] {
   const phases = report.phases.map((p) => ({ name: p.name, start: p.startSeconds, end: p.startSeconds + p.durationSeconds }));
   const out: ChartOptions[] = [];
@@ -83,6 +92,7 @@ export function chartSpecs(report: Report): ChartOptions[] {
       scale: 'log',
       factor: 1000,
       unit: 'ms',
+      thresholds: streamSloLines(report),
     });
   }
   out.push({
@@ -231,9 +241,6 @@ export function renderHtml(report: Report): string {
         ),
       );
   }
-  const streamLeads = format.streamLeadLines(report);
-  if (streamLeads.length > 0)
-    body.push('<p>Load streams, first sustained crossing:</p>', `<ul>${streamLeads.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
   const alerts = format.alertHeadline(report);
   if (alerts) {
     body.push('<h2>Would the alerts have fired?</h2>', `<p>${esc(alerts)}</p>`);

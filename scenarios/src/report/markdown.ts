@@ -46,8 +46,6 @@ export function renderMarkdown(report: Report): string {
     out.push('', '## What held the loop', '', held.intro);
     if (held.rows.length > 0) out.push('', table(held.header, held.rows));
   }
-  const streamLeads = format.streamLeadLines(report);
-  if (streamLeads.length > 0) out.push('', 'Load streams, first sustained crossing:', '', ...streamLeads.map((l) => `- ${l}`));
   const alerts = format.alertHeadline(report);
   if (alerts) {
     out.push('', '## Would the alerts have fired?', '', alerts, '');

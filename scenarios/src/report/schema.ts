@@ -12,8 +12,10 @@ type Id = (typeof SIGNAL_IDS)[number];
  * 3: the cold probe (a new connection per request) beside the warm one, the liveness verdict,
  * onset null for a run without a fault, first and first sustained crossings, where a signal was
  * above when it did not cross in the onset phase.
+ * 4: one full lead-time row per named load stream (streamLeadTimes), against the stream's own
+ * threshold (its sloMs), with first and sustained crossings relative to onset and both SLO breaches.
  */
-export const REPORT_SCHEMA_VERSION = 3;
+export const REPORT_SCHEMA_VERSION = 4;
 const Nullable = <T extends TNumber>(t: T) => Type.Union([t, Type.Null()]);
 const NullableNumber = Nullable(Type.Number());
 const NullableSeries = Type.Array(NullableNumber);
@@ -32,6 +34,53 @@ const ClientCounts = Type.Object({
   requests: Type.Integer({ minimum: 0 }),
   errors: Type.Integer({ minimum: 0 }),
   timeouts: Type.Integer({ minimum: 0 }),
+});
+
+/** One row of the lead-time table: a signal, or (with `stream`) one named load stream's P99. */
+const LeadTimeRowSchema = Type.Object({
+  signal: SignalId,
+  stream: Type.Optional(
+    Type.String({ description: 'a named load stream: the row is its own P99 (signal rampP99), against its own threshold' }),
+  ),
+  label: Type.String(),
+  threshold: Type.Number({
+    description: 'in the signal’s unit (seconds for latencies); for a stream, its sloMs / 1000, else the rampP99 threshold',
+  }),
+  status: Type.Union(
+    [
+      Type.Literal('crossed'),
+      Type.Literal('intermittent'),
+      Type.Literal('already-above'),
+      Type.Literal('later'),
+      Type.Literal('before-onset'),
+      Type.Literal('summary-only'),
+      Type.Literal('never'),
+      Type.Literal('no-data'),
+    ],
+    {
+      description:
+        'crossed: rose from below in the search window and held SUSTAIN_SECONDS readings; intermittent: rose from below there but never held; already-above: above before onset and not below since; later: not above in the window, above after it; before-onset: above only before onset; summary-only: no second above, a phase summary above; never: nothing above anywhere in the run',
+    },
+  ),
+  firstCrossingSeconds: Nullable(
+    Type.Number({
+      description:
+        'run time of the first second above the threshold: a rise from below in the window (held or not), or for later/before-onset the first second above',
+    }),
+  ),
+  firstCrossingPhase: Type.Union([Type.String(), Type.Null()]),
+  firstSustainedCrossingSeconds: Nullable(
+    Type.Number({ description: 'run time of the first rise from below that held SUSTAIN_SECONDS readings' }),
+  ),
+  afterOnsetSeconds: Nullable(Type.Number({ description: 'firstCrossingSeconds − onset' })),
+  sustainedAfterOnsetSeconds: Nullable(Type.Number({ description: 'firstSustainedCrossingSeconds − onset' })),
+  relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'sustained crossing − warm SLO breach; negative: before it' })),
+  relativeToColdSloBreachSeconds: Nullable(Type.Number({ description: 'sustained crossing − cold SLO breach; negative: before it' })),
+  valueAtCrossing: Nullable(Type.Number({ description: 'at the sustained crossing, else at the first crossing' })),
+  valueAtCrossingLower: Type.Optional(Type.Number()),
+  abovePhases: Type.Array(Type.String(), { description: 'phases whose summary of the signal is certainly above the threshold' }),
+  hasData: Type.Boolean(),
+  dataBeforeOnset: Type.Boolean(),
 });
 
 export const ReportSchema = Type.Object(
@@ -213,70 +262,12 @@ export const ReportSchema = Type.Object(
       coldSloBreachSeconds: Nullable(Type.Number({ description: 'run time of the cold probe P99’s first sustained crossing of its SLO' })),
     }),
     streamLeadTimes: Type.Optional(
-      Type.Array(
-        Type.Object({
-          stream: Type.String(),
-          threshold: Type.Number({ description: 'seconds: the rampP99 lead-time threshold' }),
-          status: Type.Union([
-            Type.Literal('crossed'),
-            Type.Literal('intermittent'),
-            Type.Literal('already-above'),
-            Type.Literal('never'),
-            Type.Literal('no-data'),
-          ]),
-          firstSustainedCrossingSeconds: Nullable(Type.Number()),
-          relativeToSloBreachSeconds: Nullable(
-            Type.Number({ description: 'its sustained crossing − the warm probe’s SLO breach (negative: the stream breached first)' }),
-          ),
-        }),
-        {
-          description:
-            'each named open-loop stream: when its per-second P99 first rose above the threshold and held, in the same search window as leadTimes',
-        },
-      ),
-    ),
-    leadTimes: Type.Array(
-      Type.Object({
-        signal: SignalId,
-        label: Type.String(),
-        threshold: Type.Number(),
-        status: Type.Union(
-          [
-            Type.Literal('crossed'),
-            Type.Literal('intermittent'),
-            Type.Literal('already-above'),
-            Type.Literal('later'),
-            Type.Literal('before-onset'),
-            Type.Literal('summary-only'),
-            Type.Literal('never'),
-            Type.Literal('no-data'),
-          ],
-          {
-            description:
-              'crossed: rose from below in the search window and held SUSTAIN_SECONDS readings; intermittent: rose from below there but never held; already-above: above before onset and not below since; later: not above in the window, above after it; before-onset: above only before onset; summary-only: no second above, a phase summary above; never: nothing above anywhere in the run',
-          },
-        ),
-        firstCrossingSeconds: Nullable(
-          Type.Number({
-            description:
-              'run time of the first second above the threshold: a rise from below in the window (held or not), or for later/before-onset the first second above',
-          }),
-        ),
-        firstCrossingPhase: Type.Union([Type.String(), Type.Null()]),
-        firstSustainedCrossingSeconds: Nullable(
-          Type.Number({ description: 'run time of the first rise from below that held SUSTAIN_SECONDS readings' }),
-        ),
-        afterOnsetSeconds: Nullable(Type.Number({ description: 'firstCrossingSeconds − onset' })),
-        sustainedAfterOnsetSeconds: Nullable(Type.Number({ description: 'firstSustainedCrossingSeconds − onset' })),
-        relativeToSloBreachSeconds: Nullable(Type.Number({ description: 'sustained crossing − warm SLO breach; negative: before it' })),
-        relativeToColdSloBreachSeconds: Nullable(Type.Number({ description: 'sustained crossing − cold SLO breach; negative: before it' })),
-        valueAtCrossing: Nullable(Type.Number({ description: 'at the sustained crossing, else at the first crossing' })),
-        valueAtCrossingLower: Type.Optional(Type.Number()),
-        abovePhases: Type.Array(Type.String(), { description: 'phases whose summary of the signal is certainly above the threshold' }),
-        hasData: Type.Boolean(),
-        dataBeforeOnset: Type.Boolean(),
+      Type.Array(LeadTimeRowSchema, {
+        description:
+          'one row per named open-loop stream (rate, burst, ramp): its per-second P99 against its own threshold, searched like leadTimes',
       }),
     ),
+    leadTimes: Type.Array(LeadTimeRowSchema),
     alerts: Type.Optional(
       Type.Object(
         {

@@ -43,7 +43,7 @@ export function readReport(file: string): Report {
   if (typeof version === 'number' && version !== REPORT_SCHEMA_VERSION) {
     throw new EngineError(
       'LAB_REPORT_INVALID',
-      `${file} is a version ${version} report; this lab renders version ${REPORT_SCHEMA_VERSION} (warm and cold probes, the liveness verdict, first and sustained crossings): run the scenario again to get one`,
+      `${file} is a version ${version} report; this lab renders version ${REPORT_SCHEMA_VERSION} (warm and cold probes, the liveness verdict, first and sustained crossings, a lead-time row per load stream): run the scenario again to get one`,
     );
   }
   const problems = reportProblems(value);

@@ -10,6 +10,7 @@ import { ApiError } from './errors.js';
 import { Blocker } from './faults/blocking.js';
 import { newStopFlag, requestStop, type StopFlag } from './faults/blocking-work.js';
 import { registerFaultMetrics } from './faults/metrics.js';
+import { InputTriggers } from './faults/trigger.js';
 import { FaultState } from './faults/state.js';
 import { Pools } from './pool/pools.js';
 import apiRoutes from './routes/api.js';
@@ -66,7 +67,7 @@ async function api(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { registry } = app.telemetry;
   const stop = options.stop ?? newStopFlag();
   const state = new FaultState();
-  const countTrigger = registerFaultMetrics(registry, state);
+  const triggers = new InputTriggers(registerFaultMetrics(registry, state));
   // Release is registered before anything is started: should a later step of this plugin throw
   // (a pool thread that cannot start, a bad downstream URL), the caller's app.close() still ends
   // the pool threads and timers already running, so a failed start can never keep a process alive.
@@ -92,12 +93,13 @@ async function api(app: FastifyInstance, options: ApiOptions): Promise<void> {
       pools.offloadActive()
         ? (mode, durationMs) => pools.offload.run<undefined>({ kind: 'block', mode, durationMs }, pools.retryAfterSeconds())
         : undefined,
-    countTrigger,
+    triggers,
   );
   const lab: LabContext = {
     state,
     stop,
     blocker,
+    triggers,
     pools,
     checkout,
     trackThreadpool: (work) => app.telemetry.trackThreadpool(work),

@@ -21,7 +21,8 @@ describe('fault catalogue', () => {
     assert.deepEqual(FAULT_NAMES, ['blocking', 'executor-saturation', 'threadpool-saturation', 'queue-amplification']);
     assert.deepEqual(MITIGATION_NAMES, ['offload', 'load-shedding', 'retry-budget', 'deadline-propagation', 'larger-pool']);
     assert.deepEqual(Object.keys(catalogue.blocking.params), ['mode', 'durationMs', 'fraction', 'routes', 'trigger']);
-    assert.deepEqual(Object.keys(catalogue['executor-saturation'].params), ['threads', 'taskMs', 'maxQueue']);
+    assert.deepEqual(Object.keys(catalogue['executor-saturation'].params), ['threads', 'taskMs', 'maxQueue', 'trigger']);
+    assert.deepEqual(Object.keys(catalogue['threadpool-saturation'].params), ['jobsPerRequest', 'iterations', 'concurrency', 'trigger']);
     assert.deepEqual(Object.keys(catalogue['queue-amplification'].params), [
       'fanOut',
       'downstreamLatencyMs',
@@ -30,7 +31,11 @@ describe('fault catalogue', () => {
       'retries',
       'backoffMs',
       'queueLimit',
+      'trigger',
     ]);
+    // Every fault takes an input trigger; a GET-only route cannot carry a body.
+    assert.deepEqual(catalogue['threadpool-saturation'].params.trigger.sources, ['header', 'query']);
+    for (const name of FAULT_NAMES) assert.equal(catalogue[name].params.trigger.default, '', `${name}: no trigger by default`);
   });
 
   test('every default lies within its range and every relation points both ways', () => {

@@ -92,6 +92,31 @@ describe('control page (headless Chromium)', () => {
     );
   });
 
+  test('an input trigger on another fault: set from its card, and a source its route cannot carry refused with the sources allowed', async () => {
+    await page.goto(`${base}/admin`);
+    const card = page.locator('section[data-toggle="threadpool-saturation"]');
+    await card.locator('[data-field="state"]', { hasText: 'off' }).waitFor();
+    assert.match((await card.textContent()) ?? '', /trigger .*with source one of header, query,/s);
+    await card.locator('input[name="trigger"]').fill('header:x-tenant=acme');
+    await card.locator('button[data-action="apply"]').click();
+    const on = await eventually(
+      () => toggle('threadpool-saturation'),
+      (t) => t.active,
+      'threadpool-saturation after apply',
+    );
+    assert.equal(on.params.trigger, 'header:x-tenant=acme');
+    await card.locator('input[name="trigger"]').fill('body:tenant=acme');
+    await card.locator('button[data-action="apply"]').click();
+    await card.locator('[data-field="message"].error', { hasText: 'source "body" is not one of header, query' }).waitFor();
+    assert.equal((await toggle('threadpool-saturation')).params.trigger, 'header:x-tenant=acme', 'a refused update changes nothing');
+    await card.locator('button[data-action="off"]').click();
+    await eventually(
+      () => toggle('threadpool-saturation'),
+      (t) => !t.active,
+      'threadpool-saturation after off',
+    );
+  });
+
   test('live state: a change made elsewhere shows up, and reset-all turns everything off', async () => {
     await page.goto(`${base}/admin`);
     await sendJson(`${base}/admin/faults/retry-budget`, 'PUT', { ratio: 0.3 });

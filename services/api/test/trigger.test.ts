@@ -2,7 +2,8 @@
 // client's clock is never the one blocked): the fault fires only on requests carrying the input.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { lab as labCli, type Lab, resetToggles, send, sendJson, setToggles, startLab } from '@runtime-lab/test-kit';
+import { sumOf } from '@runtime-lab/scrape';
+import { freshSnapshot, increase, lab as labCli, type Lab, resetToggles, send, sendJson, setToggles, startLab } from '@runtime-lab/test-kit';
 import type { FastifyInstance } from 'fastify';
 import { build } from './helper.js';
 
@@ -135,9 +136,124 @@ test('`lab fault set` accepts a trigger and the api applies it', async () => {
   const hit = await timed(`${lab.api.url}/api/orders`, { headers: { 'x-customer': 'a=b' } });
   const miss = await timed(`${lab.api.url}/api/orders`);
   const refused = await labCli(['fault', 'set', 'blocking', 'trigger=path:x=1', '--api', lab.api.url]);
+  const other = await labCli(['fault', 'set', 'executor-saturation', 'taskMs=300', 'trigger=query:tenant=acme', '--api', lab.api.url]);
+  const otherListed = await labCli(['fault', 'list', '--api', lab.api.url]);
+  const noBody = await labCli(['fault', 'set', 'threadpool-saturation', 'trigger=body:tenant=acme', '--api', lab.api.url]);
   await resetToggles(lab.api.url);
+  assert.equal(other.code, 0, other.stderr);
+  assert.match(otherListed.stdout, /"trigger":"query:tenant=acme"/, otherListed.stdout);
+  assert.notEqual(noBody.code, 0);
+  assert.match(noBody.stderr, /source "body" is not one of header, query/, noBody.stderr);
   assert.match(listed.stdout, /"trigger":"header:x-customer=a=b"/, listed.stdout);
   assert.ok(hit >= 220 && miss < 100, `only the request with the header slept: ${hit} vs ${miss} ms`);
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /trigger: expected/, refused.stderr);
+});
+
+/** The trigger counter's value for one fault, source and outcome, in a parsed snapshot. */
+function counted(families: Awaited<ReturnType<typeof freshSnapshot>>, fault: string, source: string, outcome: string): number {
+  return sumOf(families, 'lab_fault_trigger_requests_total', { fault, source, outcome }) ?? 0;
+}
+
+test('executor-saturation with a body trigger makes only the matching report task long (pool run time measured in the worker)', async () => {
+  await setToggles(lab.api.url, { 'executor-saturation': { threads: 1, taskMs: 600, trigger: 'body:customer=acme' } });
+  // The fault replaced the pool: its first task would also wait for the new worker thread to start.
+  await report('warm-up');
+  const run = { pool: 'report' };
+  const before = await freshSnapshot(lab.api.metricsUrl);
+  const other = await report('globex');
+  const middle = await freshSnapshot(lab.api.metricsUrl);
+  const acme = await report('acme');
+  const after = await freshSnapshot(lab.api.metricsUrl);
+  await resetToggles(lab.api.url);
+  const figures = JSON.stringify({
+    otherMs: Math.round(other),
+    acmeMs: Math.round(acme),
+    otherRunSeconds: increase(before, middle, 'runtime_pool_run_seconds_sum', run),
+    acmeRunSeconds: increase(middle, after, 'runtime_pool_run_seconds_sum', run),
+  });
+  assert.ok(increase(middle, after, 'runtime_pool_run_seconds_sum', run) >= 0.5, `the matching task burned ~600 ms in the worker: ${figures}`);
+  assert.ok(increase(before, middle, 'runtime_pool_run_seconds_sum', run) < 0.2, `the other task was the healthy one: ${figures}`);
+  assert.ok(acme >= 550 && other <= acme / 2, `client-side: ${figures}`);
+  assert.equal(counted(after, 'executor-saturation', 'body', 'matched'), 1);
+  assert.equal(counted(after, 'executor-saturation', 'body', 'unmatched'), 2, 'the warm-up and globex');
+});
+
+test('threadpool-saturation with a header trigger submits the heavy jobs only for the matching tenant; /api/config suffers only then', async () => {
+  await setToggles(lab.api.url, {
+    'threadpool-saturation': { jobsPerRequest: 8, iterations: 100_000, concurrency: 8, trigger: 'header:x-tenant=acme' },
+  });
+  const hashRoute = { route: '/api/hash' };
+  /** A hash request and, 30 ms later, a config read: the hash's answer and the config read's time. */
+  async function hashWithVictim(tenant: string) {
+    const hash = sendJson<{ jobs: number; iterations: number }>(`${lab.api.url}/api/hash`, 'GET', undefined, { 'x-tenant': tenant });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const configMs = await timed(`${lab.api.url}/api/config`);
+    return { answer: (await hash).json, configMs: Math.round(configMs) };
+  }
+  const before = await freshSnapshot(lab.api.metricsUrl);
+  const other = await hashWithVictim('globex');
+  const middle = await freshSnapshot(lab.api.metricsUrl);
+  const acme = await hashWithVictim('acme');
+  const after = await freshSnapshot(lab.api.metricsUrl);
+  await resetToggles(lab.api.url);
+  const otherServerSeconds = increase(before, middle, 'runtime_http_request_duration_seconds_sum', hashRoute);
+  const acmeServerSeconds = increase(middle, after, 'runtime_http_request_duration_seconds_sum', hashRoute);
+  const figures = JSON.stringify({ other, acme, otherServerSeconds, acmeServerSeconds });
+  assert.deepEqual(other.answer && { jobs: other.answer.jobs, iterations: other.answer.iterations }, { jobs: 1, iterations: 1000 }, figures);
+  assert.deepEqual(acme.answer && { jobs: acme.answer.jobs, iterations: acme.answer.iterations }, { jobs: 8, iterations: 100_000 }, figures);
+  assert.ok(acmeServerSeconds >= 5 * otherServerSeconds && acmeServerSeconds > 0.1, `server-side /api/hash time: ${figures}`);
+  assert.ok(acme.configMs >= 3 * other.configMs, `the victim queued behind the matching request's jobs only: ${figures}`);
+  assert.equal(counted(after, 'threadpool-saturation', 'header', 'matched'), 1);
+  assert.equal(counted(after, 'threadpool-saturation', 'header', 'unmatched'), 1);
+});
+
+test('queue-amplification with a body trigger fans out only the matching checkout (calls counted by downstream itself)', async () => {
+  await setToggles(lab.api.url, {
+    'queue-amplification': { fanOut: 7, downstreamLatencyMs: 20, downstreamConcurrency: 8, timeoutMs: 5000, retries: 0, trigger: 'body:cart=huge' },
+  });
+  const work = { route: '/api/work' };
+  async function checkout(cart: string) {
+    const response = await sendJson<{ checkout: { calls: number } }>(`${lab.api.url}/api/checkout`, 'POST', { cart });
+    assert.equal(response.status, 200, JSON.stringify(response.json));
+    return response.json.checkout.calls;
+  }
+  const before = await freshSnapshot(lab.downstream.metricsUrl);
+  const otherCalls = await checkout('small');
+  const middle = await freshSnapshot(lab.downstream.metricsUrl);
+  const hugeCalls = await checkout('huge');
+  const after = await freshSnapshot(lab.downstream.metricsUrl);
+  const apiAfter = await freshSnapshot(lab.api.metricsUrl);
+  await resetToggles(lab.api.url);
+  const seen = {
+    otherCalls,
+    hugeCalls,
+    downstreamOther: increase(before, middle, 'runtime_http_request_duration_seconds_count', work),
+    downstreamHuge: increase(middle, after, 'runtime_http_request_duration_seconds_count', work),
+  };
+  assert.deepEqual(seen, { otherCalls: 3, hugeCalls: 7, downstreamOther: 3, downstreamHuge: 7 }, 'healthy fan-out 3, the fault 7');
+  assert.equal(counted(apiAfter, 'queue-amplification', 'body', 'matched'), 1);
+  assert.equal(counted(apiAfter, 'queue-amplification', 'body', 'unmatched'), 1);
+});
+
+test('every fault refuses a bad trigger with the allowed form, /api/hash a body trigger, and nothing changes', async () => {
+  const before = (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults;
+  const cases: [string, unknown, RegExp][] = [
+    ['executor-saturation', 'body:=1', /trigger: expected "" \(no trigger\) or "<source>:<name>=<value>" with source one of header, query, body/],
+    ['queue-amplification', 'cookie:a=1', /source "cookie" is not one of header, query, body/],
+    ['threadpool-saturation', 'body:customer=acme', /source one of header, query,.*source "body" is not one of header, query$/],
+    ['threadpool-saturation', 7, /trigger: expected .* got 7/],
+    // blocking's routes are a parameter: a body trigger on GET routes only would never fire.
+    ['blocking', 'body:customer=acme', /trigger: a body trigger never matches on routes orders \(GET requests have no body\); allowed: .*report or checkout/],
+  ];
+  for (const [fault, trigger, message] of cases) {
+    const response = await app.inject({ method: 'PUT', url: `/admin/faults/${fault}`, payload: { trigger } });
+    assert.equal(response.statusCode, 400, `${fault} ${JSON.stringify(trigger)}: ${response.body}`);
+    assert.match(response.json().message, message);
+  }
+  const afterRefusals = (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults;
+  assert.deepEqual(afterRefusals, before, 'refused PUTs changed nothing');
+  const onPost = await app.inject({ method: 'PUT', url: '/admin/faults/blocking', payload: { routes: ['orders', 'report'], trigger: 'body:customer=acme' } });
+  assert.equal(onPost.statusCode, 200, onPost.body);
+  await app.inject({ method: 'DELETE', url: '/admin/faults' });
 });

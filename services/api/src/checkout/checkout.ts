@@ -31,6 +31,7 @@ export const HEALTHY_CHECKOUT: CheckoutSettings = {
   retries: 1,
   backoffMs: 50,
   queueLimit: 0,
+  trigger: '',
 };
 
 type Outcome = 'ok' | 'timeout' | 'error' | 'dropped';
@@ -164,11 +165,16 @@ export class Checkout {
     }
   }
 
-  /** One checkout. `cancelled` fires when the client went away (used only with deadline propagation). */
-  async run(cancelled: AbortSignal): Promise<CheckoutResult> {
+  /**
+   * One checkout. `cancelled` fires when the client went away (used only with deadline propagation).
+   * `fires` says whether queue-amplification applies to this checkout (its input trigger): if not, it
+   * makes the healthy calls, still through the shared queue and downstream.
+   */
+  async run(cancelled: AbortSignal, fires: (amplification: CheckoutSettings) => boolean = () => true): Promise<CheckoutResult> {
     if (this.#closing.signal.aborted) throw new ApiError('LAB_SHUTTING_DOWN', 503, 'api is shutting down', {}, 1);
     const started = performance.now();
-    const settings = this.settings();
+    const amplification = this.#state.get('queue-amplification');
+    const settings = amplification && fires(amplification) ? amplification : HEALTHY_CHECKOUT;
     const shedding = this.#state.get('load-shedding');
     if (shedding && this.#queue.backlog + settings.fanOut > shedding.maxBacklog) {
       this.#metrics.shed.inc();

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import {
   catalogue,
+  FAULT_NAMES,
   HARD_QUEUE_CAP,
   type ParamSpec,
   ROUTE_URLS,
@@ -33,7 +34,7 @@ function typeOf(spec: ParamSpec): string {
     case 'set':
       return `subset of ${spec.values.map((v) => `\`${v}\``).join(', ')}`;
     case 'trigger':
-      return `input trigger (${TRIGGER_SOURCES.map((s) => `\`${s}:…=…\``).join(', ')})`;
+      return `input trigger (${spec.sources.map((s) => `\`${s}:…=…\``).join(', ')})`;
   }
 }
 
@@ -68,29 +69,48 @@ function section(name: string, spec: ToggleSpec): string[] {
   return lines;
 }
 
+/** Faults with a `trigger` parameter, and which sources each accepts (from the catalogue). */
+function triggeredFaults(): string[] {
+  return (Object.entries(catalogue) as [string, ToggleSpec][]).flatMap(([name, spec]) => {
+    const trigger = Object.values(spec.params).find((p) => p.type === 'trigger');
+    if (trigger?.type !== 'trigger') return [];
+    return [`- [\`${name}\`](#${name}) (${trigger.sources.map((s) => `\`${s}\``).join(', ')}): ${trigger.description.replace(/ Form: .*$/, '')}`];
+  });
+}
+
 function triggerSection(): string[] {
+  const withTrigger = FAULT_NAMES.filter((n) => Object.hasOwn(catalogue[n].params, 'trigger'));
+  const without = FAULT_NAMES.filter((n) => !withTrigger.includes(n));
   return [
     '<a id="input-triggers"></a>',
     '',
     '## Input triggers: "this customer\'s payload hangs the regex"',
     '',
     "Many incidents are caused by one input, not by load: one customer's e-mail address makes a validation regex",
-    'backtrack for seconds, and every other request waits behind it on the same event loop. The `trigger` parameter of',
-    '`blocking` reproduces that: the fault fires only on requests that carry the input, and `fraction` then applies to',
-    'those requests only.',
+    'backtrack for seconds, one tenant\'s report is a hundred times larger than the others, one cart fans out to every',
+    'warehouse. The `trigger` parameter reproduces that: the fault fires only on requests that carry the input. Every',
+    'fault takes one, with the same form and the same checks; what "fires" means follows from what the fault does:',
     '',
-    `- Form: \`<source>:<name>=<value>\`, source one of ${TRIGGER_SOURCES.map((s) => `\`${s}\``).join(', ')}; the name is`,
-    `  1–${TRIGGER_LIMITS.maxNameLength} characters of \`A-Z a-z 0-9 _ . -\` (header names are case-insensitive, a body name is a`,
-    `  top-level JSON field; numbers and booleans compare as their text), the value 1–${TRIGGER_LIMITS.maxValueLength} printable characters,`,
-    '  compared for equality. Anything else is a 400 naming `trigger` and this form; nothing changes on a refusal.',
+    ...triggeredFaults(),
+    ...(without.length > 0 ? ['', `Without a trigger: ${without.map((n) => `\`${n}\``).join(', ')}.`] : []),
+    '',
+    `- Form: \`<source>:<name>=<value>\`, source one of ${TRIGGER_SOURCES.map((s) => `\`${s}\``).join(', ')} (a fault whose routes`,
+    '  have no body refuses `body`, and so does `blocking` when none of its `routes` is a POST route: it could never',
+    `  fire); the name is 1–${TRIGGER_LIMITS.maxNameLength} characters of \`A-Z a-z 0-9 _ . -\` (header`,
+    '  names are case-insensitive, a body name is a top-level JSON field; numbers and booleans compare as their text), the',
+    `  value 1–${TRIGGER_LIMITS.maxValueLength} printable characters, compared for equality. Anything else is a 400 naming \`trigger\` and`,
+    '  the allowed form; nothing changes on a refusal. With `blocking`, `fraction` then applies to the matching requests.',
     '- `GET /admin/faults` shows the trigger as set. Metrics never carry the name or value (unbounded and possibly personal):',
-    '  `lab_fault_trigger_requests_total{fault="blocking",source,outcome="matched"|"unmatched"}` counts the requests it looked at.',
-    '- `POST /api/report` accepts an optional `customer` string in its body, so `body:customer=…` has a field to match.',
+    '  `lab_fault_trigger_requests_total{fault,source,outcome="matched"|"unmatched"}` counts the requests each trigger looked at.',
+    '- `POST /api/report` accepts an optional `customer` string in its body, so `body:customer=…` has a field to match;',
+    '  `POST /api/checkout` accepts any JSON body (ignored but for triggers).',
     '',
     'Examples:',
     '',
     '```sh',
     'lab fault set blocking mode=regex durationMs=800 routes=report trigger=body:customer=acme',
+    'lab fault set executor-saturation threads=1 taskMs=2000 trigger=body:customer=acme',
+    'lab fault set threadpool-saturation iterations=500000 trigger=header:x-tenant=acme',
     'curl -X PUT localhost:3000/admin/faults/blocking -H content-type:application/json \\',
     '  -d \'{"mode":"regex","durationMs":800,"routes":["orders"],"trigger":"header:x-tenant=acme"}\'',
     '```',
@@ -104,6 +124,11 @@ function triggerSection(): string[] {
     '   server-side latency stays calm (docs/measurement.md). The request that holds the loop is the exception: its own',
     "   handler ran the synchronous work, so its server-side duration is as long as the stall. Log each request's duration",
     "   with a request id (Fastify's `onResponse` hook) and look at the slowest ones around each loop-delay spike.",
+    '   An input that makes a worker-pool task or a threadpool job long (a huge report, a password hash with a high cost',
+    '   factor) does not stall the loop: the pool queue and wait time or the threadpool canary rise instead (the telemetry',
+    "   plugin's `instrumentPool` and canary, docs/metrics.md), and the slow requests are the ones that waited there. An",
+    '   input that makes one request fan out (a cart with hundreds of lines) shows as a backlog of outgoing calls and more',
+    '   calls per request.',
     '2. **Find the input.** Among the slow requests, look for what they share that others do not: a tenant header, a',
     '   query parameter, a body field (an unusually long string, a repeated character, deep nesting). `node --cpu-prof` on',
     '   a replay of those requests names the function (often a regex, `JSON.parse` of a huge body or a sync crypto call).',
@@ -111,8 +136,9 @@ function triggerSection(): string[] {
     '   normal traffic with and without it (a lab scenario with a traffic stream for each, pointed at your service): the',
     "   stall appears only with the input, and the other requests' client-side latency rises by its duration.",
     '4. **Keep it reproducible.** Turn the input into a test (the slow request should finish within a bound) and, for the',
-    '   runtime lesson, reproduce the shape here with `trigger`: the same input-specific stall on the lab api, with every',
-    '   signal the lab measures.',
+    '   runtime lesson, reproduce the shape here with `trigger` on the fault of the same shape (loop stall: `blocking`;',
+    '   long pool task: `executor-saturation`; heavy threadpool job: `threadpool-saturation`; fan-out: `queue-amplification`),',
+    '   with every signal the lab measures.',
     '',
   ];
 }

@@ -6,10 +6,7 @@ import type { BlockingMode, RouteName } from './catalogue.js';
 import { runBlockingWork, type StopFlag, spinCpu, stopRequested } from './blocking-work.js';
 import { ChildBurners } from './child-burners.js';
 import { describeChange, type FaultState } from './state.js';
-import { matchesTrigger, parseTrigger, type RequestInput, type Trigger } from './trigger.js';
-
-/** Counts requests a trigger looked at (bounded labels: the source, never the name or value). */
-export type TriggerCounter = (source: Trigger['source'], matched: boolean) => void;
+import { InputTriggers, type RequestInput } from './trigger.js';
 
 /** Runs blocking work in the offload pool (present only while `offload` is on). */
 export type OffloadRunner = (mode: BlockingMode, durationMs: number) => Promise<void>;
@@ -21,21 +18,14 @@ export class Blocker {
   readonly #state: FaultState;
   readonly #stop: StopFlag;
   readonly #offload: () => OffloadRunner | undefined;
-  readonly #countTrigger: TriggerCounter;
+  readonly #triggers: InputTriggers;
   #children: ChildBurners | undefined;
-  /** The active trigger, parsed once per change (its text was validated by the admin API). */
-  #trigger: Trigger | undefined;
 
-  constructor(state: FaultState, stop: StopFlag, offload: () => OffloadRunner | undefined, countTrigger: TriggerCounter = () => {}) {
+  constructor(state: FaultState, stop: StopFlag, offload: () => OffloadRunner | undefined, triggers = new InputTriggers()) {
     this.#state = state;
     this.#stop = stop;
     this.#offload = offload;
-    this.#countTrigger = countTrigger;
-    state.onChange((change) => {
-      if (change.name !== 'blocking') return;
-      const parsed = typeof change.params?.trigger === 'string' ? parseTrigger(change.params.trigger) : undefined;
-      this.#trigger = parsed && !('error' in parsed) ? parsed : undefined;
-    });
+    this.#triggers = triggers;
     // Child processes exist only while the fault asks for them.
     state.onChange((change) => {
       if (change.name === 'blocking' && change.params?.mode !== 'child-process') this.#closeChildren(describeChange(change));
@@ -46,12 +36,7 @@ export class Blocker {
   async maybeBlock(route: RouteName, request: RequestInput): Promise<void> {
     const params = this.#state.get('blocking');
     if (!params?.routes.includes(route) || stopRequested(this.#stop)) return;
-    const trigger = this.#trigger;
-    if (trigger) {
-      const matched = matchesTrigger(trigger, request);
-      this.#countTrigger(trigger.source, matched);
-      if (!matched) return;
-    }
+    if (!this.#triggers.fires('blocking', params, request)) return;
     if (params.fraction < 1 && Math.random() >= params.fraction) return;
     const offload = this.#offload();
     if (offload) return offload(params.mode, params.durationMs);

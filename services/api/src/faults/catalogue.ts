@@ -66,6 +66,8 @@ export const TRIGGER_LIMITS = { maxNameLength: 64, maxValueLength: 256 } as cons
 export interface TriggerParam {
   readonly type: 'trigger';
   readonly default: '';
+  /** The sources the fault's routes can carry (GET /api/hash has no body); others are refused. */
+  readonly sources: readonly TriggerSource[];
   readonly description: string;
 }
 
@@ -84,6 +86,23 @@ export interface ToggleSpec {
   /** For a fault: the mitigations that remove or bound it. For a mitigation: the faults it answers. */
   readonly related: readonly string[];
   readonly params: Readonly<Record<string, ParamSpec>>;
+}
+
+const TRIGGER_FORMS: Readonly<Record<TriggerSource, string>> = {
+  header: '`header:<name>=<value>`',
+  query: '`query:<name>=<value>`',
+  body: '`body:<field>=<value>` (a top-level JSON field; numbers and booleans compare as text)',
+};
+
+/** A fault's `trigger` parameter: which requests it fires on (`what`), in the sources its routes can carry. */
+function triggerParam(sources: readonly TriggerSource[], what: string): TriggerParam {
+  const forms = sources.map((s) => TRIGGER_FORMS[s]);
+  return {
+    type: 'trigger',
+    default: '',
+    sources,
+    description: `${what} Form: ${forms.slice(0, -1).join(', ')} or ${forms.at(-1)}; empty = every request.`,
+  };
 }
 
 /** Every toggle expires after ttlSeconds unless renewed by another PUT. */
@@ -141,13 +160,11 @@ export const catalogue = {
         default: ['orders'],
         description: 'Routes that do the blocking work (at least one).',
       },
-      trigger: {
-        type: 'trigger',
-        default: '',
-        description:
-          'Fire only on requests carrying this input: `header:<name>=<value>`, `query:<name>=<value>` or `body:<field>=<value>` ' +
-          '(a top-level JSON field; numbers and booleans compare as text); empty = every request. "This customer\'s payload hangs the regex".',
-      },
+      trigger: triggerParam(
+        TRIGGER_SOURCES,
+        'Fire only on requests to these routes carrying this input ("this customer\'s payload hangs the regex"); ' +
+          '`fraction` then applies to the matching requests.',
+      ),
     },
   },
   'executor-saturation': {
@@ -172,6 +189,12 @@ export const catalogue = {
         unit: 'tasks',
         description: `Pool queue bound: 0 = unbounded (still hard-capped at ${HARD_QUEUE_CAP} queued tasks); overflow answers 503.`,
       },
+      trigger: triggerParam(
+        TRIGGER_SOURCES,
+        'Only reports requested with this input (e.g. POST /api/report\'s `customer`) burn `taskMs`; the others run the ' +
+          'healthy short task. The pool is resized to `threads` for every request (its size is not per request), so the ' +
+          'others still queue behind the long tasks: "one customer\'s report fills the pool".',
+      ),
     },
   },
   'threadpool-saturation': {
@@ -212,6 +235,12 @@ export const catalogue = {
         unit: 'jobs',
         description: 'How many of one request’s jobs are submitted at once (1 = one after another).',
       },
+      trigger: triggerParam(
+        ['header', 'query'],
+        'Only /api/hash requests carrying this input submit these jobs; the others submit the healthy single light job ' +
+          '(GET has no body, so no `body:` trigger). /api/config never checks it: it is the victim, queueing behind ' +
+          'whatever the matching requests submitted.',
+      ),
     },
   },
   'queue-amplification': {
@@ -273,6 +302,13 @@ export const catalogue = {
         unit: 'calls',
         description: `In-process queue bound: 0 = unbounded (still hard-capped at ${HARD_QUEUE_CAP} calls); a call beyond it fails at once (and may be retried).`,
       },
+      trigger: triggerParam(
+        TRIGGER_SOURCES,
+        'Only checkouts carrying this input fan out `fanOut` calls with this `timeoutMs`, `retries` and `backoffMs`; the ' +
+          'others keep the healthy checkout\'s. Downstream\'s latency and limit and the dispatch concurrency are shared, so ' +
+          'they hold for every checkout, and the others queue behind the amplified calls. POST /api/checkout accepts any ' +
+          'JSON body for `body:` triggers (and ignores it otherwise).',
+      ),
     },
   },
   offload: {

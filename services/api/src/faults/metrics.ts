@@ -2,7 +2,7 @@
 // gauges can never disagree with GET /admin/faults.
 import { METRIC_LAB_FAULT_ACTIVE, METRIC_LAB_FAULT_PARAMETER, METRIC_LAB_FAULT_TRIGGER_REQUESTS_TOTAL } from '@runtime-lab/metric-names';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { TriggerCounter } from './blocking.js';
+import type { TriggerCounter } from './trigger.js';
 import type { FaultState } from './state.js';
 
 /** Registers the fault gauges; returns the counter of requests an input trigger looked at. */
@@ -42,5 +42,5 @@ export function registerFaultMetrics(registry: Registry, state: FaultState): Tri
     labelNames: ['fault', 'source', 'outcome'],
     registers: [registry],
   });
-  return (source, matched) => triggered.inc({ fault: 'blocking', source, outcome: matched ? 'matched' : 'unmatched' });
+  return (fault, source, matched) => triggered.inc({ fault, source, outcome: matched ? 'matched' : 'unmatched' });
 }

@@ -1,7 +1,7 @@
 // Input triggers: a fault that fires only on requests carrying a given input ("this customer's
 // payload hangs the regex"). A trigger is one string, `<source>:<name>=<value>`, so the same text
 // works in a PUT body, `lab fault set blocking trigger=body:customer=acme` and a scenario file.
-import { TRIGGER_LIMITS, TRIGGER_SOURCES, type TriggerSource } from './catalogue.js';
+import { type FaultName, TRIGGER_LIMITS, TRIGGER_SOURCES, type TriggerSource } from './catalogue.js';
 
 export interface Trigger {
   source: TriggerSource;
@@ -16,12 +16,19 @@ const NAME = /^[A-Za-z0-9_.-]+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-export const TRIGGER_GRAMMAR =
-  `"" (no trigger) or "<source>:<name>=<value>" with source one of ${TRIGGER_SOURCES.join(', ')}, ` +
-  `name 1–${TRIGGER_LIMITS.maxNameLength} characters of A-Z a-z 0-9 _ . - and value 1–${TRIGGER_LIMITS.maxValueLength} printable characters`;
+/** The trigger form in words, for a fault whose routes can carry `sources` (error messages, docs, control page). */
+export function triggerGrammar(sources: readonly TriggerSource[] = TRIGGER_SOURCES): string {
+  return (
+    `"" (no trigger) or "<source>:<name>=<value>" with source one of ${sources.join(', ')}, ` +
+    `name 1–${TRIGGER_LIMITS.maxNameLength} characters of A-Z a-z 0-9 _ . - and value 1–${TRIGGER_LIMITS.maxValueLength} printable characters`
+  );
+}
 
-/** Parses a trigger; '' is "no trigger" (undefined). Returns an error text for anything else malformed. */
-export function parseTrigger(text: string): Trigger | undefined | { error: string } {
+/**
+ * Parses a trigger; '' is "no trigger" (undefined). Returns an error text for anything else
+ * malformed, or for a source the fault's routes cannot carry (GET /api/hash has no body).
+ */
+export function parseTrigger(text: string, sources: readonly TriggerSource[] = TRIGGER_SOURCES): Trigger | undefined | { error: string } {
   if (text === '') return undefined;
   const colon = text.indexOf(':');
   const eq = text.indexOf('=', colon + 1);
@@ -29,8 +36,8 @@ export function parseTrigger(text: string): Trigger | undefined | { error: strin
   const source = text.slice(0, colon);
   const name = text.slice(colon + 1, eq);
   const value = text.slice(eq + 1);
-  if (!(TRIGGER_SOURCES as readonly string[]).includes(source))
-    return { error: `source "${source.slice(0, 20)}" is not one of ${TRIGGER_SOURCES.join(', ')}` };
+  if (!(sources as readonly string[]).includes(source))
+    return { error: `source "${source.slice(0, 20)}" is not one of ${sources.join(', ')}` };
   if (name.length === 0 || name.length > TRIGGER_LIMITS.maxNameLength || !NAME.test(name)) {
     return { error: `name must be 1–${TRIGGER_LIMITS.maxNameLength} characters of A-Z a-z 0-9 _ . -` };
   }
@@ -68,5 +75,40 @@ export function matchesTrigger(trigger: Trigger, request: RequestInput): boolean
       return equals(field(request.query, trigger.name), trigger.value);
     case 'body':
       return equals(field(request.body, trigger.name), trigger.value);
+  }
+}
+
+/** Counts requests a trigger looked at (bounded labels: the fault and the source, never the name or value). */
+export type TriggerCounter = (fault: FaultName, source: TriggerSource, matched: boolean) => void;
+
+/** Stands for a trigger text that does not parse: it matches nothing. */
+const NEVER: Trigger = Object.freeze({ source: 'header', name: '', value: '' });
+
+/**
+ * Decides per request whether a fault with a `trigger` parameter fires. The trigger is parsed
+ * once per parameter set: FaultState keeps one params object per PUT, so it is the cache key,
+ * and a request can never see a new trigger with old parameters or the reverse.
+ */
+export class InputTriggers {
+  readonly #parsed = new WeakMap<object, Trigger | undefined>();
+  readonly #count: TriggerCounter;
+
+  constructor(count: TriggerCounter = () => {}) {
+    this.#count = count;
+  }
+
+  /** True when `params` has no trigger or the request carries its input; counts the requests a trigger looked at. */
+  fires(fault: FaultName, params: { readonly trigger: string }, request: RequestInput): boolean {
+    if (!this.#parsed.has(params)) {
+      // The text was validated by the admin API; an unreadable one (never expected) fires on nothing.
+      const parsed = parseTrigger(params.trigger);
+      this.#parsed.set(params, parsed && 'error' in parsed ? NEVER : parsed);
+    }
+    const trigger = this.#parsed.get(params);
+    if (!trigger) return true;
+    if (trigger === NEVER) return false;
+    const matched = matchesTrigger(trigger, request);
+    this.#count(fault, trigger.source, matched);
+    return matched;
   }
 }

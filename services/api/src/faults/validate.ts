@@ -4,8 +4,18 @@
 // are clamped and reported, and every message names the field and what is allowed.
 import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import { ApiError } from '../errors.js';
-import { catalogue, defaultParams, type ParamSpec, type ParamsOf, TTL_SECONDS, type ToggleName } from './catalogue.js';
-import { parseTrigger, TRIGGER_GRAMMAR } from './trigger.js';
+import {
+  catalogue,
+  defaultParams,
+  type ParamSpec,
+  type ParamsOf,
+  ROUTE_NAMES,
+  ROUTE_URLS,
+  type RouteName,
+  TTL_SECONDS,
+  type ToggleName,
+} from './catalogue.js';
+import { parseTrigger, triggerGrammar } from './trigger.js';
 
 export interface Clamp {
   param: string;
@@ -36,7 +46,7 @@ export function describeAllowed(spec: ParamSpec): string {
     case 'set':
       return `a non-empty array of distinct values from ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'trigger':
-      return TRIGGER_GRAMMAR;
+      return triggerGrammar(spec.sources);
   }
 }
 
@@ -82,12 +92,27 @@ function checkParam(param: string, spec: ParamSpec, value: unknown): Checked {
     }
     case 'trigger': {
       if (typeof value !== 'string') return { ok: false, message: `got ${show(value)}` };
-      const parsed = parseTrigger(value);
+      const parsed = parseTrigger(value, spec.sources);
       // The raw value is not echoed in full: it may be a customer's input.
       if (parsed && 'error' in parsed) return { ok: false, message: `got ${show(value)}: ${parsed.error}` };
       return { ok: true, value };
     }
   }
+}
+
+/**
+ * A fault whose routes are a parameter (blocking) can be given a body trigger and only GET routes:
+ * it would never fire. Refused like any other mistake, naming both fields.
+ */
+function bodyTriggerOnBodylessRoutes(params: Record<string, unknown>): ParamProblem | undefined {
+  const { trigger, routes } = params;
+  if (typeof trigger !== 'string' || !trigger.startsWith('body:') || !Array.isArray(routes)) return undefined;
+  if (routes.some((r) => ROUTE_URLS[r as RouteName]?.method === 'POST')) return undefined;
+  const withBody = ROUTE_NAMES.filter((r) => ROUTE_URLS[r].method === 'POST');
+  return {
+    param: 'trigger',
+    message: `trigger: a body trigger never matches on routes ${routes.join(', ')} (GET requests have no body); allowed: a header or query trigger, or routes including ${withBody.join(' or ')}`,
+  };
 }
 
 /**
@@ -140,6 +165,8 @@ export function validateToggleBody<N extends ToggleName>(name: N, body: unknown)
     if (checked.clamp) clamped.push(checked.clamp);
     params[key] = checked.value;
   }
+  const bodyless = problems.length === 0 ? bodyTriggerOnBodylessRoutes(params) : undefined;
+  if (bodyless) problems.push(bodyless);
 
   if (problems.length > 0) {
     throw new ApiError('LAB_INVALID_PARAMS', 400, `invalid parameters for ${name}: ${problems.map((p) => p.message).join('; ')}`, {

@@ -9,7 +9,7 @@
 // keep burning CPU and its queue gauge would keep counting. Metrics: the telemetry plugin.
 import { Piscina } from 'piscina';
 import { ApiError } from '../errors.js';
-import { HARD_QUEUE_CAP } from '../faults/catalogue.js';
+import { HARD_QUEUE_CAP, type ParamsOf } from '../faults/catalogue.js';
 import type { StopFlag } from '../faults/blocking-work.js';
 import { describeChange, type FaultState } from '../faults/state.js';
 import type { PoolTask, PoolWorkerData } from './tasks.js';
@@ -206,9 +206,13 @@ export class Pools {
     });
   }
 
-  /** Report task duration for the current toggles. */
-  reportTaskMs(): number {
-    return this.#state.get('executor-saturation')?.taskMs ?? HEALTHY_REPORT.taskMs;
+  /**
+   * Report task duration for the current toggles. `fires` says whether executor-saturation applies to
+   * this request (its input trigger); the pool's shape does not depend on it.
+   */
+  reportTaskMs(fires: (saturation: ParamsOf<'executor-saturation'>) => boolean = () => true): number {
+    const saturation = this.#state.get('executor-saturation');
+    return saturation && fires(saturation) ? saturation.taskMs : HEALTHY_REPORT.taskMs;
   }
 
   offloadActive(): boolean {

@@ -72,7 +72,7 @@ async function inBatches<T>(count: number, concurrency: number, job: (index: num
 }
 
 const apiRoutes: FastifyPluginAsync = async (app) => {
-  const { state, pools, checkout, blocker, trackThreadpool } = app.lab;
+  const { state, pools, checkout, blocker, triggers, trackThreadpool } = app.lab;
 
   app.addHook('preHandler', async (request) => {
     const route = request.routeOptions.config.labRoute;
@@ -85,12 +85,15 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/api/report', { config: { labRoute: 'report' } }, async (request) => {
     const rows = reportRows(request.body);
-    const result = await pools.report.run<ReportResult>({ kind: 'report', taskMs: pools.reportTaskMs(), rows }, pools.retryAfterSeconds());
+    const taskMs = pools.reportTaskMs((saturation) => triggers.fires('executor-saturation', saturation, request));
+    const result = await pools.report.run<ReportResult>({ kind: 'report', taskMs, rows }, pools.retryAfterSeconds());
     return { report: result };
   });
 
-  app.get('/api/hash', { config: { labRoute: 'hash' } }, async () => {
-    const { jobsPerRequest, iterations, concurrency } = state.get('threadpool-saturation') ?? HEALTHY_HASH;
+  app.get('/api/hash', { config: { labRoute: 'hash' } }, async (request) => {
+    const saturation = state.get('threadpool-saturation');
+    const fires = saturation !== undefined && triggers.fires('threadpool-saturation', saturation, request);
+    const { jobsPerRequest, iterations, concurrency } = fires ? saturation : HEALTHY_HASH;
     let offloaded = 0;
     const hashes = await inBatches(jobsPerRequest, concurrency, async (index) => {
       const salt = `salt-${index}`;
@@ -111,13 +114,13 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
     return JSON.parse(text) as unknown;
   });
 
-  app.post('/api/checkout', { config: { labRoute: 'checkout' } }, async (_request, reply) => {
+  app.post('/api/checkout', { config: { labRoute: 'checkout' } }, async (request, reply) => {
     const cancelled = new AbortController();
     // The response closing before it finished means the client went away.
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) cancelled.abort();
     });
-    return { checkout: await checkout.run(cancelled.signal) };
+    return { checkout: await checkout.run(cancelled.signal, (amplification) => triggers.fires('queue-amplification', amplification, request)) };
   });
 
   app.get('/health', async () => ({
