@@ -3,12 +3,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import telemetry from '../src/index.js';
-import { serializeInSlices } from '../src/snapshot.js';
+import { type SnapshotOptions, serializeInSlices } from '../src/snapshot.js';
 import { blockFor } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The snapshot's text (its chunks decoded together) and the chunks themselves. */
+async function sliced(registry: Registry, options: SnapshotOptions): Promise<{ text: string; chunks: Uint8Array[] }> {
+  const chunks: Uint8Array[] = [];
+  await serializeInSlices(registry, options, (chunk) => chunks.push(chunk));
+  return { text: Buffer.concat(chunks).toString('utf8'), chunks };
+}
 
 /** Counts event-loop turns (a setImmediate chain) until stop(); take() returns the count so far and restarts it. */
 function countLoopTurns(): { take(): number; stop(): void } {
@@ -94,12 +101,12 @@ test('serializeInSlices: the same bytes as registry.metrics(), with the loop run
     });
   }
   const loop = countLoopTurns();
-  const sliced = (await serializeInSlices(registry, 5)).join('');
+  const { text } = await sliced(registry, { sliceMs: 5 });
   const turnsDuringSliced = loop.take();
   const whole = await registry.metrics();
   const turnsDuringWhole = loop.take();
   loop.stop();
-  assert.equal(sliced, whole);
+  assert.equal(text, whole);
   assert.ok(turnsDuringSliced >= 4, `the loop ran ${turnsDuringSliced} turns during 36 ms of sliced work`);
   assert.ok(turnsDuringWhole <= 1, `registry.metrics() let the loop run ${turnsDuringWhole} turns (it does not yield)`);
 });
@@ -129,12 +136,12 @@ test('serializeInSlices writes histograms label set by label set: same bytes, th
     },
   });
   const loop = countLoopTurns();
-  const sliced = (await serializeInSlices(registry, 2)).join('');
+  const { text } = await sliced(registry, { sliceMs: 2 });
   const turnsDuringSliced = loop.take();
   loop.stop();
   assert.equal(collected, 1, 'collect() ran once, before writing');
-  assert.match(sliced, /^test_collected_seconds_count 1$/m);
-  assert.ok(sliced === (await registry.metrics()), 'the same bytes as registry.metrics()');
+  assert.match(text, /^test_collected_seconds_count 1$/m);
+  assert.ok(text === (await registry.metrics()), 'the same bytes as registry.metrics()');
   // More turns than the 4 boundaries between metrics means it yielded inside the big histogram.
   // (Not a count tuned to one Node line: Node 26 writes the same 6000 label sets in 8 turns where
   // Node 20 took 10 or more.)
@@ -148,7 +155,7 @@ test("serializeInSlices falls back to prom-client's writer where it does not kno
   const labelled = new Registry();
   labelled.setDefaultLabels({ app: 'x' });
   new Histogram({ name: 'test_a_seconds', help: 'h', labelNames: ['k'], registers: [labelled] }).observe({ k: 'v' }, 0.3);
-  assert.ok((await serializeInSlices(labelled, 5)).join('') === (await labelled.metrics()), 'default labels');
+  assert.ok((await sliced(labelled, { sliceMs: 5 })).text === (await labelled.metrics()), 'default labels');
   const exemplars = new Registry();
   exemplars.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
   new Histogram({ name: 'test_b_seconds', help: 'h', labelNames: ['k'], enableExemplars: true, registers: [exemplars] }).observe({
@@ -156,5 +163,62 @@ test("serializeInSlices falls back to prom-client's writer where it does not kno
     value: 0.3,
     exemplarLabels: { trace: 't' } as never,
   });
-  assert.ok((await serializeInSlices(exemplars, 5)).join('') === (await exemplars.metrics()), 'exemplars');
+  assert.ok((await sliced(exemplars, { sliceMs: 5 })).text === (await exemplars.metrics()), 'exemplars');
+  await assert.rejects(serializeInSlices(exemplars, { sliceMs: 5, skip: new Set(['x']) }, () => {}), /skip needs a registry in the Prometheus text format/);
+});
+
+test('serializeInSlices writes counters and gauges label set by label set: same bytes, the loop runs inside one large metric', async () => {
+  const registry = new Registry();
+  const counter = new Counter({ name: 'test_requests_total', help: 'c \\ "h"', labelNames: ['id', 'code'], registers: [registry] });
+  const gauge = new Gauge({ name: 'test_sizes', help: 'g', labelNames: ['id'], registers: [registry] });
+  for (let i = 0; i < 40_000; i++) counter.inc({ id: `c"${i}\\\n€`, code: i % 5 ? 200 : 'x' }, (i % 7) + 0.5);
+  for (let i = 0; i < 40_000; i++) gauge.set({ id: `g${i}` }, i % 11 === 0 ? Number.NaN : i % 13 === 0 ? -Infinity : i * 1e19);
+  new Counter({ name: 'test_unlabelled_total', help: 'c', registers: [registry] }).inc();
+  new Gauge({ name: 'test_empty', help: 'g', labelNames: ['k'], registers: [registry] });
+  let collected = 0;
+  new Gauge({
+    name: 'test_collected',
+    help: 'g',
+    registers: [registry],
+    async collect() {
+      collected += 1;
+      await sleep(1);
+      this.set(collected);
+    },
+  });
+  // A summary and a metric that overrides get() go through prom-client's writer.
+  new Summary({ name: 'test_summary', help: 's', labelNames: ['k'], registers: [registry] }).observe({ k: 'v' }, 3);
+  class Doubled extends Gauge {
+    override async get() {
+      const data = await super.get();
+      return { ...data, values: data.values.map((v) => ({ ...v, value: v.value * 2 })) };
+    }
+  }
+  new Doubled({ name: 'test_doubled', help: 'g', registers: [registry] }).set(21);
+  const loop = countLoopTurns();
+  const { text, chunks } = await sliced(registry, { sliceMs: 2, chunkBytes: 4096 });
+  const turns = loop.take();
+  loop.stop();
+  assert.equal(collected, 1, 'collect() ran once, before writing');
+  assert.match(text, /^test_doubled 42$/m, "the overridden get() was used (prom-client's writer)");
+  collected = 0; // the same value again from registry.metrics()'s collect()
+  assert.ok(text === (await registry.metrics()), 'the same bytes as registry.metrics()');
+  assert.ok(turns > 8, `the loop ran ${turns} turns while 80 000 label sets were written (8 metrics: at most 8 turns between them)`);
+  // Chunks cut through multi-byte characters (€) without breaking them; each owns its buffer (transferable).
+  assert.ok(chunks.length > 100, `${chunks.length} chunks`);
+  assert.ok(chunks.every((c) => c.byteOffset === 0 && c.byteLength <= 4096));
+  assert.equal(new Set(chunks.map((c) => c.buffer)).size, chunks.length, 'no two chunks share an ArrayBuffer');
+});
+
+test('serializeInSlices leaves out the skipped families and nothing else', async () => {
+  const make = (withLive: boolean): Registry => {
+    const registry = new Registry();
+    new Gauge({ name: 'test_before', help: 'g', registers: [registry] }).set(1);
+    if (withLive) new Gauge({ name: 'test_live', help: 'g', registers: [registry] }).set(2);
+    new Histogram({ name: 'test_after', help: 'h', buckets: [1], registers: [registry] }).observe(0.5);
+    if (withLive) new Gauge({ name: 'test_live_last', help: 'g', registers: [registry] }).set(3);
+    return registry;
+  };
+  const { text } = await sliced(make(true), { sliceMs: 5, skip: new Set(['test_live', 'test_live_last']) });
+  assert.equal(text, await make(false).metrics());
 });
