@@ -2,13 +2,15 @@
 // with N label sets (a 14-bucket histogram, or a counter), scraped like Prometheus (one scrape
 // every interval) through the watchdog port, against the same registry served by a /metrics
 // route on the main loop (watchdog off). Per row, measured inside the app (bench/app.ts):
-//   held  - the plugin's own hold on the loop: the longest slice of a watchdog snapshot (wall time
-//           of main-thread work between two yields, from the snapshot diagnostics channel), or the
-//           longest main-loop GET /metrics (onRequest to onResponse);
+//   held  - the plugin's own hold on the loop: the longest slice of a watchdog snapshot (main-thread
+//           work between two yields, from the snapshot diagnostics channel), or the longest
+//           main-loop GET /metrics (onRequest to onResponse): wall time / main-thread CPU time
+//           (process.threadCpuUsage; the CPU figure leaves out the time the OS ran something else);
 //   GC    - the longest V8 GC pause (gc performance entries) while scraped;
 //   gap   - the longest event-loop delay while scraped (monitorEventLoopDelay, 1 ms timer): held,
 //           GC and the time the OS did not run us, together. A setImmediate chain would see the
-//           same gaps but hold the CPU at 100 % and spoil the CPU figure;
+//           same gaps but hold the CPU at 100 % and spoil the CPU figure. "idle gap" is the same
+//           meter in the idle phase just before (no scrape, no snapshot): this machine's noise floor;
 //   CPU   - the process's CPU time (all threads) while scraped minus while idle (an idle phase of
 //           the same app first), per scrape;
 //   snap  - a watchdog snapshot's longest start-to-last-chunk time and its number of slices.
@@ -30,9 +32,11 @@ interface LoopCosts {
   gcTotalMs: number;
   snapshots: number;
   maxSliceMs: number;
+  maxSliceCpuMs: number | null;
   maxSlices: number;
   maxElapsedMs: number;
   routeMaxMs: number;
+  routeMaxCpuMs: number | null;
 }
 
 interface Phase extends LoopCosts {
@@ -65,7 +69,7 @@ const load = (): string =>
 console.log(
   `snapshot cost: one extra metric of N label sets; idle ${IDLE_SECONDS} s then scraped every ${intervalMs} ms for ${seconds} s; app pinned to CPU ${cpu ?? '(none)'}; load average ${load()}`,
 );
-console.log('kind       series  variant    MB/scrape  held max  GC max  gap max   ELU  CPU/scrape  snapshot (max elapsed, slices)');
+console.log('kind       series  variant    MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  snapshot (max elapsed, slices)');
 const started = Date.now();
 for (const kind of kinds) {
   for (const size of sizes) {
@@ -79,12 +83,14 @@ for (const kind of kinds) {
         const scraped = await phase(app, url, seconds);
         // CPU per second while idle, charged to the scraped phase's length.
         const perScrape = (scraped.cpuMs - (idle.cpuMs * seconds) / IDLE_SECONDS) / Math.max(1, scraped.scrapes);
-        const held = variant === 'watchdog' ? scraped.maxSliceMs : scraped.routeMaxMs;
+        const [heldWall, heldCpu] =
+          variant === 'watchdog' ? [scraped.maxSliceMs, scraped.maxSliceCpuMs] : [scraped.routeMaxMs, scraped.routeMaxCpuMs];
+        const held = `${fmt(heldWall, 1)}/${fmt(heldCpu ?? Number.NaN, 1)}`;
         const snapshot =
           variant === 'watchdog' ? `${fmt(scraped.maxElapsedMs)} ms, ${scraped.maxSlices} slices (${scraped.snapshots} snapshots)` : '-';
         console.log(
           `${kind.padEnd(10)} ${String(size).padStart(6)}  ${variant.padEnd(9)} ${fmt(scraped.bytes / 1e6, 2).padStart(9)}` +
-            `  ${fmt(held, 1).padStart(8)}  ${fmt(scraped.gcMaxMs, 1).padStart(6)}  ${fmt(scraped.maxMs, 1).padStart(7)}` +
+            `  ${held.padStart(13)}  ${fmt(scraped.gcMaxMs, 1).padStart(6)}  ${fmt(scraped.maxMs, 1).padStart(7)}  ${fmt(idle.maxMs, 1).padStart(8)}` +
             `  ${fmt(scraped.elu, 2).padStart(4)}  ${fmt(perScrape, 1).padStart(10)}  ${snapshot}`,
         );
       } finally {

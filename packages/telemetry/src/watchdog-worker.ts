@@ -176,12 +176,13 @@ server.listen(data.port, data.host, () => {
 port.on('message', (message: ToWatchdog) => {
   if (message.type === 'snapshot-chunk') {
     incoming.push(message.chunk);
-  } else if (message.type === 'snapshot-failed') {
+  } else if (message.type === 'snapshot-done' || message.type === 'snapshot-failed') {
+    // A failed snapshot leaves the previous one (its age keeps growing); the next scrape asks again.
+    if (message.type === 'snapshot-done') {
+      snapshotBody = Buffer.concat(incoming);
+      snapshotTakenAtNs = message.takenAtNs;
+    }
     incoming = [];
-  } else if (message.type === 'snapshot-done') {
-    snapshotBody = Buffer.concat(incoming);
-    incoming = [];
-    snapshotTakenAtNs = message.takenAtNs;
     freshWanted = false;
     for (const resolve of waitingForFresh.splice(0)) resolve();
   } else if (message.type === 'crash') {

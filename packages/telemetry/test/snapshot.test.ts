@@ -169,8 +169,10 @@ test("serializeInSlices falls back to prom-client's writer where it does not kno
 
 test('serializeInSlices writes counters and gauges label set by label set: same bytes, the loop runs inside one large metric', async () => {
   const registry = new Registry();
-  const counter = new Counter({ name: 'test_requests_total', help: 'c \\ "h"', labelNames: ['id', 'code'], registers: [registry] });
-  const gauge = new Gauge({ name: 'test_sizes', help: 'g', labelNames: ['id'], registers: [registry] });
+  const counterOnly = new Registry();
+  const gaugeOnly = new Registry();
+  const counter = new Counter({ name: 'test_requests_total', help: 'c \\ "h"', labelNames: ['id', 'code'], registers: [registry, counterOnly] });
+  const gauge = new Gauge({ name: 'test_sizes', help: 'g', labelNames: ['id'], registers: [registry, gaugeOnly] });
   for (let i = 0; i < 40_000; i++) counter.inc({ id: `c"${i}\\\n€`, code: i % 5 ? 200 : 'x' }, (i % 7) + 0.5);
   for (let i = 0; i < 40_000; i++) gauge.set({ id: `g${i}` }, i % 11 === 0 ? Number.NaN : i % 13 === 0 ? -Infinity : i * 1e19);
   new Counter({ name: 'test_unlabelled_total', help: 'c', registers: [registry] }).inc();
@@ -195,19 +197,26 @@ test('serializeInSlices writes counters and gauges label set by label set: same 
     }
   }
   new Doubled({ name: 'test_doubled', help: 'g', registers: [registry] }).set(21);
-  const loop = countLoopTurns();
   const { text, chunks } = await sliced(registry, { sliceMs: 2, chunkBytes: 4096 });
-  const turns = loop.take();
-  loop.stop();
   assert.equal(collected, 1, 'collect() ran once, before writing');
   assert.match(text, /^test_doubled 42$/m, "the overridden get() was used (prom-client's writer)");
   collected = 0; // the same value again from registry.metrics()'s collect()
   assert.ok(text === (await registry.metrics()), 'the same bytes as registry.metrics()');
-  assert.ok(turns > 8, `the loop ran ${turns} turns while 80 000 label sets were written (8 metrics: at most 8 turns between them)`);
   // Chunks cut through multi-byte characters (€) without breaking them; each owns its buffer (transferable).
   assert.ok(chunks.length > 100, `${chunks.length} chunks`);
   assert.ok(chunks.every((c) => c.byteOffset === 0 && c.byteLength <= 4096));
   assert.equal(new Set(chunks.map((c) => c.buffer)).size, chunks.length, 'no two chunks share an ArrayBuffer');
+  // One metric alone: more than one turn means the loop ran inside it.
+  for (const [kind, alone] of [
+    ['counter', counterOnly],
+    ['gauge', gaugeOnly],
+  ] as const) {
+    const loop = countLoopTurns();
+    assert.ok((await sliced(alone, { sliceMs: 2 })).text === (await alone.metrics()), `${kind}: the same bytes`);
+    const turns = loop.take();
+    loop.stop();
+    assert.ok(turns > 2, `the loop ran ${turns} turns while one ${kind} of 40 000 label sets was written`);
+  }
 });
 
 test('serializeInSlices leaves out the skipped families and nothing else', async () => {
@@ -221,4 +230,71 @@ test('serializeInSlices leaves out the skipped families and nothing else', async
   };
   const { text } = await sliced(make(true), { sliceMs: 5, skip: new Set(['test_live', 'test_live_last']) });
   assert.equal(text, await make(false).metrics());
+});
+
+test('the watchdog serves a multi-chunk snapshot whole, its live families once, and keeps the previous snapshot when writing one fails', async () => {
+  const app = Fastify();
+  await app.register(telemetry, { watchdog: { port: 0, snapshotIntervalMs: 100 }, defaultMetrics: false, threadpoolCanary: false });
+  // 30 000 label sets with multi-byte values: about 1.6 MB, several 256 KiB chunks, written before the failing gauge.
+  const big = new Counter({ name: 'test_big_total', help: 'c', labelNames: ['id'], registers: [app.telemetry.registry] });
+  for (let i = 0; i < 30_000; i++) big.inc({ id: `série-${i}` }, i);
+  let failing = false;
+  let failures = 0;
+  let generation = 0;
+  new Gauge({
+    name: 'test_generation',
+    help: 'Which snapshot this is.',
+    registers: [app.telemetry.registry],
+    collect() {
+      if (failing) {
+        failures += 1;
+        throw new Error('collect failed on purpose');
+      }
+      generation += 1;
+      this.set(generation);
+    },
+  });
+  await app.ready();
+  try {
+    const url = `http://127.0.0.1:${app.telemetry.watchdogAddress()?.port}/metrics`;
+    const linesOf = (text: string, name: string): string[] => text.split('\n').filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`));
+    const expected = linesOf(await app.telemetry.registry.metrics(), 'test_big_total');
+    generation -= 1; // that registry.metrics() ran collect() once more
+
+    // Scrapes until one gets a snapshot that passes `ready` (a large snapshot on a loaded machine
+    // may take longer than the 200 ms a scrape waits for it).
+    const scrapeUntil = async (ready: (text: string) => boolean, what: string): Promise<string> => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const text = await (await fetch(url)).text();
+        if (ready(text)) return text;
+        assert.ok(Date.now() < deadline, `no snapshot with ${what} within 15 s`);
+        await sleep(150);
+      }
+    };
+    const generationIn = (text: string): number => Number(linesOf(text, 'test_generation')[0]?.split(' ')[1]);
+
+    const first = await scrapeUntil((text) => linesOf(text, 'test_big_total').length > 0, 'the big counter');
+    assert.deepEqual(linesOf(first, 'test_big_total'), expected, 'every label set, in order, bytes intact across chunks');
+    for (const live of ['runtime_eventloop_stall_seconds', 'runtime_watchdog_snapshot_age_seconds', 'runtime_watchdog_up']) {
+      assert.equal(first.split('\n').filter((line) => line === `# TYPE ${live} gauge`).length, 1, `${live} once (from the worker)`);
+    }
+    const firstGeneration = generationIn(first);
+    const firstAt = Date.now();
+
+    failing = true;
+    const failedBefore = failures;
+    const stale = await scrapeUntil(() => failures > failedBefore, 'a failed attempt');
+    assert.equal(generationIn(stale), firstGeneration, 'the previous snapshot');
+    assert.deepEqual(linesOf(stale, 'test_big_total'), expected, "the failed snapshot's chunks were not served");
+    // Its age counts from before the first scrape's answer.
+    const age = Number(/^runtime_watchdog_snapshot_age_seconds (\S+)$/m.exec(stale)?.[1]);
+    assert.ok(age > (Date.now() - firstAt) / 1000 - 0.05, `with its age (${age} s)`);
+
+    failing = false;
+    const fresh = await scrapeUntil((text) => generationIn(text) > firstGeneration, 'a fresh generation after the failure');
+    assert.deepEqual(linesOf(fresh, 'test_big_total'), expected, 'and only its own chunks (none left over from the failed one)');
+  } finally {
+    await app.close();
+  }
 });
