@@ -5,7 +5,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Histogram, Summary } from 'prom-client';
 import telemetry, { SNAPSHOT_CHANNEL, type SnapshotPublished, type TelemetryOptions } from '../src/index.js';
 import { threadCpuMs } from '../src/snapshot.js';
 
@@ -14,8 +14,8 @@ interface BenchAppConfig {
   options?: TelemetryOptions;
   /** Adds a metric with this many label sets to the plugin's registry (the cost of a large registry). */
   bigSeries?: number;
-  /** What that metric is. Default histogram (14 buckets). */
-  bigKind?: 'histogram' | 'counter';
+  /** What that metric is. Default histogram (14 buckets); a summary gets 5 values per label set. */
+  bigKind?: 'histogram' | 'counter' | 'summary';
 }
 
 const config = JSON.parse(process.env.BENCH_APP ?? '{"plugin":true}') as BenchAppConfig;
@@ -27,6 +27,9 @@ app.get('/ping', async () => ({ ok: true }));
 if (config.plugin && config.bigSeries && config.bigKind === 'counter') {
   const big = new Counter({ name: 'bench_big_total', help: 'A large counter.', labelNames: ['id'], registers: [app.telemetry.registry] });
   for (let i = 0; i < config.bigSeries; i++) big.inc({ id: `series-${i}` }, i % 1000);
+} else if (config.plugin && config.bigSeries && config.bigKind === 'summary') {
+  const big = new Summary({ name: 'bench_big_summary_seconds', help: 'A large summary.', labelNames: ['id'], registers: [app.telemetry.registry] });
+  for (let i = 0; i < config.bigSeries; i++) for (let k = 0; k < 5; k++) big.observe({ id: `series-${i}` }, ((i + k) % 1000) / 1000);
 } else if (config.plugin && config.bigSeries) {
   const big = new Histogram({
     name: 'bench_big_seconds',

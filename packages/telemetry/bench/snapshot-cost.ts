@@ -1,5 +1,5 @@
 // The plugin's own cost with a large registry: an app whose registry holds one extra metric
-// with N label sets (a 14-bucket histogram, or a counter), scraped like Prometheus (one scrape
+// with N label sets (a 14-bucket histogram, a counter, or with kinds=summary a 7-quantile summary), scraped like Prometheus (one scrape
 // every interval) through the watchdog port, against the same registry served by a /metrics
 // route on the main loop (watchdog off). Per row, measured inside the app (bench/app.ts):
 //   held  - the plugin's own hold on the loop: the longest slice of a watchdog snapshot (main-thread
@@ -14,14 +14,14 @@
 //   CPU   - the process's CPU time (all threads) while scraped minus while idle (an idle phase of
 //           the same app first), per scrape;
 //   snap  - a watchdog snapshot's longest start-to-last-chunk time and its number of slices.
-// Usage: node packages/telemetry/dist/bench/snapshot-cost.js [sizes=1000,10000,20000] [seconds=6] [intervalMs=1000] [kinds=histogram,counter]
+// Usage: node packages/telemetry/dist/bench/snapshot-cost.js [sizes=1000,10000,20000] [seconds=6] [intervalMs=1000] [kinds=histogram,counter(,summary)]
 import { loadavg } from 'node:os';
 import { cpuMs, fmt, get, lastCpuIfPinnable, type RunningApp, scrapeLoop, sleep, startApp } from './lib.js';
 
 const sizes = (process.argv[2] ?? '1000,10000,20000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 6);
 const intervalMs = Number(process.argv[4] ?? 1000);
-const kinds = (process.argv[5] ?? 'histogram,counter').split(',') as Array<'histogram' | 'counter'>;
+const kinds = (process.argv[5] ?? 'histogram,counter').split(',') as Array<'histogram' | 'counter' | 'summary'>;
 const IDLE_SECONDS = 3;
 const cpu = lastCpuIfPinnable();
 

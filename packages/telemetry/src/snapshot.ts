@@ -4,9 +4,9 @@
 // collect() promises settle, so a large registry stalled the loop for the whole of it
 // (measured: 0.6-2 s for one histogram with 20 000 label sets, docs/measurement.md).
 //
-// Counters, gauges and plain histograms are written here, label set by label set, from
+// Counters, gauges, plain histograms and summaries are written here, label set by label set, from
 // prom-client's series map (their get() builds every label set's values in one run); anything
-// else (summaries, custom metric classes) goes through prom-client's per-metric writer
+// else (custom metric classes, histograms with exemplars) goes through prom-client's per-metric writer
 // (getSingleMetricAsString) in one run. The series map is not public API: a metric is written
 // here only when it still uses prom-client's own get() and the shape this file reads, and only
 // when a one-time check on a small registry gives byte for byte what registry.metrics() gives
@@ -15,7 +15,7 @@
 // The text goes out as UTF-8 chunks (Uint8Array, each on its own ArrayBuffer, so the caller can
 // transfer them to another thread without a copy) as soon as each is full: no string of the
 // whole registry is ever built, and the short-lived strings of one label set die young.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -41,13 +41,31 @@ interface ValueInternals {
   collect?: () => unknown;
 }
 
-type Known = { kind: 'histogram'; metric: HistogramInternals } | { kind: 'value'; metric: ValueInternals };
+/** The part of prom-client 15's Summary this writer reads: a time-window t-digest per label set. */
+interface SummaryInternals {
+  name: string;
+  help: string;
+  type: 'summary';
+  percentiles: number[];
+  pruneAgedBuckets?: boolean;
+  hashMap: Record<
+    string,
+    { labels: LabelValues; sum: number; count: number; td: { compress(): void; percentile(q: number): number; size(): number } }
+  >;
+  collect?: () => unknown;
+}
+
+type Known =
+  | { kind: 'histogram'; metric: HistogramInternals }
+  | { kind: 'value'; metric: ValueInternals }
+  | { kind: 'summary'; metric: SummaryInternals };
 
 // prom-client's own methods: a metric that overrides them writes what they return, not its series map.
 const prototypes = {
   histogram: Histogram.prototype as unknown as Record<string, unknown>,
   counter: Counter.prototype as unknown as Record<string, unknown>,
   gauge: Gauge.prototype as unknown as Record<string, unknown>,
+  summary: Summary.prototype as unknown as Record<string, unknown>,
 };
 
 /** The metric as one this file writes, or undefined when prom-client's writer must do it. */
@@ -65,6 +83,8 @@ function asKnown(metric: unknown): Known | undefined {
   // Exemplars only reach OpenMetrics output, which never comes here.
   if ((m.type === 'counter' && m.get === prototypes.counter.get) || (m.type === 'gauge' && m.get === prototypes.gauge.get))
     return { kind: 'value', metric: m as unknown as ValueInternals };
+  if (m.type === 'summary' && m.get === prototypes.summary.get && Array.isArray(m.percentiles))
+    return { kind: 'summary', metric: m as unknown as SummaryInternals };
   return undefined;
 }
 
@@ -222,6 +242,36 @@ async function writeValues(m: ValueInternals, slicer: Slicer, out: ChunkWriter):
   out.write(batch);
 }
 
+async function writeSummary(m: SummaryInternals, slicer: Slicer, out: ChunkWriter): Promise<void> {
+  await collectFirst(m);
+  let batch = header(m.name, m.help, 'summary');
+  const name = escapeString(m.name);
+  for (const key in m.hashMap) {
+    const series = m.hashMap[key];
+    if (series === undefined) continue;
+    // As prom-client's get(): a label set whose window emptied is dropped when pruneAgedBuckets is on.
+    if (m.pruneAgedBuckets && series.td.size() === 0) {
+      delete m.hashMap[key];
+      continue;
+    }
+    series.td.compress();
+    const shared = labelText(series.labels);
+    const withShared = shared ? `,${shared}` : '';
+    for (const q of m.percentiles) {
+      const value = series.td.percentile(q);
+      batch += `\n${name}{quantile="${q}"${withShared}} ${valueText(value ? value : 0)}`;
+    }
+    const labels = shared ? `{${shared}}` : '';
+    batch += `\n${name}_sum${labels} ${valueText(series.sum)}\n${name}_count${labels} ${valueText(series.count)}`;
+    if (batch.length >= BATCH_CHARS) {
+      out.write(batch);
+      batch = '';
+      await slicer.maybeYield();
+    }
+  }
+  out.write(batch);
+}
+
 export interface SnapshotOptions {
   /** Main-thread work between two yields to the event loop, in ms. */
   sliceMs: number;
@@ -269,6 +319,12 @@ async function fastWritersMatch(): Promise<boolean> {
   const histogram = new Histogram({ name: 'check_h', help: 'h', labelNames, buckets: [0.5, 1], registers: [registry] });
   histogram.observe(tricky, 0.7);
   histogram.observe({ b: 'y' }, 3);
+  // Two values per label set: the t-digest's percentiles do not depend on its random compression order.
+  const summary = new Summary({ name: 'check_s', help: 'h', labelNames, percentiles: [0.5, 0.99], registers: [registry] });
+  summary.observe(tricky, 2);
+  summary.observe(tricky, 4);
+  summary.observe({ a: 'z' }, 0);
+  new Summary({ name: 'check_s_unlabelled', help: 'h', registers: [registry] });
   const chunks: Uint8Array[] = [];
   await writeAll(registry, { sliceMs: Number.POSITIVE_INFINITY, chunkBytes: 64 }, (chunk) => chunks.push(chunk), true);
   fastWritersChecked = Buffer.concat(chunks).toString('utf8') === (await registry.metrics());
@@ -291,6 +347,7 @@ async function writeAll(
     const known = fast ? asKnown(metric) : undefined;
     if (known?.kind === 'histogram') await writeHistogram(known.metric, slicer, out);
     else if (known?.kind === 'value') await writeValues(known.metric, slicer, out);
+    else if (known?.kind === 'summary') await writeSummary(known.metric, slicer, out);
     else out.write(await registry.getSingleMetricAsString(metric.name));
     await slicer.maybeYield();
   }
@@ -305,7 +362,7 @@ async function writeAll(
 /**
  * Writes the registry in the Prometheus text format as UTF-8 chunks whose concatenation is byte
  * for byte what registry.metrics() gives (without the `skip` families), metric by metric
- * (counters, gauges and plain histograms label set by label set), yielding to the event loop
+ * (counters, gauges, plain histograms and summaries label set by label set), yielding to the event loop
  * whenever a slice of work has run for sliceMs. Each chunk is handed to onChunk as soon as it is
  * full and owns its ArrayBuffer (transferable). With default labels every metric goes through
  * prom-client's per-metric writer (one run per metric); an OpenMetrics registry is written by

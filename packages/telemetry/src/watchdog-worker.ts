@@ -19,8 +19,8 @@ const { stall: stallName, age: ageName, up: upName } = liveFamilies(data.prefix)
 
 const startedAtNs = process.hrtime.bigint();
 const sampler = data.attribution ? new StallSampler(data.attribution, heartbeat, (event) => port.postMessage(event)) : undefined;
-/** The last complete snapshot (UTF-8, the live families already left out by the main thread). */
-let snapshotBody: Buffer = Buffer.alloc(0);
+/** The last complete snapshot: UTF-8 chunks as received (never joined), the live families already left out. */
+let snapshotChunks: Uint8Array[] = [];
 /** Chunks of the snapshot being written. */
 let incoming: Uint8Array[] = [];
 let snapshotTakenAtNs: bigint | undefined;
@@ -115,7 +115,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
     if (req.method === 'HEAD') res.end();
     else {
-      res.write(snapshotBody);
+      for (const chunk of snapshotChunks) res.write(chunk);
       res.end(liveText());
     }
     return;
@@ -179,7 +179,7 @@ port.on('message', (message: ToWatchdog) => {
   } else if (message.type === 'snapshot-done' || message.type === 'snapshot-failed') {
     // A failed snapshot leaves the previous one (its age keeps growing); the next scrape asks again.
     if (message.type === 'snapshot-done') {
-      snapshotBody = Buffer.concat(incoming);
+      snapshotChunks = incoming;
       snapshotTakenAtNs = message.takenAtNs;
     }
     incoming = [];
