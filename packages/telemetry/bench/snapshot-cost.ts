@@ -11,12 +11,14 @@
 //           GC and the time the OS did not run us, together. A setImmediate chain would see the
 //           same gaps but hold the CPU at 100 % and spoil the CPU figure. "idle gap" is the same
 //           meter in the idle phase just before (no scrape, no snapshot): this machine's noise floor;
-//   CPU   - the process's CPU time (all threads) while scraped minus while idle (an idle phase of
-//           the same app first), per scrape;
+//   CPU   - the process's CPU time (all threads, process.cpuUsage() in the app) while scraped minus
+//           while idle (an idle phase of the same app first, per second), per scrape;
+//   main CPU - the main thread's CPU time in those slices or routes, per scrape (the load-insensitive
+//           part of the CPU figure: the rest is the watchdog thread, GC helpers, the HTTP write);
 //   snap  - a watchdog snapshot's longest start-to-last-chunk time and its number of slices.
 // Usage: node packages/telemetry/dist/bench/snapshot-cost.js [sizes=1000,10000,20000] [seconds=6] [intervalMs=1000] [kinds=histogram,counter(,summary)]
 import { loadavg } from 'node:os';
-import { cpuMs, fmt, get, lastCpuIfPinnable, type RunningApp, scrapeLoop, sleep, startApp } from './lib.js';
+import { fmt, get, lastCpuIfPinnable, type RunningApp, scrapeLoop, sleep, startApp } from './lib.js';
 
 const sizes = (process.argv[2] ?? '1000,10000,20000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 6);
@@ -37,6 +39,8 @@ interface LoopCosts {
   maxElapsedMs: number;
   routeMaxMs: number;
   routeMaxCpuMs: number | null;
+  processCpuMs: number;
+  mainCpuMs: number | null;
 }
 
 interface Phase extends LoopCosts {
@@ -51,15 +55,14 @@ async function loopStats(app: RunningApp): Promise<LoopCosts> {
 }
 
 async function phase(app: RunningApp, scrapeUrl: string | undefined, phaseSeconds: number): Promise<Phase> {
-  await loopStats(app);
-  const cpuBefore = cpuMs(app.pid);
+  const before = await loopStats(app);
   const scraper = scrapeUrl ? scrapeLoop(scrapeUrl, intervalMs, 30_000) : undefined;
   await sleep(phaseSeconds * 1000);
   const results = (await scraper?.stop()) ?? [];
   const stats = await loopStats(app);
   const failed = results.filter((r) => r.status !== 200);
   if (failed.length) throw new Error(`${failed.length} scrapes failed: ${failed[0]?.error ?? failed[0]?.status}`);
-  return { ...stats, cpuMs: cpuMs(app.pid) - cpuBefore, scrapes: results.length, bytes: Buffer.byteLength(results.at(-1)?.body ?? '') };
+  return { ...stats, cpuMs: stats.processCpuMs - before.processCpuMs, scrapes: results.length, bytes: Buffer.byteLength(results.at(-1)?.body ?? '') };
 }
 
 const load = (): string =>
@@ -69,7 +72,7 @@ const load = (): string =>
 console.log(
   `snapshot cost: one extra metric of N label sets; idle ${IDLE_SECONDS} s then scraped every ${intervalMs} ms for ${seconds} s; app pinned to CPU ${cpu ?? '(none)'}; load average ${load()}`,
 );
-console.log('kind       series  variant    MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  snapshot (max elapsed, slices)');
+console.log('kind       series  variant    MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  main CPU/scrape  snapshot (max elapsed, slices)');
 const started = Date.now();
 for (const kind of kinds) {
   for (const size of sizes) {
@@ -77,7 +80,8 @@ for (const kind of kinds) {
       const options = variant === 'watchdog' ? { watchdog: { port: 0 } } : { watchdog: false as const, metricsRoute: true };
       const app = await startApp(true, options, cpu, { bigSeries: size, bigKind: kind });
       try {
-        await sleep(1500);
+        // Past start-up (module loading, JIT, the fill's garbage), so the idle phase is idle.
+        await sleep(3000);
         const idle = await phase(app, undefined, IDLE_SECONDS);
         const url = variant === 'watchdog' ? `${app.watchdogUrl}/metrics` : `${app.appUrl}/metrics`;
         const scraped = await phase(app, url, seconds);
@@ -91,7 +95,7 @@ for (const kind of kinds) {
         console.log(
           `${kind.padEnd(10)} ${String(size).padStart(6)}  ${variant.padEnd(9)} ${fmt(scraped.bytes / 1e6, 2).padStart(9)}` +
             `  ${held.padStart(13)}  ${fmt(scraped.gcMaxMs, 1).padStart(6)}  ${fmt(scraped.maxMs, 1).padStart(7)}  ${fmt(idle.maxMs, 1).padStart(8)}` +
-            `  ${fmt(scraped.elu, 2).padStart(4)}  ${fmt(perScrape, 1).padStart(10)}  ${snapshot}`,
+            `  ${fmt(scraped.elu, 2).padStart(4)}  ${fmt(perScrape, 1).padStart(10)}  ${fmt((scraped.mainCpuMs ?? Number.NaN) / Math.max(1, scraped.scrapes), 1).padStart(15)}  ${snapshot}`,
         );
       } finally {
         await app.stop();

@@ -156,6 +156,7 @@ class Slicer {
   slices = 1;
   maxSliceMs = 0;
   maxSliceCpuMs: number | undefined;
+  workCpuMs: number | undefined;
   workMs = 0;
   constructor(
     private readonly sliceMs: number,
@@ -180,7 +181,9 @@ class Slicer {
     if (ran > this.maxSliceMs) this.maxSliceMs = ran;
     if (!this.measureCpu) return;
     const cpu = threadCpuMs() - this.#startCpu;
-    if (!Number.isNaN(cpu)) this.maxSliceCpuMs = Math.max(this.maxSliceCpuMs ?? 0, cpu);
+    if (Number.isNaN(cpu)) return;
+    this.maxSliceCpuMs = Math.max(this.maxSliceCpuMs ?? 0, cpu);
+    this.workCpuMs = (this.workCpuMs ?? 0) + cpu;
   }
 }
 
@@ -294,6 +297,8 @@ export interface SnapshotStats {
    * ran something else. Only with measureCpu, on a Node with process.threadCpuUsage().
    */
   maxSliceCpuMs?: number;
+  /** All slices' CPU time on this thread together, in ms (same conditions as maxSliceCpuMs). */
+  workCpuMs?: number;
   /** All slices together, in ms (wall time); the time between slices belongs to the app. */
   workMs: number;
   bytes: number;
@@ -356,6 +361,7 @@ async function writeAll(
   slicer.finish();
   const stats: SnapshotStats = { slices: slicer.slices, maxSliceMs: slicer.maxSliceMs, workMs: slicer.workMs, bytes: out.bytes, chunks: out.chunks };
   if (slicer.maxSliceCpuMs !== undefined) stats.maxSliceCpuMs = slicer.maxSliceCpuMs;
+  if (slicer.workCpuMs !== undefined) stats.workCpuMs = slicer.workCpuMs;
   return stats;
 }
 
