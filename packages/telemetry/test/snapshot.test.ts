@@ -1,6 +1,8 @@
 // The watchdog's registry snapshot is the plugin's own main-thread work: written when a scrape
 // asks (not on a fixed period), and in slices that let the event loop run between metrics.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
@@ -224,6 +226,13 @@ test('serializeInSlices writes counters, gauges and summaries label set by label
     loop.stop();
     assert.ok(turns > 2, `the loop ran ${turns} turns while one large ${kind} was written`);
   }
+});
+
+test("serializeInSlices checks its writers against the installed prom-client once, and uses prom-client's writer for everything when they differ", () => {
+  const fixture = new URL('./fixtures/changed-prom-client.js', import.meta.url);
+  const run = spawnSync(process.execPath, [fileURLToPath(fixture)], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), { same: true, changedFormat: true });
 });
 
 test('serializeInSlices leaves out the skipped families and nothing else', async () => {
