@@ -4,8 +4,8 @@
 // registry snapshot (marked with its age) and the live stall: time since the main thread's
 // last heartbeat, read from shared memory.
 //
-// Keep this file dependency-free (node: builtins and local type-only imports): it is loaded
-// by path as a worker, from dist.
+// Keep this file's imports to node: builtins, @runtime-lab/metric-names and local files that
+// import nothing else: it is loaded by path as a worker, from dist.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StallSampler } from './stall-sampler.js';

@@ -181,7 +181,8 @@ export async function startWatchdog(
     const startedNs = nowNs();
     try {
       // Each chunk goes to the worker as soon as it is full, its buffer moved, not copied.
-      const stats = await serializeInSlices(registry, { sliceMs: SNAPSHOT_SLICE_MS, skip, measureCpu: snapshotChannel.hasSubscribers }, (chunk) =>
+      const options = { sliceMs: SNAPSHOT_SLICE_MS, skip, measureCpu: snapshotChannel.hasSubscribers };
+      const stats = await serializeInSlices(registry, options, (chunk) =>
         post({ type: 'snapshot-chunk', chunk }, [chunk.buffer as ArrayBuffer]),
       );
       // Credited to when it started: its values were collected from then on.
