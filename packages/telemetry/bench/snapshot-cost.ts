@@ -16,6 +16,7 @@
 //   main CPU - the main thread's CPU time in those slices or routes, per scrape (the load-insensitive
 //           part of the CPU figure: the rest is the watchdog thread, GC helpers, the HTTP write);
 //   snap  - a watchdog snapshot's longest start-to-last-chunk time and its number of slices.
+// Size 0 measures the plugin's own registry alone (default metrics included).
 // Usage: node packages/telemetry/dist/bench/snapshot-cost.js [sizes=1000,10000,20000] [seconds=6] [intervalMs=1000] [kinds=histogram,counter(,summary)]
 import { loadavg } from 'node:os';
 import { fmt, get, lastCpuIfPinnable, type RunningApp, scrapeLoop, sleep, startApp } from './lib.js';
