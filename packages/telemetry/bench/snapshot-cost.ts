@@ -15,11 +15,13 @@
 //           while idle (an idle phase of the same app first, per second), per scrape;
 //   main CPU - the main thread's CPU time in those slices or routes, per scrape (the load-insensitive
 //           part of the CPU figure: the rest is the watchdog thread, GC helpers, the HTTP write);
+//   age   - runtime_watchdog_snapshot_age_seconds in each watchdog scrape's answer, median / max
+//           (how fresh the slices leave the snapshot; a main-loop route's answer is always fresh);
 //   snap  - a watchdog snapshot's longest start-to-last-chunk time and its number of slices.
 // Size 0 measures the plugin's own registry alone (default metrics included).
 // Usage: node packages/telemetry/dist/bench/snapshot-cost.js [sizes=1000,10000,20000] [seconds=6] [intervalMs=1000] [kinds=histogram,counter(,summary)]
 import { loadavg } from 'node:os';
-import { fmt, get, lastCpuIfPinnable, type RunningApp, scrapeLoop, sleep, startApp } from './lib.js';
+import { fmt, get, lastCpuIfPinnable, median, type RunningApp, scrapeLoop, sleep, startApp } from './lib.js';
 
 const sizes = (process.argv[2] ?? '1000,10000,20000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 6);
@@ -48,6 +50,8 @@ interface Phase extends LoopCosts {
   cpuMs: number;
   scrapes: number;
   bytes: number;
+  /** Snapshot ages the scrapes were answered with, in ms (watchdog only). */
+  agesMs: number[];
 }
 
 async function loopStats(app: RunningApp): Promise<LoopCosts> {
@@ -63,7 +67,17 @@ async function phase(app: RunningApp, scrapeUrl: string | undefined, phaseSecond
   const stats = await loopStats(app);
   const failed = results.filter((r) => r.status !== 200);
   if (failed.length) throw new Error(`${failed.length} scrapes failed: ${failed[0]?.error ?? failed[0]?.status}`);
-  return { ...stats, cpuMs: stats.processCpuMs - before.processCpuMs, scrapes: results.length, bytes: Buffer.byteLength(results.at(-1)?.body ?? '') };
+  const agesMs = results.flatMap((r) => {
+    const age = /^runtime_watchdog_snapshot_age_seconds (\S+)$/m.exec(r.body ?? '')?.[1];
+    return age === undefined ? [] : [Number(age) * 1000];
+  });
+  return {
+    ...stats,
+    cpuMs: stats.processCpuMs - before.processCpuMs,
+    scrapes: results.length,
+    bytes: Buffer.byteLength(results.at(-1)?.body ?? ''),
+    agesMs,
+  };
 }
 
 const load = (): string =>
@@ -73,7 +87,7 @@ const load = (): string =>
 console.log(
   `snapshot cost: one extra metric of N label sets; idle ${IDLE_SECONDS} s then scraped every ${intervalMs} ms for ${seconds} s; app pinned to CPU ${cpu ?? '(none)'}; load average ${load()}`,
 );
-console.log('kind       series  variant    MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  main CPU/scrape  snapshot (max elapsed, slices)');
+console.log('kind       series  variant    MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  main CPU/scrape  snapshot (max elapsed, slices); age at scrape p50/max');
 const started = Date.now();
 for (const kind of kinds) {
   for (const size of sizes) {
@@ -92,7 +106,9 @@ for (const kind of kinds) {
           variant === 'watchdog' ? [scraped.maxSliceMs, scraped.maxSliceCpuMs] : [scraped.routeMaxMs, scraped.routeMaxCpuMs];
         const held = `${fmt(heldWall, 1)}/${fmt(heldCpu ?? Number.NaN, 1)}`;
         const snapshot =
-          variant === 'watchdog' ? `${fmt(scraped.maxElapsedMs)} ms, ${scraped.maxSlices} slices (${scraped.snapshots} snapshots)` : '-';
+          variant === 'watchdog'
+            ? `${fmt(scraped.maxElapsedMs)} ms, ${scraped.maxSlices} slices (${scraped.snapshots} snapshots); age ${fmt(median(scraped.agesMs))}/${fmt(Math.max(...scraped.agesMs))} ms`
+            : '-';
         console.log(
           `${kind.padEnd(10)} ${String(size).padStart(6)}  ${variant.padEnd(9)} ${fmt(scraped.bytes / 1e6, 2).padStart(9)}` +
             `  ${held.padStart(13)}  ${fmt(scraped.gcMaxMs, 1).padStart(6)}  ${fmt(scraped.maxMs, 1).padStart(7)}  ${fmt(idle.maxMs, 1).padStart(8)}` +
