@@ -278,7 +278,7 @@ async function writeSummary(m: SummaryInternals, slicer: Slicer, out: ChunkWrite
 export interface SnapshotOptions {
   /** Main-thread work between two yields to the event loop, in ms. */
   sliceMs: number;
-  /** Size of each chunk handed to onChunk, in bytes (the last one may be shorter). Default 256 KiB. */
+  /** Size of each chunk handed to onChunk, in bytes (an integer ≥ 4: one UTF-8 character; the last chunk may be shorter). Default 256 KiB. */
   chunkBytes?: number;
   /** Metric families left out, by name (the watchdog thread reports those itself). */
   skip?: ReadonlySet<string>;
@@ -380,6 +380,9 @@ export async function serializeInSlices(
   options: SnapshotOptions,
   onChunk: (chunk: Uint8Array) => void,
 ): Promise<SnapshotStats> {
+  const { chunkBytes } = options;
+  if (chunkBytes !== undefined && !(Number.isInteger(chunkBytes) && chunkBytes >= 4))
+    throw new TypeError(`serializeInSlices: chunkBytes must be an integer ≥ 4 (one UTF-8 character), got ${chunkBytes}`);
   if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) {
     // OpenMetrics has other separators, counter names and an # EOF line: prom-client writes it whole.
     if (options.skip?.size) throw new TypeError('serializeInSlices: skip needs a registry in the Prometheus text format');

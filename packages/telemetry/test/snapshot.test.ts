@@ -167,6 +167,7 @@ test("serializeInSlices falls back to prom-client's writer where it does not kno
   });
   assert.ok((await sliced(exemplars, { sliceMs: 5 })).text === (await exemplars.metrics()), 'exemplars');
   await assert.rejects(serializeInSlices(exemplars, { sliceMs: 5, skip: new Set(['x']) }, () => {}), /skip needs a registry in the Prometheus text format/);
+  await assert.rejects(serializeInSlices(labelled, { sliceMs: 5, chunkBytes: 3 }, () => {}), /chunkBytes must be an integer ≥ 4 \(one UTF-8 character\), got 3/);
 });
 
 test('serializeInSlices writes counters, gauges and summaries label set by label set: same bytes, the loop runs inside one large metric', async () => {
