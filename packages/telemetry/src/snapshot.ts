@@ -206,15 +206,19 @@ async function writeHistogram(h: HistogramInternals, slicer: Slicer, out: ChunkW
   await collectFirst(h);
   let batch = header(h.name, h.help, 'histogram');
   const bucketName = `${h.name}_bucket`;
+  // The start of each bucket's line, built once per metric rather than once per label set.
+  const bounds = h.upperBounds;
+  const starts = bounds.map((bound) => `\n${bucketName}{le="${bound}"`);
   for (const key in h.hashMap) {
     const series = h.hashMap[key];
     if (series === undefined) continue;
     const shared = labelText(series.labels);
     const withShared = shared ? `,${shared}` : '';
+    const counts = series.bucketValues;
     let cumulative = 0;
-    for (const bound of h.upperBounds) {
-      cumulative += series.bucketValues[bound] ?? 0;
-      batch += `\n${bucketName}{le="${bound}"${withShared}} ${valueText(cumulative)}`;
+    for (let i = 0; i < bounds.length; i++) {
+      cumulative += counts[bounds[i] as number] ?? 0;
+      batch += `${starts[i]}${withShared}} ${valueText(cumulative)}`;
     }
     const labels = shared ? `{${shared}}` : '';
     batch += `\n${bucketName}{le="+Inf"${withShared}} ${valueText(series.count)}\n${h.name}_sum${labels} ${valueText(series.sum)}\n${h.name}_count${labels} ${valueText(series.count)}`;
