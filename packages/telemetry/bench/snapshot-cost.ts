@@ -18,7 +18,8 @@
 //   age   - runtime_watchdog_snapshot_age_seconds in each watchdog scrape's answer, median / max
 //           (how fresh the slices leave the snapshot; a main-loop route's answer is always fresh);
 //   snap  - a watchdog snapshot's longest start-to-last-chunk time and its number of slices.
-// Size 0 measures the plugin's own registry alone (default metrics included).
+// Size 0 measures the plugin's own registry alone (default metrics included). The main-thread CPU
+// figures need process.threadCpuUsage() (Node 22.19+); on older Nodes they print n/a.
 // Usage: node packages/telemetry/dist/bench/snapshot-cost.js [sizes=1000,10000,20000] [seconds=6] [intervalMs=1000] [kinds=histogram,counter(,summary)]
 import { loadavg } from 'node:os';
 import { fmt, get, lastCpuIfPinnable, median, type RunningApp, scrapeLoop, sleep, startApp } from './lib.js';
