@@ -22,7 +22,7 @@ export async function startApp(
   plugin: boolean,
   options: TelemetryOptions = {},
   pinCpu?: number,
-  extra: { bigSeries?: number } = {},
+  extra: { bigSeries?: number; bigKind?: 'histogram' | 'counter' | 'summary' } = {},
 ): Promise<RunningApp> {
   const script = new URL('./app.js', import.meta.url).pathname;
   // Pinned to one CPU when taskset exists, so two apps compared with each other run on the same

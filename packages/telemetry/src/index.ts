@@ -12,3 +12,4 @@ export type { InstrumentedPool, PoolLike, RunOptions } from './pool.js';
 export { ErrorCodes, TelemetryError, type ErrorCode } from './errors.js';
 export { LOOP_DELAY_BUCKETS_SECONDS, LOOP_SAMPLE_PERIOD_MS } from './loop-delay.js';
 export { parseRequestStart, UNMATCHED_ROUTE } from './http.js';
+export { SNAPSHOT_CHANNEL, type SnapshotPublished } from './watchdog.js';

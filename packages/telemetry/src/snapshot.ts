@@ -4,16 +4,22 @@
 // collect() promises settle, so a large registry stalled the loop for the whole of it
 // (measured: 0.6-2 s for one histogram with 20 000 label sets, docs/measurement.md).
 //
-// Metrics are written one at a time through prom-client's own per-metric writer
-// (getSingleMetricAsString), except plain histograms: their get() builds every label set's 17
-// values in one run, so they are written here, label set by label set, from prom-client's
-// series map. That map is not public API: the writer checks its shape and falls back to
-// prom-client's writer for anything it does not recognise (exemplars, default labels, an
-// OpenMetrics registry, another prom-client version), and a test compares its bytes with
-// registry.metrics().
-import { Registry } from 'prom-client';
+// Counters, gauges, plain histograms and summaries are written here, label set by label set, from
+// prom-client's series map (their get() builds every label set's values in one run); anything
+// else (custom metric classes, histograms with exemplars) goes through prom-client's per-metric writer
+// (getSingleMetricAsString) in one run. The series map is not public API: a metric is written
+// here only when it still uses prom-client's own get() and the shape this file reads, and only
+// when a one-time check on a small registry gives byte for byte what registry.metrics() gives
+// with the prom-client installed (otherwise every metric goes through prom-client's writer).
+//
+// The text goes out as UTF-8 chunks (Uint8Array, each on its own ArrayBuffer, so the caller can
+// transfer them to another thread without a copy) as soon as each is full: no string of the
+// whole registry is ever built, and the short-lived strings of one label set die young.
+import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+type LabelValues = Record<string, string | number>;
 
 /** The part of prom-client 15's Histogram this writer reads. */
 interface HistogramInternals {
@@ -22,22 +28,64 @@ interface HistogramInternals {
   type: 'histogram';
   upperBounds: number[];
   enableExemplars: boolean;
-  hashMap: Record<string, { labels: Record<string, string | number>; bucketValues: Record<number, number>; sum: number; count: number }>;
+  hashMap: Record<string, { labels: LabelValues; bucketValues: Record<number, number>; sum: number; count: number }>;
   collect?: () => unknown;
 }
 
-function asPlainHistogram(metric: unknown, registry: Registry): HistogramInternals | undefined {
-  const m = metric as unknown as Partial<HistogramInternals>;
-  const defaultLabels = (registry as unknown as { _defaultLabels?: object })._defaultLabels;
-  const plain =
+/** The part of prom-client 15's Counter and Gauge this writer reads: one value per label set. */
+interface ValueInternals {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  hashMap: Record<string, { labels?: LabelValues; value: number }>;
+  collect?: () => unknown;
+}
+
+/** The part of prom-client 15's Summary this writer reads: a time-window t-digest per label set. */
+interface SummaryInternals {
+  name: string;
+  help: string;
+  type: 'summary';
+  percentiles: number[];
+  pruneAgedBuckets?: boolean;
+  hashMap: Record<
+    string,
+    { labels: LabelValues; sum: number; count: number; td: { compress(): void; percentile(q: number): number; size(): number } }
+  >;
+  collect?: () => unknown;
+}
+
+type Known =
+  | { kind: 'histogram'; metric: HistogramInternals }
+  | { kind: 'value'; metric: ValueInternals }
+  | { kind: 'summary'; metric: SummaryInternals };
+
+// prom-client's own methods: a metric that overrides them writes what they return, not its series map.
+const prototypes = {
+  histogram: Histogram.prototype as unknown as Record<string, unknown>,
+  counter: Counter.prototype as unknown as Record<string, unknown>,
+  gauge: Gauge.prototype as unknown as Record<string, unknown>,
+  summary: Summary.prototype as unknown as Record<string, unknown>,
+};
+
+/** The metric as one this file writes, or undefined when prom-client's writer must do it. */
+function asKnown(metric: unknown): Known | undefined {
+  const m = metric as Record<string, unknown>;
+  if (typeof m.hashMap !== 'object' || m.hashMap === null) return undefined;
+  if (
     m.type === 'histogram' &&
+    m.get === prototypes.histogram.get &&
+    m.getForPromString === prototypes.histogram.getForPromString &&
     m.enableExemplars === false &&
-    Array.isArray(m.upperBounds) &&
-    typeof m.hashMap === 'object' &&
-    m.hashMap !== null &&
-    defaultLabels !== undefined &&
-    Object.keys(defaultLabels).length === 0;
-  return plain ? (m as HistogramInternals) : undefined;
+    Array.isArray(m.upperBounds)
+  )
+    return { kind: 'histogram', metric: m as unknown as HistogramInternals };
+  // Exemplars only reach OpenMetrics output, which never comes here.
+  if ((m.type === 'counter' && m.get === prototypes.counter.get) || (m.type === 'gauge' && m.get === prototypes.gauge.get))
+    return { kind: 'value', metric: m as unknown as ValueInternals };
+  if (m.type === 'summary' && m.get === prototypes.summary.get && Array.isArray(m.percentiles))
+    return { kind: 'summary', metric: m as unknown as SummaryInternals };
+  return undefined;
 }
 
 // prom-client's text-format rules (registry.js, util.js), so the bytes are the same.
@@ -48,69 +96,309 @@ function valueText(value: number): string {
   if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
   return `${value}`;
 }
+function labelText(labels: LabelValues | undefined): string {
+  let text = '';
+  if (labels === undefined) return text;
+  for (const label in labels) {
+    if (!Object.hasOwn(labels, label)) continue;
+    text += `${text ? ',' : ''}${label}="${escapeLabelValue(labels[label] as string | number)}"`;
+  }
+  return text;
+}
 
-class Slicer {
-  #start = performance.now();
-  constructor(private readonly sliceMs: number) {}
-  async maybeYield(): Promise<void> {
-    if (performance.now() - this.#start < this.sliceMs) return;
-    await yieldToLoop();
-    this.#start = performance.now();
+const encoder = new TextEncoder();
+
+/** Packs text into fixed-size UTF-8 chunks and hands each to onChunk once full. */
+class ChunkWriter {
+  #chunk: Uint8Array;
+  #used = 0;
+  bytes = 0;
+  chunks = 0;
+  constructor(
+    private readonly chunkBytes: number,
+    private readonly onChunk: (chunk: Uint8Array) => void,
+  ) {
+    this.#chunk = new Uint8Array(chunkBytes);
+  }
+  write(text: string): void {
+    let rest = text;
+    for (;;) {
+      const { read, written } = encoder.encodeInto(rest, this.#chunk.subarray(this.#used));
+      this.#used += written;
+      if (read === rest.length) return;
+      rest = rest.slice(read);
+      this.flush();
+    }
+  }
+  flush(): void {
+    if (this.#used === 0) return;
+    const full = this.#chunk.subarray(0, this.#used);
+    this.bytes += this.#used;
+    this.chunks += 1;
+    this.#chunk = new Uint8Array(this.chunkBytes);
+    this.#used = 0;
+    this.onChunk(full);
   }
 }
 
-async function writeHistogram(h: HistogramInternals, slicer: Slicer, out: string[]): Promise<void> {
-  if (h.collect) {
-    const pending = h.collect();
-    if (pending instanceof Promise) await pending;
+// process.threadCpuUsage(): Node 22.19+, 23.9+ (every supported line); absent on older Nodes.
+const threadCpuUsage = (process as unknown as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+/** CPU time this thread has used, in ms; NaN on a Node without process.threadCpuUsage(). */
+export const threadCpuMs = (): number => {
+  const usage = threadCpuUsage?.call(process);
+  return usage ? (usage.user + usage.system) / 1000 : Number.NaN;
+};
+
+/** Measured slices of main-thread work: where the snapshot held the loop, and for how long. */
+class Slicer {
+  #start = performance.now();
+  #startCpu: number;
+  slices = 1;
+  maxSliceMs = 0;
+  maxSliceCpuMs: number | undefined;
+  workCpuMs: number | undefined;
+  workMs = 0;
+  constructor(
+    private readonly sliceMs: number,
+    private readonly measureCpu: boolean,
+  ) {
+    this.#startCpu = measureCpu ? threadCpuMs() : Number.NaN;
   }
-  const name = escapeString(h.name);
-  // Lines are joined per slice, so no single join copies the whole text at once.
-  out.push(`# HELP ${name} ${escapeString(h.help)}\n# TYPE ${name} histogram`);
-  let lines: string[] = [];
+  async maybeYield(): Promise<void> {
+    const ran = performance.now() - this.#start;
+    if (ran < this.sliceMs) return;
+    this.#end(ran);
+    await yieldToLoop();
+    this.slices += 1;
+    this.#start = performance.now();
+    if (this.measureCpu) this.#startCpu = threadCpuMs();
+  }
+  finish(): void {
+    this.#end(performance.now() - this.#start);
+  }
+  #end(ran: number): void {
+    this.workMs += ran;
+    if (ran > this.maxSliceMs) this.maxSliceMs = ran;
+    if (!this.measureCpu) return;
+    const cpu = threadCpuMs() - this.#startCpu;
+    if (Number.isNaN(cpu)) return;
+    this.maxSliceCpuMs = Math.max(this.maxSliceCpuMs ?? 0, cpu);
+    this.workCpuMs = (this.workCpuMs ?? 0) + cpu;
+  }
+}
+
+// Label sets are batched into one string of about this many characters before encoding, and the
+// clock is read once per batch (a few µs of work at most between two reads).
+const BATCH_CHARS = 16_384;
+
+async function collectFirst(metric: { collect?: () => unknown }): Promise<void> {
+  if (!metric.collect) return;
+  const pending = metric.collect();
+  if (pending instanceof Promise) await pending;
+}
+
+function header(name: string, help: string, type: string): string {
+  const escaped = escapeString(name);
+  return `# HELP ${escaped} ${escapeString(help)}\n# TYPE ${escaped} ${type}`;
+}
+
+async function writeHistogram(h: HistogramInternals, slicer: Slicer, out: ChunkWriter): Promise<void> {
+  await collectFirst(h);
+  let batch = header(h.name, h.help, 'histogram');
   const bucketName = `${h.name}_bucket`;
-  let written = 0;
-  for (const series of Object.values(h.hashMap)) {
-    const shared = Object.entries(series.labels)
-      .map(([label, value]) => `${label}="${escapeLabelValue(value)}"`)
-      .join(',');
+  // The start of each bucket's line, built once per metric rather than once per label set.
+  const bounds = h.upperBounds;
+  const starts = bounds.map((bound) => `\n${bucketName}{le="${bound}"`);
+  for (const key in h.hashMap) {
+    const series = h.hashMap[key];
+    if (series === undefined) continue;
+    const shared = labelText(series.labels);
     const withShared = shared ? `,${shared}` : '';
+    const counts = series.bucketValues;
     let cumulative = 0;
-    for (const bound of h.upperBounds) {
-      cumulative += series.bucketValues[bound] ?? 0;
-      lines.push(`${bucketName}{le="${bound}"${withShared}} ${valueText(cumulative)}`);
+    for (let i = 0; i < bounds.length; i++) {
+      cumulative += counts[bounds[i] as number] ?? 0;
+      batch += `${starts[i]}${withShared}} ${valueText(cumulative)}`;
     }
-    lines.push(`${bucketName}{le="+Inf"${withShared}} ${valueText(series.count)}`);
     const labels = shared ? `{${shared}}` : '';
-    lines.push(`${h.name}_sum${labels} ${valueText(series.sum)}`, `${h.name}_count${labels} ${valueText(series.count)}`);
-    // Checking the clock costs little next to 17 lines; every 64 label sets is plenty.
-    if (++written % 64 === 0) {
-      out.push(`\n${lines.join('\n')}`);
-      lines = [];
+    batch += `\n${bucketName}{le="+Inf"${withShared}} ${valueText(series.count)}\n${h.name}_sum${labels} ${valueText(series.sum)}\n${h.name}_count${labels} ${valueText(series.count)}`;
+    if (batch.length >= BATCH_CHARS) {
+      out.write(batch);
+      batch = '';
       await slicer.maybeYield();
     }
   }
-  if (lines.length > 0) out.push(`\n${lines.join('\n')}`);
+  out.write(batch);
+}
+
+async function writeValues(m: ValueInternals, slicer: Slicer, out: ChunkWriter): Promise<void> {
+  await collectFirst(m);
+  let batch = header(m.name, m.help, m.type);
+  const name = escapeString(m.name);
+  for (const key in m.hashMap) {
+    const series = m.hashMap[key];
+    if (series === undefined) continue;
+    const labels = labelText(series.labels);
+    batch += `\n${name}${labels ? `{${labels}}` : ''} ${valueText(series.value)}`;
+    if (batch.length >= BATCH_CHARS) {
+      out.write(batch);
+      batch = '';
+      await slicer.maybeYield();
+    }
+  }
+  out.write(batch);
+}
+
+async function writeSummary(m: SummaryInternals, slicer: Slicer, out: ChunkWriter): Promise<void> {
+  await collectFirst(m);
+  let batch = header(m.name, m.help, 'summary');
+  const name = escapeString(m.name);
+  for (const key in m.hashMap) {
+    const series = m.hashMap[key];
+    if (series === undefined) continue;
+    // As prom-client's get(): a label set whose window emptied is dropped when pruneAgedBuckets is on.
+    if (m.pruneAgedBuckets && series.td.size() === 0) {
+      delete m.hashMap[key];
+      continue;
+    }
+    series.td.compress();
+    const shared = labelText(series.labels);
+    const withShared = shared ? `,${shared}` : '';
+    for (const q of m.percentiles) {
+      const value = series.td.percentile(q);
+      batch += `\n${name}{quantile="${q}"${withShared}} ${valueText(value ? value : 0)}`;
+    }
+    const labels = shared ? `{${shared}}` : '';
+    batch += `\n${name}_sum${labels} ${valueText(series.sum)}\n${name}_count${labels} ${valueText(series.count)}`;
+    if (batch.length >= BATCH_CHARS) {
+      out.write(batch);
+      batch = '';
+      await slicer.maybeYield();
+    }
+  }
+  out.write(batch);
+}
+
+export interface SnapshotOptions {
+  /** Main-thread work between two yields to the event loop, in ms. */
+  sliceMs: number;
+  /** Size of each chunk handed to onChunk, in bytes (an integer ≥ 4: one UTF-8 character; the last chunk may be shorter). Default 256 KiB. */
+  chunkBytes?: number;
+  /** Metric families left out, by name (the watchdog thread reports those itself). */
+  skip?: ReadonlySet<string>;
+  /** Also measure each slice's CPU time on this thread (maxSliceCpuMs). Default false. */
+  measureCpu?: boolean;
+}
+
+/** What writing one snapshot cost the main thread. */
+export interface SnapshotStats {
+  /** Slices of work, i.e. yields to the event loop + 1. */
+  slices: number;
+  /** The longest slice, in ms (wall time, so it includes GC and time the OS did not run us). */
+  maxSliceMs: number;
+  /**
+   * The most CPU time this thread spent in one slice, in ms: the slice without the time the OS
+   * ran something else. Only with measureCpu, on a Node with process.threadCpuUsage().
+   */
+  maxSliceCpuMs?: number;
+  /** All slices' CPU time on this thread together, in ms (same conditions as maxSliceCpuMs). */
+  workCpuMs?: number;
+  /** All slices together, in ms (wall time); the time between slices belongs to the app. */
+  workMs: number;
+  bytes: number;
+  chunks: number;
+}
+
+let fastWritersChecked: boolean | undefined;
+
+/**
+ * True when this file's writers give byte for byte what the installed prom-client gives for a
+ * small registry with every metric kind and the escapes (checked once per process).
+ */
+async function fastWritersMatch(): Promise<boolean> {
+  if (fastWritersChecked !== undefined) return fastWritersChecked;
+  const registry = new Registry();
+  const labelNames = ['a', 'b'];
+  const tricky = { a: 'q"u\\o\nte', b: 7 };
+  new Counter({ name: 'check_c_total', help: 'h\\\n', labelNames, registers: [registry] }).inc(tricky, 2.5);
+  const gauge = new Gauge({ name: 'check_g', help: 'h', labelNames, registers: [registry] });
+  gauge.set(tricky, Number.NaN);
+  gauge.set({ a: 'x' }, Number.NEGATIVE_INFINITY);
+  new Gauge({ name: 'check_g_unlabelled', help: 'h', registers: [registry] }).set(1e21);
+  const histogram = new Histogram({ name: 'check_h', help: 'h', labelNames, buckets: [0.5, 1], registers: [registry] });
+  histogram.observe(tricky, 0.7);
+  histogram.observe({ b: 'y' }, 3);
+  // Two values per label set: the t-digest's percentiles do not depend on its random compression order.
+  const summary = new Summary({ name: 'check_s', help: 'h', labelNames, percentiles: [0.5, 0.99], registers: [registry] });
+  summary.observe(tricky, 2);
+  summary.observe(tricky, 4);
+  summary.observe({ a: 'z' }, 0);
+  new Summary({ name: 'check_s_unlabelled', help: 'h', registers: [registry] });
+  const chunks: Uint8Array[] = [];
+  await writeAll(registry, { sliceMs: Number.POSITIVE_INFINITY, chunkBytes: 64 }, (chunk) => chunks.push(chunk), true);
+  fastWritersChecked = Buffer.concat(chunks).toString('utf8') === (await registry.metrics());
+  return fastWritersChecked;
+}
+
+async function writeAll(
+  registry: Registry,
+  options: SnapshotOptions,
+  onChunk: (chunk: Uint8Array) => void,
+  fast: boolean,
+): Promise<SnapshotStats> {
+  const out = new ChunkWriter(options.chunkBytes ?? 256 * 1024, onChunk);
+  const slicer = new Slicer(options.sliceMs, options.measureCpu === true);
+  let first = true;
+  for (const metric of registry.getMetricsAsArray()) {
+    if (options.skip?.has(metric.name)) continue;
+    if (!first) out.write('\n\n');
+    first = false;
+    const known = fast ? asKnown(metric) : undefined;
+    if (known?.kind === 'histogram') await writeHistogram(known.metric, slicer, out);
+    else if (known?.kind === 'value') await writeValues(known.metric, slicer, out);
+    else if (known?.kind === 'summary') await writeSummary(known.metric, slicer, out);
+    else out.write(await registry.getSingleMetricAsString(metric.name));
+    await slicer.maybeYield();
+  }
+  out.write('\n');
+  out.flush();
+  slicer.finish();
+  const stats: SnapshotStats = { slices: slicer.slices, maxSliceMs: slicer.maxSliceMs, workMs: slicer.workMs, bytes: out.bytes, chunks: out.chunks };
+  if (slicer.maxSliceCpuMs !== undefined) stats.maxSliceCpuMs = slicer.maxSliceCpuMs;
+  if (slicer.workCpuMs !== undefined) stats.workCpuMs = slicer.workCpuMs;
+  return stats;
 }
 
 /**
- * The registry in the Prometheus text format, as pieces whose concatenation is byte for byte
- * what registry.metrics() gives (same writer rules, same separators), produced metric by metric
- * (plain histograms label set by label set) with yields between slices of at least sliceMs of
- * work. Pieces, not one string: joining 20 MB is itself a stall; the watchdog thread joins them.
+ * Writes the registry in the Prometheus text format as UTF-8 chunks whose concatenation is byte
+ * for byte what registry.metrics() gives (without the `skip` families), metric by metric
+ * (counters, gauges, plain histograms and summaries label set by label set), yielding to the event loop
+ * whenever a slice of work has run for sliceMs. Each chunk is handed to onChunk as soon as it is
+ * full and owns its ArrayBuffer (transferable). With default labels every metric goes through
+ * prom-client's per-metric writer (one run per metric); an OpenMetrics registry is written by
+ * prom-client in one run (and refuses `skip`: TypeError). Errors from a metric's collect()
+ * reject the promise; chunks already handed out are then a partial text.
  */
-export async function serializeInSlices(registry: Registry, sliceMs: number): Promise<string[]> {
-  // OpenMetrics registries have other separators and counter names: prom-client writes those whole.
-  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return [await registry.metrics()];
-  const pieces: string[] = [];
-  const slicer = new Slicer(sliceMs);
-  for (const metric of registry.getMetricsAsArray()) {
-    if (pieces.length > 0) pieces.push('\n\n');
-    const histogram = asPlainHistogram(metric, registry);
-    if (histogram) await writeHistogram(histogram, slicer, pieces);
-    else pieces.push(await registry.getSingleMetricAsString(metric.name));
-    await slicer.maybeYield();
+export async function serializeInSlices(
+  registry: Registry,
+  options: SnapshotOptions,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<SnapshotStats> {
+  const { chunkBytes } = options;
+  if (chunkBytes !== undefined && !(Number.isInteger(chunkBytes) && chunkBytes >= 4))
+    throw new TypeError(`serializeInSlices: chunkBytes must be an integer ≥ 4 (one UTF-8 character), got ${chunkBytes}`);
+  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) {
+    // OpenMetrics has other separators, counter names and an # EOF line: prom-client writes it whole.
+    if (options.skip?.size) throw new TypeError('serializeInSlices: skip needs a registry in the Prometheus text format');
+    const out = new ChunkWriter(options.chunkBytes ?? 256 * 1024, onChunk);
+    const started = performance.now();
+    out.write(await registry.metrics());
+    out.flush();
+    const ms = performance.now() - started;
+    return { slices: 1, maxSliceMs: ms, workMs: ms, bytes: out.bytes, chunks: out.chunks };
   }
-  pieces.push('\n');
-  return pieces;
+  // Default labels are added to every line by prom-client's writer: metric by metric through it.
+  const defaultLabels = (registry as unknown as { _defaultLabels?: object })._defaultLabels;
+  const plain = defaultLabels !== undefined && Object.keys(defaultLabels).length === 0;
+  return writeAll(registry, options, onChunk, plain && (await fastWritersMatch()));
 }

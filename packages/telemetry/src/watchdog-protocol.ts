@@ -1,6 +1,22 @@
-// Messages between the main thread and the watchdog worker. Type-only: the worker file must
-// stay free of dependencies, and types vanish at compile time.
+// Messages between the main thread and the watchdog worker, and the metric families the worker
+// reports itself (left out of the registry snapshot). Only the metric-names package and types:
+// the worker loads this file too.
+import {
+  METRIC_EVENTLOOP_STALL_SECONDS,
+  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+  METRIC_WATCHDOG_UP,
+  withPrefix,
+} from '@runtime-lab/metric-names';
 import type { SamplerEvent, StallAttributionConfig } from './stall-sampler.js';
+
+/** Families the watchdog thread writes live at scrape time: the stall, the snapshot's age, watchdog_up. */
+export function liveFamilies(prefix: string): { stall: string; age: string; up: string } {
+  return {
+    stall: withPrefix(METRIC_EVENTLOOP_STALL_SECONDS, prefix),
+    age: withPrefix(METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS, prefix),
+    up: withPrefix(METRIC_WATCHDOG_UP, prefix),
+  };
+}
 
 export interface WatchdogWorkerData {
   /** BigInt64Array[0]: the main thread's last heartbeat, process.hrtime.bigint() nanoseconds. */
@@ -17,8 +33,15 @@ export interface WatchdogWorkerData {
 }
 
 export type ToWatchdog =
-  /** The exposition text in pieces (their concatenation), so the main thread never joins a large registry at once. */
-  | { type: 'snapshot'; pieces: string[]; takenAtNs: bigint }
+  /**
+   * The next UTF-8 chunk of the snapshot being written (its ArrayBuffer transferred, not copied),
+   * sent as soon as it is full; the snapshot is their concatenation, without the live families.
+   */
+  | { type: 'snapshot-chunk'; chunk: Uint8Array }
+  /** The snapshot whose chunks were just sent is complete; its values were collected from takenAtNs on. */
+  | { type: 'snapshot-done'; takenAtNs: bigint }
+  /** Writing failed: drop the chunks received since the last done. */
+  | { type: 'snapshot-failed' }
   /** Test hook: throw inside the worker so tests exercise the real crash path. */
   | { type: 'crash' };
 

@@ -4,31 +4,25 @@
 // registry snapshot (marked with its age) and the live stall: time since the main thread's
 // last heartbeat, read from shared memory.
 //
-// Keep this file dependency-free (node: builtins and local type-only imports): it is loaded
-// by path as a worker, from dist.
-import {
-  METRIC_EVENTLOOP_STALL_SECONDS,
-  METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
-  METRIC_WATCHDOG_UP,
-  withPrefix,
-} from '@runtime-lab/metric-names';
+// Keep this file's imports to node: builtins, @runtime-lab/metric-names and local files that
+// import nothing else: it is loaded by path as a worker, from dist.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StallSampler } from './stall-sampler.js';
-import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
+import { type FromWatchdog, liveFamilies, type ToWatchdog, type WatchdogWorkerData } from './watchdog-protocol.js';
 
 const data = workerData as WatchdogWorkerData;
 const port = parentPort;
 if (!port) throw new Error('watchdog-worker.js must run as a worker thread');
 const heartbeat = new BigInt64Array(data.heartbeat);
-const stallName = withPrefix(METRIC_EVENTLOOP_STALL_SECONDS, data.prefix);
-const ageName = withPrefix(METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS, data.prefix);
-const upName = withPrefix(METRIC_WATCHDOG_UP, data.prefix);
-const liveNames = new Set([stallName, ageName, upName]);
+const { stall: stallName, age: ageName, up: upName } = liveFamilies(data.prefix);
 
 const startedAtNs = process.hrtime.bigint();
 const sampler = data.attribution ? new StallSampler(data.attribution, heartbeat, (event) => port.postMessage(event)) : undefined;
-let snapshotText = '';
+/** The last complete snapshot: UTF-8 chunks as received (never joined), the live families already left out. */
+let snapshotChunks: Uint8Array[] = [];
+/** Chunks of the snapshot being written. */
+let incoming: Uint8Array[] = [];
 let snapshotTakenAtNs: bigint | undefined;
 
 // A scrape that finds the snapshot older than snapshotMaxAgeMs asks the main thread for a
@@ -80,20 +74,6 @@ function needsFresh(): boolean {
   return snapshotTakenAtNs === undefined || Number(now - snapshotTakenAtNs) / 1e6 > data.snapshotMaxAgeMs;
 }
 
-/** The snapshot without the families this thread reports live (the main registry has watchdog_up). */
-function withoutLiveFamilies(text: string): string {
-  const kept: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    let name: string | undefined;
-    if (line.startsWith('#')) name = line.split(' ')[2];
-    else name = line.slice(0, line.search(/[{ ]/));
-    if (name !== undefined && liveNames.has(name)) continue;
-    kept.push(line);
-  }
-  return kept.length ? `${kept.join('\n')}\n` : '';
-}
-
 function seconds(ns: bigint): number {
   return Number(ns) / 1e9;
 }
@@ -132,9 +112,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (path === '/metrics') {
     if (needsFresh()) await freshSnapshot();
     prepareForNextScrape();
-    const body = snapshotText + liveText();
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (req.method === 'HEAD') res.end();
+    else {
+      for (const chunk of snapshotChunks) res.write(chunk);
+      res.end(liveText());
+    }
     return;
   }
   if (path === '/healthz') {
@@ -191,9 +174,15 @@ server.listen(data.port, data.host, () => {
 });
 
 port.on('message', (message: ToWatchdog) => {
-  if (message.type === 'snapshot') {
-    snapshotText = withoutLiveFamilies(message.pieces.join(''));
-    snapshotTakenAtNs = message.takenAtNs;
+  if (message.type === 'snapshot-chunk') {
+    incoming.push(message.chunk);
+  } else if (message.type === 'snapshot-done' || message.type === 'snapshot-failed') {
+    // A failed snapshot leaves the previous one (its age keeps growing); the next scrape asks again.
+    if (message.type === 'snapshot-done') {
+      snapshotChunks = incoming;
+      snapshotTakenAtNs = message.takenAtNs;
+    }
+    incoming = [];
     freshWanted = false;
     for (const resolve of waitingForFresh.splice(0)) resolve();
   } else if (message.type === 'crash') {

@@ -8,6 +8,7 @@
 // the telemetry alone). Now an unscraped app pays nothing, a scraped one about one
 // serialization per scrape, written in slices that yield to the loop (snapshot.ts).
 import { METRIC_WATCHDOG_UP, withPrefix } from '@runtime-lab/metric-names';
+import { channel } from 'node:diagnostics_channel';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
@@ -15,9 +16,9 @@ import { nowNs } from './clock.js';
 import { portInUse, watchdogStartFailed } from './errors.js';
 import { LOOP_SAMPLE_PERIOD_MS, type LoopDelayMonitor } from './loop-delay.js';
 import type { OwnedMetrics } from './owned-metrics.js';
-import { serializeInSlices } from './snapshot.js';
+import { type SnapshotStats, serializeInSlices } from './snapshot.js';
 import type { SamplerEvent, StallAttributionConfig } from './stall-sampler.js';
-import type { FromWatchdog, ToWatchdog, WatchdogWorkerData } from './watchdog-protocol.js';
+import { type FromWatchdog, liveFamilies, type ToWatchdog, type WatchdogWorkerData } from './watchdog-protocol.js';
 
 export interface WatchdogConfig {
   host: string;
@@ -41,12 +42,28 @@ export interface Watchdog {
 // that cannot start the worker fails instead of hanging.
 const START_TIMEOUT_MS = 10_000;
 /**
- * Work between two yields while writing a snapshot: the longest stall the snapshot itself adds
- * (largest metric aside). Not smaller: every yield lets queued requests run first, and under a
- * blocking fault each of those can hold the loop for hundreds of ms, so a snapshot in many
- * slices would arrive late and be stale. A registry of the lab's size is one slice.
+ * Work between two yields while writing a snapshot, in ms: the longest stall the snapshot itself
+ * adds (a metric prom-client writes in one run aside). Half the 20 ms budget, so a slice that
+ * overruns its last clock read or meets a young-generation GC still stays under it. Smaller
+ * slices mean more turns, and every turn lets queued requests run first (under a blocking fault
+ * each may hold the loop for hundreds of ms): a large registry's snapshot then arrives late and
+ * the scrape gets the previous one with its age. A registry of the lab's size is one slice.
  */
-export const SNAPSHOT_SLICE_MS = 20;
+export const SNAPSHOT_SLICE_MS = 10;
+
+/**
+ * Diagnostics channel (node:diagnostics_channel) on which every watchdog snapshot publishes
+ * what it cost the main thread: {@link SnapshotPublished}. Nothing is published without a
+ * subscriber.
+ */
+export const SNAPSHOT_CHANNEL = '@runtime-lab/telemetry:snapshot';
+
+export interface SnapshotPublished extends SnapshotStats {
+  /** From the start of the snapshot to its last chunk, in ms (slices and the app's turns between them). */
+  elapsedMs: number;
+}
+
+const snapshotChannel = channel(SNAPSHOT_CHANNEL);
 
 export async function startWatchdog(
   config: WatchdogConfig,
@@ -155,15 +172,27 @@ export async function startWatchdog(
 
   // One snapshot at a time: scrapes that ask while one is being written get that one.
   let writing: Promise<void> | undefined;
+  const live = liveFamilies(prefix);
+  const skip = new Set([live.stall, live.age, live.up]);
+  const post = (message: ToWatchdog, transfer?: ArrayBuffer[]): void => {
+    if (!closing) worker.postMessage(message, transfer);
+  };
   const write = async (): Promise<void> => {
+    const startedNs = nowNs();
     try {
-      const startedNs = nowNs();
-      const pieces = await serializeInSlices(registry, SNAPSHOT_SLICE_MS);
-      if (closing) return;
+      // Each chunk goes to the worker as soon as it is full, its buffer moved, not copied.
+      const options = { sliceMs: SNAPSHOT_SLICE_MS, skip, measureCpu: snapshotChannel.hasSubscribers };
+      const stats = await serializeInSlices(registry, options, (chunk) =>
+        post({ type: 'snapshot-chunk', chunk }, [chunk.buffer as ArrayBuffer]),
+      );
       // Credited to when it started: its values were collected from then on.
-      const message: ToWatchdog = { type: 'snapshot', pieces, takenAtNs: startedNs };
-      worker.postMessage(message);
+      post({ type: 'snapshot-done', takenAtNs: startedNs });
+      if (snapshotChannel.hasSubscribers) {
+        const published: SnapshotPublished = { ...stats, elapsedMs: Number(nowNs() - startedNs) / 1e6 };
+        snapshotChannel.publish(published);
+      }
     } catch (error) {
+      post({ type: 'snapshot-failed' });
       // The snapshot's age keeps growing on the watchdog port, which is the signal for this.
       log.warn({ err: error }, '@runtime-lab/telemetry: could not collect the registry snapshot');
     }

@@ -1,14 +1,23 @@
 // The watchdog's registry snapshot is the plugin's own main-thread work: written when a scrape
 // asks (not on a fixed period), and in slices that let the event loop run between metrics.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import telemetry from '../src/index.js';
-import { serializeInSlices } from '../src/snapshot.js';
+import { type SnapshotOptions, serializeInSlices } from '../src/snapshot.js';
 import { blockFor } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The snapshot's text (its chunks decoded together) and the chunks themselves. */
+async function sliced(registry: Registry, options: SnapshotOptions): Promise<{ text: string; chunks: Uint8Array[] }> {
+  const chunks: Uint8Array[] = [];
+  await serializeInSlices(registry, options, (chunk) => chunks.push(chunk));
+  return { text: Buffer.concat(chunks).toString('utf8'), chunks };
+}
 
 /** Counts event-loop turns (a setImmediate chain) until stop(); take() returns the count so far and restarts it. */
 function countLoopTurns(): { take(): number; stop(): void } {
@@ -94,12 +103,12 @@ test('serializeInSlices: the same bytes as registry.metrics(), with the loop run
     });
   }
   const loop = countLoopTurns();
-  const sliced = (await serializeInSlices(registry, 5)).join('');
+  const { text } = await sliced(registry, { sliceMs: 5 });
   const turnsDuringSliced = loop.take();
   const whole = await registry.metrics();
   const turnsDuringWhole = loop.take();
   loop.stop();
-  assert.equal(sliced, whole);
+  assert.equal(text, whole);
   assert.ok(turnsDuringSliced >= 4, `the loop ran ${turnsDuringSliced} turns during 36 ms of sliced work`);
   assert.ok(turnsDuringWhole <= 1, `registry.metrics() let the loop run ${turnsDuringWhole} turns (it does not yield)`);
 });
@@ -129,12 +138,12 @@ test('serializeInSlices writes histograms label set by label set: same bytes, th
     },
   });
   const loop = countLoopTurns();
-  const sliced = (await serializeInSlices(registry, 2)).join('');
+  const { text } = await sliced(registry, { sliceMs: 2 });
   const turnsDuringSliced = loop.take();
   loop.stop();
   assert.equal(collected, 1, 'collect() ran once, before writing');
-  assert.match(sliced, /^test_collected_seconds_count 1$/m);
-  assert.ok(sliced === (await registry.metrics()), 'the same bytes as registry.metrics()');
+  assert.match(text, /^test_collected_seconds_count 1$/m);
+  assert.ok(text === (await registry.metrics()), 'the same bytes as registry.metrics()');
   // More turns than the 4 boundaries between metrics means it yielded inside the big histogram.
   // (Not a count tuned to one Node line: Node 26 writes the same 6000 label sets in 8 turns where
   // Node 20 took 10 or more.)
@@ -148,7 +157,7 @@ test("serializeInSlices falls back to prom-client's writer where it does not kno
   const labelled = new Registry();
   labelled.setDefaultLabels({ app: 'x' });
   new Histogram({ name: 'test_a_seconds', help: 'h', labelNames: ['k'], registers: [labelled] }).observe({ k: 'v' }, 0.3);
-  assert.ok((await serializeInSlices(labelled, 5)).join('') === (await labelled.metrics()), 'default labels');
+  assert.ok((await sliced(labelled, { sliceMs: 5 })).text === (await labelled.metrics()), 'default labels');
   const exemplars = new Registry();
   exemplars.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
   new Histogram({ name: 'test_b_seconds', help: 'h', labelNames: ['k'], enableExemplars: true, registers: [exemplars] }).observe({
@@ -156,5 +165,153 @@ test("serializeInSlices falls back to prom-client's writer where it does not kno
     value: 0.3,
     exemplarLabels: { trace: 't' } as never,
   });
-  assert.ok((await serializeInSlices(exemplars, 5)).join('') === (await exemplars.metrics()), 'exemplars');
+  assert.ok((await sliced(exemplars, { sliceMs: 5 })).text === (await exemplars.metrics()), 'exemplars');
+  await assert.rejects(serializeInSlices(exemplars, { sliceMs: 5, skip: new Set(['x']) }, () => {}), /skip needs a registry in the Prometheus text format/);
+  await assert.rejects(serializeInSlices(labelled, { sliceMs: 5, chunkBytes: 3 }, () => {}), /chunkBytes must be an integer ≥ 4 \(one UTF-8 character\), got 3/);
+});
+
+test('serializeInSlices writes counters, gauges and summaries label set by label set: same bytes, the loop runs inside one large metric', async () => {
+  const registry = new Registry();
+  const counterOnly = new Registry();
+  const gaugeOnly = new Registry();
+  const summaryOnly = new Registry();
+  const counter = new Counter({ name: 'test_requests_total', help: 'c \\ "h"', labelNames: ['id', 'code'], registers: [registry, counterOnly] });
+  const gauge = new Gauge({ name: 'test_sizes', help: 'g', labelNames: ['id'], registers: [registry, gaugeOnly] });
+  for (let i = 0; i < 20_000; i++) counter.inc({ id: `c"${i}\\\n€`, code: i % 5 ? 200 : 'x' }, (i % 7) + 0.5);
+  for (let i = 0; i < 20_000; i++) gauge.set({ id: `g${i}` }, i % 11 === 0 ? Number.NaN : i % 13 === 0 ? -Infinity : i * 1e19);
+  new Counter({ name: 'test_unlabelled_total', help: 'c', registers: [registry] }).inc();
+  new Gauge({ name: 'test_empty', help: 'g', labelNames: ['k'], registers: [registry] });
+  let collected = 0;
+  new Gauge({
+    name: 'test_collected',
+    help: 'g',
+    registers: [registry],
+    async collect() {
+      collected += 1;
+      await sleep(1);
+      this.set(collected);
+    },
+  });
+  // Two values per label set: a t-digest's percentiles then do not depend on its random compression order.
+  const summary = new Summary({ name: 'test_summary', help: 's', labelNames: ['k'], registers: [registry, summaryOnly] });
+  for (let i = 0; i < 3000; i++) {
+    summary.observe({ k: `v${i}` }, i);
+    summary.observe({ k: `v${i}` }, i / 3);
+  }
+  // A metric that overrides get() goes through prom-client's writer.
+  class Doubled extends Gauge {
+    override async get() {
+      const data = await super.get();
+      return { ...data, values: data.values.map((v) => ({ ...v, value: v.value * 2 })) };
+    }
+  }
+  new Doubled({ name: 'test_doubled', help: 'g', registers: [registry] }).set(21);
+  const { text, chunks } = await sliced(registry, { sliceMs: 2, chunkBytes: 4096 });
+  assert.equal(collected, 1, 'collect() ran once, before writing');
+  assert.match(text, /^test_doubled 42$/m, "the overridden get() was used (prom-client's writer)");
+  collected = 0; // the same value again from registry.metrics()'s collect()
+  assert.ok(text === (await registry.metrics()), 'the same bytes as registry.metrics()');
+  // Chunks cut through multi-byte characters (€) without breaking them; each owns its buffer (transferable).
+  assert.ok(chunks.length > 100, `${chunks.length} chunks`);
+  assert.ok(chunks.every((c) => c.byteOffset === 0 && c.byteLength <= 4096));
+  assert.equal(new Set(chunks.map((c) => c.buffer)).size, chunks.length, 'no two chunks share an ArrayBuffer');
+  // One metric alone: more than one turn means the loop ran inside it.
+  for (const [kind, alone] of [
+    ['counter', counterOnly],
+    ['gauge', gaugeOnly],
+    ['summary', summaryOnly],
+  ] as const) {
+    const loop = countLoopTurns();
+    assert.ok((await sliced(alone, { sliceMs: 2 })).text === (await alone.metrics()), `${kind}: the same bytes`);
+    const turns = loop.take();
+    loop.stop();
+    assert.ok(turns > 2, `the loop ran ${turns} turns while one large ${kind} was written`);
+  }
+});
+
+test("serializeInSlices checks its writers against the installed prom-client once, and uses prom-client's writer for everything when they differ", () => {
+  const fixture = new URL('./fixtures/changed-prom-client.js', import.meta.url);
+  const run = spawnSync(process.execPath, [fileURLToPath(fixture)], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), { same: true, changedFormat: true });
+});
+
+test('serializeInSlices leaves out the skipped families and nothing else', async () => {
+  const make = (withLive: boolean): Registry => {
+    const registry = new Registry();
+    new Gauge({ name: 'test_before', help: 'g', registers: [registry] }).set(1);
+    if (withLive) new Gauge({ name: 'test_live', help: 'g', registers: [registry] }).set(2);
+    new Histogram({ name: 'test_after', help: 'h', buckets: [1], registers: [registry] }).observe(0.5);
+    if (withLive) new Gauge({ name: 'test_live_last', help: 'g', registers: [registry] }).set(3);
+    return registry;
+  };
+  const { text } = await sliced(make(true), { sliceMs: 5, skip: new Set(['test_live', 'test_live_last']) });
+  assert.equal(text, await make(false).metrics());
+});
+
+test('the watchdog serves a multi-chunk snapshot whole, its live families once, and keeps the previous snapshot when writing one fails', async () => {
+  const app = Fastify();
+  await app.register(telemetry, { watchdog: { port: 0, snapshotIntervalMs: 100 }, defaultMetrics: false, threadpoolCanary: false });
+  // 30 000 label sets with multi-byte values: about 1.6 MB, several 256 KiB chunks, written before the failing gauge.
+  const big = new Counter({ name: 'test_big_total', help: 'c', labelNames: ['id'], registers: [app.telemetry.registry] });
+  for (let i = 0; i < 30_000; i++) big.inc({ id: `série-${i}` }, i);
+  let failing = false;
+  let failures = 0;
+  let generation = 0;
+  new Gauge({
+    name: 'test_generation',
+    help: 'Which snapshot this is.',
+    registers: [app.telemetry.registry],
+    collect() {
+      if (failing) {
+        failures += 1;
+        throw new Error('collect failed on purpose');
+      }
+      generation += 1;
+      this.set(generation);
+    },
+  });
+  await app.ready();
+  try {
+    const url = `http://127.0.0.1:${app.telemetry.watchdogAddress()?.port}/metrics`;
+    const linesOf = (text: string, name: string): string[] => text.split('\n').filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`));
+    const expected = linesOf(await app.telemetry.registry.metrics(), 'test_big_total');
+    generation -= 1; // that registry.metrics() ran collect() once more
+
+    // Scrapes until one gets a snapshot that passes `ready` (a large snapshot on a loaded machine
+    // may take longer than the 200 ms a scrape waits for it).
+    const scrapeUntil = async (ready: (text: string) => boolean, what: string): Promise<string> => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const text = await (await fetch(url)).text();
+        if (ready(text)) return text;
+        assert.ok(Date.now() < deadline, `no snapshot with ${what} within 15 s`);
+        await sleep(150);
+      }
+    };
+    const generationIn = (text: string): number => Number(linesOf(text, 'test_generation')[0]?.split(' ')[1]);
+
+    const first = await scrapeUntil((text) => linesOf(text, 'test_big_total').length > 0, 'the big counter');
+    assert.deepEqual(linesOf(first, 'test_big_total'), expected, 'every label set, in order, bytes intact across chunks');
+    for (const live of ['runtime_eventloop_stall_seconds', 'runtime_watchdog_snapshot_age_seconds', 'runtime_watchdog_up']) {
+      assert.equal(first.split('\n').filter((line) => line === `# TYPE ${live} gauge`).length, 1, `${live} once (from the worker)`);
+    }
+    const firstGeneration = generationIn(first);
+    const firstAt = Date.now();
+
+    failing = true;
+    const failedBefore = failures;
+    const stale = await scrapeUntil(() => failures > failedBefore, 'a failed attempt');
+    assert.equal(generationIn(stale), firstGeneration, 'the previous snapshot');
+    assert.deepEqual(linesOf(stale, 'test_big_total'), expected, "the failed snapshot's chunks were not served");
+    // Its age counts from before the first scrape's answer.
+    const age = Number(/^runtime_watchdog_snapshot_age_seconds (\S+)$/m.exec(stale)?.[1]);
+    assert.ok(age > (Date.now() - firstAt) / 1000 - 0.05, `with its age (${age} s)`);
+
+    failing = false;
+    const fresh = await scrapeUntil((text) => generationIn(text) > firstGeneration, 'a fresh generation after the failure');
+    assert.deepEqual(linesOf(fresh, 'test_big_total'), expected, 'and only its own chunks (none left over from the failed one)');
+  } finally {
+    await app.close();
+  }
 });
