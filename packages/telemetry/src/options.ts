@@ -8,7 +8,7 @@ export interface WatchdogOptions {
   port?: number;
   /** Default '127.0.0.1' (the lab's compose file has its services pass 0.0.0.0). */
   host?: string;
-  /** How often the main thread refreshes the registry snapshot the watchdog serves. Default 500. */
+  /** A scrape that finds the registry snapshot older than this (ms) asks the main thread for a fresh one; an unscraped app writes none. Default 500. */
   snapshotIntervalMs?: number;
   /** How often the main thread writes its heartbeat to shared memory. Default 10 (shares the loop-delay sampler's timer). */
   heartbeatIntervalMs?: number;
