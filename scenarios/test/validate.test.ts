@@ -174,6 +174,35 @@ test('traffic DSL: each bad field is refused with the file, the field and what i
       /streams\[0\]\.bodies: given with "body"/,
     ],
     [
+      (s) => (any(s).streams = [rate({ method: 'POST', bodies: { values: [1], pick: 'rotate' }, variants: { values: [{}], pick: 'rotate' } })]),
+      /streams\[0\]\.variants: given with "bodies"; allowed: either a list of bodies or a list of variants/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{ headers: { 'x-a': '1' } }, { body: { a: 1 } }], pick: 'rotate' } })]),
+      /streams\[0\]\.variants\.values\[1\]\.body: a body with method GET \(the default\)/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{ header: { 'x-a': '1' } }], pick: 'rotate' } })]),
+      /streams\[0\]\.variants\.values\[0\]\.header: unknown field; allowed: headers, query, body/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{ headers: { 'X-Request-Start': '1' } }], pick: 'rotate' } })]),
+      /streams\[0\]\.variants\.values\[0\]\.headers\.X-Request-Start: is set by the sender/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [], pick: 'rotate' } })]),
+      /streams\[0\]\.variants\.values: /,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{ query: { '': 'x' } }], pick: 'shuffle' } })]),
+      /streams\[0\]\.variants\.values\[0\]\.query\.: is empty/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{}], pick: 'shuffle' } })]),
+      /streams\[0\]\.variants\.pick: "shuffle" is not allowed; allowed: rotate, sample/,
+    ],
+    [(s) => (any(s).streams = [rate({ headers: { 'x-name': 'Zoë' } })]), /streams\[0\]\.headers\.x-name: has a character outside printable ASCII/],
+    [
       (s) => (any(s).streams = [rate({ method: 'POST', bodies: { values: [1], pick: 'shuffle' } })]),
       /streams\[0\]\.bodies\.pick: "shuffle" is not allowed; allowed: rotate, sample/,
     ],
@@ -253,9 +282,18 @@ test('traffic DSL: a valid scenario-level stream and a single request keep their
       bodies: { values: [{ a: 1 }], pick: 'sample', seed: 3 },
       phases: { from: 'baseline', to: 'fault' },
     },
+    {
+      kind: 'rate',
+      name: 'customers',
+      route: '/orders',
+      method: 'PUT',
+      ratePerSecond: 2,
+      variants: { values: [{ headers: { 'x-customer': 'a' }, query: { id: '1' }, body: [1] }, {}], pick: 'rotate' },
+    },
     { kind: 'burst', name: 'one', route: '/x', atSecond: 4, count: 1 },
   ];
   const out = validateScenario(s, 'x.scenario.ts');
   assert.deepEqual(out.streams?.[0], s.streams[0]);
   assert.deepEqual(out.streams?.[1], s.streams[1]);
+  assert.deepEqual(out.streams?.[2], s.streams[2]);
 });

@@ -4,20 +4,28 @@
 // client on this machine could reach on that route. The server runs in a child process (a
 // trivial Node http route answering "{}"), so its work is not charged to the sender; its CPU is
 // printed too, since on 2 cores the two compete.
-// Usage: node scenarios/dist/src/bench/schedule-error.js [rates=1000,3000,6000,10000,12000] [seconds=8]
+// Usage: node scenarios/dist/src/bench/schedule-error.js [rates=1000,3000,6000,10000,12000] [seconds=8] [threads, e.g. 1,2]
 // (inside netns-run: loopback only). Target (issue 13): >= 10 000 req/s at p99 <= 2 ms.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { build } from 'hdr-histogram-js';
+import { OpenLoopClient } from '../load/open-loop-client.js';
 import { OpenLoopStream, constantRate, warmSocketsFor } from '../load/open-loop.js';
 
 const rates = (process.argv[2] ?? '1000,3000,6000,10000,12000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 8);
+/** Sender threads to compare, e.g. "1,2"; default: what the runner would use for each rate. */
+const threadCounts = process.argv[4]?.split(',').map(Number);
 const AUTOCANNON_SECONDS = 5;
 const AUTOCANNON_CONNECTIONS = 10;
+const CPU_PROBE_REQUESTS = 20_000;
+/** Past the schedule's end, how long a rate may take to settle its requests (timeouts are 2 s). */
+const DRAIN_SECONDS = 6;
+const CPU_PROBE_IN_FLIGHT = 8;
 
 const server = spawn(
   process.execPath,
@@ -38,7 +46,7 @@ function serverCpuSeconds(): number {
 const ms = (us: number): string => (us / 1000).toFixed(2);
 const pct = (cpuSeconds: number, wallSeconds: number): string => `${((cpuSeconds / wallSeconds) * 100).toFixed(0)}%`;
 
-async function openLoop(rate: number): Promise<string> {
+async function openLoop(rate: number, threads?: number): Promise<string> {
   const scheduleError = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
   const latency = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
   let notOk = 0;
@@ -48,6 +56,7 @@ async function openLoop(rate: number): Promise<string> {
     timeoutMs: 2000,
     durationMs: seconds * 1000,
     segments: constantRate(rate),
+    ...(threads === undefined ? {} : { threads }),
     // As the runner's probe does: keep-alive sockets opened before the schedule.
     warmup: { path: '/', sockets: warmSocketsFor(rate) },
     onRecords: (records) => {
@@ -63,23 +72,34 @@ async function openLoop(rate: number): Promise<string> {
   const serverBefore = serverCpuSeconds();
   const wallBefore = performance.now();
   stream.start(Date.now() + 50);
-  await stream.done();
+  // Bounded: a sender that collapsed (each late burst of new connections overflowing the server's
+  // accept queue) can take minutes to settle every request; it is stopped and said so.
+  const drained = await Promise.race([
+    stream.done().then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(resolve, (seconds + DRAIN_SECONDS) * 1000, false).unref()),
+  ]);
+  if (!drained) await stream.kill();
   const wallSeconds = (performance.now() - wallBefore) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const serverCpu = serverCpuSeconds() - serverBefore;
   const sent = scheduleError.totalCount;
   return [
-    `${String(rate).padStart(6)} req/s`,
-    `achieved ${(sent / seconds).toFixed(0).padStart(6)}/s (${sent - (sent - notOk)} not ok, ${stream.openSockets} warm sockets)`,
+    `${String(rate).padStart(6)} req/s, ${stream.threads} thread${stream.threads === 1 ? '' : 's'}`,
+    drained
+      ? `achieved ${(sent / seconds).toFixed(0).padStart(6)}/s (${notOk} not ok, ${stream.openSockets} warm sockets)`
+      : `collapsed: only ${sent} of ${rate * seconds} requests reported (${notOk} not ok); the figures below are theirs`,
     `send error p50 ${ms(scheduleError.getValueAtPercentile(50))} p99 ${ms(scheduleError.getValueAtPercentile(99))} max ${ms(scheduleError.maxValue)} ms`,
     `latency p99 ${ms(latency.getValueAtPercentile(99))} ms`,
-    `sender CPU ${pct((cpu.user + cpu.system) / 1e6, wallSeconds)}, server CPU ${pct(serverCpu, wallSeconds)}`,
+    `sender CPU ${pct((cpu.user + cpu.system) / 1e6, wallSeconds)} (${((cpu.user + cpu.system) / sent).toFixed(0)} µs/request), server CPU ${pct(serverCpu, wallSeconds)}`,
+    drained ? `${stream.connectionsOpened} connections opened` : `not settled ${DRAIN_SECONDS} s after the schedule: stopped`,
   ].join(' | ');
 }
 
 console.log(`open-loop sender capacity against ${url} (a trivial route in a child process), ${seconds} s per rate`);
 console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores)`);
-for (const rate of rates) console.log(await openLoop(rate));
+for (const rate of rates) {
+  for (const threads of threadCounts ?? [undefined]) console.log(await openLoop(rate, threads));
+}
 
 const serverBefore = serverCpuSeconds();
 const closed = await autocannon({ url, connections: AUTOCANNON_CONNECTIONS, duration: AUTOCANNON_SECONDS });
@@ -88,6 +108,50 @@ console.log(
   `autocannon closed loop, ${AUTOCANNON_CONNECTIONS} connections, ${AUTOCANNON_SECONDS} s, same server: ` +
     `${(closed.requests.total / AUTOCANNON_SECONDS).toFixed(0)} req/s (mean ${closed.requests.average.toFixed(0)}/s), ` +
     `latency p99 ${closed.latency.p99} ms, server CPU ${pct(serverCpu, AUTOCANNON_SECONDS)}`,
+);
+/**
+ * CPU per request of a client (µs, this process), sending CPU_PROBE_REQUESTS with
+ * CPU_PROBE_IN_FLIGHT always in flight (closed loop: a client's cost, not a schedule).
+ */
+async function clientCpu(send: (done: () => void) => void): Promise<number> {
+  const before = process.cpuUsage();
+  let started = 0;
+  await new Promise<void>((resolve) => {
+    let finished = 0;
+    const next = (): void => {
+      if (started >= CPU_PROBE_REQUESTS) return;
+      started += 1;
+      send(() => {
+        finished += 1;
+        if (finished === CPU_PROBE_REQUESTS) resolve();
+        else next();
+      });
+    };
+    for (let i = 0; i < CPU_PROBE_IN_FLIGHT; i += 1) next();
+  });
+  const cpu = process.cpuUsage(before);
+  return (cpu.user + cpu.system) / CPU_PROBE_REQUESTS;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, scheduling: 'fifo' });
+const nodeHttpUs = await clientCpu((done) => {
+  const req = http.request(url, { agent, headers: { 'x-request-start': String(Date.now()) } }, (res) => {
+    res.on('end', done);
+    res.resume();
+  });
+  req.on('error', done);
+  req.end();
+});
+agent.destroy();
+const nowEpochMs = (): number => performance.timeOrigin + performance.now();
+const own = new OpenLoopClient({ host: '127.0.0.1', port, timeoutMs: 2000, connection: 'keep-alive', now: nowEpochMs });
+const ownUs = await clientCpu((done) =>
+  own.send(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Request-Start: ${Date.now()}\r\n\r\n`, false, nowEpochMs(), done),
+);
+own.close();
+console.log(
+  `client CPU per request (${CPU_PROBE_REQUESTS} requests, ${CPU_PROBE_IN_FLIGHT} in flight, this process): ` +
+    `node:http keep-alive agent ${nodeHttpUs.toFixed(0)} µs, the sender's client ${ownUs.toFixed(0)} µs`,
 );
 console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 server.kill();

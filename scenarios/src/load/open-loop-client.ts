@@ -87,6 +87,8 @@ export class OpenLoopClient {
   /** Idle keep-alive connections, the one idle longest first; closed ones are skipped when reached. */
   private readonly idle: Connection[] = [];
   private readonly open = new Set<Connection>();
+  /** Connections opened so far (warm-up included). */
+  connectionsOpened = 0;
 
   constructor(private readonly options: OpenLoopClientOptions) {}
 
@@ -163,6 +165,7 @@ export class OpenLoopClient {
       else c.destroy();
     });
     this.open.add(connection);
+    this.connectionsOpened += 1;
     connection.socket.once('close', () => this.open.delete(connection));
     return connection;
   }

@@ -2,7 +2,7 @@
 // (path and query, headers, body) becomes the text of an HTTP/1.1 request up to the value of
 // X-Request-Start, the one field that changes per request (the actual send time, epoch ms).
 // Writing a request is then one string concatenation and one socket write.
-import type { OpenLoopConfig, RequestVariant } from './open-loop-protocol.js';
+import type { OpenLoopConfig, VariantConfig } from './open-loop-protocol.js';
 import { seededRandom } from './seeded-random.js';
 
 export interface SerializedRequest {
@@ -20,7 +20,7 @@ export function requestText(request: SerializedRequest, sentMs: number): string 
 }
 
 /** The variants a stream sends: `variants`, else one per body of `bodies`, else the one request of `url`, `headers` and `body`. */
-export function variantsOf(config: OpenLoopConfig): RequestVariant[] {
+export function variantsOf(config: OpenLoopConfig): VariantConfig[] {
   if (config.variants && config.bodies) throw new Error('open-loop config: "variants" and "bodies" are exclusive');
   if (config.variants) return config.variants.values;
   if (config.bodies) return config.bodies.values.map((body) => ({ body }));
@@ -28,7 +28,7 @@ export function variantsOf(config: OpenLoopConfig): RequestVariant[] {
 }
 
 /** Serializes `variant` over the stream's defaults (`url`'s path and query, `headers`, `body`). */
-export function serializeRequest(config: OpenLoopConfig, variant: RequestVariant): SerializedRequest {
+export function serializeRequest(config: OpenLoopConfig, variant: VariantConfig): SerializedRequest {
   const url = new URL(config.url);
   const path = variant.path ?? `${url.pathname}${url.search}`;
   const body = variant.body ?? config.body;
