@@ -4,9 +4,11 @@
 // keep-alive sockets closed by the server, answers cut short, no answer at all. The servers are
 // real TCP servers on port 0 written here, byte for byte, and count their own connections.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
 import { OpenLoopClient } from '../src/load/open-loop-client.js';
+import { type OpenLoopRecord, OpenLoopStream, constantRate } from '../src/load/open-loop.js';
 import { ResponseProtocolError, ResponseReader } from '../src/load/http1-response.js';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_TIMEOUT } from '../src/load/open-loop-protocol.js';
 
@@ -246,4 +248,43 @@ test('a refused connection is an error outcome, not a hang', { timeout: 15_000 }
   c.close();
   assert.equal(refused?.outcome, OUTCOME_ERROR);
   assert.ok((refused?.ms ?? 0) < 1000);
+});
+
+test('a Node server that closes each keep-alive socket 30 ms after its answer: every request of a stream still gets its answer', { timeout: 15_000 }, async () => {
+  let connections = 0;
+  let requests = 0;
+  // As a keep-alive timeout does (Node's own adds a 1 s buffer to keepAliveTimeout, too long here).
+  const server = http.createServer((req, res) => {
+    requests += 1;
+    res.end('{}', () => setTimeout(() => req.socket.end(), 30));
+  });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const records: OpenLoopRecord[] = [];
+  const stream = new OpenLoopStream({
+    url: `http://127.0.0.1:${port}/`,
+    method: 'GET',
+    timeoutMs: 2000,
+    durationMs: 1000,
+    segments: constantRate(10),
+    warmup: { path: '/', sockets: 3 },
+    onRecords: (r) => records.push(...r),
+  });
+  await stream.ready();
+  // The warm sockets are closed by the server before the schedule needs them.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  stream.start(Date.now());
+  await stream.done();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.equal(records.length, 10);
+  assert.deepEqual(
+    records.map((r) => r.outcome),
+    Array(10).fill('ok'),
+  );
+  assert.equal(requests, 13, '3 warm-up requests and the 10 of the schedule, each sent once');
+  // 100 ms apart, each socket was closed by the server before the next request: a new connection each.
+  assert.equal(connections, 13);
 });
