@@ -4,7 +4,8 @@
 // client on this machine could reach on that route. The server runs in a child process (a
 // trivial Node http route answering "{}"), so its work is not charged to the sender; its CPU is
 // printed too, since on 2 cores the two compete.
-// Usage: node scenarios/dist/src/bench/schedule-error.js [rates=1000,3000,6000,10000,12000] [seconds=8] [threads, e.g. 1,2]
+// Usage: node scenarios/dist/src/bench/schedule-error.js [rates=1000,3000,6000,10000,12000] [seconds=8] [threads=1, e.g. 1,2]
+//   [warm-socket caps=1024, e.g. 256,1024]
 // (inside netns-run: loopback only). Target (issue 13): >= 10 000 req/s at p99 <= 2 ms.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -18,8 +19,15 @@ import { OpenLoopStream, constantRate, warmSocketsFor } from '../load/open-loop.
 
 const rates = (process.argv[2] ?? '1000,3000,6000,10000,12000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 8);
-/** Sender threads to compare, e.g. "1,2"; default: what the runner would use for each rate. */
-const threadCounts = process.argv[4]?.split(',').map(Number);
+/**
+ * Above the runner's own 256: at 10 000 req/s, 256 sockets cover 26 ms of answers, and a longer
+ * hiccup opens hundreds of connections at once (see docs/measurement.md).
+ */
+const DEFAULT_WARM_CAP = 1024;
+/** Sender threads to compare, e.g. "1,2" (default 1, as the runner). */
+const threadCounts = process.argv[4]?.split(',').map(Number) ?? [1];
+/** Caps on the pre-opened sockets to compare, e.g. "256,1024" (2 s of the rate in flight, at most this). */
+const warmCaps = process.argv[5]?.split(',').map(Number) ?? [DEFAULT_WARM_CAP];
 const AUTOCANNON_SECONDS = 5;
 const AUTOCANNON_CONNECTIONS = 10;
 const CPU_PROBE_REQUESTS = 20_000;
@@ -46,7 +54,7 @@ function serverCpuSeconds(): number {
 const ms = (us: number): string => (us / 1000).toFixed(2);
 const pct = (cpuSeconds: number, wallSeconds: number): string => `${((cpuSeconds / wallSeconds) * 100).toFixed(0)}%`;
 
-async function openLoop(rate: number, threads?: number): Promise<string> {
+async function openLoop(rate: number, threads: number, warmCap: number): Promise<string> {
   const scheduleError = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
   const latency = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
   let notOk = 0;
@@ -56,9 +64,9 @@ async function openLoop(rate: number, threads?: number): Promise<string> {
     timeoutMs: 2000,
     durationMs: seconds * 1000,
     segments: constantRate(rate),
-    ...(threads === undefined ? {} : { threads }),
+    threads,
     // As the runner's probe does: keep-alive sockets opened before the schedule.
-    warmup: { path: '/', sockets: warmSocketsFor(rate) },
+    warmup: { path: '/', sockets: warmSocketsFor(rate, warmCap) },
     onRecords: (records) => {
       for (const r of records) {
         scheduleError.recordValue(Math.max(1, Math.round(r.sendErrorMs * 1000)));
@@ -87,7 +95,7 @@ async function openLoop(rate: number, threads?: number): Promise<string> {
     `${String(rate).padStart(6)} req/s, ${stream.threads} thread${stream.threads === 1 ? '' : 's'}`,
     drained
       ? `achieved ${(sent / seconds).toFixed(0).padStart(6)}/s (${notOk} not ok, ${stream.openSockets} warm sockets)`
-      : `collapsed: only ${sent} of ${rate * seconds} requests reported (${notOk} not ok); the figures below are theirs`,
+      : `collapsed: requests still unsettled when stopped; ${sent} reported (${notOk} not ok), the figures below are theirs`,
     `send error p50 ${ms(scheduleError.getValueAtPercentile(50))} p99 ${ms(scheduleError.getValueAtPercentile(99))} max ${ms(scheduleError.maxValue)} ms`,
     `latency p99 ${ms(latency.getValueAtPercentile(99))} ms`,
     `sender CPU ${pct((cpu.user + cpu.system) / 1e6, wallSeconds)} (${((cpu.user + cpu.system) / sent).toFixed(0)} µs/request), server CPU ${pct(serverCpu, wallSeconds)}`,
@@ -98,7 +106,9 @@ async function openLoop(rate: number, threads?: number): Promise<string> {
 console.log(`open-loop sender capacity against ${url} (a trivial route in a child process), ${seconds} s per rate`);
 console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores)`);
 for (const rate of rates) {
-  for (const threads of threadCounts ?? [undefined]) console.log(await openLoop(rate, threads));
+  for (const threads of threadCounts) {
+    for (const warmCap of warmCaps) console.log(await openLoop(rate, threads, warmCap));
+  }
 }
 
 const serverBefore = serverCpuSeconds();

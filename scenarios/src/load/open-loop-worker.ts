@@ -65,6 +65,11 @@ function rateAt(offsetMs: number): number {
 const instants = config.instantsMs;
 let instantIndex = 0;
 
+// The schedule is kept as an offset from the start: added to an epoch time (~1.8e12 ms, where a
+// double's step is 2.4e-4 ms), a 0.1 ms interval is rounded the same way every time, and the
+// schedule drifted by ~0.1 % (9990 req/s sent for 10 000, 12 012 for 12 000).
+let nextOffsetMs = 0;
+
 /** The intended send time after `previous`: the next instant, or one interval of the current rate on. */
 function following(previous: number): number {
   if (instants) {
@@ -72,7 +77,8 @@ function following(previous: number): number {
     const offset = instants[instantIndex];
     return offset === undefined ? Number.POSITIVE_INFINITY : startMs + offset;
   }
-  return previous + 1000 / rateAt(previous - startMs);
+  nextOffsetMs += 1000 / rateAt(previous - startMs);
+  return startMs + nextOffsetMs;
 }
 
 function post(event: WorkerEvent, transfer?: ArrayBuffer[]): void {

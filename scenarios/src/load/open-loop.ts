@@ -121,9 +121,14 @@ function decode(flat: Float64Array): OpenLoopRecord[] {
 const WARM_SECONDS_IN_FLIGHT = 2;
 const MAX_WARM_SOCKETS = 256;
 
-/** Sockets to pre-open for a rate: enough for 2 s of it in flight at once, at most 256. */
-export function warmSocketsFor(ratePerSecond: number): number {
-  return Math.min(MAX_WARM_SOCKETS, Math.ceil(Math.max(0, ratePerSecond) * WARM_SECONDS_IN_FLIGHT));
+/**
+ * Sockets to pre-open for a rate: enough for 2 s of it in flight at once, at most `maxSockets`
+ * (default 256: the runner's streams go up to 5000 req/s, and a larger pool opened at a phase's
+ * start disturbs the service). Above a few thousand req/s the cap is what keeps a short hiccup from
+ * opening hundreds of connections at once (docs/measurement.md, "Open-loop sender capacity").
+ */
+export function warmSocketsFor(ratePerSecond: number, maxSockets = MAX_WARM_SOCKETS): number {
+  return Math.min(maxSockets, Math.ceil(Math.max(0, ratePerSecond) * WARM_SECONDS_IN_FLIGHT));
 }
 
 /** A constant rate. */
