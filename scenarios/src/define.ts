@@ -97,6 +97,30 @@ export interface BodyList {
   seed?: number;
 }
 
+/**
+ * One request of a list: its headers, query parameters and body, over the stream's own (a header
+ * or query parameter of the same name replaces the stream's; a body replaces the stream's body).
+ */
+export interface RequestVariant {
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  /** A JSON body (not with GET or HEAD). */
+  body?: unknown;
+}
+
+/**
+ * Requests that differ from one to the next, as an incident's traffic does (customers, tokens,
+ * payloads): `rotate` takes them in order (request k gets values[k mod n]), `sample` draws one
+ * per request from a pseudo-random sequence seeded with `seed` (the same seed sends the same
+ * sequence).
+ */
+export interface VariantList {
+  values: RequestVariant[];
+  pick: 'rotate' | 'sample';
+  /** Default 1. */
+  seed?: number;
+}
+
 /** What every request of a rate or burst stream carries, besides the route. */
 export interface RequestShape {
   name?: string;
@@ -111,6 +135,8 @@ export interface RequestShape {
   /** One JSON body for every request, or a list rotated or sampled (not with GET or HEAD). */
   body?: unknown;
   bodies?: BodyList;
+  /** Per-request headers, query and body, rotated or sampled (not with `bodies`). */
+  variants?: VariantList;
   timeoutMs?: number;
 }
 

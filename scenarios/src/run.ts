@@ -537,6 +537,35 @@ function recordOpenLoop(
   }
 }
 
+/** The headers and the body or variant list of a rate or burst stream, as the open-loop worker takes them (bodies as JSON text). */
+function requestListOf(stream: RateStream | BurstStream, url: string): Pick<OpenLoopOptions, 'headers' | 'bodies' | 'variants'> {
+  const { headers, bodies, variants } = stream;
+  return {
+    ...(headers ? { headers } : {}),
+    ...(bodies ? { bodies: { values: bodies.values.map((v) => JSON.stringify(v)), pick: bodies.pick, seed: bodies.seed ?? 1 } } : {}),
+    ...(variants
+      ? {
+          variants: {
+            values: variants.values.map((v) => ({
+              ...(v.query ? { path: pathWithQuery(url, v.query) } : {}),
+              ...(v.headers ? { headers: v.headers } : {}),
+              ...(v.body === undefined ? {} : { body: JSON.stringify(v.body) }),
+            })),
+            pick: variants.pick,
+            seed: variants.seed ?? 1,
+          },
+        }
+      : {}),
+  };
+}
+
+/** `url`'s path and query with `query`'s parameters set over its own (a parameter of the same name is replaced). */
+function pathWithQuery(url: string, query: Record<string, string>): string {
+  const target = new URL(url);
+  for (const [key, value] of Object.entries(query)) target.searchParams.set(key, value);
+  return `${target.pathname}${target.search}`;
+}
+
 /**
  * An open-loop worker for a ramp, rate or burst stream, from `startMs` for `durationMs`
  * (a burst's requests are all due `atSecond` after `startMs`).
@@ -548,21 +577,7 @@ function openLoopFor(
   at: { startMs: number; durationMs: number; warmupPath: string; record: (records: OpenLoopRecord[]) => void },
 ): { stream: OpenLoopStream; startMs: number } {
   const body = stream.body === undefined ? undefined : JSON.stringify(stream.body);
-  const shape =
-    stream.kind === 'ramp'
-      ? {}
-      : {
-          ...(stream.headers ? { headers: stream.headers } : {}),
-          ...(stream.bodies
-            ? {
-                bodies: {
-                  values: stream.bodies.values.map((v) => JSON.stringify(v)),
-                  pick: stream.bodies.pick,
-                  seed: stream.bodies.seed ?? 1,
-                },
-              }
-            : {}),
-        };
+  const shape = stream.kind === 'ramp' ? {} : requestListOf(stream, url);
   const schedule =
     stream.kind === 'ramp'
       ? { segments: steppedRate(stream.startRate, stream.stepRate, stream.stepSeconds, at.durationMs, stream.maxRate) }

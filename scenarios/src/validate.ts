@@ -4,6 +4,8 @@
 import { checkJsonNumber, describeNumberRule } from '@runtime-lab/values';
 import type {
   BodyList,
+  RequestVariant,
+  VariantList,
   BurstStream,
   Expectation,
   LeadSubject,
@@ -195,42 +197,80 @@ function checkBodies(c: Checker, value: unknown, field: string): BodyList {
   values.forEach((v, i) => {
     if (v === undefined) c.fail(`${field}.values[${i}]`, 'is undefined', 'a JSON value');
   });
-  const out: BodyList = { values, pick: c.oneOf(o.pick, `${field}.pick`, ['rotate', 'sample'] as const) };
-  if (o.seed !== undefined) out.seed = c.number(o.seed, `${field}.seed`, 0, 2 ** 32 - 1, true);
-  return out;
+  return { values, ...checkPick(c, o, field) };
+}
+
+/** How a list is taken: `pick` and its optional `seed`. */
+function checkPick(c: Checker, o: Obj, field: string): { pick: 'rotate' | 'sample'; seed?: number } {
+  const pick = c.oneOf(o.pick, `${field}.pick`, ['rotate', 'sample'] as const);
+  return o.seed === undefined ? { pick } : { pick, seed: c.number(o.seed, `${field}.seed`, 0, 2 ** 32 - 1, true) };
+}
+
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+function checkHeaders(c: Checker, value: unknown, field: string): Record<string, string> {
+  const headers = checkStringMap(c, value, field, 'header names and values', (key) => {
+    if (!HEADER_NAME.test(key)) return 'is not a valid header name';
+    if (RESERVED_HEADERS.includes(key.toLowerCase())) return 'is set by the sender';
+    return undefined;
+  });
+  for (const [key, v] of Object.entries(headers)) {
+    if (!HEADER_VALUE.test(v))
+      c.fail(`${field}.${key}`, 'has a character outside printable ASCII', 'printable ASCII, spaces and tabs (encode anything else)');
+  }
+  return headers;
+}
+
+function checkQuery(c: Checker, value: unknown, field: string): Record<string, string> {
+  return checkStringMap(c, value, field, 'query parameters (name: value)', (key) => (key === '' ? 'is empty' : undefined));
+}
+
+function checkVariants(c: Checker, value: unknown, field: string, bodyless: boolean, method: string): VariantList {
+  const o = c.object(value, field, ['values', 'pick', 'seed']);
+  const values = c.array(o.values, `${field}.values`, 1, MAX_BODIES, 'request variants ({ headers?, query?, body? })');
+  return {
+    values: values.map((raw, i): RequestVariant => {
+      const at = `${field}.values[${i}]`;
+      const v = c.object(raw, at, ['headers', 'query', 'body']);
+      const variant: RequestVariant = {};
+      if (v.headers !== undefined) variant.headers = checkHeaders(c, v.headers, `${at}.headers`);
+      if (v.query !== undefined) variant.query = checkQuery(c, v.query, `${at}.query`);
+      if (v.body !== undefined) {
+        if (bodyless) c.fail(`${at}.body`, `a body with method ${method}`, 'a body with POST, PUT, PATCH, DELETE or OPTIONS');
+        variant.body = v.body;
+      }
+      return variant;
+    }),
+    ...checkPick(c, o, field),
+  };
 }
 
 /** The request fields of a rate or burst stream. */
 function checkRequestShape<T extends RequestShape>(c: Checker, o: Obj, field: string, stream: T): T {
   if (o.name !== undefined) stream.name = c.string(o.name, `${field}.name`, TOGGLE_NAME, 'kebab-case, e.g. "orders"');
   if (o.method !== undefined) stream.method = c.oneOf(o.method, `${field}.method`, HTTP_METHODS);
-  if (o.headers !== undefined) {
-    stream.headers = checkStringMap(c, o.headers, `${field}.headers`, 'header names and values', (key) => {
-      if (!HEADER_NAME.test(key)) return 'is not a valid header name';
-      if (RESERVED_HEADERS.includes(key.toLowerCase())) return 'is set by the sender';
-      return undefined;
-    });
-  }
-  if (o.query !== undefined)
-    stream.query = checkStringMap(c, o.query, `${field}.query`, 'query parameters (name: value)', (key) =>
-      key === '' ? 'is empty' : undefined,
-    );
+  if (o.headers !== undefined) stream.headers = checkHeaders(c, o.headers, `${field}.headers`);
+  if (o.query !== undefined) stream.query = checkQuery(c, o.query, `${field}.query`);
   const bodyless = stream.method === undefined || stream.method === 'GET' || stream.method === 'HEAD';
+  const method = stream.method ?? 'GET (the default)';
   if (o.body !== undefined && o.bodies !== undefined) c.fail(`${field}.bodies`, 'given with "body"', 'either one body or a list of bodies');
+  if (o.bodies !== undefined && o.variants !== undefined)
+    c.fail(`${field}.variants`, 'given with "bodies"', 'either a list of bodies or a list of variants (a variant may carry a body)');
   if ((o.body !== undefined || o.bodies !== undefined) && bodyless) {
     c.fail(
       `${field}.${o.body !== undefined ? 'body' : 'bodies'}`,
-      `a body with method ${stream.method ?? 'GET (the default)'}`,
+      `a body with method ${method}`,
       'a body with POST, PUT, PATCH, DELETE or OPTIONS',
     );
   }
   if (o.body !== undefined) stream.body = o.body;
   if (o.bodies !== undefined) stream.bodies = checkBodies(c, o.bodies, `${field}.bodies`);
+  if (o.variants !== undefined) stream.variants = checkVariants(c, o.variants, `${field}.variants`, bodyless, method);
   if (o.timeoutMs !== undefined) stream.timeoutMs = c.number(o.timeoutMs, `${field}.timeoutMs`, 10, 30000);
   return stream;
 }
 
-const REQUEST_FIELDS = ['kind', 'name', 'route', 'method', 'headers', 'query', 'body', 'bodies', 'timeoutMs'];
+const REQUEST_FIELDS = ['kind', 'name', 'route', 'method', 'headers', 'query', 'body', 'bodies', 'variants', 'timeoutMs'];
 
 /** An open-loop stream's own SLO (ms), the threshold of its lead-time row: the same range as the probe's. */
 function checkStreamSlo<T extends { sloMs?: number }>(c: Checker, o: Obj, field: string, stream: T): T {

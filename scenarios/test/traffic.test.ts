@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type ChildServer, childServer } from '@runtime-lab/test-kit';
-import { type OpenLoopRecord, OpenLoopStream, constantRate } from '../src/load/open-loop.js';
+import { type OpenLoopOptions, type OpenLoopRecord, OpenLoopStream, constantRate } from '../src/load/open-loop.js';
 import { runScenario } from '../src/run.js';
 import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
@@ -184,17 +184,25 @@ test('rate, burst, headers, query, bodies and a stream across phases, as the ser
   assert.deepEqual(spike?.streams.find((s) => s.name === 'orders')?.headerNames, ['x-customer', 'authorization']);
 });
 
-test('a sampled body list sends the same sequence for the same seed, another for another seed', async () => {
+/**
+ * Runs a stream of 50 req/s for 600 ms with `options(seed)` for seeds 7, 7 and 8, and checks what the server
+ * received (`field` of each request): the same seed sends the same sequence, another seed another.
+ */
+async function checkSeededSampling(
+  path: string,
+  options: (seed: number) => Partial<OpenLoopOptions>,
+  field: (s: Seen) => string,
+): Promise<void> {
   const run = async (seed: number): Promise<string[]> => {
     const before = (await seen()).length;
     const stream = new OpenLoopStream({
-      url: `http://127.0.0.1:${server.port}/sampled`,
+      url: `http://127.0.0.1:${server.port}${path}`,
       method: 'POST',
-      bodies: { values: ['"a"', '"b"', '"c"', '"d"', '"e"'], pick: 'sample', seed },
       timeoutMs: 2000,
       durationMs: 600,
       segments: constantRate(50),
       onRecords: (_: OpenLoopRecord[]) => {},
+      ...options(seed),
     });
     await stream.ready();
     stream.start(Date.now());
@@ -202,11 +210,125 @@ test('a sampled body list sends the same sequence for the same seed, another for
     return (await seen())
       .slice(before)
       .sort((a, b) => a.at - b.at)
-      .map((s) => s.body);
+      .map(field);
   };
   const [a, b, c] = [await run(7), await run(7), await run(8)];
   assert.ok(a.length >= 25, `${a.length} requests`);
-  // Requests 20 ms apart on several sockets may arrive a little out of order: compare as multisets and prefixes.
+  assert.ok(new Set(a).size >= 3, `sampled, not one value: ${a.join(' ')}`);
+  // Requests 20 ms apart on several sockets may arrive a little out of order: compare as multisets.
   assert.deepEqual([...a].sort(), [...b].sort());
   assert.notDeepEqual([...a].sort(), [...c].sort());
+}
+
+test('a sampled body list sends the same sequence for the same seed, another for another seed', async () => {
+  await checkSeededSampling(
+    '/sampled',
+    (seed) => ({ bodies: { values: ['"a"', '"b"', '"c"', '"d"', '"e"'], pick: 'sample', seed } }),
+    (s) => s.body,
+  );
+});
+
+test('request variants: each request carries one variant’s headers, query and body over the stream’s own, rotated, as the server saw them', async () => {
+  const scenario = validateScenario(
+    {
+      name: 'variants',
+      title: 'Variants',
+      description: 'Per-request headers, query strings and bodies.',
+      probe: { route: '/ping', ratePerSecond: 5, sloMs: 1000 },
+      phases: [{ name: 'only', durationSeconds: 3, settleSeconds: 0 }],
+      streams: [
+        {
+          kind: 'rate',
+          name: 'customers',
+          route: '/variants',
+          method: 'POST',
+          ratePerSecond: 10,
+          headers: { 'x-customer': 'base', authorization: 'Bearer stream-wide' },
+          query: { region: 'eu' },
+          variants: {
+            values: [
+              { headers: { 'x-customer': 'acme' }, query: { page: '1' }, body: { n: 1 } },
+              { query: { region: 'us' }, body: { n: 2 } },
+              { headers: { 'X-Customer': 'globex', 'content-type': 'text/plain' }, body: 'plain' },
+              {},
+            ],
+            pick: 'rotate',
+          },
+        },
+      ],
+      expectations: [{ phase: 'only', signal: 'errorRate', stream: 'customers', below: 0.01 }],
+    },
+    'variants.scenario.ts',
+  );
+  const before = Date.now();
+  const report = await runScenario({
+    scenario,
+    source: 'variants.scenario.ts',
+    apiUrl: `http://127.0.0.1:${server.port}`,
+    metricsUrl: `http://127.0.0.1:${server.port}/metrics`,
+    runnerMetricsPort: null,
+  });
+  const got = (await seen()).filter((s) => s.at >= before && s.path === '/variants').sort((a, b) => a.at - b.at);
+  assert.ok(got.length >= 28 && got.length <= 31, `${got.length} requests for 10/s over 3 s`);
+  const expected = [
+    { customer: 'acme', query: '?region=eu&page=1', body: '{"n":1}', type: 'application/json' },
+    { customer: 'base', query: '?region=us', body: '{"n":2}', type: 'application/json' },
+    { customer: 'globex', query: '?region=eu', body: '"plain"', type: 'text/plain' },
+    { customer: 'base', query: '?region=eu', body: '', type: null },
+  ];
+  // Sent 100 ms apart: arrival order is send order, so request k carries variant k mod 4, whole.
+  got.forEach((s, k) => {
+    assert.deepEqual({ customer: s.customer, query: s.query, body: s.body, type: s.type }, expected[k % 4], `request ${k}`);
+    assert.equal(s.auth, 'Bearer stream-wide');
+    assert.equal(s.method, 'POST');
+  });
+  const described = report.phases[0]?.streams.find((s) => s.name === 'customers');
+  assert.equal(described?.variants, '4 rotated');
+  assert.ok(described?.headerNames?.includes('x-customer') && described.headerNames.includes('authorization'));
+  assert.match(renderMarkdown(report), /variants: 4 rotated/);
+});
+
+test('sampled variants: the same seed sends the same sequence of variants, another seed another', async () => {
+  await checkSeededSampling(
+    '/sampled-variants',
+    (seed) => ({
+      method: 'GET',
+      variants: { values: ['a', 'b', 'c', 'd', 'e'].map((c) => ({ headers: { 'x-customer': c } })), pick: 'sample', seed },
+    }),
+    (s) => s.customer ?? '',
+  );
+});
+
+test('two sender threads share one schedule: every request once, the single thread’s intended times and variant sequence', async () => {
+  const before = (await seen()).length;
+  const records: OpenLoopRecord[] = [];
+  const stream = new OpenLoopStream({
+    url: `http://127.0.0.1:${server.port}/shared`,
+    method: 'PUT',
+    variants: { values: [0, 1, 2, 3, 4, 5, 6].map((n) => ({ body: String(n) })), pick: 'rotate', seed: 1 },
+    timeoutMs: 2000,
+    durationMs: 1000,
+    segments: constantRate(40),
+    warmup: { path: '/ping', sockets: 4 },
+    threads: 2,
+    onRecords: (r) => records.push(...r),
+  });
+  await stream.ready();
+  assert.equal(stream.threads, 2);
+  assert.equal(stream.openSockets, 4, 'each thread opened its half of the warm sockets');
+  const startMs = Date.now() + 20;
+  stream.start(startMs);
+  await stream.done();
+  const got = (await seen()).slice(before).filter((s) => s.path === '/shared');
+  assert.equal(got.length, 40, 'every scheduled request, each sent once');
+  assert.equal(records.length, 40);
+  // The union of both threads' intended times is the one schedule: start + k × 25 ms.
+  const intended = records.map((r) => r.intendedMs - startMs).sort((a, b) => a - b);
+  for (const [k, offset] of intended.entries()) assert.ok(Math.abs(offset - k * 25) < 0.01, `request ${k} intended at +${offset} ms`);
+  // Rotation over the whole stream: request k carried body k mod 7, whichever thread sent it.
+  const sorted = [...got].sort((a, b) => a.at - b.at);
+  assert.deepEqual(
+    sorted.map((s) => Number(s.body)).sort((a, b) => a - b),
+    Array.from({ length: 40 }, (_, k) => k % 7).sort((a, b) => a - b),
+  );
 });

@@ -174,6 +174,36 @@ test('traffic DSL: each bad field is refused with the file, the field and what i
       /streams\[0\]\.bodies: given with "body"/,
     ],
     [
+      (s) =>
+        (any(s).streams = [rate({ method: 'POST', bodies: { values: [1], pick: 'rotate' }, variants: { values: [{}], pick: 'rotate' } })]),
+      /streams\[0\]\.variants: given with "bodies"; allowed: either a list of bodies or a list of variants/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{ headers: { 'x-a': '1' } }, { body: { a: 1 } }], pick: 'rotate' } })]),
+      /streams\[0\]\.variants\.values\[1\]\.body: a body with method GET \(the default\)/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{ header: { 'x-a': '1' } }], pick: 'rotate' } })]),
+      /streams\[0\]\.variants\.values\[0\]\.header: unknown field; allowed: headers, query, body/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{ headers: { 'X-Request-Start': '1' } }], pick: 'rotate' } })]),
+      /streams\[0\]\.variants\.values\[0\]\.headers\.X-Request-Start: is set by the sender/,
+    ],
+    [(s) => (any(s).streams = [rate({ variants: { values: [], pick: 'rotate' } })]), /streams\[0\]\.variants\.values: /],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{ query: { '': 'x' } }], pick: 'shuffle' } })]),
+      /streams\[0\]\.variants\.values\[0\]\.query\.: is empty/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ variants: { values: [{}], pick: 'shuffle' } })]),
+      /streams\[0\]\.variants\.pick: "shuffle" is not allowed; allowed: rotate, sample/,
+    ],
+    [
+      (s) => (any(s).streams = [rate({ headers: { 'x-name': 'Zoë' } })]),
+      /streams\[0\]\.headers\.x-name: has a character outside printable ASCII/,
+    ],
+    [
       (s) => (any(s).streams = [rate({ method: 'POST', bodies: { values: [1], pick: 'shuffle' } })]),
       /streams\[0\]\.bodies\.pick: "shuffle" is not allowed; allowed: rotate, sample/,
     ],
@@ -236,12 +266,10 @@ test('traffic DSL: each bad field is refused with the file, the field and what i
       /expectations\[0\]\.signal: "loopDelayP99" is not measured per stream; allowed: with "stream": rampP99 or errorRate/,
     ],
     // A stream's own SLO: the threshold of its lead-time row.
+    [(s) => (any(s).streams = [rate({ sloMs: 0 })]), /streams\[0\]\.sloMs: got 0 \(below 1\); allowed: a number from 1 to 30000/],
     [
-      (s) => (any(s).streams = [rate({ sloMs: 0 })]),
-      /streams\[0\]\.sloMs: got 0 \(below 1\); allowed: a number from 1 to 30000/,
-    ],
-    [
-      (s) => (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'rate', name: 'r', route: '/x', ratePerSecond: 1, sloMs: '200' }] } as never),
+      (s) =>
+        (s.phases[0] = { ...s.phases[0], streams: [{ kind: 'rate', name: 'r', route: '/x', ratePerSecond: 1, sloMs: '200' }] } as never),
       /phases\[0\]\.streams\[0\]\.sloMs: expected a number, got "200"/,
     ],
     [
@@ -302,11 +330,20 @@ test('traffic DSL: a valid scenario-level stream and a single request keep their
       bodies: { values: [{ a: 1 }], pick: 'sample', seed: 3 },
       phases: { from: 'baseline', to: 'fault' },
     },
+    {
+      kind: 'rate',
+      name: 'customers',
+      route: '/orders',
+      method: 'PUT',
+      ratePerSecond: 2,
+      variants: { values: [{ headers: { 'x-customer': 'a' }, query: { id: '1' }, body: [1] }, {}], pick: 'rotate' },
+    },
     { kind: 'burst', name: 'one', route: '/x', atSecond: 4, count: 1, sloMs: 250 },
   ];
   s.expectations = [...s.expectations, { leads: { stream: 'one' }, before: 'probeP99', bySeconds: 1 } as never];
   const out = validateScenario(s, 'x.scenario.ts');
   assert.deepEqual(out.streams?.[0], s.streams[0]);
   assert.deepEqual(out.streams?.[1], s.streams[1]);
+  assert.deepEqual(out.streams?.[2], s.streams[2]);
   assert.deepEqual(out.expectations.at(-1), { leads: { stream: 'one' }, before: 'probeP99', bySeconds: 1 });
 });

@@ -178,10 +178,12 @@ test('a stream’s lead-time row names the stream and its own SLO, in the table 
   assert.deepEqual(reportProblems(report), []);
   const stream = report.streamLeadTimes?.find((r) => r.stream === 'storefront');
   // 150 ms before the stall: below its own 200 ms SLO, though above the 100 ms rampP99 default.
-  assert.deepEqual(
-    stream && [stream.threshold, stream.status, stream.firstSustainedCrossingSeconds, stream.relativeToSloBreachSeconds],
-    [0.2, 'crossed', 5, 1],
-  );
+  assert.deepEqual(stream && [stream.threshold, stream.status, stream.firstSustainedCrossingSeconds, stream.relativeToSloBreachSeconds], [
+    0.2,
+    'crossed',
+    5,
+    1,
+  ]);
   assert.equal(report.leadTimeReference.sloBreachSeconds, 4);
   const row = leadRows(report).find((r) => r.label === 'stream storefront P99');
   // +1 s after onset, and +1 s: one second AFTER the warm probe's breach (the sign is the figure's).

@@ -14,6 +14,16 @@ export interface RateSegment {
   ratePerSecond: number;
 }
 
+/** One request of a stream's list, over the stream's own path, query, headers and body. */
+export interface VariantConfig {
+  /** Path and query string, e.g. "/api/orders?id=7" (default: those of the stream's `url`). */
+  path?: string;
+  /** Added to the stream's `headers`; a header of the same name (any case) replaces the stream's. */
+  headers?: Record<string, string>;
+  /** Replaces the stream's `body` (sent as application/json unless a Content-Type header says otherwise). */
+  body?: string;
+}
+
 export interface OpenLoopConfig {
   /** With the query string, if any. */
   url: string;
@@ -22,6 +32,11 @@ export interface OpenLoopConfig {
   body?: string;
   /** Bodies taken in turn (`rotate`: request k gets values[k mod n]) or drawn with a seeded generator (`sample`). */
   bodies?: { values: string[]; pick: 'rotate' | 'sample'; seed: number };
+  /**
+   * Requests taken in turn (`rotate`: request k is values[k mod n]) or drawn with a seeded
+   * generator (`sample`). Not with `bodies` (which is the same for bodies only).
+   */
+  variants?: { values: VariantConfig[]; pick: 'rotate' | 'sample'; seed: number };
   /** Extra request headers (the sender's own framing and X-Request-Start are not among them). */
   headers?: Record<string, string>;
   /**
@@ -43,8 +58,13 @@ export interface OpenLoopConfig {
    * without keep-alive, health checkers and kubelet probes connect. `warmup` is ignored then.
    */
   connection?: 'keep-alive' | 'new';
+  /** Set by OpenLoopStream for each of its sender threads: this one sends request i when i mod `of` = `index`. */
+  share?: { index: number; of: number };
 }
 
 export type WorkerCommand = { type: 'start'; startEpochMs: number } | { type: 'stop' };
 
-export type WorkerEvent = { type: 'ready'; openSockets: number } | { type: 'records'; records: Float64Array } | { type: 'done' };
+export type WorkerEvent =
+  | { type: 'ready'; openSockets: number }
+  | { type: 'records'; records: Float64Array }
+  | { type: 'done'; connectionsOpened: number };

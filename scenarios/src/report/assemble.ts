@@ -354,6 +354,10 @@ function compactSeconds(seconds: number[]): string {
   return parts.slice(0, 8).join(', ') + (parts.length > 8 ? ', …' : '');
 }
 
+function pickText(list: { pick: 'rotate' | 'sample'; seed?: number }): string {
+  return list.pick === 'rotate' ? 'rotated' : `sampled, seed ${list.seed ?? 1}`;
+}
+
 function describeStream(stream: LoadStream | ScenarioStream, index: number): PhaseReport['streams'][number] {
   const base = { kind: stream.kind, name: streamName(stream, index), route: stream.route, method: stream.method ?? 'GET' };
   if (stream.kind === 'pressure') return { ...base, connections: stream.connections };
@@ -367,13 +371,18 @@ function describeStream(stream: LoadStream | ScenarioStream, index: number): Pha
     };
   }
   const query = stream.query ? `?${new URLSearchParams(stream.query).toString()}` : undefined;
+  // The stream's header names and its variants' (values left out), each once, in order of appearance.
+  const headerNames = [
+    ...new Set([...Object.keys(stream.headers ?? {}), ...(stream.variants?.values.flatMap((v) => Object.keys(v.headers ?? {})) ?? [])]),
+  ];
   return {
     ...base,
     ...(query ? { query } : {}),
-    ...(stream.headers ? { headerNames: Object.keys(stream.headers) } : {}),
+    ...(headerNames.length > 0 ? { headerNames } : {}),
+    ...(stream.variants ? { variants: `${stream.variants.values.length} ${pickText(stream.variants)}` } : {}),
     ...(stream.bodies
       ? {
-          bodies: `${stream.bodies.values.length} ${stream.bodies.pick === 'rotate' ? 'rotated' : `sampled, seed ${stream.bodies.seed ?? 1}`}`,
+          bodies: `${stream.bodies.values.length} ${pickText(stream.bodies)}`,
         }
       : stream.body !== undefined
         ? { bodies: 'one fixed body' }

@@ -244,6 +244,7 @@ function streamText(s: Report['phases'][number]['streams'][number]): string {
   const extras = [
     s.headerNames?.length ? `headers ${s.headerNames.join(', ')}` : '',
     s.bodies ? `bodies: ${s.bodies}` : '',
+    s.variants ? `variants: ${s.variants}` : '',
     s.acrossPhases ? `runs ${s.acrossPhases.from}–${s.acrossPhases.to} without restarting` : '',
   ].filter(Boolean);
   return `${s.name}: ${s.kind} ${s.method} ${s.route}${s.query ?? ''} ${what} (open loop${extras.length ? `; ${extras.join('; ')}` : ''})`;

@@ -195,6 +195,9 @@ export const ReportSchema = Type.Object(
               Type.Array(Type.String(), { description: 'names of the extra headers sent (values are left out: they may be credentials)' }),
             ),
             bodies: Type.Optional(Type.String({ description: 'how bodies were chosen, e.g. "3 rotated" or "5 sampled, seed 7"' })),
+            variants: Type.Optional(
+              Type.String({ description: 'per-request variants (headers, query, body) and how they were chosen, e.g. "4 rotated"' }),
+            ),
             acrossPhases: Type.Optional(
               Type.Object(
                 { from: Type.String(), to: Type.String() },
