@@ -90,6 +90,41 @@ describe("exercises: the attendee's unfixed file fails verify with a hint, the r
     assert.match(result.stdout, /FAIL {2}POST \/login \{"user":"ada","password":"wrong"\} → 200 \{"ok":true\}; expected 401/);
     assert.match(result.stdout, /hint: The route must answer exactly as before/);
   });
+
+  test('file-read: reading the whole log with fs/promises still fails (decoding and splitting it run on the loop)', async () => {
+    const routes = mkdtempSync(join(tmpdir(), 'lab-workshop-file-read-async-'));
+    cpSync(join(EXERCISE_SERVICE_DIR, 'routes'), routes, { recursive: true });
+    const planted = readFileSync(join(routes, 'activity.mjs'), 'utf8');
+    const asyncWhole = planted
+      .replace("import { readFileSync } from 'node:fs';", "import { readFile } from 'node:fs/promises';")
+      .replace("readFileSync(activityLog, 'utf8')", "(await readFile(activityLog, 'utf8'))");
+    assert.doesNotMatch(asyncWhole, /readFileSync/, 'the planted file still has the shape this test rewrites');
+    writeFileSync(join(routes, 'activity.mjs'), asyncWhole);
+    const result = await run(['verify', 'file-read', '--dir', routes]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /pass {2}GET \/activity\?lines=2 → 200 as before/, 'same answers: only the signals fail');
+    assert.match(result.stdout, /FAIL {2}event-loop delay p99/);
+  });
+
+  test('file-read: a log read once at start-up answers stale lines and fails the behaviour check', async () => {
+    const routes = mkdtempSync(join(tmpdir(), 'lab-workshop-file-read-cache-'));
+    cpSync(join(EXERCISE_SERVICE_DIR, 'routes'), routes, { recursive: true });
+    writeFileSync(
+      join(routes, 'activity.mjs'),
+      [
+        "import { readFileSync } from 'node:fs';",
+        'export default async function (app, { activityLog }) {',
+        "  const lines = readFileSync(activityLog, 'utf8').trimEnd().split('\\n');",
+        "  app.get('/activity', async (request) => ({ lines: lines.slice(-(Number(request.query.lines) || 20)) }));",
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const result = await run(['verify', 'file-read', '--dir', routes]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /FAIL {2}GET \/activity\?lines=2 → 200 .*; expected 200/);
+    assert.match(result.stdout, /hint: The route must answer exactly as before/);
+  });
 });
 
 /** Whether `pid` is gone (or a zombie nobody reaped yet) within `timeoutMs`. */

@@ -39,7 +39,8 @@ Exit codes:
   Right: prints the explanation, exit 0. Wrong: prints a hint (never the answer), exit 1.
 `,
   verify: `lab workshop verify <exercise> [--dir DIR]
-  Exercises: login-hash (routes/login.mjs), json-parse (routes/products.mjs), fan-out (routes/dashboard.mjs).
+  Exercises: login-hash (routes/login.mjs), json-parse (routes/products.mjs), file-read (routes/activity.mjs),
+  fan-out (routes/dashboard.mjs).
   Starts workshop/exercise-service/server.mjs as a real process with YOUR current route files (or those
   in --dir), checks that the answers did not change, runs open-loop load on loopback for about 6 s, reads
   the service's watchdog /metrics, and says PASS or FAIL with a hint that points at the signal.
