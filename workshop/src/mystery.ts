@@ -17,7 +17,10 @@ import {
 } from './mystery-catalogue.js';
 import { clearMysteryFile, type MysteryState, readMystery, seal, unseal, updateProgress, writeMystery } from './state.js';
 
-const DEFAULT_TTL_SECONDS = 600;
+/** How long a mystery incident lasts unless --ttl says otherwise, and the range --ttl accepts (seconds). */
+export const MYSTERY_TTL_SECONDS = { default: 600, min: 10, max: 3600 } as const;
+/** How long `mitigate` measures on each side of the change unless --seconds says otherwise. */
+export const MITIGATE_SECONDS = { default: 5, min: 2, max: 60 } as const;
 
 /** What each kind would show, for a hint after a wrong diagnosis: the signal to go and look at. */
 const WOULD_SHOW: Record<MysteryKind, string> = {
@@ -94,9 +97,10 @@ export async function startMystery(options: StartOptions): Promise<{ ttlSeconds:
   if (options.kind !== undefined && !MYSTERY_KINDS.includes(options.kind)) {
     throw new WorkshopError('LAB_WORKSHOP_USAGE', `no mystery kind "${options.kind}"; allowed: ${MYSTERY_KINDS.join(', ')}`);
   }
-  const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 10 || ttlSeconds > 3600)
-    throw new WorkshopError('LAB_WORKSHOP_USAGE', `--ttl ${ttlSeconds}: allowed: an integer from 10 to 3600 seconds`);
+  const ttlSeconds = options.ttlSeconds ?? MYSTERY_TTL_SECONDS.default;
+  const { min, max } = MYSTERY_TTL_SECONDS;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < min || ttlSeconds > max)
+    throw new WorkshopError('LAB_WORKSHOP_USAGE', `--ttl ${ttlSeconds}: allowed: an integer from ${min} to ${max} seconds`);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const draw = drawMystery(seed, seededRandom(seed), options.kind);
   await endMystery(options.stateDir, 'replaced');
@@ -204,7 +208,7 @@ export interface MitigationCheck extends Check {
  * Measures the incident's telling route (open-loop P99, `seconds` each side), switches the
  * mitigation on, measures again. It worked when the P99 at least halved (a ratio in the same run).
  */
-export async function mitigateMystery(stateDir: string, mitigation: string, seconds = 5): Promise<MitigationCheck> {
+export async function mitigateMystery(stateDir: string, mitigation: string, seconds: number = MITIGATE_SECONDS.default): Promise<MitigationCheck> {
   const { state, draw } = current(stateDir);
   const admin = new AdminClient(state.apiUrl);
   const catalogue = await admin.catalogue();

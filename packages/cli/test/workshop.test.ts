@@ -5,11 +5,20 @@
 // check runs. Run it inside netns-run (it starts services and load on loopback).
 import assert from 'node:assert/strict';
 import { cpSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Lab, lab, repoPath, startLabServices } from '@runtime-lab/test-kit';
-import { API_ROUTE_NAMES, EXERCISES, EXERCISE_IDS, EXERCISE_SERVICE_DIR, readMystery } from '@runtime-lab/workshop';
+import {
+  API_ROUTE_NAMES,
+  EXERCISES,
+  EXERCISE_IDS,
+  EXERCISE_SERVICE_DIR,
+  MITIGATE_SECONDS,
+  MYSTERY_TTL_SECONDS,
+  readMystery,
+} from '@runtime-lab/workshop';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'lab-workshop-state-'));
 const env = { LAB_STATE_DIR: stateDir };
@@ -25,6 +34,11 @@ test('lab workshop --help documents the subcommands and the exit codes; every su
     assert.match(one.stdout, new RegExp(`^lab workshop ${sub}`), sub);
   }
   assert.match(help.stdout, /Exit codes:\n\s+0 .*\n\s+1 .*wrong answer.*\n\s+2 /);
+  // Defaults and ranges in the help are the ones the code applies.
+  const mysteryHelp = (await run(['mystery', '--help'])).stdout;
+  const { min, max, default: ttl } = MYSTERY_TTL_SECONDS;
+  assert.match(mysteryHelp, new RegExp(`--ttl seconds \\(${min}–${max}, default ${ttl}\\)`));
+  assert.match(mysteryHelp, new RegExp(`for N s \\(${MITIGATE_SECONDS.min}–${MITIGATE_SECONDS.max}, default ${MITIGATE_SECONDS.default}\\)`));
   const bad = await run(['bogus']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown subcommand "bogus"; allowed: list, show, run/);
@@ -270,4 +284,15 @@ test('check: a checklist of OK/WARN/FAIL lines for Node, build, ports, Docker, P
   const invalid = await lab(['workshop', 'check'], { env: { ...env, API_PORT: 'eighty' } });
   assert.equal(invalid.code, 2);
   assert.match(invalid.stderr, /API_PORT=eighty is not a port; allowed: 1-65535/);
+  // A port held by another program: the WARN names the variables that really move it.
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const held = (holder.address() as AddressInfo).port;
+  try {
+    const busy = await lab(['workshop', 'check'], { env: { ...env, LAB_RUNNER_METRICS_PORT: String(held) } });
+    const line = busy.stdout.split('\n').find((l) => l.includes(`port ${held} (runner metrics)`)) ?? busy.stdout;
+    assert.match(line, /^WARN .*export LAB_RUNNER_METRICS_PORT=<free port>.*lab run.*export RUNNER_METRICS_PORT=<free port>/);
+  } finally {
+    holder.close();
+  }
 });
