@@ -130,7 +130,8 @@ const runModule: Sub = async (argv) => {
   }
   const out =
     stringOption(parsed, 'out') ??
-    join(REPORTS_DIR, `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-workshop-${module.id}`);
+    // UTC, marked with Z like lab run's own report folders.
+    join(REPORTS_DIR, `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}Z-workshop-${module.id}`);
   const passthrough = ['--quick', '--out', out];
   for (const name of ['api', 'metrics', 'runner-port'] as const) {
     const value = stringOption(parsed, name);
