@@ -4,7 +4,8 @@
 // with no build step, loader or type-stripping flag: the attendee edits a file and runs it.
 //
 // Env: PORT (8090), METRICS_PORT (9474, the watchdog's /metrics), HOST (127.0.0.1),
-// EXERCISE_ROUTES_DIR (default ./routes), DEPENDENCY_URL (the slow dependency of /dashboard).
+// EXERCISE_ROUTES_DIR (default ./routes), DEPENDENCY_URL (the slow dependency of /dashboard),
+// ACTIVITY_LOG (the log file /activity reads; default: one written once in the OS temp folder).
 // Prints one JSON line when listening: {"event":"listening","url":…,"metricsUrl":…}.
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,7 +20,11 @@ const app = Fastify({ logger: false });
 await app.register(telemetry, { watchdog: { port: Number(process.env.METRICS_PORT ?? 9474), host } });
 app.get('/ping', async () => ({ ok: true }));
 // Routes get their data through options, so a copy of routes/ anywhere on disk runs unchanged.
-const options = { dependencyUrl: process.env.DEPENDENCY_URL ?? 'http://127.0.0.1:8091', fixtures };
+const options = {
+  dependencyUrl: process.env.DEPENDENCY_URL ?? 'http://127.0.0.1:8091',
+  activityLog: process.env.ACTIVITY_LOG || fixtures.defaultActivityLog(),
+  fixtures,
+};
 for (const file of readdirSync(routesDir)
   .filter((f) => f.endsWith('.mjs'))
   .sort()) {

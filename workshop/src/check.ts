@@ -17,6 +17,10 @@ export interface PortToCheck {
   port: number;
   /** The environment variable that moves it. */
   env: string;
+  /** Who follows `env`; default: lab up, the auto-start of lab run, and docker compose (the same name there). */
+  followedBy?: string;
+  /** When docker compose moves its host port with another variable than `env`. */
+  composeEnv?: string;
   /** When this URL answers 2xx, the port is held by the lab itself (or, for Prometheus, a Prometheus): fine. */
   labUrl?: string;
 }
@@ -75,7 +79,9 @@ export async function checkPort(p: PortToCheck): Promise<CheckItem> {
   return {
     status: 'WARN',
     name,
-    detail: `in use by another program: move the lab off it with \`export ${p.env}=<free port>\` (lab up, the auto-start of lab run and docker compose all follow it)`,
+    detail:
+      `in use by another program: move the lab off it with \`export ${p.env}=<free port>\` (${p.followedBy ?? 'lab up, the auto-start of lab run and docker compose all follow it'})` +
+      (p.composeEnv ? `; docker compose moves its host port with \`export ${p.composeEnv}=<free port>\`` : ''),
   };
 }
 

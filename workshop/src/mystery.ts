@@ -17,7 +17,10 @@ import {
 } from './mystery-catalogue.js';
 import { clearMysteryFile, type MysteryState, readMystery, seal, unseal, updateProgress, writeMystery } from './state.js';
 
-const DEFAULT_TTL_SECONDS = 600;
+/** How long a mystery incident lasts unless --ttl says otherwise, and the range --ttl accepts (seconds). */
+export const MYSTERY_TTL_SECONDS = { default: 600, min: 10, max: 3600 } as const;
+/** How long `mitigate` measures on each side of the change unless --seconds says otherwise. */
+export const MITIGATE_SECONDS = { default: 5, min: 2, max: 60 } as const;
 
 /** What each kind would show, for a hint after a wrong diagnosis: the signal to go and look at. */
 const WOULD_SHOW: Record<MysteryKind, string> = {
@@ -94,9 +97,10 @@ export async function startMystery(options: StartOptions): Promise<{ ttlSeconds:
   if (options.kind !== undefined && !MYSTERY_KINDS.includes(options.kind)) {
     throw new WorkshopError('LAB_WORKSHOP_USAGE', `no mystery kind "${options.kind}"; allowed: ${MYSTERY_KINDS.join(', ')}`);
   }
-  const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 10 || ttlSeconds > 3600)
-    throw new WorkshopError('LAB_WORKSHOP_USAGE', `--ttl ${ttlSeconds}: allowed: an integer from 10 to 3600 seconds`);
+  const ttlSeconds = options.ttlSeconds ?? MYSTERY_TTL_SECONDS.default;
+  const { min, max } = MYSTERY_TTL_SECONDS;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < min || ttlSeconds > max)
+    throw new WorkshopError('LAB_WORKSHOP_USAGE', `--ttl ${ttlSeconds}: allowed: an integer from ${min} to ${max} seconds`);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const draw = drawMystery(seed, seededRandom(seed), options.kind);
   await endMystery(options.stateDir, 'replaced');
@@ -169,10 +173,18 @@ export async function diagnoseMystery(stateDir: string, kind: string, route: str
   return { correct: false, message: `not ${kind}: ${WOULD_SHOW[kind as MysteryKind]}. Is that what the signals show?` };
 }
 
+/**
+ * The measuring client's rate per route. Light on purpose: on a route the fault has made slow, a
+ * brisk probe becomes a load of its own (10/s on /api/report, whose pool then finishes one or two
+ * tasks a second, or on /api/checkout, each request fanning out to a downstream of 2 slots, kept
+ * every mitigation from helping: the measurement was measuring itself). /api/ping costs nothing.
+ */
+const MEASURE_RATE_PER_SECOND: Record<ApiRoute, number> = { ping: 10, orders: 2, report: 2, hash: 2, config: 2, checkout: 2 };
+
 async function probeP99Seconds(apiUrl: string, route: ApiRoute, seconds: number): Promise<{ p99: number | null; requests: number }> {
   const records: OpenLoopRecord[] = [];
   const { method, path } = API_ROUTES[route];
-  const rate = 10;
+  const rate = MEASURE_RATE_PER_SECOND[route];
   const stream = new OpenLoopStream({
     url: new URL(path, apiUrl).href,
     method,
@@ -194,6 +206,30 @@ async function probeP99Seconds(apiUrl: string, route: ApiRoute, seconds: number)
   };
 }
 
+/** The longest `mitigate` waits for the backlog from before the change to drain. */
+const SETTLE_MAX_MS = 30_000;
+
+/**
+ * Waits until one request to `route`, sent after the mitigation was switched on, has come back (at
+ * most SETTLE_MAX_MS). Work queued before the change still runs the old way: libuv's threadpool
+ * queue cannot be cancelled, so after a minute of threadpool saturation /api/config waited 15 s
+ * behind it once `offload` was on, and answered in milliseconds afterwards. A FIFO queue returns this
+ * request only once what was ahead of it is done, so the "after" window measures the new regime.
+ */
+async function firstAnswerAfterChange(apiUrl: string, route: ApiRoute): Promise<void> {
+  const { method, path } = API_ROUTES[route];
+  try {
+    const response = await fetch(new URL(path, apiUrl), {
+      method,
+      ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}),
+      signal: AbortSignal.timeout(SETTLE_MAX_MS),
+    });
+    await response.arrayBuffer();
+  } catch {
+    // no answer within the limit: measure anyway, the figures will say so
+  }
+}
+
 export interface MitigationCheck extends Check {
   beforeSeconds: number | null;
   afterSeconds: number | null;
@@ -202,9 +238,10 @@ export interface MitigationCheck extends Check {
 
 /**
  * Measures the incident's telling route (open-loop P99, `seconds` each side), switches the
- * mitigation on, measures again. It worked when the P99 at least halved (a ratio in the same run).
+ * mitigation on, waits for the backlog from before the change (firstAnswerAfterChange), measures
+ * again. It worked when the P99 at least halved (a ratio in the same run).
  */
-export async function mitigateMystery(stateDir: string, mitigation: string, seconds = 5): Promise<MitigationCheck> {
+export async function mitigateMystery(stateDir: string, mitigation: string, seconds: number = MITIGATE_SECONDS.default): Promise<MitigationCheck> {
   const { state, draw } = current(stateDir);
   const admin = new AdminClient(state.apiUrl);
   const catalogue = await admin.catalogue();
@@ -219,7 +256,8 @@ export async function mitigateMystery(stateDir: string, mitigation: string, seco
   const remaining = (await mysteryCall(state.apiUrl, 'GET')).remainingSeconds ?? 60;
   await admin.set(mitigation, {}, Math.max(10, remaining));
   writeMystery(stateDir, { ...state, mitigations: [...new Set([...state.mitigations, mitigation])] });
-  await new Promise((r) => setTimeout(r, 1000)); // let the change take hold (pools resize, queues drain)
+  await new Promise((r) => setTimeout(r, 1000)); // pools resize
+  await firstAnswerAfterChange(state.apiUrl, route);
   const after = await probeP99Seconds(state.apiUrl, route, seconds);
   const path = API_ROUTES[route].path;
   const worked = before.p99 !== null && after.p99 !== null && after.p99 <= before.p99 / 2;

@@ -49,7 +49,7 @@ test('a module naming an unknown scenario, signal, phase or exercise is rejected
   await rejects(
     reference.replace('exercise: login-hash', 'exercise: login'),
     '02-blocking.md',
-    /: exercise: no exercise "login"; allowed: login-hash, json-parse, fan-out/,
+    /: exercise: no exercise "login"; allowed: login-hash, json-parse, file-read, fan-out/,
   );
 });
 

@@ -5,11 +5,20 @@
 // check runs. Run it inside netns-run (it starts services and load on loopback).
 import assert from 'node:assert/strict';
 import { cpSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Lab, lab, repoPath, startLabServices } from '@runtime-lab/test-kit';
-import { API_ROUTE_NAMES, EXERCISES, EXERCISE_IDS, EXERCISE_SERVICE_DIR, readMystery } from '@runtime-lab/workshop';
+import {
+  API_ROUTE_NAMES,
+  EXERCISES,
+  EXERCISE_IDS,
+  EXERCISE_SERVICE_DIR,
+  MITIGATE_SECONDS,
+  MYSTERY_TTL_SECONDS,
+  readMystery,
+} from '@runtime-lab/workshop';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'lab-workshop-state-'));
 const env = { LAB_STATE_DIR: stateDir };
@@ -25,6 +34,11 @@ test('lab workshop --help documents the subcommands and the exit codes; every su
     assert.match(one.stdout, new RegExp(`^lab workshop ${sub}`), sub);
   }
   assert.match(help.stdout, /Exit codes:\n\s+0 .*\n\s+1 .*wrong answer.*\n\s+2 /);
+  // Defaults and ranges in the help are the ones the code applies.
+  const mysteryHelp = (await run(['mystery', '--help'])).stdout;
+  const { min, max, default: ttl } = MYSTERY_TTL_SECONDS;
+  assert.match(mysteryHelp, new RegExp(`--ttl seconds \\(${min}–${max}, default ${ttl}\\)`));
+  assert.match(mysteryHelp, new RegExp(`for N s \\(${MITIGATE_SECONDS.min}–${MITIGATE_SECONDS.max}, default ${MITIGATE_SECONDS.default}\\)`));
   const bad = await run(['bogus']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown subcommand "bogus"; allowed: list, show, run/);
@@ -88,6 +102,41 @@ describe("exercises: the attendee's unfixed file fails verify with a hint, the r
     const result = await run(['verify', 'login-hash', '--dir', routes]);
     assert.equal(result.code, 1);
     assert.match(result.stdout, /FAIL {2}POST \/login \{"user":"ada","password":"wrong"\} → 200 \{"ok":true\}; expected 401/);
+    assert.match(result.stdout, /hint: The route must answer exactly as before/);
+  });
+
+  test('file-read: reading the whole log with fs/promises still fails (decoding and splitting it run on the loop)', async () => {
+    const routes = mkdtempSync(join(tmpdir(), 'lab-workshop-file-read-async-'));
+    cpSync(join(EXERCISE_SERVICE_DIR, 'routes'), routes, { recursive: true });
+    const planted = readFileSync(join(routes, 'activity.mjs'), 'utf8');
+    const asyncWhole = planted
+      .replace("import { readFileSync } from 'node:fs';", "import { readFile } from 'node:fs/promises';")
+      .replace("readFileSync(activityLog, 'utf8')", "(await readFile(activityLog, 'utf8'))");
+    assert.doesNotMatch(asyncWhole, /readFileSync/, 'the planted file still has the shape this test rewrites');
+    writeFileSync(join(routes, 'activity.mjs'), asyncWhole);
+    const result = await run(['verify', 'file-read', '--dir', routes]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /pass {2}GET \/activity\?lines=2 → 200 as before/, 'same answers: only the signals fail');
+    assert.match(result.stdout, /FAIL {2}event-loop delay p99/);
+  });
+
+  test('file-read: a log read once at start-up answers stale lines and fails the behaviour check', async () => {
+    const routes = mkdtempSync(join(tmpdir(), 'lab-workshop-file-read-cache-'));
+    cpSync(join(EXERCISE_SERVICE_DIR, 'routes'), routes, { recursive: true });
+    writeFileSync(
+      join(routes, 'activity.mjs'),
+      [
+        "import { readFileSync } from 'node:fs';",
+        'export default async function (app, { activityLog }) {',
+        "  const lines = readFileSync(activityLog, 'utf8').trimEnd().split('\\n');",
+        "  app.get('/activity', async (request) => ({ lines: lines.slice(-(Number(request.query.lines) || 20)) }));",
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const result = await run(['verify', 'file-read', '--dir', routes]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /FAIL {2}GET \/activity\?lines=2 → 200 .*; expected 200/);
     assert.match(result.stdout, /hint: The route must answer exactly as before/);
   });
 });
@@ -235,4 +284,15 @@ test('check: a checklist of OK/WARN/FAIL lines for Node, build, ports, Docker, P
   const invalid = await lab(['workshop', 'check'], { env: { ...env, API_PORT: 'eighty' } });
   assert.equal(invalid.code, 2);
   assert.match(invalid.stderr, /API_PORT=eighty is not a port; allowed: 1-65535/);
+  // A port held by another program: the WARN names the variables that really move it.
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const held = (holder.address() as AddressInfo).port;
+  try {
+    const busy = await lab(['workshop', 'check'], { env: { ...env, LAB_RUNNER_METRICS_PORT: String(held) } });
+    const line = busy.stdout.split('\n').find((l) => l.includes(`port ${held} (runner metrics)`)) ?? busy.stdout;
+    assert.match(line, /^WARN .*export LAB_RUNNER_METRICS_PORT=<free port>.*lab run.*export RUNNER_METRICS_PORT=<free port>/);
+  } finally {
+    holder.close();
+  }
 });

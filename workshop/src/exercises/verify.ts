@@ -2,13 +2,14 @@
 // (node exercise-service/server.mjs with EXERCISE_ROUTES_DIR), checks that the answers did not
 // change, runs bounded open-loop load on loopback, judges the runtime signals, stops everything.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { WorkshopError } from '../errors.js';
 import { EXERCISE_SERVICE_DIR } from '../paths.js';
-import { EXERCISE_IDS, type Exercise, type Fixtures, type JudgedLine, exerciseById } from './catalogue.js';
+import { type BehaviourCase, EXERCISE_IDS, type Fixtures, type JudgedLine, type Prepared, exerciseById } from './catalogue.js';
 import { type Dependency, startDependency } from './dependency.js';
 import { measureUnderLoad } from './measure.js';
 
@@ -28,10 +29,18 @@ interface Running {
   metricsUrl: string;
 }
 
-function startService(routesDir: string, dependencyUrl: string): Promise<Running> {
+function startService(routesDir: string, dependencyUrl: string, extraEnv: Record<string, string>): Promise<Running> {
   const child = spawn(process.execPath, [join(EXERCISE_SERVICE_DIR, 'server.mjs')], {
     cwd: EXERCISE_SERVICE_DIR,
-    env: { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', EXERCISE_ROUTES_DIR: routesDir, DEPENDENCY_URL: dependencyUrl },
+    env: {
+      ...process.env,
+      ...extraEnv,
+      PORT: '0',
+      METRICS_PORT: '0',
+      HOST: '127.0.0.1',
+      EXERCISE_ROUTES_DIR: routesDir,
+      DEPENDENCY_URL: dependencyUrl,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -69,9 +78,10 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function checkBehaviour(exercise: Exercise, url: string): Promise<{ passed: boolean; text: string }[]> {
+async function checkBehaviour(cases: BehaviourCase[], url: string): Promise<{ passed: boolean; text: string }[]> {
   const lines: { passed: boolean; text: string }[] = [];
-  for (const c of exercise.behaviour) {
+  for (const c of cases) {
+    c.before?.();
     const what = `${c.method} ${c.path}${c.body === undefined ? '' : ` ${JSON.stringify(c.body)}`}`;
     try {
       const response = await fetch(new URL(c.path, url), {
@@ -119,14 +129,20 @@ export async function verifyExercise(
       `${join(dir, exercise.file)} does not exist; --dir must be a folder holding the exercise service's route files`,
     );
   const fixtures = (await import(pathToFileURL(join(EXERCISE_SERVICE_DIR, 'fixtures.mjs')).href)) as Fixtures;
-  const calibration = exercise.calibrate(fixtures);
+  let workDir: string | undefined;
   let dependency: Dependency | undefined;
   let service: Running | undefined;
   try {
+    let prepared: Prepared | undefined;
+    if (exercise.prepare) {
+      workDir = mkdtempSync(join(tmpdir(), `lab-workshop-${id}-files-`));
+      prepared = exercise.prepare(fixtures, workDir);
+    }
+    const calibration = exercise.calibrate(fixtures, prepared?.files ?? {});
     dependency = await startDependency();
     log(`starting the exercise service with ${join(dir, exercise.file)}…`);
     try {
-      service = await startService(dir, dependency.url);
+      service = await startService(dir, dependency.url, prepared?.env ?? {});
     } catch (error) {
       if (!(error instanceof ServiceStartError)) throw error;
       return {
@@ -136,7 +152,7 @@ export async function verifyExercise(
         hint: 'Run `node workshop/exercise-service/server.mjs` to see the error in full.',
       };
     }
-    const behaviour = await checkBehaviour(exercise, service.url);
+    const behaviour = await checkBehaviour(prepared?.behaviour ?? exercise.behaviour, service.url);
     if (behaviour.some((l) => !l.passed)) {
       return {
         exercise: id,
@@ -156,5 +172,6 @@ export async function verifyExercise(
   } finally {
     if (service) await stop(service.child);
     await dependency?.close();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -7,7 +7,9 @@ import {
   type CheckItem,
   DEFAULT_ROUTES_DIR,
   EXERCISE_IDS,
+  MITIGATE_SECONDS,
   MYSTERY_KINDS,
+  MYSTERY_TTL_SECONDS,
   type MysteryKind,
   type WorkshopModule,
   checkObservations,
@@ -128,7 +130,8 @@ const runModule: Sub = async (argv) => {
   }
   const out =
     stringOption(parsed, 'out') ??
-    join(REPORTS_DIR, `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-workshop-${module.id}`);
+    // UTC, marked with Z like lab run's own report folders.
+    join(REPORTS_DIR, `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}Z-workshop-${module.id}`);
   const passthrough = ['--quick', '--out', out];
   for (const name of ['api', 'metrics', 'runner-port'] as const) {
     const value = stringOption(parsed, name);
@@ -137,7 +140,12 @@ const runModule: Sub = async (argv) => {
   if (parsed.options['no-start']) passthrough.push('--no-start');
   const code = await labRun([module.scenario, ...passthrough]);
   if (module.observations.length) {
-    const results = checkObservations(module, readReport(join(out, 'report.json')));
+    const report = readReport(join(out, 'report.json'));
+    const results = checkObservations(module, report);
+    if (report.verdict === 'inconclusive') {
+      console.log('\nThis run was inconclusive: the runner fell behind its own schedule, so its figures are no evidence');
+      console.log('either way. The observations below are for reading only; run the module again (a quieter laptop helps).');
+    }
     console.log(`\nThe module's expected observations, against this run:`);
     for (const r of results) {
       const bound = [r.check.above !== undefined && `above ${r.check.above}`, r.check.below !== undefined && `below ${r.check.below}`]
@@ -217,7 +225,7 @@ const mystery: Sub = async (argv) => {
     if (kind !== undefined && !(MYSTERY_KINDS as readonly string[]).includes(kind))
       usage(`--kind ${kind}: allowed: ${MYSTERY_KINDS.join(', ')}`);
     const seed = integerOption(stringOption(parsed, 'seed'), 'seed', 0, 2 ** 31 - 1);
-    const ttlSeconds = integerOption(stringOption(parsed, 'ttl'), 'ttl', 10, 3600);
+    const ttlSeconds = integerOption(stringOption(parsed, 'ttl'), 'ttl', MYSTERY_TTL_SECONDS.min, MYSTERY_TTL_SECONDS.max);
     const started = await startMystery({
       apiUrl: stringOption(parsed, 'api') ?? process.env.LAB_API_URL ?? urlsFor(DEFAULT_PORTS).apiUrl,
       stateDir: LAB_DIR,
@@ -242,7 +250,7 @@ const mystery: Sub = async (argv) => {
   }
   if (action === 'mitigate') {
     const [mitigation] = exactly(args, 1, 'mystery mitigate <mitigation>') as [string];
-    const seconds = integerOption(stringOption(parsed, 'seconds'), 'seconds', 2, 60);
+    const seconds = integerOption(stringOption(parsed, 'seconds'), 'seconds', MITIGATE_SECONDS.min, MITIGATE_SECONDS.max);
     console.log(`measuring before and after ${mitigation}…`);
     const check = await mitigateMystery(LAB_DIR, mitigation, seconds);
     console.log(check.message);
@@ -302,12 +310,20 @@ const check: Sub = async (argv) => {
       env: PORT_ENV.downstreamMetricsPort,
       labUrl: urls.downstreamMetricsUrl.replace(/\/metrics$/, '/healthz'),
     },
-    { name: 'runner metrics', port: runnerPort, env: 'LAB_RUNNER_METRICS_PORT' },
+    // Natively the runner listens on LAB_RUNNER_METRICS_PORT; compose publishes it on RUNNER_METRICS_PORT.
+    {
+      name: 'runner metrics',
+      port: runnerPort,
+      env: 'LAB_RUNNER_METRICS_PORT',
+      followedBy: 'lab run and lab workshop run follow it, or give --runner-port N',
+      composeEnv: 'RUNNER_METRICS_PORT',
+    },
     { name: 'Prometheus', port: prometheusPort(), env: 'PROMETHEUS_PORT', labUrl: `http://127.0.0.1:${prometheusPort()}/-/ready` },
     {
       name: 'Grafana (compose)',
       port: Number(process.env.GRAFANA_PORT || 3000),
       env: 'GRAFANA_PORT',
+      followedBy: 'docker compose follows it; the native lab runs no Grafana',
       labUrl: `http://127.0.0.1:${process.env.GRAFANA_PORT || 3000}/api/health`,
     },
   ];
