@@ -1,7 +1,8 @@
 // Every catalogue scenario in its --quick form, through the real `lab run`, against ONE pair
 // of real service processes (api + downstream on ephemeral ports). The reports those runs
 // write are then reused for the report checks (schema, flagship figures, mitigations, HTML
-// in headless Chromium, `lab report`), and the same services serve the kill-mid-fault tests.
+// in headless Chromium, `lab report`, each workshop module's expected observations), and the
+// same services serve the kill-mid-fault tests.
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import {
 } from '@runtime-lab/scenarios';
 import { type StartedService, startServices, stopServices } from '@runtime-lab/cli';
 import { freeServicePorts, lab, launchChromium, repoPath } from '@runtime-lab/test-kit';
+import { checkObservations, loadModules } from '@runtime-lab/workshop';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-catalogue-'));
 let services: StartedService[] = [];
@@ -132,6 +134,35 @@ describe('the catalogue, --quick, through lab run against one pair of real servi
     );
     assert.ok(coldP99 > (lower.probeP99 ?? probeP99 ?? 0), `cold P99 ${coldP99} s vs warm ${probeP99} s`);
     assert.ok(report.liveness.attempts.length > 0, 'the liveness probe made attempts');
+  });
+
+  // `lab workshop run <module>` is `lab run <its scenario> --quick` plus this check on the report
+  // (packages/cli/test/workshop-observations.test.ts plays that command through for one module),
+  // so the quick runs above serve every module: a module's text cannot drift from what the lab shows.
+  test("every workshop module's expected observations hold in this run of its scenario", async () => {
+    const modules = (await loadModules()).filter((m) => m.scenario && m.observations.length > 0);
+    assert.ok(modules.length >= 5, `modules with observations: ${modules.map((m) => m.id).join(', ')}`);
+    const differ: string[] = [];
+    const inconclusive: string[] = [];
+    for (const module of modules) {
+      const report = reportOf(module.scenario as string);
+      // An inconclusive run is no evidence either way (its own test above failed already): not a pass.
+      if (report.verdict === 'inconclusive') {
+        inconclusive.push(`${module.id} (${module.scenario})`);
+        continue;
+      }
+      const results = checkObservations(module, report);
+      assert.equal(
+        results.length,
+        module.observations.reduce((n, o) => n + o.checks.length, 0),
+        module.id,
+      );
+      for (const r of results.filter((r) => !r.passed)) {
+        differ.push(`${module.file}: ${r.check.phase} ${r.check.signal}: ${r.problem ?? ''} (observed ${r.observed ?? 'n/a'})`);
+      }
+    }
+    assert.deepEqual(differ, [], 'observations that differ from this run');
+    assert.deepEqual(inconclusive, [], 'modules whose scenario run was inconclusive, so their observations were not checked');
   });
 
   test('no lead-time row says "never" next to a phase summary above its threshold, in any catalogue report', () => {

@@ -53,7 +53,10 @@ describe('mystery mitigations, live, for every kind the draw can produce', () =>
           }
           const right = await run(['mystery', 'mitigate', mitigation, '--seconds', '4']);
           assert.equal(right.code, 0, `${mitigation} against ${kind}: ${right.stdout}${right.stderr}`);
-          assert.match(right.stdout, new RegExp(`${mitigation} worked: client P99 of /api/\\w+ \\(open loop\\) \\d+ ms before, \\d+ ms after`));
+          assert.match(
+            right.stdout,
+            new RegExp(`${mitigation} worked: client P99 of /api/\\w+ \\(open loop\\) \\d+ ms before, \\d+ ms after`),
+          );
           console.log(`${kind}: ${right.stdout.trim().split('\n').slice(-1)[0]}`);
         } finally {
           assert.equal((await run(['mystery', 'reveal'])).code, 0);

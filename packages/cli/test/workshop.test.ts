@@ -38,7 +38,10 @@ test('lab workshop --help documents the subcommands and the exit codes; every su
   const mysteryHelp = (await run(['mystery', '--help'])).stdout;
   const { min, max, default: ttl } = MYSTERY_TTL_SECONDS;
   assert.match(mysteryHelp, new RegExp(`--ttl seconds \\(${min}–${max}, default ${ttl}\\)`));
-  assert.match(mysteryHelp, new RegExp(`for N s \\(${MITIGATE_SECONDS.min}–${MITIGATE_SECONDS.max}, default ${MITIGATE_SECONDS.default}\\)`));
+  assert.match(
+    mysteryHelp,
+    new RegExp(`for N s \\(${MITIGATE_SECONDS.min}–${MITIGATE_SECONDS.max}, default ${MITIGATE_SECONDS.default}\\)`),
+  );
   const bad = await run(['bogus']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown subcommand "bogus"; allowed: list, show, run/);
