@@ -324,6 +324,23 @@ function phaseMs(groups: RuleGroup[] | string, names: string[], evaluationSecond
   return Number.isFinite(at) && at > 0 ? at : undefined;
 }
 
+/** Most sample columns in the replay (bounds promtool's input for long windows). */
+const MAX_SAMPLE_COLUMNS = 20_000;
+
+/**
+ * The grid the stored samples are placed on: a tenth of the finer of the scrape and evaluation
+ * intervals, so moving a sample to the grid point at or after it shifts it by little. On a 1 s grid,
+ * rate() over shifted timestamps crossed a threshold one evaluation later than Prometheus did (the
+ * integration test's ELU alert). Coarser for long spans; always a whole fraction of the evaluation
+ * interval, so evaluations fall on grid points.
+ */
+export function sampleGridSeconds(scrapeSeconds: number, evaluationSeconds: number, spanSeconds: number): number {
+  const finest = Math.min(scrapeSeconds, evaluationSeconds) / 10;
+  const affordable = spanSeconds / MAX_SAMPLE_COLUMNS;
+  const parts = Math.max(1, Math.floor(evaluationSeconds / Math.max(finest, affordable)));
+  return evaluationSeconds / parts;
+}
+
 /** Longest lookback fetched before the window (bounds the data and promtool's work). */
 const MAX_LOOKBACK_SECONDS = 3600;
 
@@ -344,10 +361,8 @@ export async function prometheusAlerts(url: string, window: TimelineWindow, sele
       recorded: { available: false, reason: `could not read its ALERTS: ${(error as Error).message}` },
     }),
   );
-  // Samples on a grid no coarser than 1 s (finer when Prometheus scrapes faster), so placing a
-  // sample on the grid moves it by less than that; evaluations every `evaluation` on the same grid.
-  const sample = Math.min(intervals.scrapeSeconds, evaluation, 1);
   const lookback = Math.min(MAX_LOOKBACK_SECONDS, lookbackSeconds + evaluation);
+  const sample = sampleGridSeconds(intervals.scrapeSeconds, evaluation, (window.endMs - window.startMs) / 1000 + lookback);
   let zeroMs = window.startMs - lookback * 1000;
   const phase = phaseMs(groups, names, evaluation, evaluatedAtMs);
   // Align the first evaluation to the loaded group's own instants (k intervals before its last one).
@@ -358,7 +373,7 @@ export async function prometheusAlerts(url: string, window: TimelineWindow, sele
     `replayed over the raw samples ${url} stored for ${metrics.join(', ') || 'no metric'}${selector ? ` matching {${selector}}` : ''}, from ${formatDuration(lookback)} before the window (the rules' longest range plus longest for:, and one evaluation), at its evaluation interval ${formatDuration(evaluation)} (from ${intervals.from})`,
     phase === undefined
       ? `evaluation instants are not Prometheus's own (it has not loaded these rules): each time may differ from a live Prometheus's by up to one evaluation interval (${formatDuration(evaluation)})`
-      : "evaluation instants aligned to the loaded rule group's own; samples are placed on a 1 s grid (at or after their timestamps), so a time may still differ from what Prometheus recorded by up to one evaluation interval",
+      : `evaluation instants aligned to the loaded rule group's own; samples are placed on a ${formatDuration(sample)} grid (at or after their timestamps), which moves what rate() sees by up to that much, so a time may still differ from what Prometheus recorded by up to one evaluation interval`,
     'staleness is inferred (a series gone for 1.5 scrape intervals is stale); series another rule file records are not read but recomputed; per-group evaluation intervals are taken to be the global one',
   ];
   const started = { zeroMs, sample, steps };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
-import { metricsAlerts, recordedEpisodes } from '../src/alert-timeline.js';
+import { metricsAlerts, recordedEpisodes, sampleGridSeconds } from '../src/alert-timeline.js';
 import type { EpisodeTimes } from '../src/format/describe.js';
 import { runAuditCli } from '../src/index.js';
 import { ruleInputs } from '../src/rule-inputs.js';
@@ -269,4 +269,13 @@ test('--metrics alerts with no promtool-visible data: every alert "never fired",
   assert.ok(section.evaluated, JSON.stringify(section));
   assert.deepEqual(section.alerts, []);
   assert.ok(section.neverFired.includes('EventLoopStarvation') && section.neverFired.length === 8, section.neverFired.join());
+});
+
+test('the replay places samples on a tenth of the interval, coarser only for long spans, always a whole fraction of the evaluation interval', () => {
+  assert.equal(sampleGridSeconds(1, 1, 60), 0.1);
+  assert.equal(sampleGridSeconds(2, 2, 300), 0.2);
+  assert.equal(sampleGridSeconds(15, 60, 3600), 1.5);
+  // 24 h at 1 s: 20 000 columns at most, so 5 s, and 1 s divides into whole parts only: 1 s.
+  assert.equal(sampleGridSeconds(1, 1, 86_400), 1);
+  assert.equal(sampleGridSeconds(1, 10, 86_400), 5);
 });
