@@ -66,6 +66,9 @@ const USER_RULES = [
   '',
 ].join('\n');
 
+/** The scenario run with `--alerts-from` this test's Prometheus (its ThreadpoolStarvation and EventLoopStarvation fire). */
+const ALERTS_FROM_PROMETHEUS = 'threadpool';
+
 /** Scrape and evaluation interval of this test's Prometheus: the report's evaluator's (one step per runner scrape). */
 const INTERVAL_SECONDS = 1;
 
@@ -150,6 +153,8 @@ before(async () => {
   windowStart = nowSeconds();
   for (const name of SCENARIOS) {
     const rules = name === 'blocking' ? ['--rules', `${repoPath('prometheus/rules/alerts.yml')},${join(tmp, 'user-rules.yml')}`] : [];
+    // One run takes its alert timeline from this Prometheus's samples instead of the runner's scrapes.
+    if (name === ALERTS_FROM_PROMETHEUS) rules.push('--alerts-from', prometheus.url);
     runs.push(
       await runScenario(name, [
         ...rules,
@@ -451,5 +456,40 @@ describe("native Prometheus with the compose configuration, during quick scenari
       compared.some((c) => c.startsWith('EventLoopStarvation/')),
       `EventLoopStarvation was compared: ${compared.join('; ')}`,
     );
+  });
+
+  it(`lab run --alerts-from: the ${ALERTS_FROM_PROMETHEUS} report's alert timeline, replayed over Prometheus's samples, gives its ALERTS within one evaluation interval`, async (t) => {
+    const report = JSON.parse(readFileSync(join(tmp, 'reports', ALERTS_FROM_PROMETHEUS, 'report.json'), 'utf8')) as BlockingReport;
+    const alerts = report.alerts;
+    assert.ok(alerts?.evaluated, `alerts evaluated: ${JSON.stringify(alerts)}`);
+    assert.match(alerts.evaluator ?? '', /^promtool test rules .*evaluation interval 1s, replayed over the samples http:\/\/127\.0\.0\.1:\d+ stored for job="api"$/);
+    const zero = Date.parse(alerts.runTimeZero) / 1000;
+    const compared: string[] = [];
+    for (const alert of alerts.alerts.filter((a) => a.labels.audit_rule !== undefined)) {
+      const selector = `ALERTS{alertname="${alert.alertname}",severity="${alert.labels.severity}",job="api"}`;
+      // Prometheus's first episode still active at run time 0 or later (an alert pending since the
+      // previous scenario counts from its true start, as the replay's lookback gives it).
+      const samples = (await promApi.rawSamples(selector, zero - 60, zero + report.wallSeconds + 1)).sort((a, b) => a.t - b.t);
+      const episode: typeof samples = [];
+      for (const sample of samples) {
+        const last = episode.at(-1);
+        if (last && sample.t - last.t > 1.5 * INTERVAL_SECONDS) {
+          if (last.t + INTERVAL_SECONDS > zero) break;
+          episode.length = 0;
+        }
+        episode.push(sample);
+      }
+      const pending = episode.length > 0 ? (episode[0]?.t ?? 0) - zero : null;
+      const firingSample = episode.find((s) => s.metric.alertstate === 'firing');
+      const firing = firingSample ? firingSample.t - zero : null;
+      compared.push(
+        `${alert.alertname}/${alert.labels.severity}: report pending ${alert.firstPendingSeconds} firing ${alert.firstFiringSeconds}; prometheus pending ${pending?.toFixed(3)} firing ${firing?.toFixed(3)}`,
+      );
+      assert.ok(pending !== null && Math.abs(pending - (alert.firstPendingSeconds as number)) <= INTERVAL_SECONDS, compared.join('\n'));
+      assert.equal(firing === null, alert.firstFiringSeconds === null, compared.join('\n'));
+      if (firing !== null) assert.ok(Math.abs(firing - (alert.firstFiringSeconds as number)) <= INTERVAL_SECONDS, compared.join('\n'));
+    }
+    t.diagnostic(compared.join('; '));
+    assert.ok(compared.length > 0, `an alert of the lab's went pending in the ${ALERTS_FROM_PROMETHEUS} run: ${JSON.stringify(alerts.alerts)}`);
   });
 });

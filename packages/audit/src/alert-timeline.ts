@@ -176,7 +176,7 @@ export async function metricsAlerts(
   return section(timeline, window.startMs, window, rules.files, rules.names, caveats);
 }
 
-interface PrometheusIntervals {
+export interface PrometheusIntervals {
   scrapeSeconds: number;
   evaluationSeconds: number;
   /** Where the intervals came from, for the caveats. */
@@ -184,7 +184,7 @@ interface PrometheusIntervals {
 }
 
 /** Prometheus's global scrape and evaluation intervals (its defaults, 1m, when the config omits them). */
-async function intervalsOf(url: string): Promise<PrometheusIntervals> {
+export async function prometheusIntervals(url: string): Promise<PrometheusIntervals> {
   try {
     const { yaml } = await callPrometheus<{ yaml: string }>(url, '/api/v1/status/config', {}, 15_000, 'GET');
     const global = (parse(yaml) as { global?: Record<string, unknown> } | null)?.global ?? {};
@@ -352,7 +352,7 @@ const MAX_LOOKBACK_SECONDS = 3600;
 export async function prometheusAlerts(url: string, window: TimelineWindow, selector: string, rules: RuleSet): Promise<AlertsSection> {
   const names = alertNamesIn(rules.files);
   const { metrics, lookbackSeconds } = ruleInputs(rules.files);
-  const [intervals, groups] = await Promise.all([intervalsOf(url), loadedGroups(url)]);
+  const [intervals, groups] = await Promise.all([prometheusIntervals(url), loadedGroups(url)]);
   const evaluation = intervals.evaluationSeconds;
   // Read back independently of the replay's lookback, so an episode that began earlier shows its true start.
   const recordedFromMs = window.startMs - MAX_LOOKBACK_SECONDS * 1000;
