@@ -108,8 +108,9 @@ export interface StoredSeries {
  * (epoch) for `steps` + 1 points. A sample goes to the first grid point at or after its timestamp,
  * so a rule evaluated at a grid point sees exactly the samples Prometheus would have seen there
  * (those stamped at or before it). The API does not return staleness markers; where a series
- * skips more than 1.5 scrape intervals, or ends before the last grid point, it is marked `stale`
- * one scrape interval after its last sample, as Prometheus does when a series is gone at the next scrape.
+ * skips more than 1.5 scrape intervals, or ends more than 2.5 before the last grid point, it is
+ * marked `stale` one scrape interval after its last sample, as Prometheus does when a series is
+ * gone at the next scrape.
  */
 export function storedInputSeries(
   stored: readonly StoredSeries[],
@@ -129,7 +130,9 @@ export function storedInputSeries(
       if (at >= 0 && at <= steps) values[at] = valueText(value);
       previous = at;
     }
-    if (previous !== undefined && previous + staleCells <= steps && steps - previous > 1.5 * staleCells) values[previous + staleCells] = 'stale';
+    // At the end of the data a scrape may simply not be stored yet: only a series silent for 2.5
+    // scrape intervals there is taken to be gone.
+    if (previous !== undefined && previous + staleCells <= steps && steps - previous > 2.5 * staleCells) values[previous + staleCells] = 'stale';
     return { series: seriesKey(name, labels), values: values.join(' ') };
   });
 }

@@ -135,11 +135,18 @@ test("promtool's times past a minute (\"1m12s\") are read whole: a run of 90 s k
 
 test('stored samples go to the first grid point at or after their time; a series that stops goes stale one scrape later', () => {
   const series = storedInputSeries(
-    [{ name: 'g', labels: { job: 'api' }, samples: [[100.2, 1], [101.2, 2], [102.9, 3]] }],
+    [
+      { name: 'g', labels: { job: 'api' }, samples: [[100.2, 1], [101.2, 2], [102.9, 3]] },
+      // A gap inside the data goes stale; two scrapes short of the end may just not be stored yet.
+      { name: 'h', labels: {}, samples: [[101, 1], [104, 2], [105, 3], [106, 4]] },
+    ],
     100,
     1,
     8,
     1,
   );
-  assert.deepEqual(series, [{ series: 'g{job="api"}', values: '_ 1 2 3 stale _ _ _ _' }]);
+  assert.deepEqual(series, [
+    { series: 'g{job="api"}', values: '_ 1 2 3 stale _ _ _ _' },
+    { series: 'h{}', values: '_ 1 stale _ 2 3 4 _ _' },
+  ]);
 });
