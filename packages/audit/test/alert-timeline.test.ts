@@ -141,9 +141,10 @@ describe('lab audit alert timeline (fake watchdog over real HTTP, real Prometheu
     const mine = critical(finding.alerts.series);
     const episode = mine.episodes[0] as EpisodeJson;
     // Pending at the first evaluation that saw 0.8 s, firing for: (6 s) later, resolved after the fault.
-    assert.ok(Math.abs(ms(episode.pendingAt) - onMs) <= 2500, `pending ${episode.pendingAt}, fault on ${new Date(onMs).toISOString()}`);
-    assert.equal((ms(episode.firingAt) - ms(episode.pendingAt)) / 1000, 6);
-    assert.ok(ms(episode.resolvedAt) >= offMs && ms(episode.resolvedAt) <= offMs + 2500, `resolved ${episode.resolvedAt}`);
+    assert.ok(Math.abs(ms(episode.pendingAt) - onMs) <= 2500, `pending ${episode.pendingAt}, fault on ${new Date(onMs).toISOString()}: ${JSON.stringify(mine)}`);
+    const everything = `replay ${JSON.stringify(alerts.series)}; recorded ${JSON.stringify(alerts.recorded)}`;
+    assert.equal((ms(episode.firingAt) - ms(episode.pendingAt)) / 1000, 6, everything);
+    assert.ok(ms(episode.resolvedAt) >= offMs && ms(episode.resolvedAt) <= offMs + 2500, `resolved ${episode.resolvedAt}, fault off at ${new Date(offMs).toISOString()}`);
     // Relative to the finding's start (its hold's first step).
     assert.equal(episode.firingAfterStartSeconds, (ms(episode.firingAt) - ms(finding.heldFrom)) / 1000);
 
