@@ -1,3 +1,4 @@
+export { type AlertsSection, alertsSection } from './analysis/alerts.js';
 export { AdminClient, type FaultView, type ServiceCatalogue } from './admin.js';
 export * from './define.js';
 export { EngineError, ScenarioError, oneLine, type EngineErrorCode } from './errors.js';

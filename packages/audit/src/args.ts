@@ -1,6 +1,7 @@
 // Command-line parsing for `lab audit`. Hand-written rather than node:util parseArgs because
 // `--init` takes an optional value, and every mistake must name the option and what it allows.
 
+import { existsSync, statSync } from 'node:fs';
 import { INSTANT_SYNTAX, readInstant } from '@runtime-lab/values';
 import { DURATION_SYNTAX, parseDuration } from './duration.js';
 import { AuditError } from './errors.js';
@@ -24,6 +25,8 @@ export interface AuditArgs {
   format: Format;
   failOn: Severity;
   output?: string;
+  /** Alert rule files for the timeline; empty: the rules generated from the thresholds in use. */
+  rules: string[];
   initPath: string;
   force: boolean;
 }
@@ -48,6 +51,7 @@ const VALUE_OPTIONS = [
   '--format',
   '--fail-on',
   '--output',
+  '--rules',
 ];
 const FLAG_OPTIONS = ['--help', '-h', '--init', '--force'];
 const PROMETHEUS_ONLY = ['--window', '--end', '--step', '--selector'];
@@ -82,6 +86,16 @@ function endTime(value: string): number {
   return reading.epochMs;
 }
 
+// Comma-separated or repeated, as `lab run --rules` takes them; each must be a readable file.
+function ruleFiles(value: string): string[] {
+  const files = value.split(',').map((file) => file.trim());
+  if (files.some((file) => file === ''))
+    throw usage(`--rules takes Prometheus rule files, comma-separated or repeated; got ${JSON.stringify(value)}`);
+  const missing = files.filter((file) => !existsSync(file) || !statSync(file).isFile());
+  if (missing.length > 0) throw usage(`--rules: no such file: ${missing.join(', ')}; give Prometheus rule files (YAML with "groups:")`);
+  return files;
+}
+
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value))
     throw usage(`${option} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
@@ -98,6 +112,7 @@ export function parseAuditArgs(argv: string[]): AuditArgs {
     intervalSeconds: DEFAULTS.intervalSeconds,
     format: 'text',
     failOn: 'critical',
+    rules: [],
     initPath: DEFAULTS.initPath,
     force: false,
   };
@@ -123,7 +138,7 @@ export function parseAuditArgs(argv: string[]): AuditArgs {
     }
     const value = eq !== -1 ? raw.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq === -1 && value.startsWith('--'))) throw usage(`${name} needs a value`);
-    if (seen.has(name) && name !== '--metrics') throw usage(`${name} given twice`);
+    if (seen.has(name) && name !== '--metrics' && name !== '--rules') throw usage(`${name} given twice`);
     seen.add(name);
     switch (name) {
       case '--prometheus':
@@ -164,6 +179,9 @@ export function parseAuditArgs(argv: string[]): AuditArgs {
         break;
       case '--output':
         args.output = value;
+        break;
+      case '--rules':
+        args.rules.push(...ruleFiles(value));
         break;
     }
   }
@@ -211,6 +229,19 @@ Output and verdict:
   --format FMT         text (default), json or junit
   --output PATH        write the report to PATH instead of stdout (a one-line status still prints)
   --fail-on LEVEL      critical (default) or degraded: the lowest severity that fails the run
+
+Alert timeline (never changes the verdict or the exit code):
+  --rules FILE[,FILE]  alert rule files to evaluate over the window (repeatable; default: the
+                       lab's alert rules generated from the thresholds file in use, which for
+                       the lab's own thresholds is prometheus/rules/alerts.yml). Each alert's
+                       pending, firing and resolved times (RFC 3339, UTC) go with the findings
+                       they match (same alert name and target), relative to the finding's
+                       start; alerts that never fired are listed. Evaluated by Prometheus's rule
+                       engine (promtool test rules; without promtool the report says so):
+                       with --metrics over the audit's own scrapes (no history before them),
+                       with --prometheus over the raw samples stored there, at its evaluation
+                       interval; when that Prometheus has the alerts loaded, its ALERTS series
+                       are shown too
 
 Other:
   --init [PATH]        write a commented default thresholds file (default ./lab-audit.yml);

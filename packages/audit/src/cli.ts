@@ -4,6 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { redactText } from '@runtime-lab/values';
+import { metricsAlerts, prometheusAlerts } from './alert-timeline.js';
 import { type AuditArgs, HELP, parseAuditArgs } from './args.js';
 import { AuditError } from './errors.js';
 import { formatJson } from './format/json.js';
@@ -13,6 +14,7 @@ import { writeDefaultConfig } from './init.js';
 import { type AuditReport, buildReport, exitCodeFor } from './report.js';
 import { sampleMetrics } from './sources/metrics.js';
 import { queryPrometheus } from './sources/prometheus.js';
+import { withRuleSet } from './rule-set.js';
 import { loadThresholds } from './thresholds.js';
 
 export interface AuditIo {
@@ -24,19 +26,23 @@ export interface AuditIo {
 export async function runAudit(args: AuditArgs, env: NodeJS.ProcessEnv = process.env): Promise<AuditReport> {
   const configPath = args.config ?? (env.LAB_AUDIT_CONFIG || undefined);
   const thresholds = loadThresholds(configPath);
-  const { series, source } = args.prometheus
-    ? await queryPrometheus(
-        {
-          url: args.prometheus,
-          windowSeconds: args.windowSeconds,
-          endMs: args.endMs ?? Date.now(),
-          stepSeconds: args.stepSeconds,
-          selector: args.selector,
-        },
+  return withRuleSet(args.rules, thresholds, async (rules) => {
+    if (args.prometheus) {
+      const url = args.prometheus;
+      const { series, source } = await queryPrometheus(
+        { url, windowSeconds: args.windowSeconds, endMs: args.endMs ?? Date.now(), stepSeconds: args.stepSeconds, selector: args.selector },
         thresholds,
-      )
-    : await sampleMetrics({ urls: args.metrics, durationSeconds: args.durationSeconds, intervalSeconds: args.intervalSeconds }, thresholds);
-  return buildReport(series, thresholds, source, args.failOn);
+      );
+      const alerts = await prometheusAlerts(url, { startMs: source.startMs, endMs: source.endMs }, args.selector, rules);
+      return buildReport(series, thresholds, source, args.failOn, alerts);
+    }
+    const { series, source, history } = await sampleMetrics(
+      { urls: args.metrics, durationSeconds: args.durationSeconds, intervalSeconds: args.intervalSeconds },
+      thresholds,
+    );
+    const alerts = await metricsAlerts(history, { startMs: source.startMs, endMs: source.endMs }, args.intervalSeconds, rules);
+    return buildReport(series, thresholds, source, args.failOn, alerts);
+  });
 }
 
 export function formatReport(report: AuditReport, format: AuditArgs['format']): string {

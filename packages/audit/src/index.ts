@@ -1,5 +1,14 @@
 // @runtime-lab/audit: `lab audit`, a CI gate for runtime health. packages/cli calls runAuditCli;
 // the pieces are exported for tests and for other tools that want the same verdicts.
+export {
+  type AlertEpisode,
+  type AlertSeries,
+  type AlertsSection,
+  type PrometheusIntervals,
+  prometheusAlerts,
+  prometheusIntervals,
+  type RecordedAlerts,
+} from './alert-timeline.js';
 export { ALERT_GROUP, type AlertRule, alertRules, alertRulesPath, renderAlertRules } from './alerts.js';
 export { type AuditArgs, DEFAULTS, type Format, HELP, parseAuditArgs } from './args.js';
 export { type AuditIo, formatReport, runAudit, runAuditCli } from './cli.js';

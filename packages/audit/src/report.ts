@@ -1,5 +1,6 @@
 // The audit's result, independent of the source and of the output format.
 
+import type { AlertsSection } from './alert-timeline.js';
 import { type Check, evaluateSeries, type Series, type Severity, STATUS_ORDER, type Status, sortChecks, worstStatus } from './evaluate.js';
 import { RULE_IDS, type RuleId } from './rules.js';
 import type { Thresholds } from './thresholds.js';
@@ -25,9 +26,17 @@ export interface AuditReport {
   noData: RuleId[];
   /** Rules switched off in the thresholds file. */
   disabled: RuleId[];
+  /** The alert rules' timeline over the window (absent when not asked for, e.g. in unit tests). */
+  alerts?: AlertsSection;
 }
 
-export function buildReport(series: Series[], thresholds: Thresholds, source: SourceInfo, failOn: Severity): AuditReport {
+export function buildReport(
+  series: Series[],
+  thresholds: Thresholds,
+  source: SourceInfo,
+  failOn: Severity,
+  alerts?: AlertsSection,
+): AuditReport {
   const checks = sortChecks(series.map((s) => evaluateSeries(s, thresholds)));
   const enabled = RULE_IDS.filter((id) => thresholds.rules[id].enabled);
   return {
@@ -38,6 +47,7 @@ export function buildReport(series: Series[], thresholds: Thresholds, source: So
     checks,
     noData: enabled.filter((id) => !checks.some((c) => c.rule === id && c.points > 0)),
     disabled: RULE_IDS.filter((id) => !thresholds.rules[id].enabled),
+    ...(alerts ? { alerts } : {}),
   };
 }
 

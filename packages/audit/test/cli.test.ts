@@ -40,6 +40,7 @@ test('--help documents sources, options and every exit code', async () => {
     '--init',
     '--config',
     '--selector',
+    '--rules',
   ]) {
     assert.ok(out.includes(option), option);
   }

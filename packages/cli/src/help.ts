@@ -29,6 +29,9 @@ Usage:
       --no-start                    fail instead of starting the services
       --rules A.yml[,B.yml]         alert rule files to evaluate over the run (default prometheus/rules/alerts.yml;
                                     needs promtool, else the report says the alerts were not evaluated)
+      --alerts-from URL             take the alert timeline from the samples a Prometheus stored while it scraped
+                                    the run (job "api"), e.g. lab up's http://127.0.0.1:9090: its times then agree
+                                    with that Prometheus's ALERTS within one evaluation interval (needs lab audit)
   lab list                          the scenario catalogue
   lab fault [list]                  faults and mitigations, on or off          (all: --api URL)
   lab fault set <name> [k=v ...] [--ttl S]   switch one on, e.g. lab fault set blocking durationMs=300 routes=orders,ping

@@ -55,6 +55,13 @@ test('an unknown scenario name and a remote target are refused with exit 2', asy
   assert.match(remote.stderr, /is not on this machine; allowed: loopback .* or pass --allow-remote/);
 });
 
+test('lab run --alerts-from takes a Prometheus base URL, refused before anything runs otherwise', async () => {
+  const result = await lab(['run', 'blocking', '--alerts-from', 'prometheus:9090', '--no-start']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--alerts-from must be a Prometheus base URL such as http:\/\/127\.0\.0\.1:9090; got "prometheus:9090"/);
+  assert.doesNotMatch(result.stdout, /running blocking/);
+});
+
 test('the native Prometheus config points every target at 127.0.0.1 on the same port, rule files absolute', () => {
   const out = writeNativePrometheusConfig({ outDir: join(dir, 'prom') });
   const config = parse(readFileSync(out, 'utf8')) as {

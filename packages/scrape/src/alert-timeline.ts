@@ -6,6 +6,7 @@
 // step and read the answer from its report (the test expects nothing, so it prints what it got).
 // Lives here, below both the runner and the auditor, like the exposition reader it builds on.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,8 +36,13 @@ export type AlertTimeline =
 export interface AlertTimelineOptions {
   /** Rule files (Prometheus format). */
   ruleFiles: readonly string[];
-  /** Evaluation interval and sample spacing (default 1 s: the runner's scrape cadence). */
+  /** Evaluation interval (default 1 s: the runner's scrape cadence). */
   intervalSeconds?: number;
+  /**
+   * Spacing of the input samples (default: the evaluation interval). A Prometheus that scrapes
+   * every 1 s and evaluates every 2 s needs 1 s here and 2 s above, or rate() loses samples.
+   */
+  sampleIntervalSeconds?: number;
   /** Labels every series gets, as a Prometheus scrape would add them (e.g. { job: 'api', instance: '…' }). */
   targetLabels?: Record<string, string>;
   /** The promtool binary (default: `promtool` on PATH). */
@@ -57,12 +63,18 @@ function valueText(value: number): string {
   return String(value);
 }
 
+/** One promtool input series: `name{labels}` and its values, one per sample interval, `_` for none. */
+export interface InputSeries {
+  series: string;
+  values: string;
+}
+
 /** promtool's input_series: one line per series, `_` where a scrape did not have it. */
 export function inputSeries(
   scrapes: readonly TimedScrape[],
   intervalSeconds: number,
   targetLabels: Record<string, string> = {},
-): { series: string; values: string }[] {
+): InputSeries[] {
   const steps = scrapes.length === 0 ? 0 : Math.max(...scrapes.map((s) => Math.round(s.atSeconds / intervalSeconds))) + 1;
   const bySeries = new Map<string, string[]>();
   for (const scrape of scrapes) {
@@ -84,26 +96,87 @@ export function inputSeries(
   return [...bySeries].map(([series, values]) => ({ series, values: values.join(' ') }));
 }
 
+/** One series read back from a Prometheus: its raw samples, [epoch seconds, value]. */
+export interface StoredSeries {
+  name: string;
+  labels: Record<string, string>;
+  samples: ReadonlyArray<readonly [number, number]>;
+}
+
+/**
+ * promtool input series from raw samples, on a grid of `sampleIntervalSeconds` from `zeroSeconds`
+ * (epoch) for `steps` + 1 points. A sample goes to the first grid point at or after its timestamp,
+ * so a rule evaluated at a grid point sees exactly the samples Prometheus would have seen there
+ * (those stamped at or before it). The API does not return staleness markers; where a series
+ * skips more than 1.5 scrape intervals, or ends more than 2.5 before the last grid point, it is
+ * marked `stale` one scrape interval after its last sample, as Prometheus does when a series is
+ * gone at the next scrape.
+ */
+export function storedInputSeries(
+  stored: readonly StoredSeries[],
+  zeroSeconds: number,
+  sampleIntervalSeconds: number,
+  steps: number,
+  scrapeIntervalSeconds: number,
+): InputSeries[] {
+  const cell = (t: number): number => Math.ceil((t - zeroSeconds) / sampleIntervalSeconds - 1e-6);
+  const staleCells = Math.max(1, Math.round(scrapeIntervalSeconds / sampleIntervalSeconds));
+  return stored.map(({ name, labels, samples }) => {
+    const values = Array.from({ length: steps + 1 }, () => '_');
+    let previous: number | undefined;
+    for (const [t, value] of samples) {
+      const at = cell(t);
+      if (previous !== undefined && at - previous > 1.5 * staleCells && previous + staleCells <= steps)
+        values[previous + staleCells] = 'stale';
+      if (at >= 0 && at <= steps) values[at] = valueText(value);
+      previous = at;
+    }
+    // At the end of the data a scrape may simply not be stored yet: only a series silent for 2.5
+    // scrape intervals there is taken to be gone.
+    if (previous !== undefined && previous + staleCells <= steps && steps - previous > 2.5 * staleCells)
+      values[previous + staleCells] = 'stale';
+    return { series: seriesKey(name, labels), values: values.join(' ') };
+  });
+}
+
 const GOT_SAMPLE = /\{([^}]*)\} [^,\n]+/g;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+const DURATION_UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
+
+/**
+ * A duration as promtool prints it (Prometheus's model.Duration: "12s", "1m12s", "1s500ms"), in
+ * seconds; undefined for anything else. Reading only the first unit made every time past a minute
+ * collapse onto the minute ("1m12s" read as 60 s).
+ */
+export function goDurationSeconds(text: string): number | undefined {
+  if (text === '0s') return 0;
+  let seconds = 0;
+  let consumed = 0;
+  for (const match of text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) {
+    if (match.index !== consumed) return undefined;
+    seconds += Number(match[1]) * (DURATION_UNIT_SECONDS[match[2] as string] as number);
+    consumed += match[0].length;
+  }
+  return consumed === text.length && consumed > 0 ? seconds : undefined;
+}
 
 /** Parses promtool's `expr: "ALERTS", time: 12s, … got: {…} 1E+00, {…} 1E+00` blocks into step → series. */
 export function parsePromtoolAlerts(output: string): Map<number, Record<string, string>[]> {
   const byTime = new Map<number, Record<string, string>[]>();
   const blocks = output.split(/\n\s*expr: /).slice(1);
   for (const block of blocks) {
-    const time = /time: ([0-9.]+)(ms|s|m|h)/.exec(block);
+    const time = /time: ([0-9a-z.]+),/.exec(block);
     const got = /got: (.*)/.exec(block);
-    if (!time || !got) continue;
-    const unit = { ms: 0.001, s: 1, m: 60, h: 3600 }[time[2] as 'ms' | 's' | 'm' | 'h'];
-    const seconds = Number(time[1]) * unit;
+    const seconds = time ? goDurationSeconds(time[1] as string) : undefined;
+    if (seconds === undefined || !got) continue;
     const alerts: Record<string, string>[] = [];
     for (const match of (got[1] ?? '').matchAll(GOT_SAMPLE)) {
       const labels: Record<string, string> = {};
       for (const [, key, raw] of (match[1] ?? '').matchAll(LABEL)) labels[key as string] = JSON.parse(`"${raw}"`) as string;
       alerts.push(labels);
     }
-    byTime.set(seconds, alerts);
+    byTime.set(Math.round(seconds * 1000) / 1000, alerts);
   }
   return byTime;
 }
@@ -117,7 +190,8 @@ export function foldAlertHistory(
   const histories = new Map<string, AlertHistory>();
   const open = new Map<string, AlertHistory['episodes'][number]>();
   for (let step = 0; step * intervalSeconds <= endSeconds + 1e-9; step++) {
-    const at = step * intervalSeconds;
+    // On the millisecond, as promtool prints times: 0.1 × 3 must find the answer for 0.3 s.
+    const at = Math.round(step * intervalSeconds * 1000) / 1000;
     const seen = new Set<string>();
     for (const alert of byTime.get(at) ?? []) {
       const { alertname = '', alertstate, __name__: _name, ...labels } = alert;
@@ -142,6 +216,11 @@ export function foldAlertHistory(
   return [...histories.values()].sort((a, b) => seriesKey(a.alertname, a.labels).localeCompare(seriesKey(b.alertname, b.labels)));
 }
 
+/** Seconds as a Prometheus duration in whole milliseconds ("0.5s" is not one; "500ms" is). */
+function promDuration(seconds: number): string {
+  return `${Math.round(seconds * 1000)}ms`;
+}
+
 function run(binary: string, args: string[]): Promise<{ code: number | null; output: string; missing: boolean }> {
   return new Promise((done) => {
     execFile(binary, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -152,30 +231,62 @@ function run(binary: string, args: string[]): Promise<{ code: number | null; out
 }
 
 /**
+ * Alert names the rule files define (a line-level read of `alert: Name`: promtool parses the files
+ * for real; this only lists what to call "never went pending"). Unreadable files give no names.
+ */
+export function alertNamesIn(ruleFiles: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const file of ruleFiles) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const match of text.matchAll(/^\s*-?\s*alert:\s*["']?([A-Za-z_:][A-Za-z0-9_:]*)/gm)) names.add(match[1] as string);
+  }
+  return [...names];
+}
+
+/**
  * Evaluates the rule files over the scrapes with `promtool test rules` (Prometheus's rule engine).
  * Returns `{ evaluated: false, reason }` when promtool is absent or refuses the rules (its message).
  * Cost: one promtool process; the test file holds every series at every step.
  */
 export async function evaluateAlertTimeline(scrapes: readonly TimedScrape[], options: AlertTimelineOptions): Promise<AlertTimeline> {
+  const sampleSeconds = options.sampleIntervalSeconds ?? options.intervalSeconds ?? 1;
+  const series = inputSeries(scrapes, sampleSeconds, options.targetLabels);
+  const lastStep = scrapes.length === 0 ? 0 : Math.max(...scrapes.map((s) => Math.round(s.atSeconds / sampleSeconds)));
+  return evaluateInputSeries(series, lastStep * sampleSeconds, options);
+}
+
+/**
+ * The engine under evaluateAlertTimeline, for callers that already hold promtool input series
+ * (e.g. samples read back from a Prometheus): evaluates the rule files at every evaluation step
+ * from 0 to `endSeconds` and folds each step's ALERTS into episodes.
+ */
+export async function evaluateInputSeries(
+  series: readonly InputSeries[],
+  endSeconds: number,
+  options: AlertTimelineOptions,
+): Promise<AlertTimeline> {
   const intervalSeconds = options.intervalSeconds ?? 1;
+  const sampleSeconds = options.sampleIntervalSeconds ?? intervalSeconds;
   const promtool = options.promtool ?? 'promtool';
   const version = await run(promtool, ['--version']);
   if (version.missing) return { evaluated: false, reason: `alerts not evaluated: ${promtool} not found (install Prometheus's promtool)` };
-  const series = inputSeries(scrapes, intervalSeconds, options.targetLabels);
-  const endSeconds =
-    scrapes.length === 0 ? 0 : Math.max(...scrapes.map((s) => Math.round(s.atSeconds / intervalSeconds))) * intervalSeconds;
-  const steps = Math.round(endSeconds / intervalSeconds);
+  const steps = Math.floor(endSeconds / intervalSeconds + 1e-9);
   // JSON is YAML: promtool reads this file as it is.
   const test = {
     rule_files: options.ruleFiles.map((file) => resolve(file)),
-    evaluation_interval: `${intervalSeconds}s`,
+    evaluation_interval: promDuration(intervalSeconds),
     tests: [
       {
-        interval: `${intervalSeconds}s`,
+        interval: promDuration(sampleSeconds),
         input_series: series,
         promql_expr_test: Array.from({ length: steps + 1 }, (_, i) => ({
           expr: 'ALERTS',
-          eval_time: `${i * intervalSeconds}s`,
+          eval_time: promDuration(i * intervalSeconds),
           exp_samples: [],
         })),
       },
@@ -193,9 +304,10 @@ export async function evaluateAlertTimeline(scrapes: readonly TimedScrape[], opt
         reason: `alerts not evaluated: promtool test rules refused the rules: ${result.output.trim().split('\n').slice(0, 6).join(' ')}`,
       };
     }
-    const alerts = foldAlertHistory(parsePromtoolAlerts(result.output), endSeconds, intervalSeconds);
+    const end = steps * intervalSeconds;
+    const alerts = foldAlertHistory(parsePromtoolAlerts(result.output), end, intervalSeconds);
     const evaluator = `promtool test rules (${version.output.split('\n')[0]?.trim()}), evaluation interval ${intervalSeconds}s`;
-    return { evaluated: true, evaluator, intervalSeconds, endSeconds, alerts };
+    return { evaluated: true, evaluator, intervalSeconds, endSeconds: end, alerts };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

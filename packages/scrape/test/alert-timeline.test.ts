@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { evaluateAlertTimeline, parseExposition, type TimedScrape } from '../src/index.js';
+import { evaluateAlertTimeline, goDurationSeconds, parseExposition, storedInputSeries, type TimedScrape } from '../src/index.js';
 
 const LAB_RULES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'prometheus', 'rules', 'alerts.yml');
 
@@ -116,4 +116,54 @@ test("failed scrapes are `up` 0, as Prometheus records them: the lab's ScrapeGap
       ],
     ],
   );
+});
+
+test('promtool\'s times past a minute ("1m12s") are read whole: a run of 90 s keeps its alert\'s true end', async () => {
+  assert.equal(goDurationSeconds('1m12s'), 72);
+  assert.equal(goDurationSeconds('1s500ms'), 1.5);
+  assert.equal(goDurationSeconds('0s'), 0);
+  assert.equal(goDurationSeconds('12'), undefined);
+  // A stall from 70 s to 84 s: every state change lies past the first minute.
+  const timeline = await evaluateAlertTimeline(stallRun(90, 70, 84), {
+    ruleFiles: [LAB_RULES],
+    targetLabels: { job: 'api', instance: 'a:1' },
+  });
+  assert.ok(timeline.evaluated, JSON.stringify(timeline));
+  const critical = timeline.alerts.find((a) => a.alertname === 'EventLoopStarvation' && a.labels.severity === 'critical');
+  assert.deepEqual(critical?.episodes, [{ pendingAtSeconds: 70, firingAtSeconds: 76, resolvedAtSeconds: 84 }]);
+});
+
+test('stored samples go to the first grid point at or after their time; a series that stops goes stale one scrape later', () => {
+  const series = storedInputSeries(
+    [
+      {
+        name: 'g',
+        labels: { job: 'api' },
+        samples: [
+          [100.2, 1],
+          [101.2, 2],
+          [102.9, 3],
+        ],
+      },
+      // A gap inside the data goes stale; two scrapes short of the end may just not be stored yet.
+      {
+        name: 'h',
+        labels: {},
+        samples: [
+          [101, 1],
+          [104, 2],
+          [105, 3],
+          [106, 4],
+        ],
+      },
+    ],
+    100,
+    1,
+    8,
+    1,
+  );
+  assert.deepEqual(series, [
+    { series: 'g{job="api"}', values: '_ 1 2 3 stale _ _ _ _' },
+    { series: 'h{}', values: '_ 1 stale _ 2 3 4 _ _' },
+  ]);
 });

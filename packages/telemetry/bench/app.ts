@@ -28,7 +28,12 @@ if (config.plugin && config.bigSeries && config.bigKind === 'counter') {
   const big = new Counter({ name: 'bench_big_total', help: 'A large counter.', labelNames: ['id'], registers: [app.telemetry.registry] });
   for (let i = 0; i < config.bigSeries; i++) big.inc({ id: `series-${i}` }, i % 1000);
 } else if (config.plugin && config.bigSeries && config.bigKind === 'summary') {
-  const big = new Summary({ name: 'bench_big_summary_seconds', help: 'A large summary.', labelNames: ['id'], registers: [app.telemetry.registry] });
+  const big = new Summary({
+    name: 'bench_big_summary_seconds',
+    help: 'A large summary.',
+    labelNames: ['id'],
+    registers: [app.telemetry.registry],
+  });
   for (let i = 0; i < config.bigSeries; i++) for (let k = 0; k < 5; k++) big.observe({ id: `series-${i}` }, ((i + k) % 1000) / 1000);
 } else if (config.plugin && config.bigSeries) {
   const big = new Histogram({
@@ -47,7 +52,18 @@ if (config.plugin && config.bigSeries && config.bigKind === 'counter') {
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 let eluMark = performance.eventLoopUtilization();
-const costs = { gcMaxMs: 0, gcTotalMs: 0, snapshots: 0, maxSliceMs: 0, maxSliceCpuMs: 0, maxSlices: 0, maxElapsedMs: 0, routeMaxMs: 0, routeMaxCpuMs: 0, mainCpuMs: 0 };
+const costs = {
+  gcMaxMs: 0,
+  gcTotalMs: 0,
+  snapshots: 0,
+  maxSliceMs: 0,
+  maxSliceCpuMs: 0,
+  maxSlices: 0,
+  maxElapsedMs: 0,
+  routeMaxMs: 0,
+  routeMaxCpuMs: 0,
+  mainCpuMs: 0,
+};
 // Only for the registry-cost bench (bigSeries, 0 included: the plugin's own registry alone); the
 // other benches measure per-request cost.
 if (config.bigSeries !== undefined) {

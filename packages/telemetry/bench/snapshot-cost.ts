@@ -88,7 +88,9 @@ const load = (): string =>
 console.log(
   `snapshot cost: one extra metric of N label sets; idle ${IDLE_SECONDS} s then scraped every ${intervalMs} ms for ${seconds} s; app pinned to CPU ${cpu ?? '(none)'}; load average ${load()}`,
 );
-console.log('kind       series  variant    MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  main CPU/scrape  snapshot (max elapsed, slices); age at scrape p50/max');
+console.log(
+  'kind       series  variant    MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  main CPU/scrape  snapshot (max elapsed, slices); age at scrape p50/max',
+);
 const started = Date.now();
 for (const kind of kinds) {
   for (const size of sizes) {

@@ -363,7 +363,13 @@ async function writeAll(
   out.write('\n');
   out.flush();
   slicer.finish();
-  const stats: SnapshotStats = { slices: slicer.slices, maxSliceMs: slicer.maxSliceMs, workMs: slicer.workMs, bytes: out.bytes, chunks: out.chunks };
+  const stats: SnapshotStats = {
+    slices: slicer.slices,
+    maxSliceMs: slicer.maxSliceMs,
+    workMs: slicer.workMs,
+    bytes: out.bytes,
+    chunks: out.chunks,
+  };
   if (slicer.maxSliceCpuMs !== undefined) stats.maxSliceCpuMs = slicer.maxSliceCpuMs;
   if (slicer.workCpuMs !== undefined) stats.workCpuMs = slicer.workCpuMs;
   return stats;

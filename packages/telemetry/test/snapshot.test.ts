@@ -166,8 +166,14 @@ test("serializeInSlices falls back to prom-client's writer where it does not kno
     exemplarLabels: { trace: 't' } as never,
   });
   assert.ok((await sliced(exemplars, { sliceMs: 5 })).text === (await exemplars.metrics()), 'exemplars');
-  await assert.rejects(serializeInSlices(exemplars, { sliceMs: 5, skip: new Set(['x']) }, () => {}), /skip needs a registry in the Prometheus text format/);
-  await assert.rejects(serializeInSlices(labelled, { sliceMs: 5, chunkBytes: 3 }, () => {}), /chunkBytes must be an integer ≥ 4 \(one UTF-8 character\), got 3/);
+  await assert.rejects(
+    serializeInSlices(exemplars, { sliceMs: 5, skip: new Set(['x']) }, () => {}),
+    /skip needs a registry in the Prometheus text format/,
+  );
+  await assert.rejects(
+    serializeInSlices(labelled, { sliceMs: 5, chunkBytes: 3 }, () => {}),
+    /chunkBytes must be an integer ≥ 4 \(one UTF-8 character\), got 3/,
+  );
 });
 
 test('serializeInSlices writes counters, gauges and summaries label set by label set: same bytes, the loop runs inside one large metric', async () => {
@@ -175,7 +181,12 @@ test('serializeInSlices writes counters, gauges and summaries label set by label
   const counterOnly = new Registry();
   const gaugeOnly = new Registry();
   const summaryOnly = new Registry();
-  const counter = new Counter({ name: 'test_requests_total', help: 'c \\ "h"', labelNames: ['id', 'code'], registers: [registry, counterOnly] });
+  const counter = new Counter({
+    name: 'test_requests_total',
+    help: 'c \\ "h"',
+    labelNames: ['id', 'code'],
+    registers: [registry, counterOnly],
+  });
   const gauge = new Gauge({ name: 'test_sizes', help: 'g', labelNames: ['id'], registers: [registry, gaugeOnly] });
   for (let i = 0; i < 20_000; i++) counter.inc({ id: `c"${i}\\\n€`, code: i % 5 ? 200 : 'x' }, (i % 7) + 0.5);
   for (let i = 0; i < 20_000; i++) gauge.set({ id: `g${i}` }, i % 11 === 0 ? Number.NaN : i % 13 === 0 ? -Infinity : i * 1e19);
@@ -274,7 +285,8 @@ test('the watchdog serves a multi-chunk snapshot whole, its live families once, 
   await app.ready();
   try {
     const url = `http://127.0.0.1:${app.telemetry.watchdogAddress()?.port}/metrics`;
-    const linesOf = (text: string, name: string): string[] => text.split('\n').filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`));
+    const linesOf = (text: string, name: string): string[] =>
+      text.split('\n').filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`));
     const expected = linesOf(await app.telemetry.registry.metrics(), 'test_big_total');
     generation -= 1; // that registry.metrics() ran collect() once more
 

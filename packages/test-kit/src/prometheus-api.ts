@@ -43,6 +43,19 @@ export class PrometheusApi {
     return samples;
   }
 
+  /** Every stored sample of `selector` in (start, end], at its own timestamp (no step grid). */
+  async rawSamples(
+    selector: string,
+    startSeconds: number,
+    endSeconds: number,
+  ): Promise<Array<{ metric: Record<string, string>; t: number; v: number }>> {
+    const data = await this.get<{ result: RangeSeries[] }>('/api/v1/query', {
+      query: `${selector}[${Math.ceil((endSeconds - startSeconds) * 1000)}ms]`,
+      time: String(endSeconds),
+    });
+    return data.result.flatMap((series) => series.values.map(([t, raw]) => ({ metric: series.metric, t, v: Number(raw) })));
+  }
+
   async targets(): Promise<Array<{ labels: Record<string, string>; health: string; lastError: string }>> {
     const data = await this.get<{ activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> }>(
       '/api/v1/targets',

@@ -1,8 +1,7 @@
 // The report's alert timeline: each alert rule's pending → firing → resolved episodes, as
 // Prometheus's rule engine evaluated them over the run's scrapes (@runtime-lab/scrape's
 // evaluateAlertTimeline), placed against the fault onset and both populations' SLO breaches.
-import { readFileSync } from 'node:fs';
-import { type AlertTimeline, evaluateAlertTimeline, type Families } from '@runtime-lab/scrape';
+import { type AlertTimeline, alertNamesIn, evaluateAlertTimeline, type Families } from '@runtime-lab/scrape';
 import type { Report } from '../report/schema.js';
 
 export type AlertsSection = NonNullable<Report['alerts']>;
@@ -10,19 +9,6 @@ export type AlertsSection = NonNullable<Report['alerts']>;
 /** Seconds `at` − `reference`, null when either is missing. */
 function relative(at: number | null, reference: number | null): number | null {
   return at === null || reference === null ? null : at - reference;
-}
-
-/**
- * Alert names the rule files define (a line-level read of `alert: Name`: promtool has already
- * parsed the files for real, this only lists what to call "never went pending").
- */
-export function alertNamesIn(ruleFiles: readonly string[]): string[] {
-  const names = new Set<string>();
-  for (const file of ruleFiles) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/^\s*-?\s*alert:\s*["']?([A-Za-z_:][A-Za-z0-9_:]*)/gm))
-      names.add(match[1] as string);
-  }
-  return [...names];
 }
 
 /** Places evaluated episodes on the run's reference points (onset, warm and cold SLO breach). */

@@ -5,7 +5,7 @@
 import { type AuditReport, failsRun } from '../report.js';
 import { RULES } from '../rules.js';
 import { formatInstant } from '@runtime-lab/values';
-import { BANNER, evidenceOf, targetOf, whenOf } from './describe.js';
+import { BANNER, checkAlertLines, evidenceOf, targetOf, whenOf } from './describe.js';
 
 function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
@@ -17,8 +17,14 @@ export function formatJunit(report: AuditReport): string {
   for (const c of report.checks) {
     const open = `    <testcase classname="lab.audit.${c.rule}" name="${xml(`${c.alert} on ${targetOf(c)}`)}">`;
     const when = whenOf(c);
+    const alerts =
+      c.status === 'healthy'
+        ? ''
+        : checkAlertLines(c, report.alerts)
+            .map((line) => `alert: ${line}\n`)
+            .join('');
     const details = xml(
-      `${evidenceOf(c)}\n${when ? `when: ${when}\n` : ''}${report.source.kind === 'prometheus' ? 'query' : 'metrics'}: ${c.query}\nwhy: ${c.explanation}\nhint: ${c.hint}`,
+      `${evidenceOf(c)}\n${when ? `when: ${when}\n` : ''}${alerts}${report.source.kind === 'prometheus' ? 'query' : 'metrics'}: ${c.query}\nwhy: ${c.explanation}\nhint: ${c.hint}`,
     );
     if (c.status !== 'healthy' && failsRun(c, report.failOn)) {
       failures++;
@@ -49,10 +55,18 @@ export function formatJunit(report: AuditReport): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="lab audit" tests="${total}" failures="${failures}" errors="0" skipped="${report.noData.length}">`,
     `  <testsuite name="${suite}" tests="${total}" failures="${failures}" errors="0" skipped="${report.noData.length}" timestamp="${timestamp}" time="${seconds}">`,
-    `    <properties><property name="status" value="${BANNER[report.status]}"/><property name="fail-on" value="${report.failOn}"/><property name="window-start" value="${formatInstant(report.source.startMs)}"/><property name="window-end" value="${formatInstant(report.source.endMs)}"/></properties>`,
+    `    <properties><property name="status" value="${BANNER[report.status]}"/><property name="fail-on" value="${report.failOn}"/><property name="window-start" value="${formatInstant(report.source.startMs)}"/><property name="window-end" value="${formatInstant(report.source.endMs)}"/>${alertProperties(report)}</properties>`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+/** Which evaluator produced the alert times, and which alerts never fired, as suite properties. */
+function alertProperties(report: AuditReport): string {
+  const section = report.alerts;
+  if (!section) return '';
+  const evaluator = section.evaluated ? (section.evaluator ?? '') : (section.reason ?? '');
+  return `<property name="alert-rules" value="${xml(section.ruleFiles.join(', '))}"/><property name="alert-evaluator" value="${xml(evaluator)}"/><property name="alerts-never-fired" value="${xml(section.neverFired.join(', '))}"/>`;
 }

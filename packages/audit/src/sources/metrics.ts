@@ -92,7 +92,7 @@ async function scrapeAll(
 export async function sampleMetrics(
   options: MetricsSourceOptions,
   thresholds: Thresholds,
-): Promise<{ series: Series[]; source: SourceInfo }> {
+): Promise<{ series: Series[]; source: SourceInfo; history: Map<string, Attempt[]> }> {
   const { urls, durationSeconds, intervalSeconds } = options;
   // Shorter than this, no finding could ever be raised (and without half the range of scrapes,
   // ELU, concurrency and the threadpool canary would silently have no data).
@@ -135,6 +135,7 @@ export async function sampleMetrics(
   const scrapes = history.get(urls[0] as string)?.length ?? 0;
   return {
     series,
+    history,
     source: {
       kind: 'metrics',
       urls,

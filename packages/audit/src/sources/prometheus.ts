@@ -5,7 +5,7 @@ import { checkWindow } from '../span.js';
 import { formatInstant } from '@runtime-lab/values';
 import { formatDuration } from '../duration.js';
 import { AuditError } from '../errors.js';
-import { explainBadPort } from './metrics.js';
+import { callPrometheus } from './prometheus-api.js';
 import type { Series } from '../evaluate.js';
 import type { SourceInfo } from '../report.js';
 import { RULE_IDS, RULES, type RuleId } from '../rules.js';
@@ -30,19 +30,9 @@ interface MatrixResult {
   values: Array<[number, string]>;
 }
 
-interface ApiResponse {
-  status?: string;
-  error?: string;
-  data?: { resultType?: string; result?: MatrixResult[] };
-}
-
 /** 2 s (the lab's scrape and evaluation interval) up to ~1000 points per series. */
 export function defaultStep(windowSeconds: number): number {
   return Math.max(2, Math.ceil(windowSeconds / 1000));
-}
-
-function apiUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}${path}`;
 }
 
 async function queryRange(
@@ -52,36 +42,20 @@ async function queryRange(
   endS: number,
   stepS: number,
 ): Promise<MatrixResult[]> {
-  const url = apiUrl(options.url, '/api/v1/query_range');
-  const body = new URLSearchParams({ query, start: String(startS), end: String(endS), step: String(stepS) });
-  let response: Response;
-  try {
-    response = await fetch(url, { method: 'POST', body, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
-  } catch (error) {
-    const err = error as Error;
-    const cause = (err.cause as Error | undefined)?.message ?? err.message;
-    throw new AuditError('LAB_AUDIT_CONNECTION', explainBadPort(`cannot reach Prometheus at ${options.url}: ${cause}`));
-  }
-  let parsed: ApiResponse | undefined;
-  try {
-    parsed = (await response.json()) as ApiResponse;
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || typeof parsed !== 'object' || parsed.status === undefined) {
-    throw new AuditError('LAB_AUDIT_CONNECTION', `${options.url} is not a Prometheus API (HTTP ${response.status} from ${url})`);
-  }
-  if (parsed.status !== 'success') {
-    const code = response.status === 400 || response.status === 422 ? 'LAB_AUDIT_USAGE' : 'LAB_AUDIT_CONNECTION';
+  const params = { query, start: String(startS), end: String(endS), step: String(stepS) };
+  const data = await callPrometheus<{ resultType?: string; result?: MatrixResult[] }>(
+    options.url,
+    '/api/v1/query_range',
+    params,
+    options.timeoutMs,
+  );
+  if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
     throw new AuditError(
-      code,
-      `Prometheus rejected a query (HTTP ${response.status}): ${parsed.error ?? 'no reason given'}; check --selector`,
+      'LAB_AUDIT_CONNECTION',
+      `unexpected answer from ${options.url}/api/v1/query_range: resultType ${data?.resultType}`,
     );
   }
-  if (parsed.data?.resultType !== 'matrix' || !Array.isArray(parsed.data.result)) {
-    throw new AuditError('LAB_AUDIT_CONNECTION', `unexpected answer from ${url}: resultType ${parsed.data?.resultType}`);
-  }
-  return parsed.data.result;
+  return data.result;
 }
 
 function seriesOf(rule: RuleId, result: MatrixResult, query: string, stepSeconds: number): Series {

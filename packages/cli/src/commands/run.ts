@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { type Report, loadScenario, oneLine, runScenario, terminalSummary, writeReport } from '@runtime-lab/scenarios';
+import { alertsFromPrometheus } from '../alerts-from.js';
 import { CliError } from '../errors.js';
 import { type Parsed, parseArgs, portOption, stringOption } from '../args.js';
 import { redactText } from '@runtime-lab/values';
@@ -24,7 +25,26 @@ const RUN_OPTIONS = {
   'no-start': { value: false },
   start: { value: false },
   rules: { value: true },
+  'alerts-from': { value: true },
 } as const;
+
+/** `--alerts-from URL`: a Prometheus that scraped the run (http or https), or undefined. */
+function prometheusUrl(parsed: Parsed): string | undefined {
+  const value = stringOption(parsed, 'alerts-from');
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new CliError(
+      'LAB_CLI_USAGE',
+      `lab run --alerts-from must be a Prometheus base URL such as http://127.0.0.1:9090; got ${JSON.stringify(value)}`,
+    );
+  return value;
+}
 
 /** `--rules a.yml,b.yml`: the user's alert rule files; default: the lab's own (prometheus/rules/alerts.yml). */
 function ruleFiles(parsed: Parsed): string[] {
@@ -98,6 +118,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError('LAB_CLI_USAGE', 'give exactly one scenario name or file, e.g. `lab run blocking --quick`');
   const quick = parsed.options.quick === true;
   const rules = ruleFiles(parsed);
+  const alertsFrom = prometheusUrl(parsed);
   const { scenario, source } = await loadScenario(ref);
   const runnerPort = portOption(parsed, 'runner-port', 9466, 'LAB_RUNNER_METRICS_PORT');
   const defaults = urlsFor(DEFAULT_PORTS);
@@ -171,6 +192,10 @@ export async function run(argv: string[]): Promise<number> {
       log: (line) => console.log(shown(line)),
       rules,
     });
+    if (alertsFrom && report.alerts) {
+      console.log(shown(`replaying the alert rules over what ${alertsFrom} stored during the run…`));
+      report.alerts = await alertsFromPrometheus(report, alertsFrom, rules);
+    }
     const outDir = stringOption(parsed, 'out') ?? join(REPORTS_DIR, `${timestamp()}-${scenario.name}${quick ? '-quick' : ''}`);
     const files = writeReport(report, outDir);
     printSummary(report);
