@@ -10,9 +10,10 @@
 //            tracing:fastify.request.handler:start channel (misses requests failing before the handler)
 //   onreqdc  an app-wide onRequest hook stamping start + request.routeOptions.url, the channels
 //            for in-flight and the end (the second design)
-//   onroute  start stamped from the request.start channel, an app-wide onRequest hook keeping the
-//            Fastify request on the raw one, and a per-route onRequest hook (added by onRoute) stamping
-//            the route's label closed over; routeOptions only when that hook did not run (kept)
+//   onroute  an app-wide onRequest hook stamping start and keeping the Fastify request on the raw
+//            one, a per-route onRequest hook (added by onRoute) stamping the route's label closed
+//            over, the channels for in-flight and the end; routeOptions only when that hook did
+//            not run (kept)
 //   http     the real registerHttp() of src/http.ts
 //
 // Every variant runs in its own process, all alive together, pinned to the same CPU (the last one,
@@ -103,7 +104,9 @@ async function serve(variant: Variant): Promise<void> {
     channels(false);
   } else if (variant === 'onroute') {
     app.addHook('onRequest', (request, _reply, done) => {
-      (request.raw as Stamped)[kRequest] = request;
+      const raw = request.raw as Stamped;
+      raw[kStart] = performance.now();
+      raw[kRequest] = request;
       done();
     });
     app.addHook('onRoute', (routeOptions: RouteOptions) => {
@@ -115,7 +118,7 @@ async function serve(variant: Variant): Promise<void> {
       };
       routeOptions.onRequest = own === undefined ? [stamp] : [stamp, ...(Array.isArray(own) ? own : [own])];
     });
-    channels(true);
+    channels(false);
   } else if (variant === 'http') {
     registerHttp(app, new OwnedMetrics(new Registry()), 'runtime_');
   }

@@ -1,18 +1,17 @@
 // HTTP signals: in-flight requests (with the arrival rate, Little's law gives time in system),
 // a per-route latency histogram, and queue time from X-Request-Start.
 //
-// The latency histogram is timed from the HTTP server receiving the request (the same turn in
-// which Fastify runs onRequest) to the response finished, on purpose: it is the classic
-// server-side view, and it misses the time a request waited for a blocked loop before Node read
-// it (a request that took 900 ms for the client can be recorded as 0.6 ms). Queue time shows
-// that missing part when the client stamps its send time.
+// The latency histogram is timed onRequest -> response finished on purpose: it is the classic
+// server-side view, and it misses the time a request waited for a blocked loop before Fastify
+// saw it (a request that took 900 ms for the client can be recorded as 0.6 ms). Queue time
+// shows that missing part when the client stamps its send time.
 //
 // This runs on every request, and on a trivial route Fastify itself costs only ~15-20 us of CPU,
 // so the hot path is built around what is cheap (figures: docs/measurement.md, Overhead):
 // - No onResponse hook: its presence makes Fastify attach (and remove) 'finish' and 'error'
 //   listeners on every response and run a hook runner. The end comes from Node's diagnostics
 //   channel 'http.server.response.finish' (published only when subscribed, no listener per
-//   response); the start and in-flight from 'http.server.request.start'.
+//   response); in-flight from 'http.server.request.start'.
 // - No `request.routeOptions` per request: in Fastify 5 that getter builds a 13-field object on
 //   every call. An onRoute hook gives each route registered after the plugin its own onRequest
 //   hook, first among the route's hooks, with the route's label closed over. What that hook
@@ -70,7 +69,7 @@ type StampedRequest = IncomingMessage & {
   [kStartMs]?: number;
   /** Stamped by the route's own hook: the fast path. */
   [kRoute]?: RouteSeries;
-  /** Stamped by the app-wide hook: proof that Fastify routed the request, and its route when kRoute is missing. */
+  /** Stamped by the app-wide hook (with the start): Fastify routed the request; its route when kRoute is missing. */
   [kRequest]?: FastifyRequest;
   /** Queue time read at onRequest, until the route is known. */
   [kQueueSeconds]?: number;
@@ -120,7 +119,7 @@ export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: 
     withPrefix(METRIC_HTTP_REQUEST_DURATION_SECONDS, prefix),
     new FastHistogram({
       name: withPrefix(METRIC_HTTP_REQUEST_DURATION_SECONDS, prefix),
-      help: 'Server-side request duration, received to response sent (misses time spent waiting for the loop).',
+      help: 'Server-side request duration, onRequest to response sent (misses time spent waiting for the loop).',
       labelNames: ['method', 'route', 'status_class'],
       buckets: HTTP_BUCKETS_SECONDS,
     }),
@@ -171,9 +170,8 @@ export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: 
   // Node publishes these for every HTTP server in the process: keep to this app's.
   const server = app.server;
   const onRequestStart = (message: unknown): void => {
-    const { request, socket, server: from } = message as ServerMessage;
+    const { socket, server: from } = message as ServerMessage;
     if (from !== server) return;
-    request[kStartMs] = performance.now();
     inflight += 1;
     const open = socket[kOpenOnSocket];
     if (open === undefined) socket.once('close', onSocketClose);
@@ -204,6 +202,7 @@ export function registerHttp(app: FastifyInstance, owned: OwnedMetrics, prefix: 
   // App-wide, for every request Fastify routes (the not-found handler included).
   app.addHook('onRequest', (request, _reply, done) => {
     const raw = request.raw as StampedRequest;
+    raw[kStartMs] = performance.now();
     raw[kRequest] = request;
     const header = raw.headers['x-request-start'];
     if (header !== undefined) {
