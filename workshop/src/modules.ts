@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { catalogueNames, loadScenario, SIGNAL_IDS, type SignalId } from '@runtime-lab/scenarios';
-import { parse } from 'yaml';
+import { parse, type ScalarTag, type Tags } from 'yaml';
 import { WorkshopError } from './errors.js';
 import { EXERCISE_IDS } from './exercises/catalogue.js';
 import { MODULES_DIR } from './paths.js';
@@ -22,6 +22,24 @@ export const BODY_SECTIONS = [
 ] as const;
 
 const ID = /^[a-z0-9-]+$/;
+
+// Numbers in the front matter are plain decimals, read as written: the YAML reader alone takes
+// 0x1E as 30, 0o17 as 15, 1e3 as 1000 and .inf/.nan as numbers (and a YAML 1.1 reader takes 010
+// as 8). With this one number tag in place of YAML's int and float tags, anything else stays text,
+// which the checks below refuse where a number is wanted (e.g. `minutes: 0x1E` -> got "0x1E").
+// The same syntax as @runtime-lab/values' readDecimal; -0 reads as 0.
+const YAML_INT = 'tag:yaml.org,2002:int';
+const YAML_FLOAT = 'tag:yaml.org,2002:float';
+const PLAIN_DECIMAL: ScalarTag = {
+  tag: YAML_FLOAT,
+  default: true,
+  test: /^-?\d+(?:\.\d+)?$/,
+  resolve: (text: string) => Number(text) + 0,
+};
+const decimalNumbersOnly = (tags: Tags): Tags => [
+  ...tags.filter((t) => typeof t === 'string' || (t.tag !== YAML_INT && t.tag !== YAML_FLOAT)),
+  PLAIN_DECIMAL,
+];
 const FILE_NAME = /^(\d\d)-([a-z0-9-]+)\.md$/;
 
 export interface PredictQuestion {
@@ -177,7 +195,7 @@ export function parseModule(file: string, text: string): WorkshopModule {
   const { yaml, body } = splitFrontMatter(text, p);
   let data: unknown;
   try {
-    data = parse(yaml);
+    data = parse(yaml, { customTags: decimalNumbersOnly });
   } catch (error) {
     p.fail('front matter', `not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }

@@ -80,6 +80,28 @@ test('front matter and body mistakes are named: answer key, unknown field, file 
   assert.throws(() => parseModule('x/03-a.md', 'no front matter'), /x\/03-a\.md: front matter: the file must start with a YAML block/);
 });
 
+test('numbers in the front matter are plain decimals: hex, octal, exponents, .inf and .nan are text, refused where a number is wanted', async () => {
+  for (const written of ['0x14', '0o24', '2e1', '.inf', '.nan', '+20']) {
+    await rejects(
+      reference.replace('minutes: 20', `minutes: ${written}`),
+      '02-blocking.md',
+      new RegExp(`: minutes: must be an integer from 1 to 240, got "${written.replace(/[.+]/g, '\\$&')}"`),
+    );
+  }
+  for (const written of ['0x1', '1e0', '-.inf', '.nan']) {
+    await rejects(
+      reference.replace('signal: elu, above: 0.8 }', `signal: elu, above: ${written} }`),
+      '02-blocking.md',
+      new RegExp(`: observations\\[1\\]\\.checks\\[1\\]\\.above: must be a number .*, got "${written.replace(/[.+]/g, '\\$&')}"`),
+    );
+  }
+  const read = (text: string) => parseModule(join(MODULES_DIR, '02-blocking.md'), text);
+  assert.equal(read(reference.replace('minutes: 20', 'minutes: 020')).minutes, 20, 'a leading zero is decimal, not octal');
+  const bound = read(reference.replace('signal: elu, above: 0.8 }', 'signal: elu, above: -0 }')).observations[1]?.checks[1]?.above;
+  assert.ok(Object.is(bound, 0), `-0 reads as 0, got ${bound}`);
+  assert.equal(read(reference).observations[1]?.checks[1]?.above, 0.8);
+});
+
 function report(summary: Record<string, number | null>, lower: Record<string, number | null> = {}): Report {
   return { phases: [{ name: 'fault', summary, summaryLower: lower }] } as unknown as Report;
 }

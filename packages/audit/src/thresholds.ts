@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument, type YAMLMap } from 'yaml';
+import { type NumberRule, readDecimal } from '@runtime-lab/values';
+import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
 import { DURATION_SYNTAX, parseDuration } from './duration.js';
 import { AuditError, ThresholdsError } from './errors.js';
 import { RULE_IDS, type RuleId } from './rules.js';
@@ -93,7 +94,8 @@ export function parseThresholds(text: string, file: string): Thresholds {
 
   const version = top.get('version');
   if (!version) return fail(at(root, 0), `missing key "version" (write version: ${CONFIG_VERSION})`);
-  if (!isScalar(version.value) || version.value.value !== CONFIG_VERSION) {
+  const versionRule = { integer: true, min: CONFIG_VERSION, max: CONFIG_VERSION };
+  if (!readYamlNumber(version.value as Node | null, versionRule).ok) {
     fail(at(version.value as Node, 0), `version must be ${CONFIG_VERSION}; got ${show(version.value)}`);
   }
 
@@ -140,10 +142,9 @@ function ruleOf(pair: Pair, where: string, fail: Fail, at: At): RuleThresholds {
     const p = keys.get(key);
     if (!p) return fail(at(node, 0), `${where}.${key} is missing (a number >= 0)`);
     const value = p.value as Node | null;
-    if (!isScalar(value) || typeof value.value !== 'number' || !Number.isFinite(value.value) || value.value < 0) {
-      return fail(at(value, at(p.key as Node, 0)), `${where}.${key} must be a number >= 0; got ${show(value)}`);
-    }
-    return value.value;
+    const reading = readYamlNumber(value, THRESHOLD_RULE);
+    if (!reading.ok) return fail(at(value, at(p.key as Node, 0)), `${where}.${key} must be a number >= 0; ${reading.problem}`);
+    return reading.value;
   };
   const degraded = numberOf('degraded');
   const critical = numberOf('critical');
@@ -173,6 +174,24 @@ function ruleOf(pair: Pair, where: string, fail: Fail, at: At): RuleThresholds {
   return { enabled, degraded, critical, forSeconds, selector };
 }
 
+/** Thresholds are plain decimals >= 0 (see readYamlNumber); no upper bound but a double's. */
+const THRESHOLD_RULE: NumberRule = { integer: false, min: 0, max: Number.MAX_VALUE };
+
+/**
+ * A number from a YAML scalar as it is written, by the lab's one number rule (readDecimal): the
+ * YAML reader would take 0x10 as 16, 0o17 as 15, 1e3 as 1000 and .inf/.nan as numbers, and a
+ * reader thinking of YAML 1.1 expects 010 to be 8; only plain decimal text is accepted, so what
+ * the file says is what the auditor uses. -0 reads as 0. A quoted "0.5" is text, not a number.
+ */
+function readYamlNumber(node: Node | null, rule: NumberRule): { ok: true; value: number } | { ok: false; problem: string } {
+  if (!isScalar(node)) return { ok: false, problem: `got ${show(node)}` };
+  if (node.type !== Scalar.PLAIN || typeof node.source !== 'string') {
+    return { ok: false, problem: `got ${show(node)}${typeof node.value === 'string' ? ' (quoted text, not a number)' : ''}` };
+  }
+  const reading = readDecimal(node.source, rule);
+  return reading.ok ? { ok: true, value: reading.value } : reading;
+}
+
 function durationOf(pair: Pair, where: string, fail: Fail, at: At): number {
   const value = pair.value as Node | null;
   const seconds = isScalar(value) && typeof value.value === 'string' ? parseDuration(value.value) : undefined;
@@ -180,8 +199,10 @@ function durationOf(pair: Pair, where: string, fail: Fail, at: At): number {
   return seconds;
 }
 
+/** A node for messages, as it is written in the file when it is a plain scalar (".inf", "0x10"). */
 function show(node: unknown): string {
   if (node === null || node === undefined) return 'nothing';
+  if (isScalar(node) && node.type === Scalar.PLAIN && typeof node.source === 'string') return JSON.stringify(node.source);
   if (isScalar(node)) return JSON.stringify(node.value);
   if (isMap(node)) return 'a mapping';
   return 'a list';

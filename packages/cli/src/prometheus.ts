@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { describeNumberRule, readDecimal } from '@runtime-lab/values';
 import { CliError } from './errors.js';
 import { parse, stringify } from 'yaml';
 import { LAB_DIR, PROMETHEUS_CONFIG } from './paths.js';
@@ -23,6 +24,8 @@ interface ScrapeConfig {
   static_configs?: { targets?: string[] }[];
 }
 
+const TARGET_PORT = { integer: true, min: 1, max: 65535 };
+
 /** Writes the derived config; returns its path. */
 export function writeNativePrometheusConfig(options: DerivedConfigOptions = {}): string {
   const source = options.source ?? PROMETHEUS_CONFIG;
@@ -34,8 +37,14 @@ export function writeNativePrometheusConfig(options: DerivedConfigOptions = {}):
   for (const scrape of config.scrape_configs ?? []) {
     for (const group of scrape.static_configs ?? []) {
       group.targets = (group.targets ?? []).map((target) => {
-        const port = Number(target.slice(target.lastIndexOf(':') + 1));
-        if (!Number.isInteger(port)) throw new CliError('LAB_CLI_USAGE', `${source}: target ${target} has no port`);
+        // By the lab's one number rule: Number() would read "api:" as port 0 and "api:0x1F90" as 8080.
+        const colon = target.lastIndexOf(':');
+        const reading = colon < 0 ? undefined : readDecimal(target.slice(colon + 1), TARGET_PORT);
+        if (!reading?.ok) {
+          const why = reading ? `: port ${reading.problem}` : ' has no port';
+          throw new CliError('LAB_CLI_USAGE', `${source}: target ${JSON.stringify(target)}${why}; allowed: host:port with port ${describeNumberRule(TARGET_PORT)}`);
+        }
+        const port = reading.value;
         return `${host}:${options.portMap?.[port] ?? port}`;
       });
     }

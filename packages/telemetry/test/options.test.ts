@@ -164,9 +164,10 @@ test('a feature that is off registers no hook and no metric', async () => {
   assert.deepEqual(off.hooks, ['onClose']);
   assert.ok(!off.names.some((n) => /http|canary|watchdog|^nodejs_|^process_/.test(n)), off.names.join(', '));
   const on = await hooksOf({ watchdog: false });
-  // HTTP: one onRequest hook; the response end comes from Node's diagnostics channel, and
-  // closing the app unsubscribes (no other app is open in this file at this point).
-  assert.deepEqual(on.hooks.sort(), ['onClose', 'onRequest']);
+  // HTTP: one app-wide onRequest hook and an onRoute hook (which gives each route its own
+  // onRequest hook, with its label); the response end comes from Node's diagnostics channel,
+  // and closing the app unsubscribes (no other app is open in this file at this point).
+  assert.deepEqual(on.hooks.sort(), ['onClose', 'onRequest', 'onRoute']);
   assert.equal(channel('http.server.response.finish').hasSubscribers, false);
   assert.equal(channel('http.server.request.start').hasSubscribers, false);
   assert.ok(on.names.includes('runtime_http_request_duration_seconds'));
