@@ -30,6 +30,7 @@ import {
   type RunningService,
   setToggles,
   startLabServices,
+  userRuleFile,
 } from '@runtime-lab/test-kit';
 import { parse, stringify } from 'yaml';
 
@@ -56,16 +57,8 @@ let windowEnd = 0;
 let loneBlockAt = 0;
 const runs: ScenarioRun[] = [];
 
-/** A user's alert rule: any stall of the loop over 300 ms, held 2 s. */
-const USER_RULES = [
-  'groups:',
-  '  - name: user',
-  '    rules:',
-  '      - alert: UserLoopStalled',
-  '        expr: max by (job) (runtime_eventloop_delay_max_seconds{job="api"}) > 0.3',
-  '        for: 2s',
-  '',
-].join('\n');
+/** A user's alert rule file: UserLoopStalled, any stall of the loop over 300 ms, held 2 s. */
+const USER_RULES = userRuleFile();
 
 /** The scenario run with `--alerts-from` this test's Prometheus (its ThreadpoolStarvation and EventLoopStarvation fire). */
 const ALERTS_FROM_PROMETHEUS = 'threadpool';

@@ -51,7 +51,10 @@ for (const [written, why] of [
   test(`a threshold written ${JSON.stringify(written)} is refused at its line, naming the field and why`, () => {
     const error = refusal(withDegraded(written));
     assert.equal(error.code, 'LAB_AUDIT_CONFIG');
-    assert.match(error.message, new RegExp(`^edited\\.yml:${line}:\\d+: ${FIELD.replaceAll('.', '\\.')} must be a number >= 0; ${why.source}`));
+    assert.match(
+      error.message,
+      new RegExp(`^edited\\.yml:${line}:\\d+: ${FIELD.replaceAll('.', '\\.')} must be a number >= 0; ${why.source}`),
+    );
   });
 }
 

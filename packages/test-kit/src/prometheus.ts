@@ -76,3 +76,21 @@ export async function alertsOf(url: string): Promise<FiringAlert[]> {
   const body = (await response.json()) as { data: { alerts: FiringAlert[] } };
   return body.data.alerts;
 }
+
+/**
+ * A user's own alert rule file (Prometheus rule YAML), as the `--rules FILE` tests pass it:
+ * UserLoopStalled = the api job's loop-delay max gauge above 300 ms, held 2 s, then any
+ * `extraRules` (YAML lines indented as rules of the group).
+ */
+export function userRuleFile(extraRules: string[] = []): string {
+  return [
+    'groups:',
+    '  - name: user',
+    '    rules:',
+    '      - alert: UserLoopStalled',
+    '        expr: max by (job) (runtime_eventloop_delay_max_seconds{job="api"}) > 0.3',
+    '        for: 2s',
+    ...extraRules,
+    '',
+  ].join('\n');
+}
