@@ -66,7 +66,11 @@ export const MYSTERIES: Record<MysteryKind, MysterySpec> = {
     measureRoute: 'report',
   },
   'threadpool-saturation': {
-    draw: (random) => ({ routes: ['hash'], params: { jobsPerRequest: between(random, 6, 10), iterations: 100_000, concurrency: 4 } }),
+    // The jobs must queue in libuv's 4 threads on a quiet machine too: with 100 000 iterations
+    // (~60–80 ms on one core here) the pool kept up and /api/config stayed at 11 ms (clean-clone CI
+    // run); 500 000 built a backlog that offload could not drain within the measurement (10 s → 10 s);
+    // 200 000: 333–436 ms → 4–10 ms with offload, larger-pool no help (3 runs, quiet machine).
+    draw: (random) => ({ routes: ['hash'], params: { jobsPerRequest: between(random, 6, 10), iterations: 200_000, concurrency: 4 } }),
     mitigations: ['offload'],
     measureRoute: 'config',
   },
