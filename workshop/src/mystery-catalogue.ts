@@ -66,11 +66,13 @@ export const MYSTERIES: Record<MysteryKind, MysterySpec> = {
     measureRoute: 'report',
   },
   'threadpool-saturation': {
-    // The jobs must queue in libuv's 4 threads on a quiet machine too: with 100 000 iterations
-    // (~60–80 ms on one core here) the pool kept up and /api/config stayed at 11 ms (clean-clone CI
-    // run); 500 000 built a backlog that offload could not drain within the measurement (10 s → 10 s);
-    // 200 000: 333–436 ms → 4–10 ms with offload, larger-pool no help (3 runs, quiet machine).
-    draw: (random) => ({ routes: ['hash'], params: { jobsPerRequest: between(random, 6, 10), iterations: 200_000, concurrency: 4 } }),
+    // The jobs must outrun libuv's pool on a quiet machine too, and their backlog must drain once
+    // offload (one worker thread) takes the new jobs: 2 /api/hash per second × 6–10 jobs of 100 000
+    // iterations (~60–80 ms on one core here) did not outrun it (/api/config P99 11 ms, clean-clone
+    // CI run); 200 000 sat at the edge (269–436 ms, and once larger-pool "halved" it by chance);
+    // 500 000 built a backlog offload could not drain within the measurement (10 s → 10 s);
+    // 300 000: 10 s (timeouts) → 8–30 ms with offload, larger-pool no help (2 runs, quiet machine).
+    draw: (random) => ({ routes: ['hash'], params: { jobsPerRequest: between(random, 6, 10), iterations: 300_000, concurrency: 4 } }),
     mitigations: ['offload'],
     measureRoute: 'config',
   },
