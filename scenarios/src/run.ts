@@ -133,10 +133,18 @@ async function preflight(options: RunOptions, admin: AdminClient, scenario: Scen
       `the probe route GET ${probeUrl} answered ${probe.problem}; set probe.route in the scenario to a light route of this service that answers 200–399`,
     );
   }
-  const { scrapeMetrics } = await import('@runtime-lab/scrape');
+  const { scrapeSnapshotAfter } = await import('@runtime-lab/scrape');
+  const { METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } = await import('@runtime-lab/metric-names');
   let metricsSource: MetricsSource;
   try {
-    const { families } = await scrapeMetrics(options.metricsUrl, 3000);
+    // A registry snapshot taken after this check began: a watchdog may still serve the one it took
+    // at start-up, before the service registered its pool and backlog metrics (seen on `lab run`
+    // that started the api itself: "serves no runtime_pool_queue_size" from the lab's own api).
+    const { families } = await scrapeSnapshotAfter(options.metricsUrl, performance.now(), {
+      ageMetric: METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS,
+      timeoutMs: 3000,
+      waitMs: 3000,
+    });
     metricsSource = classifyMetricsSource(options.metricsUrl, { families });
   } catch (error) {
     metricsSource = classifyMetricsSource(options.metricsUrl, { error: oneLine(error) });
