@@ -1,6 +1,7 @@
 // Runs one scenario against a running api: checks it, switches faults per phase, drives
 // the probe (whole run) and each phase's load streams, samples the watchdog port every
 // second, and always leaves the service healthy, whatever ends the run.
+import { METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } from '@runtime-lab/metric-names';
 import { AdminClient, type ServiceCatalogue } from './admin.js';
 import { alertsSection, evaluateRunAlerts } from './analysis/alerts.js';
 import { Timeline, newLatencyHistogram } from './analysis/timeline.js';
@@ -134,7 +135,6 @@ async function preflight(options: RunOptions, admin: AdminClient, scenario: Scen
     );
   }
   const { scrapeSnapshotAfter } = await import('@runtime-lab/scrape');
-  const { METRIC_WATCHDOG_SNAPSHOT_AGE_SECONDS } = await import('@runtime-lab/metric-names');
   let metricsSource: MetricsSource;
   try {
     // A registry snapshot taken after this check began: a watchdog may still serve the one it took

@@ -37,6 +37,9 @@ test('lab run docs/examples/regex-incident.scenario.ts --quick --start on moved 
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
   assert.equal(report.target.apiUrl, apiUrl);
   assert.equal(report.target.metricsSource, 'telemetry');
+  // The api it started serves every server-side signal: none may be reported missing because the
+  // pre-run check read the watchdog's start-up snapshot, from before the pools registered.
+  assert.deepEqual(report.target.unavailableSignals ?? [], [], 'signals reported missing from the lab api itself');
   const incident = report.phases.find((p) => p.name === 'incident');
   const streams = new Map((incident?.streamResults ?? []).map((r) => [r.stream, r]));
   assert.equal(streams.get('lb-retries')?.requests, 3);
