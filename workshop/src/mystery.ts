@@ -241,7 +241,11 @@ export interface MitigationCheck extends Check {
  * mitigation on, waits for the backlog from before the change (firstAnswerAfterChange), measures
  * again. It worked when the P99 at least halved (a ratio in the same run).
  */
-export async function mitigateMystery(stateDir: string, mitigation: string, seconds: number = MITIGATE_SECONDS.default): Promise<MitigationCheck> {
+export async function mitigateMystery(
+  stateDir: string,
+  mitigation: string,
+  seconds: number = MITIGATE_SECONDS.default,
+): Promise<MitigationCheck> {
   const { state, draw } = current(stateDir);
   const admin = new AdminClient(state.apiUrl);
   const catalogue = await admin.catalogue();

@@ -42,7 +42,10 @@ export function writeNativePrometheusConfig(options: DerivedConfigOptions = {}):
         const reading = colon < 0 ? undefined : readDecimal(target.slice(colon + 1), TARGET_PORT);
         if (!reading?.ok) {
           const why = reading ? `: port ${reading.problem}` : ' has no port';
-          throw new CliError('LAB_CLI_USAGE', `${source}: target ${JSON.stringify(target)}${why}; allowed: host:port with port ${describeNumberRule(TARGET_PORT)}`);
+          throw new CliError(
+            'LAB_CLI_USAGE',
+            `${source}: target ${JSON.stringify(target)}${why}; allowed: host:port with port ${describeNumberRule(TARGET_PORT)}`,
+          );
         }
         const port = reading.value;
         return `${host}:${options.portMap?.[port] ?? port}`;

@@ -20,7 +20,7 @@ function derive(t: { after(fn: () => void): void }, target: string): string {
 for (const [target, why] of [
   ['api:', /port got "" \(empty\)/],
   ['api:0x1F90', /port got "0x1F90" \(not a plain decimal number\)/],
-  ["api:9464.5", /port got "9464\.5" \(not an integer\)/],
+  ['api:9464.5', /port got "9464\.5" \(not an integer\)/],
   ['api:1e4', /port got "1e4" \(not a plain decimal number\)/],
   ['api:0', /port got "0" \(below 1\)/],
   ['api:70000', /port got "70000" \(above 65535\)/],

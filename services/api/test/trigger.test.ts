@@ -3,7 +3,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sumOf } from '@runtime-lab/scrape';
-import { freshSnapshot, increase, lab as labCli, type Lab, resetToggles, send, sendJson, setToggles, startLab } from '@runtime-lab/test-kit';
+import {
+  freshSnapshot,
+  increase,
+  lab as labCli,
+  type Lab,
+  resetToggles,
+  send,
+  sendJson,
+  setToggles,
+  startLab,
+} from '@runtime-lab/test-kit';
 import type { FastifyInstance } from 'fastify';
 import { build } from './helper.js';
 
@@ -172,7 +182,10 @@ test('executor-saturation with a body trigger makes only the matching report tas
     otherRunSeconds: increase(before, middle, 'runtime_pool_run_seconds_sum', run),
     acmeRunSeconds: increase(middle, after, 'runtime_pool_run_seconds_sum', run),
   });
-  assert.ok(increase(middle, after, 'runtime_pool_run_seconds_sum', run) >= 0.5, `the matching task burned ~600 ms in the worker: ${figures}`);
+  assert.ok(
+    increase(middle, after, 'runtime_pool_run_seconds_sum', run) >= 0.5,
+    `the matching task burned ~600 ms in the worker: ${figures}`,
+  );
   assert.ok(increase(before, middle, 'runtime_pool_run_seconds_sum', run) < 0.2, `the other task was the healthy one: ${figures}`);
   assert.ok(acme >= 550 && other <= acme / 2, `client-side: ${figures}`);
   assert.equal(counted(after, 'executor-saturation', 'body', 'matched'), 1);
@@ -200,8 +213,16 @@ test('threadpool-saturation with a header trigger submits the heavy jobs only fo
   const otherServerSeconds = increase(before, middle, 'runtime_http_request_duration_seconds_sum', hashRoute);
   const acmeServerSeconds = increase(middle, after, 'runtime_http_request_duration_seconds_sum', hashRoute);
   const figures = JSON.stringify({ other, acme, otherServerSeconds, acmeServerSeconds });
-  assert.deepEqual(other.answer && { jobs: other.answer.jobs, iterations: other.answer.iterations }, { jobs: 1, iterations: 1000 }, figures);
-  assert.deepEqual(acme.answer && { jobs: acme.answer.jobs, iterations: acme.answer.iterations }, { jobs: 8, iterations: 100_000 }, figures);
+  assert.deepEqual(
+    other.answer && { jobs: other.answer.jobs, iterations: other.answer.iterations },
+    { jobs: 1, iterations: 1000 },
+    figures,
+  );
+  assert.deepEqual(
+    acme.answer && { jobs: acme.answer.jobs, iterations: acme.answer.iterations },
+    { jobs: 8, iterations: 100_000 },
+    figures,
+  );
   assert.ok(acmeServerSeconds >= 5 * otherServerSeconds && acmeServerSeconds > 0.1, `server-side /api/hash time: ${figures}`);
   assert.ok(acme.configMs >= 3 * other.configMs, `the victim queued behind the matching request's jobs only: ${figures}`);
   assert.equal(counted(after, 'threadpool-saturation', 'header', 'matched'), 1);
@@ -210,7 +231,14 @@ test('threadpool-saturation with a header trigger submits the heavy jobs only fo
 
 test('queue-amplification with a body trigger fans out only the matching checkout (calls counted by downstream itself)', async () => {
   await setToggles(lab.api.url, {
-    'queue-amplification': { fanOut: 7, downstreamLatencyMs: 20, downstreamConcurrency: 8, timeoutMs: 5000, retries: 0, trigger: 'body:cart=huge' },
+    'queue-amplification': {
+      fanOut: 7,
+      downstreamLatencyMs: 20,
+      downstreamConcurrency: 8,
+      timeoutMs: 5000,
+      retries: 0,
+      trigger: 'body:cart=huge',
+    },
   });
   const work = { route: '/api/work' };
   async function checkout(cart: string) {
@@ -239,12 +267,20 @@ test('queue-amplification with a body trigger fans out only the matching checkou
 test('every fault refuses a bad trigger with the allowed form, /api/hash a body trigger, and nothing changes', async () => {
   const before = (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults;
   const cases: [string, unknown, RegExp][] = [
-    ['executor-saturation', 'body:=1', /trigger: expected "" \(no trigger\) or "<source>:<name>=<value>" with source one of header, query, body/],
+    [
+      'executor-saturation',
+      'body:=1',
+      /trigger: expected "" \(no trigger\) or "<source>:<name>=<value>" with source one of header, query, body/,
+    ],
     ['queue-amplification', 'cookie:a=1', /source "cookie" is not one of header, query, body/],
     ['threadpool-saturation', 'body:customer=acme', /source one of header, query,.*source "body" is not one of header, query$/],
     ['threadpool-saturation', 7, /trigger: expected .* got 7/],
     // blocking's routes are a parameter: a body trigger on GET routes only would never fire.
-    ['blocking', 'body:customer=acme', /trigger: a body trigger never matches on routes orders \(GET requests have no body\); allowed: .*report or checkout/],
+    [
+      'blocking',
+      'body:customer=acme',
+      /trigger: a body trigger never matches on routes orders \(GET requests have no body\); allowed: .*report or checkout/,
+    ],
   ];
   for (const [fault, trigger, message] of cases) {
     const response = await app.inject({ method: 'PUT', url: `/admin/faults/${fault}`, payload: { trigger } });
@@ -253,7 +289,11 @@ test('every fault refuses a bad trigger with the allowed form, /api/hash a body 
   }
   const afterRefusals = (await app.inject({ method: 'GET', url: '/admin/faults' })).json().faults;
   assert.deepEqual(afterRefusals, before, 'refused PUTs changed nothing');
-  const onPost = await app.inject({ method: 'PUT', url: '/admin/faults/blocking', payload: { routes: ['orders', 'report'], trigger: 'body:customer=acme' } });
+  const onPost = await app.inject({
+    method: 'PUT',
+    url: '/admin/faults/blocking',
+    payload: { routes: ['orders', 'report'], trigger: 'body:customer=acme' },
+  });
   assert.equal(onPost.statusCode, 200, onPost.body);
   await app.inject({ method: 'DELETE', url: '/admin/faults' });
 });

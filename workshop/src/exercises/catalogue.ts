@@ -229,7 +229,12 @@ export const EXERCISES: Record<ExerciseId, Exercise> = {
     },
     // The planted handler's work: the whole file read and decoded, then split into lines.
     calibrate: (_f, files) => ({
-      syncMs: timeMs(() => readFileSync(files.log as string, 'utf8').trimEnd().split('\n').slice(-20)),
+      syncMs: timeMs(() =>
+        readFileSync(files.log as string, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .slice(-20),
+      ),
     }),
     load: (c) => ({ method: 'GET', path: '/activity', ratePerSecond: loopRate(c), durationSeconds: 6 }),
     // A third, not a half: the read is the small part of the planted work (about 20 of 130 ms

@@ -74,7 +74,9 @@ function triggeredFaults(): string[] {
   return (Object.entries(catalogue) as [string, ToggleSpec][]).flatMap(([name, spec]) => {
     const trigger = Object.values(spec.params).find((p) => p.type === 'trigger');
     if (trigger?.type !== 'trigger') return [];
-    return [`- [\`${name}\`](#${name}) (${trigger.sources.map((s) => `\`${s}\``).join(', ')}): ${trigger.description.replace(/ Form: .*$/, '')}`];
+    return [
+      `- [\`${name}\`](#${name}) (${trigger.sources.map((s) => `\`${s}\``).join(', ')}): ${trigger.description.replace(/ Form: .*$/, '')}`,
+    ];
   });
 }
 
@@ -87,7 +89,7 @@ function triggerSection(): string[] {
     '## Input triggers: "this customer\'s payload hangs the regex"',
     '',
     "Many incidents are caused by one input, not by load: one customer's e-mail address makes a validation regex",
-    'backtrack for seconds, one tenant\'s report is a hundred times larger than the others, one cart fans out to every',
+    "backtrack for seconds, one tenant's report is a hundred times larger than the others, one cart fans out to every",
     'warehouse. The `trigger` parameter reproduces that: the fault fires only on requests that carry the input. Every',
     'fault takes one, with the same form and the same checks; what "fires" means follows from what the fault does:',
     '',

@@ -191,7 +191,7 @@ export const catalogue = {
       },
       trigger: triggerParam(
         TRIGGER_SOURCES,
-        'Only reports requested with this input (e.g. POST /api/report\'s `customer`) burn `taskMs`; the others run the ' +
+        "Only reports requested with this input (e.g. POST /api/report's `customer`) burn `taskMs`; the others run the " +
           'healthy short task. The pool is resized to `threads` for every request (its size is not per request), so the ' +
           'others still queue behind the long tasks: "one customer\'s report fills the pool".',
       ),
@@ -305,7 +305,7 @@ export const catalogue = {
       trigger: triggerParam(
         TRIGGER_SOURCES,
         'Only checkouts carrying this input fan out `fanOut` calls with this `timeoutMs`, `retries` and `backoffMs`; the ' +
-          'others keep the healthy checkout\'s. Downstream\'s latency and limit and the dispatch concurrency are shared, so ' +
+          "others keep the healthy checkout's. Downstream's latency and limit and the dispatch concurrency are shared, so " +
           'they hold for every checkout, and the others queue behind the amplified calls. POST /api/checkout accepts any ' +
           'JSON body for `body:` triggers (and ignores it otherwise).',
       ),

@@ -120,7 +120,9 @@ const apiRoutes: FastifyPluginAsync = async (app) => {
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) cancelled.abort();
     });
-    return { checkout: await checkout.run(cancelled.signal, (amplification) => triggers.fires('queue-amplification', amplification, request)) };
+    return {
+      checkout: await checkout.run(cancelled.signal, (amplification) => triggers.fires('queue-amplification', amplification, request)),
+    };
   });
 
   app.get('/health', async () => ({
