@@ -20,7 +20,7 @@
 //   snap  - a watchdog snapshot's longest start-to-last-chunk time and its number of slices.
 // Size 0 measures the plugin's own registry alone (default metrics included). The main-thread CPU
 // figures need process.threadCpuUsage() (Node 22.19+); on older Nodes they print n/a.
-// Usage: node packages/telemetry/dist/bench/snapshot-cost.js [sizes=1000,10000,20000] [seconds=6] [intervalMs=1000] [kinds=histogram,counter(,summary)]
+// Usage: node packages/telemetry/dist/bench/snapshot-cost.js [sizes=1000,10000,20000] [seconds=6] [intervalMs=1000] [kinds=histogram,counter(,summary)] [variants=watchdog,route(,watchdog-nice0)]
 import { loadavg } from 'node:os';
 import { fmt, get, lastCpuIfPinnable, median, type RunningApp, scrapeLoop, sleep, startApp } from './lib.js';
 
@@ -28,6 +28,12 @@ const sizes = (process.argv[2] ?? '1000,10000,20000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 6);
 const intervalMs = Number(process.argv[4] ?? 1000);
 const kinds = (process.argv[5] ?? 'histogram,counter').split(',') as Array<'histogram' | 'counter' | 'summary'>;
+// watchdog-nice0: the watchdog with watchdog.nice 0 (its thread at the loop's priority), to show what the default 10 does.
+const VARIANTS = ['watchdog', 'watchdog-nice0', 'route'] as const;
+const variants = (process.argv[6] ?? 'watchdog,route').split(',') as Array<(typeof VARIANTS)[number]>;
+for (const variant of variants) {
+  if (!VARIANTS.includes(variant)) throw new Error(`variants: ${VARIANTS.join(', ')} (comma-separated); got ${variant}`);
+}
 const IDLE_SECONDS = 3;
 const cpu = lastCpuIfPinnable();
 
@@ -89,31 +95,34 @@ console.log(
   `snapshot cost: one extra metric of N label sets; idle ${IDLE_SECONDS} s then scraped every ${intervalMs} ms for ${seconds} s; app pinned to CPU ${cpu ?? '(none)'}; load average ${load()}`,
 );
 console.log(
-  'kind       series  variant    MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  main CPU/scrape  snapshot (max elapsed, slices); age at scrape p50/max',
+  'kind       series  variant         MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  main CPU/scrape  snapshot (max elapsed, slices); age at scrape p50/max',
 );
 const started = Date.now();
 for (const kind of kinds) {
   for (const size of sizes) {
-    for (const variant of ['watchdog', 'route'] as const) {
-      const options = variant === 'watchdog' ? { watchdog: { port: 0 } } : { watchdog: false as const, metricsRoute: true };
+    for (const variant of variants) {
+      const options =
+        variant === 'route'
+          ? { watchdog: false as const, metricsRoute: true }
+          : { watchdog: variant === 'watchdog' ? { port: 0 } : { port: 0, nice: 0 } };
       const app = await startApp(true, options, cpu, { bigSeries: size, bigKind: kind });
       try {
         // Past start-up (module loading, JIT, the fill's garbage), so the idle phase is idle.
         await sleep(3000);
         const idle = await phase(app, undefined, IDLE_SECONDS);
-        const url = variant === 'watchdog' ? `${app.watchdogUrl}/metrics` : `${app.appUrl}/metrics`;
+        const url = variant !== 'route' ? `${app.watchdogUrl}/metrics` : `${app.appUrl}/metrics`;
         const scraped = await phase(app, url, seconds);
         // CPU per second while idle, charged to the scraped phase's length.
         const perScrape = (scraped.cpuMs - (idle.cpuMs * seconds) / IDLE_SECONDS) / Math.max(1, scraped.scrapes);
         const [heldWall, heldCpu] =
-          variant === 'watchdog' ? [scraped.maxSliceMs, scraped.maxSliceCpuMs] : [scraped.routeMaxMs, scraped.routeMaxCpuMs];
+          variant !== 'route' ? [scraped.maxSliceMs, scraped.maxSliceCpuMs] : [scraped.routeMaxMs, scraped.routeMaxCpuMs];
         const held = `${fmt(heldWall, 1)}/${fmt(heldCpu ?? Number.NaN, 1)}`;
         const snapshot =
-          variant === 'watchdog'
+          variant !== 'route'
             ? `${fmt(scraped.maxElapsedMs)} ms, ${scraped.maxSlices} slices (${scraped.snapshots} snapshots); age ${fmt(median(scraped.agesMs))}/${fmt(Math.max(...scraped.agesMs))} ms`
             : '-';
         console.log(
-          `${kind.padEnd(10)} ${String(size).padStart(6)}  ${variant.padEnd(9)} ${fmt(scraped.bytes / 1e6, 2).padStart(9)}` +
+          `${kind.padEnd(10)} ${String(size).padStart(6)}  ${variant.padEnd(14)} ${fmt(scraped.bytes / 1e6, 2).padStart(9)}` +
             `  ${held.padStart(13)}  ${fmt(scraped.gcMaxMs, 1).padStart(6)}  ${fmt(scraped.maxMs, 1).padStart(7)}  ${fmt(idle.maxMs, 1).padStart(8)}` +
             `  ${fmt(scraped.elu, 2).padStart(4)}  ${fmt(perScrape, 1).padStart(10)}  ${fmt((scraped.mainCpuMs ?? Number.NaN) / Math.max(1, scraped.scrapes), 1).padStart(15)}  ${snapshot}`,
         );

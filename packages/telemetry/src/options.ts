@@ -19,6 +19,15 @@ export interface WatchdogOptions {
    * answer during any stall, so they would keep a stuck process alive for ever).
    */
   livenessMaxStallMs?: number;
+  /**
+   * Nice value of the watchdog thread on Linux (0-19; higher = lower CPU priority; the process's
+   * other threads keep theirs). Default 10: where the thread shares a CPU with the event loop, the
+   * kernel runs the loop first, so the watchdog writing a large scrape does not delay it; the
+   * watchdog still gets its share while the loop is blocked (it then answers a little later).
+   * 0 leaves the thread's priority alone. Ignored on other systems, where a thread's priority
+   * cannot be set this way (os.setPriority would change the whole process's).
+   */
+  nice?: number;
 }
 
 /** Stall attribution: names the code that held the event loop (stall-sampler.ts). Needs the watchdog. */
@@ -84,6 +93,7 @@ export const DEFAULTS = {
   snapshotIntervalMs: 500,
   heartbeatIntervalMs: 10,
   livenessMaxStallMs: 10_000,
+  nice: 10,
   maxWindowSeconds: 5,
   eluIntervalMs: 1000,
   canaryIntervalMs: 250,
@@ -104,7 +114,7 @@ const TOP_KEYS = [
   'metricsRoute',
   'stallAttribution',
 ];
-const WATCHDOG_KEYS = ['port', 'host', 'snapshotIntervalMs', 'heartbeatIntervalMs', 'livenessMaxStallMs'];
+const WATCHDOG_KEYS = ['port', 'host', 'snapshotIntervalMs', 'heartbeatIntervalMs', 'livenessMaxStallMs', 'nice'];
 
 const PREFIX_PATTERN = /^([a-zA-Z_][a-zA-Z0-9_]*)?$/;
 
@@ -153,6 +163,8 @@ function watchdogFrom(value: unknown): FilledOptions['watchdog'] {
     heartbeatIntervalMs: intIn('watchdog.heartbeatIntervalMs', value.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs, 1, 100),
     // At least twice the longest heartbeat interval, so an idle loop never reads as stalled.
     livenessMaxStallMs: intIn('watchdog.livenessMaxStallMs', value.livenessMaxStallMs, DEFAULTS.livenessMaxStallMs, 200, 3_600_000),
+    // 19 is the lowest priority Linux has; below 0 would need CAP_SYS_NICE and would put the watchdog before the loop.
+    nice: intIn('watchdog.nice', value.nice, DEFAULTS.nice, 0, 19),
   };
 }
 

@@ -28,6 +28,8 @@ export interface WatchdogWorkerData {
   snapshotMaxAgeMs: number;
   /** /livez answers 503 while the heartbeat is older than this. */
   livenessMaxStallMs: number;
+  /** The worker thread's nice value on Linux (0: left alone). */
+  nice: number;
   /** Stall attribution (stall-sampler.ts); absent when the option is off. */
   attribution?: StallAttributionConfig;
 }
@@ -46,7 +48,8 @@ export type ToWatchdog =
   | { type: 'crash' };
 
 export type FromWatchdog =
-  | { type: 'listening'; host: string; port: number }
+  /** niceError: why the thread's nice value could not be set (absent when it was, or was not asked for). */
+  | { type: 'listening'; host: string; port: number; niceError?: string }
   /** A scrape arrived and the snapshot is older than snapshotMaxAgeMs. */
   | { type: 'snapshot-wanted' }
   | { type: 'listen-error'; code: string; message: string }

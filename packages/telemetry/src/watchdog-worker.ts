@@ -7,6 +7,7 @@
 // Keep this file's imports to node: builtins, @runtime-lab/metric-names and local files that
 // import nothing else: it is loaded by path as a worker, from dist.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StallSampler } from './stall-sampler.js';
 import { type FromWatchdog, liveFamilies, type ToWatchdog, type WatchdogWorkerData } from './watchdog-protocol.js';
@@ -18,6 +19,18 @@ const heartbeat = new BigInt64Array(data.heartbeat);
 const { stall: stallName, age: ageName, up: upName } = liveFamilies(data.prefix);
 
 const startedAtNs = process.hrtime.bigint();
+
+// Lower this thread's CPU priority below the event loop's (Linux: setpriority(2) with who = 0
+// sets the calling thread's nice value, not the process's). Sharing a CPU, the kernel then runs
+// the loop first, and the watchdog writing a large scrape no longer holds it back.
+let niceError: string | undefined;
+if (data.nice > 0 && process.platform === 'linux') {
+  try {
+    setPriority(0, data.nice);
+  } catch (error) {
+    niceError = error instanceof Error ? error.message : String(error);
+  }
+}
 const sampler = data.attribution ? new StallSampler(data.attribution, heartbeat, (event) => port.postMessage(event)) : undefined;
 /** The last complete snapshot: UTF-8 chunks as received (never joined), the live families already left out. */
 let snapshotChunks: Uint8Array[] = [];
@@ -169,6 +182,7 @@ server.listen(data.port, data.host, () => {
   const address = server.address();
   const bound = typeof address === 'object' && address ? address.port : data.port;
   const message: FromWatchdog = { type: 'listening', host: data.host, port: bound };
+  if (niceError !== undefined) message.niceError = niceError;
   port.postMessage(message);
   void sampler?.start();
 });

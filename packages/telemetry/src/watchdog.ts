@@ -16,7 +16,7 @@ import { nowNs } from './clock.js';
 import { portInUse, watchdogStartFailed } from './errors.js';
 import { LOOP_SAMPLE_PERIOD_MS, type LoopDelayMonitor } from './loop-delay.js';
 import type { OwnedMetrics } from './owned-metrics.js';
-import { type SnapshotStats, serializeInSlices } from './snapshot.js';
+import { type SnapshotStats, serializeInSlices, yieldToLoop } from './snapshot.js';
 import type { SamplerEvent, StallAttributionConfig } from './stall-sampler.js';
 import { type FromWatchdog, liveFamilies, type ToWatchdog, type WatchdogWorkerData } from './watchdog-protocol.js';
 
@@ -27,6 +27,8 @@ export interface WatchdogConfig {
   snapshotIntervalMs: number;
   heartbeatIntervalMs: number;
   livenessMaxStallMs: number;
+  /** The watchdog thread's nice value on Linux (0-19, 0: left alone). */
+  nice: number;
   /** Stall attribution in the worker; its events go to onSamplerEvent. */
   attribution?: StallAttributionConfig;
   onSamplerEvent?: (event: SamplerEvent) => void;
@@ -44,7 +46,8 @@ const START_TIMEOUT_MS = 10_000;
 /**
  * Work between two yields while writing a snapshot, in ms: the longest stall the snapshot itself
  * adds (a metric prom-client writes in one run aside). Half the 20 ms budget, so a slice that
- * overruns its last clock read or meets a young-generation GC still stays under it. Smaller
+ * overruns its last clock read or meets a young-generation GC still stays under it. Each turn
+ * of the loop runs at most one slice (the first starts in the check phase, like the others). Smaller
  * slices mean more turns, and every turn lets queued requests run first (under a blocking fault
  * each may hold the loop for hundreds of ms): a large registry's snapshot then arrives late and
  * the scrape gets the previous one with its age. A registry of the lab's size is one slice.
@@ -92,6 +95,7 @@ export async function startWatchdog(
     prefix,
     snapshotMaxAgeMs: config.snapshotIntervalMs,
     livenessMaxStallMs: config.livenessMaxStallMs,
+    nice: config.nice,
   };
   if (config.attribution) workerData.attribution = config.attribution;
   const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData, name: 'telemetry-watchdog' });
@@ -102,7 +106,7 @@ export async function startWatchdog(
     clearInterval(heartbeatTimer);
   };
 
-  const address = await new Promise<{ host: string; port: number }>((resolve, reject) => {
+  const listening = await new Promise<{ host: string; port: number; niceError?: string }>((resolve, reject) => {
     const timeout = setTimeout(() => {
       fail(watchdogStartFailed(config.host, config.port, `the worker did not start within ${START_TIMEOUT_MS} ms`));
     }, START_TIMEOUT_MS);
@@ -122,7 +126,7 @@ export async function startWatchdog(
       if (message.type === 'snapshot-wanted') return; // the first snapshot is written right after start
       if (message.type === 'listening') {
         cleanup();
-        resolve({ host: message.host, port: message.port });
+        resolve(message);
       } else if (message.type !== 'listen-error') {
         return;
       } else if (message.code === 'EADDRINUSE') {
@@ -139,6 +143,12 @@ export async function startWatchdog(
     worker.on('exit', onExit);
   });
 
+  const address = { host: listening.host, port: listening.port };
+  if (listening.niceError !== undefined) {
+    log.warn(
+      `@runtime-lab/telemetry: could not set the watchdog thread's nice value to ${config.nice} (${listening.niceError}); it keeps the process's priority`,
+    );
+  }
   const markDown = (reason: string, error?: unknown): void => {
     if (closing) return;
     closing = true;
@@ -177,7 +187,8 @@ export async function startWatchdog(
   const post = (message: ToWatchdog, transfer?: ArrayBuffer[]): void => {
     if (!closing) worker.postMessage(message, transfer);
   };
-  const write = async (): Promise<void> => {
+  /** lastTurn: tell the worker the snapshot is done in a turn of its own (see below). */
+  const write = async (lastTurn: boolean): Promise<void> => {
     const startedNs = nowNs();
     try {
       // Each chunk goes to the worker as soon as it is full, its buffer moved, not copied.
@@ -185,6 +196,10 @@ export async function startWatchdog(
       const stats = await serializeInSlices(registry, options, (chunk) =>
         post({ type: 'snapshot-chunk', chunk }, [chunk.buffer as ArrayBuffer]),
       );
+      // The worker serves the snapshot as soon as it hears it is done: on a shared core its
+      // write would follow this turn's last slice before the loop reached its timers. Told in
+      // the next turn, it writes after them. (Not at start-up: nothing is waiting yet.)
+      if (lastTurn) await yieldToLoop();
       // Credited to when it started: its values were collected from then on.
       post({ type: 'snapshot-done', takenAtNs: startedNs });
       if (snapshotChannel.hasSubscribers) {
@@ -197,17 +212,20 @@ export async function startWatchdog(
       log.warn({ err: error }, '@runtime-lab/telemetry: could not collect the registry snapshot');
     }
   };
-  const takeSnapshot = (): Promise<void> => {
-    writing ??= write().finally(() => {
+  const takeSnapshot = (lastTurn = true): Promise<void> => {
+    writing ??= write(lastTurn).finally(() => {
       writing = undefined;
     });
     return writing;
   };
   worker.on('message', (message: FromWatchdog) => {
-    if (message.type === 'snapshot-wanted' && !closing) void takeSnapshot();
+    // Messages arrive in the poll phase: a slice begun there and the next one (setImmediate, the
+    // check phase of the same turn) would hold the loop back to back, two slices without a timer
+    // between them. Begun in the check phase, like the others, each turn runs one slice.
+    if (message.type === 'snapshot-wanted' && !closing) setImmediate(() => void takeSnapshot());
   });
   // The first scrape should not find nothing at all.
-  await takeSnapshot();
+  await takeSnapshot(false);
 
   return {
     address,

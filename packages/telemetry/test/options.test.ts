@@ -57,6 +57,8 @@ const invalid: Array<[string, unknown, RegExp]> = [
     { watchdog: { livenessMaxStallMs: 50 } },
     /invalid option watchdog.livenessMaxStallMs: got 50, allowed: an integer from 200 to 3600000/,
   ],
+  ['watchdog.nice', { watchdog: { nice: -5 } }, /invalid option watchdog.nice: got -5, allowed: an integer from 0 to 19/],
+  ['watchdog.nice', { watchdog: { nice: 20 } }, /invalid option watchdog.nice: got 20, allowed: an integer from 0 to 19/],
   [
     'watchdog unknown key',
     { watchdog: { prot: 1 } },

@@ -240,6 +240,26 @@ test('serializeInSlices writes counters, gauges and summaries label set by label
   }
 });
 
+test('serializeInSlices writes integers digit by digit and cuts chunks only between characters: the same bytes for edge values at every chunk size', async () => {
+  const registry = new Registry();
+  const gauge = new Gauge({ name: 'test_edges', help: 'g', labelNames: ['v'], registers: [registry] });
+  const values = [0, -0, 1, -1, 9, 10, 99, 100, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 1e21, 0.1, -2.5e-7, 123.456];
+  for (const [i, value] of values.entries()) gauge.set({ v: `${i}€` }, value);
+  const histogram = new Histogram({ name: 'test_h', help: 'h', labelNames: ['k'], buckets: [0.005, 1, 1e3], registers: [registry] });
+  for (let i = 0; i < 40; i++) histogram.observe({ k: `ключ-${i % 3}` }, i ** 2);
+  const summary = new Summary({ name: 'test_s', help: 's', labelNames: ['k'], percentiles: [0.5, 0.9], registers: [registry] });
+  for (let i = 0; i < 10; i++) summary.observe({ k: '€' }, 5);
+  const expected = await registry.metrics();
+  assert.match(expected, /^test_edges\{v="10€"\} 9007199254740991$/m, 'the registry holds the largest safe integer');
+  for (const chunkBytes of [4, 5, 16, 17, 18, 31, 64, 4096]) {
+    const { text, chunks } = await sliced(registry, { sliceMs: 5, chunkBytes });
+    assert.ok(text === expected, `chunkBytes ${chunkBytes}: the same bytes as registry.metrics()`);
+    // Every chunk decodes on its own: no character is split between two chunks.
+    for (const chunk of chunks)
+      assert.ok(chunk.byteLength <= chunkBytes && new TextDecoder('utf-8', { fatal: true }).decode(chunk) !== undefined);
+  }
+});
+
 test("serializeInSlices checks its writers against the installed prom-client once, and uses prom-client's writer for everything when they differ", () => {
   const fixture = new URL('./fixtures/changed-prom-client.js', import.meta.url);
   const run = spawnSync(process.execPath, [fileURLToPath(fixture)], { encoding: 'utf8', timeout: 60_000 });

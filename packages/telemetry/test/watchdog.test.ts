@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
@@ -178,4 +179,39 @@ test('close() stops the watchdog and takes its metrics out of the registry', asy
     registry.getMetricsAsArray().map((m) => m.name),
     [],
   );
+});
+
+/** The nice value of each of this process's threads (Linux: /proc/self/task/<tid>/stat, field 19). */
+function threadNiceValues(): Map<number, number> {
+  const values = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      values.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return values;
+}
+
+test("on Linux the watchdog thread alone runs at nice 10, below the event loop's priority; watchdog.nice 0 leaves it at the process's", {
+  skip: process.platform !== 'linux' && 'per-thread nice values are a Linux feature',
+}, async () => {
+  const base = threadNiceValues().get(process.pid) as number;
+  const lowered = (): number[] => [...threadNiceValues().values()].filter((nice) => nice !== base);
+  assert.deepEqual(lowered(), [10], `one thread (the watchdog of the app started above) at nice 10, the rest at ${base}`);
+  const other = await startBlockingApp({ watchdog: { port: 0, nice: 0 } });
+  try {
+    assert.ok(other.watchdogUrl, 'the second app has a watchdog');
+    assert.deepEqual(lowered(), [10], 'the second watchdog (nice 0) kept the process priority');
+  } finally {
+    await other.app.close();
+  }
+  const third = await startBlockingApp({ watchdog: { port: 0, nice: 19 } });
+  try {
+    assert.deepEqual(lowered().sort(), [10, 19], 'watchdog.nice 19: that watchdog thread at 19');
+  } finally {
+    await third.app.close();
+  }
 });
