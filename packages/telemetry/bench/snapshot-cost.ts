@@ -35,6 +35,7 @@ for (const variant of variants) {
   if (!VARIANTS.includes(variant)) throw new Error(`variants: ${VARIANTS.join(', ')} (comma-separated); got ${variant}`);
 }
 const IDLE_SECONDS = 3;
+const WARM_UP_SECONDS = 12;
 const cpu = lastCpuIfPinnable();
 
 interface LoopCosts {
@@ -92,7 +93,7 @@ const load = (): string =>
     .map((l) => l.toFixed(1))
     .join(' ');
 console.log(
-  `snapshot cost: one extra metric of N label sets; idle ${IDLE_SECONDS} s then scraped every ${intervalMs} ms for ${seconds} s; app pinned to CPU ${cpu ?? '(none)'}; load average ${load()}`,
+  `snapshot cost: one extra metric of N label sets; warm-up ${WARM_UP_SECONDS} s, idle ${IDLE_SECONDS} s, then scraped every ${intervalMs} ms for ${seconds} s; app pinned to CPU ${cpu ?? '(none)'}; load average ${load()}`,
 );
 console.log(
   'kind       series  variant         MB/scrape  held max wall/CPU  GC max  gap max  idle gap   ELU  CPU/scrape  main CPU/scrape  snapshot (max elapsed, slices); age at scrape p50/max',
@@ -107,8 +108,9 @@ for (const kind of kinds) {
           : { watchdog: variant === 'watchdog' ? { port: 0 } : { port: 0, nice: 0 } };
       const app = await startApp(true, options, cpu, { bigSeries: size, bigKind: kind });
       try {
-        // Past start-up (module loading, JIT, the fill's garbage), so the idle phase is idle.
-        await sleep(3000);
+        // Past start-up (module loading, JIT, the fill's garbage) and V8's memory reducer, whose
+        // first major GCs (8-9 s after start, 6-13 ms, measured in both variants alike) are V8's own.
+        await sleep(WARM_UP_SECONDS * 1000);
         const idle = await phase(app, undefined, IDLE_SECONDS);
         const url = variant !== 'route' ? `${app.watchdogUrl}/metrics` : `${app.appUrl}/metrics`;
         const scraped = await phase(app, url, seconds);

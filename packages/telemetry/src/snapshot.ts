@@ -267,11 +267,13 @@ class Pacer {
   constructor(
     private readonly slicer: Slicer,
     private readonly out: ChunkWriter,
+    /** Bytes between two clock reads; a summary reads it after every label set (its t-digest's work is not in its bytes). */
+    private readonly checkBytes = CHECK_BYTES,
   ) {
     this.#mark = out.position;
   }
   async afterLabelSet(): Promise<void> {
-    if (this.out.position - this.#mark < CHECK_BYTES) return;
+    if (this.out.position - this.#mark < this.checkBytes) return;
     this.#mark = this.out.position;
     await this.slicer.maybeYield();
   }
@@ -342,12 +344,15 @@ async function writeValues(m: ValueInternals, slicer: Slicer, out: ChunkWriter):
   }
 }
 
+/** A summary label set's count when this writer last compressed its digest (keyed by prom-client's series object). */
+const compressedAtCount = new WeakMap<object, number>();
+
 async function writeSummary(m: SummaryInternals, slicer: Slicer, out: ChunkWriter): Promise<void> {
   await collectFirst(m);
   out.write(header(m.name, m.help, 'summary'));
   const name = escapeString(m.name);
   const starts = m.percentiles.map((q) => encoder.encode(`\n${name}{quantile="${q}"`));
-  const pacer = new Pacer(slicer, out);
+  const pacer = new Pacer(slicer, out, 0);
   for (const key in m.hashMap) {
     const series = m.hashMap[key];
     if (series === undefined) continue;
@@ -356,7 +361,15 @@ async function writeSummary(m: SummaryInternals, slicer: Slicer, out: ChunkWrite
       delete m.hashMap[key];
       continue;
     }
-    series.td.compress();
+    // prom-client's get() rebuilds every label set's t-digest on every read (compress() re-inserts
+    // all centroids), and the rebuilt digests outlive the next scavenge: with 20 000 label sets,
+    // scavenges of 8-25 ms per snapshot. A digest that took no observation since it was last
+    // compressed here holds the same data (observations raise count, and only they add points),
+    // so it is read as it is.
+    if (compressedAtCount.get(series) !== series.count) {
+      series.td.compress();
+      compressedAtCount.set(series, series.count);
+    }
     const shared = labelText(series.labels);
     const rest = encodeToScratch(shared ? `,${shared}} ` : '} ');
     for (let i = 0; i < m.percentiles.length; i++) {

@@ -260,6 +260,33 @@ test('serializeInSlices writes integers digit by digit and cuts chunks only betw
   }
 });
 
+test("serializeInSlices compresses a summary's t-digest only when it took observations since the last snapshot; the text stays prom-client's", async () => {
+  const registry = new Registry();
+  const summary = new Summary({ name: 'test_s', help: 's', labelNames: ['k'], percentiles: [0.5, 0.99], registers: [registry] });
+  for (const k of ['a', 'b', 'c']) summary.observe({ k }, 1);
+  // Count the compress() calls of each label set's digest (prom-client's series map, as the writer reads it).
+  const hashMap = (summary as unknown as { hashMap: Record<string, { labels: { k: string }; td: { compress(): void } }> }).hashMap;
+  const compressed: Record<string, number> = {};
+  for (const series of Object.values(hashMap)) {
+    const original = series.td.compress.bind(series.td);
+    compressed[series.labels.k] = 0;
+    series.td.compress = () => {
+      compressed[series.labels.k] = (compressed[series.labels.k] ?? 0) + 1;
+      original();
+    };
+  }
+  const snapshot = async (): Promise<string> => (await sliced(registry, { sliceMs: 5 })).text;
+  await snapshot();
+  assert.deepEqual(compressed, { a: 1, b: 1, c: 1 }, 'the first snapshot compresses every digest');
+  await snapshot();
+  assert.deepEqual(compressed, { a: 1, b: 1, c: 1 }, 'no observation since: no digest is rebuilt');
+  summary.observe({ k: 'b' }, 3);
+  const text = await snapshot();
+  assert.deepEqual(compressed, { a: 1, b: 2, c: 1 }, 'only the label set that took an observation');
+  assert.ok(text === (await registry.metrics()), 'the same bytes as registry.metrics()');
+  assert.match(text, /^test_s\{quantile="0.99",k="b"\} 3$/m);
+});
+
 test("serializeInSlices checks its writers against the installed prom-client once, and uses prom-client's writer for everything when they differ", () => {
   const fixture = new URL('./fixtures/changed-prom-client.js', import.meta.url);
   const run = spawnSync(process.execPath, [fileURLToPath(fixture)], { encoding: 'utf8', timeout: 60_000 });
