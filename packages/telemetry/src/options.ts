@@ -20,12 +20,13 @@ export interface WatchdogOptions {
    */
   livenessMaxStallMs?: number;
   /**
-   * Nice value of the watchdog thread on Linux (0-19; higher = lower CPU priority; the process's
-   * other threads keep theirs). Default 10: where the thread shares a CPU with the event loop, the
-   * kernel runs the loop first, so the watchdog writing a large scrape does not delay it; the
-   * watchdog still gets its share while the loop is blocked (it then answers a little later).
-   * 0 leaves the thread's priority alone. Ignored on other systems, where a thread's priority
-   * cannot be set this way (os.setPriority would change the whole process's).
+   * How much the watchdog thread's nice value is raised above the event loop's on Linux (0-19, as
+   * `nice -n`; capped at 19, the lowest priority; the process's other threads keep theirs).
+   * Default 10: where the thread shares a CPU with the event loop, the kernel runs the loop first,
+   * so the watchdog writing a large scrape does not delay it; the watchdog still gets its share
+   * while the loop is blocked (it then answers a little later). 0 leaves the thread's priority
+   * alone. Ignored on other systems, where a thread's priority cannot be set this way
+   * (os.setPriority would change the whole process's).
    */
   nice?: number;
 }
@@ -163,7 +164,7 @@ function watchdogFrom(value: unknown): FilledOptions['watchdog'] {
     heartbeatIntervalMs: intIn('watchdog.heartbeatIntervalMs', value.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs, 1, 100),
     // At least twice the longest heartbeat interval, so an idle loop never reads as stalled.
     livenessMaxStallMs: intIn('watchdog.livenessMaxStallMs', value.livenessMaxStallMs, DEFAULTS.livenessMaxStallMs, 200, 3_600_000),
-    // 19 is the lowest priority Linux has; below 0 would need CAP_SYS_NICE and would put the watchdog before the loop.
+    // An increment: 0 keeps the loop's priority; a negative one would need CAP_SYS_NICE and put the watchdog before the loop.
     nice: intIn('watchdog.nice', value.nice, DEFAULTS.nice, 0, 19),
   };
 }

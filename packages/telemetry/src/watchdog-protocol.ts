@@ -28,7 +28,7 @@ export interface WatchdogWorkerData {
   snapshotMaxAgeMs: number;
   /** /livez answers 503 while the heartbeat is older than this. */
   livenessMaxStallMs: number;
-  /** The worker thread's nice value on Linux (0: left alone). */
+  /** How much the worker thread raises its nice value above the loop's on Linux (0: left alone). */
   nice: number;
   /** Stall attribution (stall-sampler.ts); absent when the option is off. */
   attribution?: StallAttributionConfig;

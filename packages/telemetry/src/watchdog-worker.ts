@@ -7,7 +7,7 @@
 // Keep this file's imports to node: builtins, @runtime-lab/metric-names and local files that
 // import nothing else: it is loaded by path as a worker, from dist.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StallSampler } from './stall-sampler.js';
 import { type FromWatchdog, liveFamilies, type ToWatchdog, type WatchdogWorkerData } from './watchdog-protocol.js';
@@ -26,7 +26,10 @@ const startedAtNs = process.hrtime.bigint();
 let niceError: string | undefined;
 if (data.nice > 0 && process.platform === 'linux') {
   try {
-    setPriority(0, data.nice);
+    // A new thread starts at its creator's nice value: the loop's. Raised by data.nice from there
+    // (19 is the lowest priority), as `nice -n` does, so the watchdog stays below the loop even in
+    // a process started with a nice value of its own.
+    setPriority(0, Math.min(19, getPriority(0) + data.nice));
   } catch (error) {
     niceError = error instanceof Error ? error.message : String(error);
   }

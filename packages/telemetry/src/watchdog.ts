@@ -27,7 +27,7 @@ export interface WatchdogConfig {
   snapshotIntervalMs: number;
   heartbeatIntervalMs: number;
   livenessMaxStallMs: number;
-  /** The watchdog thread's nice value on Linux (0-19, 0: left alone). */
+  /** How much the watchdog thread's nice value is raised above the loop's on Linux (0-19, 0: left alone). */
   nice: number;
   /** Stall attribution in the worker; its events go to onSamplerEvent. */
   attribution?: StallAttributionConfig;
@@ -146,7 +146,7 @@ export async function startWatchdog(
   const address = { host: listening.host, port: listening.port };
   if (listening.niceError !== undefined) {
     log.warn(
-      `@runtime-lab/telemetry: could not set the watchdog thread's nice value to ${config.nice} (${listening.niceError}); it keeps the process's priority`,
+      `@runtime-lab/telemetry: could not raise the watchdog thread's nice value by ${config.nice} (${listening.niceError}); it keeps the event loop's priority`,
     );
   }
   const markDown = (reason: string, error?: unknown): void => {
