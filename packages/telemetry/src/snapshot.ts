@@ -126,11 +126,14 @@ class ChunkWriter {
   #used = 0;
   bytes = 0;
   chunks = 0;
+  /** A chunk can hold any safe integer's text (only test-sized chunks cannot). */
+  readonly #digitsFit: boolean;
   constructor(
     private readonly chunkBytes: number,
     private readonly onChunk: (chunk: Uint8Array) => void,
   ) {
     this.#chunk = new Uint8Array(chunkBytes);
+    this.#digitsFit = chunkBytes >= MAX_INTEGER_BYTES;
   }
   /** Bytes written so far, flushed or not. */
   get position(): number {
@@ -167,7 +170,7 @@ class ChunkWriter {
    * garbage per scrape and, every few scrapes, a mark-compact pause of ~10 ms on the main thread.
    */
   writeNumber(value: number): void {
-    if (!Number.isSafeInteger(value) || this.chunkBytes < MAX_INTEGER_BYTES) {
+    if (!(this.#digitsFit && Number.isSafeInteger(value))) {
       // JSON.stringify writes a finite number as String() does (ECMA-262 SerializeJSONProperty:
       // ToString) but formats it itself, without the cache.
       this.write(Number.isFinite(value) ? JSON.stringify(value) : valueText(value));

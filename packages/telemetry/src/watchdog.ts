@@ -187,8 +187,14 @@ export async function startWatchdog(
   const post = (message: ToWatchdog, transfer?: ArrayBuffer[]): void => {
     if (!closing) worker.postMessage(message, transfer);
   };
-  /** lastTurn: tell the worker the snapshot is done in a turn of its own (see below). */
-  const write = async (lastTurn: boolean): Promise<void> => {
+  /**
+   * forScrape: asked for by the worker, for a scrape. Such a request arrives in the poll phase: a
+   * slice begun there and the next one (setImmediate, the check phase of the same turn) would hold
+   * the loop back to back, two slices without a timer between them, so the first slice starts in
+   * the check phase like the others. At start-up (false) nothing waits and it runs at once.
+   */
+  const write = async (forScrape: boolean): Promise<void> => {
+    if (forScrape) await yieldToLoop();
     const startedNs = nowNs();
     try {
       // Each chunk goes to the worker as soon as it is full, its buffer moved, not copied.
@@ -198,8 +204,8 @@ export async function startWatchdog(
       );
       // The worker serves the snapshot as soon as it hears it is done: on a shared core its
       // write would follow this turn's last slice before the loop reached its timers. Told in
-      // the next turn, it writes after them. (Not at start-up: nothing is waiting yet.)
-      if (lastTurn) await yieldToLoop();
+      // the next turn, it writes after them.
+      if (forScrape) await yieldToLoop();
       // Credited to when it started: its values were collected from then on.
       post({ type: 'snapshot-done', takenAtNs: startedNs });
       if (snapshotChannel.hasSubscribers) {
@@ -212,17 +218,14 @@ export async function startWatchdog(
       log.warn({ err: error }, '@runtime-lab/telemetry: could not collect the registry snapshot');
     }
   };
-  const takeSnapshot = (lastTurn = true): Promise<void> => {
-    writing ??= write(lastTurn).finally(() => {
+  const takeSnapshot = (forScrape: boolean): Promise<void> => {
+    writing ??= write(forScrape).finally(() => {
       writing = undefined;
     });
     return writing;
   };
   worker.on('message', (message: FromWatchdog) => {
-    // Messages arrive in the poll phase: a slice begun there and the next one (setImmediate, the
-    // check phase of the same turn) would hold the loop back to back, two slices without a timer
-    // between them. Begun in the check phase, like the others, each turn runs one slice.
-    if (message.type === 'snapshot-wanted' && !closing) setImmediate(() => void takeSnapshot());
+    if (message.type === 'snapshot-wanted' && !closing) void takeSnapshot(true);
   });
   // The first scrape should not find nothing at all.
   await takeSnapshot(false);
