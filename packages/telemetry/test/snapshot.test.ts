@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import telemetry from '../src/index.js';
 import { type SnapshotOptions, serializeInSlices } from '../src/snapshot.js';
-import { blockFor } from './helpers.js';
+import { blockFor, startBlockingApp, startPoller } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -83,6 +83,32 @@ test('an unscraped app writes no snapshots; a scrape gets a fresh one; a steady 
     const stoppedAt = collects;
     await sleep(1500);
     assert.ok(collects <= stoppedAt + 1, 'once the scraper stops, so do the snapshots');
+  } finally {
+    await app.close();
+  }
+});
+
+test('under 600 ms blocks back to back, a one-slice snapshot reaches the watchdog in the gap it was written in, not a block later', async () => {
+  const BLOCK_MS = 600;
+  const { app, watchdogUrl } = await startBlockingApp({ watchdog: { port: 0 }, defaultMetrics: false, threadpoolCanary: false });
+  try {
+    // The scraper runs in its own thread: this one is blocked most of the time.
+    const poller = await startPoller({ url: `${watchdogUrl}/metrics`, count: 10, intervalMs: 700 });
+    poller.go();
+    const results = poller.results;
+    let done = false;
+    void results.then(() => {
+      done = true;
+    });
+    // One turn between blocks: the watchdog's request is read, the snapshot written, and the next block starts.
+    while (!done) {
+      blockFor(BLOCK_MS);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const ages = (await results).map((r) => Number(/^runtime_watchdog_snapshot_age_seconds (\S+)$/m.exec(r.body ?? '')?.[1]));
+    // Told "done" a turn later, every snapshot would wait out the next block: never younger than one.
+    const youngest = Math.min(...ages.slice(2));
+    assert.ok(youngest < BLOCK_MS / 1000, `snapshot ages at scrape time: ${ages.join(', ')} s`);
   } finally {
     await app.close();
   }
